@@ -1,0 +1,122 @@
+// Engine: pairs a model with its tokenizer, checks input against the context, times and runs the forward pass.
+#include "attnscope/engine.h"
+#include "mapped_file.h"
+#include "transformer.h"
+
+#include <chrono>
+#include <filesystem>
+
+namespace attnscope {
+
+namespace fs = std::filesystem;
+
+Engine::Engine(std::shared_ptr<const Model> model, std::shared_ptr<const Tokenizer> tokenizer, EngineInfo info)
+    : m_model(std::move(model)), m_tokenizer(std::move(tokenizer)), m_info(std::move(info)) {}
+
+std::string findTokenizerBeside(const std::string &modelPath, int vocabSize) {
+    std::error_code ec;
+    const fs::path dir = fs::path(modelPath).parent_path().empty() ? fs::path(".") : fs::path(modelPath).parent_path();
+    for (const std::string &candidate : {"tok" + std::to_string(vocabSize) + ".model", std::string("tokenizer.model")}) {
+        if (fs::is_regular_file(dir / candidate, ec))
+            return (dir / candidate).string();
+    }
+    std::vector<fs::path> models;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        if (it->path().extension() == ".model" && it->is_regular_file(ec))
+            models.push_back(it->path());
+    }
+    if (models.size() == 1)
+        return models.front().string();
+    // The TinyStories 15M/42M/110M checkpoints use the Llama 2 tokenizer, often kept in a sibling folder.
+    if (vocabSize == 32000) {
+        const fs::path sibling = dir.parent_path() / "llama2-tokenizer" / "tokenizer.model";
+        if (fs::is_regular_file(sibling, ec))
+            return sibling.string();
+    }
+    return {};
+}
+
+Result<std::shared_ptr<const Engine>> Engine::load(const std::string &modelPath, const std::string &tokenizerPath) {
+    auto model = loadLlama2c(modelPath);
+    if (!model)
+        return model.error();
+    const ModelConfig &cfg = model.value()->config();
+
+    std::string tokPath = tokenizerPath;
+    if (tokPath.empty()) {
+        tokPath = findTokenizerBeside(modelPath, cfg.vocabSize);
+        if (tokPath.empty())
+            return makeError(fileName(modelPath) + ": no tokenizer found beside it (expected tok" +
+                             std::to_string(cfg.vocabSize) + ".model or tokenizer.model in the same folder); " +
+                             "pass one with --tokenizer");
+    }
+    auto tokenizer = Tokenizer::loadSentencePiece(tokPath);
+    if (!tokenizer)
+        return tokenizer.error();
+    if (tokenizer.value()->vocabSize() != cfg.vocabSize)
+        return makeError(fileName(tokPath) + ": tokenizer has " + std::to_string(tokenizer.value()->vocabSize()) +
+                         " pieces but " + fileName(modelPath) + " expects a vocabulary of " +
+                         std::to_string(cfg.vocabSize) + "; pick the tokenizer that belongs to this model");
+
+    EngineInfo info;
+    info.modelPath = modelPath;
+    info.tokenizerPath = tokPath;
+    info.format = model.value()->format();
+    info.name = fs::path(modelPath).stem().string();
+    info.config = cfg;
+    return std::shared_ptr<const Engine>(std::make_shared<Engine>(model.value(), tokenizer.value(), std::move(info)));
+}
+
+Result<AttentionResult> Engine::analyze(std::string_view text, const AnalyzeParams &params,
+                                        const ProgressFn &progress) const {
+    const auto start = std::chrono::steady_clock::now();
+    auto tokens = m_tokenizer->encode(text, true);
+    if (!tokens)
+        return tokens.error();
+    const int context = m_model->config().contextLength;
+    std::string analysed(text);
+    bool truncated = false;
+    if (static_cast<int>(tokens->size()) > context) {
+        if (!params.truncateToContext)
+            return makeError("the text is " + std::to_string(tokens->size()) + " tokens long but " + m_info.name +
+                             " reads at most " + std::to_string(context) + " (its context); shorten the text");
+        tokens->resize(static_cast<std::size_t>(context));
+        analysed.resize(static_cast<std::size_t>(tokens->back().byteEnd));
+        truncated = true;
+    }
+    auto result = analyzeTokens(std::move(tokens.value()), params, progress);
+    if (!result)
+        return result;
+    result->text = std::move(analysed);
+    result->truncated = truncated;
+    result->computeMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    return result;
+}
+
+Result<AttentionResult> Engine::analyzeTokens(std::vector<Token> tokens, const AnalyzeParams &params,
+                                              const ProgressFn &progress) const {
+    const auto start = std::chrono::steady_clock::now();
+    const ModelConfig &cfg = m_model->config();
+    if (tokens.empty())
+        return makeError("nothing to analyse: no tokens");
+    if (static_cast<int>(tokens.size()) > cfg.contextLength)
+        return makeError(std::to_string(tokens.size()) + " tokens exceed the context of " +
+                         std::to_string(cfg.contextLength));
+    std::vector<int> ids;
+    ids.reserve(tokens.size());
+    for (const Token &t : tokens) {
+        if (t.id < 0 || t.id >= cfg.vocabSize)
+            return makeError("token id " + std::to_string(t.id) + " is outside the vocabulary of " +
+                             std::to_string(cfg.vocabSize));
+        ids.push_back(t.id);
+    }
+    AttentionResult result;
+    result.tokens = std::move(tokens);
+    const Status status = forwardLlama(*m_model, ids, params.allPositionLogits, result, progress);
+    if (!status)
+        return status.error();
+    result.computeMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    return result;
+}
+
+} // namespace attnscope

@@ -1,0 +1,35 @@
+// A read-only memory-mapped file (POSIX mmap). Internal to core.
+#pragma once
+
+#include "attnscope/result.h"
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+namespace attnscope {
+
+class MappedFile {
+public:
+    ~MappedFile();
+    MappedFile(const MappedFile &) = delete;
+    MappedFile &operator=(const MappedFile &) = delete;
+
+    // Opens and maps a regular file. Directories, missing files and unreadable files are error values.
+    // A zero-length file maps to an empty view (size() == 0) so callers can report it in their own words.
+    static Result<std::shared_ptr<const MappedFile>> open(const std::string &path);
+
+    const unsigned char *data() const { return m_data; }
+    std::size_t size() const { return m_size; }
+
+private:
+    MappedFile() = default;
+    const unsigned char *m_data = nullptr;
+    std::size_t m_size = 0;
+    bool m_mapped = false;
+};
+
+// "dir/stories260K.bin" -> "stories260K.bin", for messages.
+std::string fileName(const std::string &path);
+
+} // namespace attnscope

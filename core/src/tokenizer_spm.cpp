@@ -1,0 +1,106 @@
+// Tokenizer backed by libsentencepiece. We read the file ourselves (bounded) and hand the bytes to
+// LoadFromSerializedProto, because sentencepiece's own file reading throws on directories.
+#include "attnscope/tokenizer.h"
+#include "mapped_file.h"
+
+#include <sentencepiece_processor.h>
+
+#include <exception>
+
+namespace attnscope {
+
+namespace {
+constexpr std::size_t kMaxTokenizerBytes = 64u << 20; // real sentencepiece models are < 10 MB
+}
+
+struct Tokenizer::Impl {
+    sentencepiece::SentencePieceProcessor sp;
+};
+
+Tokenizer::Tokenizer(std::unique_ptr<Impl> impl, std::string path) : m_impl(std::move(impl)), m_path(std::move(path)) {}
+Tokenizer::~Tokenizer() = default;
+
+Result<std::shared_ptr<const Tokenizer>> Tokenizer::loadSentencePiece(const std::string &path) {
+    const std::string name = fileName(path);
+    auto mapped = MappedFile::open(path);
+    if (!mapped)
+        return mapped.error();
+    const auto &file = *mapped.value();
+    if (file.size() == 0)
+        return makeError(name + ": tokenizer file is empty (0 bytes); expected a sentencepiece .model");
+    if (file.size() > kMaxTokenizerBytes)
+        return makeError(name + ": too large for a sentencepiece model (" + std::to_string(file.size()) + " bytes)");
+    auto impl = std::make_unique<Impl>();
+    try {
+        const auto status = impl->sp.LoadFromSerializedProto(
+            absl::string_view(reinterpret_cast<const char *>(file.data()), file.size()));
+        if (!status.ok())
+            return makeError(name + ": not a sentencepiece model (bad protobuf or missing pieces)");
+    } catch (const std::exception &e) {
+        return makeError(name + ": not a sentencepiece model (" + e.what() + ")");
+    }
+    if (impl->sp.GetPieceSize() <= 0)
+        return makeError(name + ": sentencepiece model has no pieces");
+    return std::shared_ptr<const Tokenizer>(new Tokenizer(std::move(impl), path));
+}
+
+int Tokenizer::vocabSize() const { return m_impl->sp.GetPieceSize(); }
+int Tokenizer::bosId() const { return m_impl->sp.bos_id(); }
+std::string Tokenizer::piece(int id) const {
+    if (id < 0 || id >= vocabSize())
+        return {};
+    return m_impl->sp.IdToPiece(id);
+}
+
+Result<std::vector<Token>> Tokenizer::encode(std::string_view text, bool addBos) const {
+    std::vector<Token> tokens;
+    const auto &sp = m_impl->sp;
+    if (addBos) {
+        const int bos = sp.bos_id();
+        if (bos < 0)
+            return makeError(fileName(m_path) + ": tokenizer has no BOS token");
+        tokens.push_back(Token{bos, sp.IdToPiece(bos), 0, 0, true, false});
+    }
+    sentencepiece::ImmutableSentencePieceText spt;
+    try {
+        spt = sp.EncodeAsImmutableProto(absl::string_view(text.data(), text.size()));
+    } catch (const std::exception &e) {
+        return makeError(std::string("could not tokenize the text (") + e.what() + ")");
+    }
+    const std::size_t first = tokens.size();
+    for (const auto &p : spt.pieces()) {
+        Token t;
+        t.id = static_cast<int>(p.id());
+        t.piece = p.piece();
+        t.byteBegin = static_cast<int>(p.begin());
+        t.byteEnd = static_cast<int>(p.end());
+        t.special = sp.IsControl(t.id);
+        t.byte = sp.IsByte(t.id);
+        tokens.push_back(std::move(t));
+    }
+    // sentencepiece gives a run of byte-fallback pieces one span: empty spans, then the whole character on
+    // the last piece. Give each byte piece its own byte so every token maps to the text it came from.
+    for (std::size_t i = first; i < tokens.size();) {
+        if (!tokens[i].byte) {
+            ++i;
+            continue;
+        }
+        std::size_t j = i;
+        while (j < tokens.size() && tokens[j].byte && tokens[j].byteBegin == tokens[j].byteEnd)
+            ++j;
+        if (j < tokens.size() && tokens[j].byte) {
+            const int runLength = static_cast<int>(j - i + 1);
+            const int begin = tokens[j].byteBegin;
+            if (tokens[j].byteEnd - begin == runLength) {
+                for (int k = 0; k < runLength; ++k) {
+                    tokens[i + k].byteBegin = begin + k;
+                    tokens[i + k].byteEnd = begin + k + 1;
+                }
+            }
+        }
+        i = j + 1;
+    }
+    return tokens;
+}
+
+} // namespace attnscope

@@ -1,0 +1,131 @@
+// Llama forward pass, read top to bottom next to the paper / llama2.c's run.c, but batched over the sequence:
+// every projection is one matrix-matrix product over all T positions. Attention heads run in parallel.
+#include "transformer.h"
+
+#include <Eigen/Dense>
+
+#include <cmath>
+
+namespace attnscope {
+
+namespace {
+
+using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using ConstWeight = Eigen::Map<const RowMat>;
+using ConstVec = Eigen::Map<const Eigen::VectorXf>;
+
+// out = x / sqrt(mean(x^2) + eps) * weight, row by row. x, out: (T, dim); weight: (dim)
+void rmsNorm(const RowMat &x, const float *weight, float eps, RowMat &out) {
+    const ConstVec w(weight, x.cols());
+    out.resize(x.rows(), x.cols());
+    for (Eigen::Index t = 0; t < x.rows(); ++t) {
+        const float meanSquare = x.row(t).squaredNorm() / static_cast<float>(x.cols());
+        const float scale = 1.0f / std::sqrt(meanSquare + eps);
+        out.row(t) = (x.row(t).array() * scale) * w.transpose().array();
+    }
+}
+
+// llama2.c's RoPE: rotate interleaved pairs (i, i+1) of every head by pos * theta^(-(i mod headSize)/headSize).
+// cosTable/sinTable: (T, headSize/2), computed once per forward pass in float exactly as run.c does.
+void applyRope(RowMat &m, int headSize, const RowMat &cosTable, const RowMat &sinTable) {
+    for (Eigen::Index t = 0; t < m.rows(); ++t) {
+        float *row = m.row(t).data();
+        for (Eigen::Index i = 0; i < m.cols(); i += 2) {
+            const Eigen::Index pair = (i % headSize) / 2;
+            const float c = cosTable(t, pair), s = sinTable(t, pair);
+            const float v0 = row[i], v1 = row[i + 1];
+            row[i] = v0 * c - v1 * s;
+            row[i + 1] = v0 * s + v1 * c;
+        }
+    }
+}
+
+} // namespace
+
+Status forwardLlama(const Model &model, const std::vector<int> &ids, bool allPositionLogits, AttentionResult &out,
+                    const ProgressFn &progress) {
+    const ModelConfig &cfg = model.config();
+    const ModelWeights &w = model.weights();
+    const Eigen::Index T = static_cast<Eigen::Index>(ids.size());
+    const int dim = cfg.dim, hidden = cfg.hiddenDim, headSize = cfg.headSize(), kvDim = cfg.kvDim();
+    const int heads = cfg.heads, groupSize = cfg.heads / cfg.kvHeads;
+    const float attnScale = 1.0f / std::sqrt(static_cast<float>(headSize));
+
+    out.layers = cfg.layers;
+    out.heads = heads;
+    out.vocabSize = cfg.vocabSize;
+    out.causal = true;
+    const std::size_t headStride = static_cast<std::size_t>(T) * static_cast<std::size_t>(T);
+    out.attention.assign(static_cast<std::size_t>(cfg.layers) * heads * headStride, 0.0f);
+
+    RowMat cosTable(T, headSize / 2), sinTable(T, headSize / 2); // (T, headSize/2)
+    for (Eigen::Index t = 0; t < T; ++t)
+        for (int p = 0; p < headSize / 2; ++p) {
+            const float freq = 1.0f / std::pow(cfg.ropeTheta, static_cast<float>(2 * p) / static_cast<float>(headSize));
+            const float angle = static_cast<float>(t) * freq;
+            cosTable(t, p) = std::cos(angle);
+            sinTable(t, p) = std::sin(angle);
+        }
+
+    RowMat x(T, dim); // (T, dim) residual stream
+    for (Eigen::Index t = 0; t < T; ++t)
+        x.row(t) = Eigen::Map<const Eigen::RowVectorXf>(w.tokenEmbedding + static_cast<std::size_t>(ids[t]) * dim, dim);
+
+    RowMat xb;                          // (T, dim) normalised input of a block
+    RowMat q(T, dim), k(T, kvDim), v(T, kvDim); // (T, heads*headSize), (T, kvDim), (T, kvDim)
+    RowMat attnOut(T, dim);             // (T, heads*headSize) concatenated head outputs
+    RowMat h1(T, hidden), h3(T, hidden); // (T, hidden)
+
+    for (int l = 0; l < cfg.layers; ++l) {
+        const LayerWeights &lw = w.layers[static_cast<std::size_t>(l)];
+
+        // Attention block.
+        rmsNorm(x, lw.rmsAtt, cfg.rmsEps, xb);
+        q.noalias() = xb * ConstWeight(lw.wq, dim, dim).transpose();
+        k.noalias() = xb * ConstWeight(lw.wk, kvDim, dim).transpose();
+        v.noalias() = xb * ConstWeight(lw.wv, kvDim, dim).transpose();
+        applyRope(q, headSize, cosTable, sinTable);
+        applyRope(k, headSize, cosTable, sinTable);
+
+#pragma omp parallel for schedule(static)
+        for (int h = 0; h < heads; ++h) {
+            const int kvHead = h / groupSize;
+            // scores: (T, T) written straight into the result buffer, then turned into probabilities in place
+            Eigen::Map<RowMat> probs(out.attention.data() + (static_cast<std::size_t>(l) * heads + h) * headStride, T, T);
+            probs.noalias() = q.middleCols(h * headSize, headSize) * k.middleCols(kvHead * headSize, headSize).transpose();
+            for (Eigen::Index i = 0; i < T; ++i) {
+                auto visible = probs.row(i).head(i + 1); // causal: query i sees keys 0..i
+                visible *= attnScale;
+                const float maxScore = visible.maxCoeff();
+                visible = (visible.array() - maxScore).exp();
+                visible /= visible.sum();
+                probs.row(i).tail(T - i - 1).setZero();
+            }
+            attnOut.middleCols(h * headSize, headSize).noalias() = probs * v.middleCols(kvHead * headSize, headSize);
+        }
+        x.noalias() += attnOut * ConstWeight(lw.wo, dim, dim).transpose();
+
+        // SwiGLU feed-forward block: w2(silu(w1 x) * w3 x).
+        rmsNorm(x, lw.rmsFfn, cfg.rmsEps, xb);
+        h1.noalias() = xb * ConstWeight(lw.w1, hidden, dim).transpose();
+        h3.noalias() = xb * ConstWeight(lw.w3, hidden, dim).transpose();
+        h1.array() = h1.array() / (1.0f + (-h1.array()).exp()) * h3.array();
+        x.noalias() += h1 * ConstWeight(lw.w2, dim, hidden).transpose();
+
+        if (progress && !progress(static_cast<float>(l + 1) / static_cast<float>(cfg.layers + 1)))
+            return cancelledError();
+    }
+
+    rmsNorm(x, w.rmsFinal, cfg.rmsEps, xb);
+    const ConstWeight classifier(w.classifier, cfg.vocabSize, dim); // (vocab, dim)
+    const Eigen::Index rows = allPositionLogits ? T : 1;
+    out.logitRows = static_cast<int>(rows);
+    out.logits.resize(static_cast<std::size_t>(rows) * cfg.vocabSize);
+    Eigen::Map<RowMat> logits(out.logits.data(), rows, cfg.vocabSize); // (rows, vocab)
+    logits.noalias() = xb.bottomRows(rows) * classifier.transpose();
+    if (progress)
+        progress(1.0f);
+    return Ok{};
+}
+
+} // namespace attnscope

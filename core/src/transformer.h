@@ -1,0 +1,17 @@
+// The Llama forward pass over a whole sequence at once, capturing every layer's attention probabilities.
+#pragma once
+
+#include "attnscope/attention.h"
+#include "attnscope/engine.h"
+#include "attnscope/model.h"
+
+#include <vector>
+
+namespace attnscope {
+
+// Runs ids (T) through the model. Fills out.attention (layers, heads, T, T) and out.logits
+// ((T or 1), vocab). ids must be valid and T <= context; the engine checks both before calling.
+Status forwardLlama(const Model &model, const std::vector<int> &ids, bool allPositionLogits, AttentionResult &out,
+                    const ProgressFn &progress);
+
+} // namespace attnscope

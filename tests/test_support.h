@@ -1,0 +1,35 @@
+// Helpers shared by the tests: where ../shared lives, and reading its reference cases.
+#pragma once
+
+#include <QByteArray>
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QString>
+#include <QtGlobal>
+
+#include <string>
+
+namespace testsupport {
+
+// ../shared next to the checkout; ATTNSCOPE_SHARED_DIR in the environment overrides the build-time path.
+inline QString sharedDir() {
+    const QByteArray env = qgetenv("ATTNSCOPE_SHARED_DIR");
+    return QDir::cleanPath(env.isEmpty() ? QStringLiteral(ATTNSCOPE_SHARED_DIR) : QString::fromLocal8Bit(env));
+}
+inline QString sharedPath(const QString &relative) { return sharedDir() + QLatin1Char('/') + relative; }
+inline std::string sharedStd(const QString &relative) { return sharedPath(relative).toStdString(); }
+
+inline std::string stories260K() { return sharedStd(QStringLiteral("models/stories260K/stories260K.bin")); }
+inline std::string tok512() { return sharedStd(QStringLiteral("models/stories260K/tok512.model")); }
+
+inline QJsonObject referenceCases() {
+    QFile f(sharedPath(QStringLiteral("reference/stories260K/cases.json")));
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    return QJsonDocument::fromJson(f.readAll()).object();
+}
+
+} // namespace testsupport
