@@ -24,7 +24,11 @@ std::vector<SearchRoot> modelSearchRoots(const std::string &envModelDir, const s
         for (fs::path dir = fs::weakly_canonical(start, ec); !dir.empty(); dir = dir.parent_path()) {
             const fs::path candidate = dir / "shared" / "models";
             if (fs::is_directory(candidate, ec)) {
-                roots.push_back({candidate.string(), "shared/models next to the checkout"});
+                const std::string dirName = fs::weakly_canonical(candidate, ec).string();
+                const bool known = std::any_of(roots.begin(), roots.end(),
+                                               [&](const SearchRoot &r) { return r.dir == dirName; });
+                if (!known)
+                    roots.push_back({dirName, "shared/models next to the checkout"});
                 break;
             }
             if (dir == dir.parent_path())

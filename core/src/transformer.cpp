@@ -4,11 +4,14 @@
 
 #include <Eigen/Dense>
 
+#include <algorithm>
 #include <cmath>
 
 namespace attnscope {
 
 namespace {
+
+constexpr Eigen::Index kQueryBlock = 64; // rows of scores processed together; 64 x 512 floats = 128 KB
 
 using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using ConstWeight = Eigen::Map<const RowMat>;
@@ -90,18 +93,28 @@ Status forwardLlama(const Model &model, const std::vector<int> &ids, bool allPos
 #pragma omp parallel for schedule(static)
         for (int h = 0; h < heads; ++h) {
             const int kvHead = h / groupSize;
-            // scores: (T, T) written straight into the result buffer, then turned into probabilities in place
+            const auto qh = q.middleCols(h * headSize, headSize);      // (T, headSize)
+            const auto kh = k.middleCols(kvHead * headSize, headSize); // (T, headSize)
+            const auto vh = v.middleCols(kvHead * headSize, headSize); // (T, headSize)
+            // probs: (T, T) in the result buffer (zero-initialised, so the masked triangle is already 0).
             Eigen::Map<RowMat> probs(out.attention.data() + (static_cast<std::size_t>(l) * heads + h) * headStride, T, T);
-            probs.noalias() = q.middleCols(h * headSize, headSize) * k.middleCols(kvHead * headSize, headSize).transpose();
-            for (Eigen::Index i = 0; i < T; ++i) {
-                auto visible = probs.row(i).head(i + 1); // causal: query i sees keys 0..i
-                visible *= attnScale;
-                const float maxScore = visible.maxCoeff();
-                visible = (visible.array() - maxScore).exp();
-                visible /= visible.sum();
-                probs.row(i).tail(T - i - 1).setZero();
+            // Causal row blocks: queries [r0, r0+rows) only see keys [0, r0+rows). Half the work of a full T x T
+            // product, and one block of scores stays in cache from the product through softmax to P*V.
+            for (Eigen::Index r0 = 0; r0 < T; r0 += kQueryBlock) {
+                const Eigen::Index rows = std::min<Eigen::Index>(kQueryBlock, T - r0);
+                const Eigen::Index cols = r0 + rows;
+                auto block = probs.block(r0, 0, rows, cols); // (rows, cols)
+                block.noalias() = qh.middleRows(r0, rows) * kh.topRows(cols).transpose();
+                for (Eigen::Index r = 0; r < rows; ++r) {
+                    auto visible = block.row(r).head(r0 + r + 1); // query r0+r sees keys 0..r0+r
+                    visible *= attnScale;
+                    const float maxScore = visible.maxCoeff();
+                    visible = (visible.array() - maxScore).exp();
+                    visible /= visible.sum();
+                    block.row(r).tail(rows - r - 1).setZero();
+                }
+                attnOut.block(r0, h * headSize, rows, headSize).noalias() = block * vh.topRows(cols);
             }
-            attnOut.middleCols(h * headSize, headSize).noalias() = probs * v.middleCols(kvHead * headSize, headSize);
         }
         x.noalias() += attnOut * ConstWeight(lw.wo, dim, dim).transpose();
 

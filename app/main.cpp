@@ -1,0 +1,36 @@
+// attnscope: the desktop app. Parses the command line, discovers models, shows the main window.
+#include "main_window.h"
+#include "model_paths.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+
+int main(int argc, char *argv[]) {
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("attnscope"));
+    QApplication::setApplicationDisplayName(QStringLiteral("AttnScope"));
+    QApplication::setApplicationVersion(QStringLiteral(ATTNSCOPE_VERSION_STRING));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("See the attention of real language models."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption model({QStringLiteral("m"), QStringLiteral("model")},
+                                   QStringLiteral("Model file to open (llama2.c .bin)."), QStringLiteral("FILE"));
+    const QCommandLineOption tokenizer(QStringLiteral("tokenizer"),
+                                       QStringLiteral("Tokenizer (.model); default: the one beside the model."),
+                                       QStringLiteral("FILE"));
+    const QCommandLineOption text({QStringLiteral("t"), QStringLiteral("text")}, QStringLiteral("Text to analyse."),
+                                  QStringLiteral("TEXT"));
+    parser.addOptions({model, tokenizer, text});
+    parser.process(app);
+
+    attnscope::MainWindow::Options options;
+    options.modelPath = parser.value(model);
+    options.tokenizerPath = parser.value(tokenizer);
+    options.initialText = parser.value(text);
+    options.models = attnscope::discoverModels();
+    attnscope::MainWindow window(std::move(options));
+    window.show();
+    return app.exec();
+}

@@ -1,0 +1,51 @@
+// Search roots built from the environment, the executable's location and QStandardPaths.
+#include "model_paths.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QStandardPaths>
+
+namespace attnscope {
+
+QString userModelDir() {
+    return QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)).filePath(QStringLiteral("models"));
+}
+
+std::vector<SearchRoot> defaultSearchRoots() {
+    const QString env = qEnvironmentVariable("ATTNSCOPE_MODEL_DIR");
+    std::vector<std::string> starts{QCoreApplication::applicationDirPath().toStdString()};
+    starts.push_back(ATTNSCOPE_SOURCE_DIR);
+    return modelSearchRoots(env.toStdString(), starts,
+                            QStandardPaths::writableLocation(QStandardPaths::AppDataLocation).toStdString());
+}
+
+std::vector<ModelEntry> discoverModels() { return findModels(defaultSearchRoots()); }
+
+QString noModelHelp() {
+    return QCoreApplication::translate(
+               "attnscope",
+               "No model found. Put stories260K.bin and tok512.model into %1/stories260K/ (scripts/fetch-models "
+               "downloads them), or set ATTNSCOPE_MODEL_DIR to a folder that has them, or open a llama2.c "
+               "checkpoint with File > Open Model.")
+        .arg(QDir::toNativeSeparators(userModelDir()));
+}
+
+QList<Example> builtInExamples() {
+    QList<Example> examples;
+    QFile f(QStringLiteral(":/examples.json"));
+    if (f.open(QIODevice::ReadOnly)) {
+        for (const QJsonValue &v : QJsonDocument::fromJson(f.readAll()).array()) {
+            const QJsonObject o = v.toObject();
+            examples.append({o.value(QStringLiteral("text")).toString(), o.value(QStringLiteral("note")).toString()});
+        }
+    }
+    if (examples.isEmpty())
+        examples.append({QStringLiteral("Lily saw a big red ball. Lily wanted the ball."), QString()});
+    return examples;
+}
+
+} // namespace attnscope

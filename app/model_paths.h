@@ -1,0 +1,26 @@
+// The Qt side of model lookup: where this installation searches, and what to tell a user who has no model.
+#pragma once
+
+#include <attnscope/model_locator.h>
+
+#include <QString>
+#include <QStringList>
+
+#include <vector>
+
+namespace attnscope {
+
+// Lookup order after an explicit path: $ATTNSCOPE_MODEL_DIR, shared/models next to the checkout (found by
+// walking up from the executable and the source tree), then <AppDataLocation>/models.
+std::vector<SearchRoot> defaultSearchRoots();
+std::vector<ModelEntry> discoverModels();
+QString userModelDir();
+QString noModelHelp();
+
+struct Example {
+    QString text;
+    QString note;
+};
+QList<Example> builtInExamples();
+
+} // namespace attnscope

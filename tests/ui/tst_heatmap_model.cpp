@@ -1,0 +1,79 @@
+// HeatmapModel under QAbstractItemModelTester, and its data equal to the core result it wraps.
+#include "test_support.h"
+
+#include "models/heatmap_model.h"
+
+#include <QAbstractItemModelTester>
+#include <QtTest>
+
+using namespace attnscope;
+
+class TestHeatmapModel : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void passesModelTester();
+    void dataIsTheCoreResult();
+    void layerHeadSwitchAndClamp();
+
+private:
+    EnginePtr m_engine;
+    ResultPtr analyze(const char *text) {
+        return std::make_shared<const AttentionResult>(m_engine->analyze(text).value());
+    }
+};
+
+void TestHeatmapModel::initTestCase() {
+    auto engine = Engine::load(testsupport::stories260K());
+    QVERIFY(engine.ok());
+    m_engine = engine.value();
+}
+
+void TestHeatmapModel::passesModelTester() {
+    HeatmapModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setResult(analyze("The bat flew at night."));
+    model.setLayerHead(3, 5);
+    model.setResult(analyze("Lily saw a big red ball."));
+    model.setResult(nullptr);
+    QCOMPARE(model.rowCount(), 0);
+    model.setResult(analyze(""));
+    QCOMPARE(model.rowCount(), 1);
+}
+
+void TestHeatmapModel::dataIsTheCoreResult() {
+    HeatmapModel model;
+    const ResultPtr r = analyze("Lily saw a big red ball. Lily wanted the ball.");
+    model.setResult(r);
+    model.setLayerHead(1, 2);
+    const int T = r->seqLen();
+    QCOMPARE(model.rowCount(), T);
+    QCOMPARE(model.columnCount(), T);
+    for (int i = 0; i < T; ++i)
+        for (int j = 0; j < T; ++j) {
+            const QModelIndex idx = model.index(i, j);
+            QCOMPARE(idx.data(HeatmapModel::WeightRole).toFloat(), r->weight(1, 2, i, j));
+            QCOMPARE(idx.data(HeatmapModel::MaskedRole).toBool(), j > i);
+        }
+    QCOMPARE(model.headerData(1, Qt::Horizontal).toString(), QString::fromUtf8("▁Lily"));
+    QCOMPARE(model.headerData(0, Qt::Vertical).toString(), QStringLiteral("<s>"));
+    const QString tip = model.index(2, 1).data(Qt::ToolTipRole).toString();
+    QCOMPARE(tip, QString::fromUtf8("▁saw -> ▁Lily: %1").arg(double(r->weight(1, 2, 2, 1)), 0, 'f', 4));
+    QVERIFY(model.index(1, 2).data(Qt::ToolTipRole).toString().contains("masked"));
+}
+
+void TestHeatmapModel::layerHeadSwitchAndClamp() {
+    HeatmapModel model;
+    const ResultPtr r = analyze("The bat flew at night.");
+    model.setResult(r);
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    model.setLayerHead(4, 7);
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(model.index(5, 3).data(HeatmapModel::WeightRole).toFloat(), r->weight(4, 7, 5, 3));
+    model.setLayerHead(99, -3); // out of range: clamped, never out of bounds
+    QCOMPARE(model.layer(), 4);
+    QCOMPARE(model.head(), 0);
+}
+
+QTEST_MAIN(TestHeatmapModel)
+#include "tst_heatmap_model.moc"

@@ -1,0 +1,127 @@
+// GUI smoke test (offscreen): the window analyses on open, re-analyses typed text in the worker, shows errors
+// without losing the text or the last result.
+#include "test_support.h"
+
+#include "main_window.h"
+#include "models/heatmap_model.h"
+#include "views/heatmap_view.h"
+#include "widgets/inference_worker.h"
+
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QSpinBox>
+#include <QStatusBar>
+#include <QtTest>
+
+using namespace attnscope;
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void opensWithAnAnalysedExample();
+    void typingRecomputesInTheWorker();
+    void hoverShowsQueryKeyWeight();
+    void errorsKeepTextAndResult();
+    void brokenModelKeepsCurrentModel();
+
+private:
+    std::unique_ptr<MainWindow> m_window;
+    EnginePtr m_engine;
+};
+
+void TestMainWindow::initTestCase() {
+    QApplication::setApplicationName(QStringLiteral("attnscope-test"));
+    auto engine = Engine::load(testsupport::stories260K());
+    QVERIFY(engine.ok());
+    m_engine = engine.value();
+    MainWindow::Options options;
+    options.modelPath = QString::fromStdString(testsupport::stories260K());
+    m_window = std::make_unique<MainWindow>(options);
+    m_window->resize(900, 800);
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+}
+
+void TestMainWindow::opensWithAnAnalysedExample() {
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->heatmapModel()->tokenCount() > 1, 10000);
+    QCOMPARE(QString::fromStdString(m_window->heatmapModel()->result()->text), m_window->textEdit()->toPlainText());
+    QVERIFY(!m_window->textEdit()->toPlainText().isEmpty());
+    QCOMPARE(m_window->layerBox()->maximum(), 4);
+    QCOMPARE(m_window->headBox()->maximum(), 7);
+    QVERIFY(m_window->windowTitle().contains("stories260K"));
+}
+
+void TestMainWindow::typingRecomputesInTheWorker() {
+    QPlainTextEdit *edit = m_window->textEdit();
+    edit->setFocus();
+    edit->selectAll();
+    QTest::keyClick(edit, Qt::Key_Delete);
+    const QString typed = QStringLiteral("The bat flew at night.");
+    QTest::keyClicks(edit, typed);
+    HeatmapModel *model = m_window->heatmapModel();
+    QTRY_COMPARE_WITH_TIMEOUT(QString::fromStdString(model->result() ? model->result()->text : std::string()), typed,
+                              10000);
+
+    const auto expected = m_engine->analyze(typed.toStdString());
+    QVERIFY(expected.ok());
+    QCOMPARE(model->tokenCount(), expected->seqLen());
+    for (int i = 0; i < expected->seqLen(); ++i)
+        QCOMPARE(model->result()->tokens[std::size_t(i)].id, expected->tokens[std::size_t(i)].id);
+    // the selectors drive the model; the weights are the core's
+    m_window->layerBox()->setValue(3);
+    m_window->headBox()->setValue(6);
+    QCOMPARE(model->layer(), 3);
+    QCOMPARE(model->head(), 6);
+    for (int i = 0; i < expected->seqLen(); ++i)
+        for (int j = 0; j <= i; ++j)
+            QCOMPARE(model->index(i, j).data(HeatmapModel::WeightRole).toFloat(), expected->weight(3, 6, i, j));
+    QVERIFY(m_window->statusBar()->findChildren<QLabel *>().size() >= 3);
+}
+
+void TestMainWindow::hoverShowsQueryKeyWeight() {
+    HeatmapView *view = m_window->heatmapView();
+    const HeatmapGeometry &g = view->geometry();
+    QVERIFY(g.cell > 4);
+    QSignalSpy hovered(view, &HeatmapView::cellHovered);
+    const QPoint centre(int(g.grid.left() + g.cell * 1.5), int(g.grid.top() + g.cell * 4.5));
+    QTest::mouseMove(view, centre);
+    QTRY_VERIFY(!hovered.isEmpty());
+    QCOMPARE(hovered.last().at(0).toInt(), 4);
+    QCOMPARE(hovered.last().at(1).toInt(), 1);
+    const QString message = m_window->statusBar()->currentMessage();
+    QCOMPARE(message, m_window->heatmapModel()->cellDescription(4, 1));
+    QVERIFY2(message.contains(QString::fromUtf8(" -> ")) && message.startsWith(QString::fromUtf8("▁f -> ▁The: ")), qPrintable(message));
+}
+
+void TestMainWindow::errorsKeepTextAndResult() {
+    const ResultPtr before = m_window->heatmapModel()->result();
+    QString longText;
+    for (int i = 0; i < 200; ++i)
+        longText += QStringLiteral("Lily saw a big red ball. ");
+    m_window->textEdit()->setPlainText(longText);
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->errorText().isEmpty(), 10000);
+    QVERIFY2(m_window->errorText().contains("context"), qPrintable(m_window->errorText()));
+    QCOMPARE(m_window->heatmapModel()->result(), before); // last good result stays on screen
+    QCOMPARE(m_window->textEdit()->toPlainText(), longText); // nothing the user typed is lost
+    m_window->textEdit()->setPlainText(QString::fromUtf8("Emoji \xF0\x9F\x98\x80 ok"));
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->errorText().isEmpty(), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->heatmapModel()->result() != before, 10000);
+}
+
+void TestMainWindow::brokenModelKeepsCurrentModel() {
+    QTemporaryDir dir;
+    QFile broken(dir.filePath("broken.bin"));
+    QVERIFY(broken.open(QIODevice::WriteOnly));
+    broken.write("definitely not a checkpoint");
+    broken.close();
+    const EnginePtr current = m_window->service()->engine();
+    m_window->openModel(broken.fileName());
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->errorText().isEmpty(), 10000);
+    QVERIFY2(m_window->errorText().contains("broken.bin"), qPrintable(m_window->errorText()));
+    QVERIFY(m_window->errorText().contains("still using stories260K"));
+    QCOMPARE(m_window->service()->engine(), current);
+}
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_main_window.moc"

@@ -1,0 +1,29 @@
+// How core results and engines cross into Qt: immutable shared values registered as metatypes, and the text
+// helpers every view uses to label tokens.
+#pragma once
+
+#include <attnscope/attention.h>
+#include <attnscope/engine.h>
+
+#include <QMetaType>
+#include <QString>
+
+#include <memory>
+
+namespace attnscope {
+
+using ResultPtr = std::shared_ptr<const AttentionResult>;
+using EnginePtr = std::shared_ptr<const Engine>;
+
+// A token as a reader should see it: "▁" kept (it is how sentencepiece marks a word start), control
+// characters escaped, byte pieces such as <0xF0> left as they are.
+QString tokenLabel(const Token &token);
+// "▁Lily" (id 317, bytes 24-29) for tooltips.
+QString tokenDescription(const Token &token);
+
+void registerMetaTypes();
+
+} // namespace attnscope
+
+Q_DECLARE_METATYPE(attnscope::ResultPtr)
+Q_DECLARE_METATYPE(attnscope::EnginePtr)

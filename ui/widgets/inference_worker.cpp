@@ -1,0 +1,103 @@
+// InferenceWorker / InferenceService: queued calls into a worker thread, immutable results back.
+#include "widgets/inference_worker.h"
+
+namespace attnscope {
+
+InferenceWorker::InferenceWorker(std::shared_ptr<std::atomic<quint64>> latest) : m_latest(std::move(latest)) {}
+
+void InferenceWorker::loadModel(quint64 request, const QString &modelPath, const QString &tokenizerPath) {
+    auto engine = Engine::load(modelPath.toStdString(), tokenizerPath.toStdString());
+    if (!engine)
+        emit modelFailed(request, QString::fromStdString(engine.error().message));
+    else
+        emit modelLoaded(request, engine.value());
+}
+
+void InferenceWorker::analyze(quint64 request, EnginePtr engine, const QString &text) {
+    if (m_latest->load() != request || !engine)
+        return; // a newer request is queued behind this one
+    const QByteArray utf8 = text.toUtf8();
+    auto result = engine->analyze(std::string_view(utf8.constData(), static_cast<std::size_t>(utf8.size())), {},
+                                  [this, request](float) { return m_latest->load() == request; });
+    if (!result) {
+        if (!result.error().cancelled)
+            emit analysisFailed(request, QString::fromStdString(result.error().message));
+        return;
+    }
+    emit resultReady(request, std::make_shared<const AttentionResult>(std::move(result).value()));
+}
+
+InferenceService::InferenceService(QObject *parent) : QObject(parent) {
+    registerMetaTypes();
+    m_thread.setObjectName(QStringLiteral("inference"));
+    m_worker = new InferenceWorker(m_latestAnalysis);
+    m_worker->moveToThread(&m_thread);
+    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    connect(m_worker, &InferenceWorker::modelLoaded, this, [this](quint64 request, EnginePtr engine) {
+        if (request != m_pendingLoad)
+            return;
+        m_pendingLoad = 0;
+        m_engine = engine;
+        emit busyChanged(busy());
+        emit modelLoaded(engine);
+    });
+    connect(m_worker, &InferenceWorker::modelFailed, this, [this](quint64 request, const QString &message) {
+        if (request != m_pendingLoad)
+            return;
+        m_pendingLoad = 0;
+        emit busyChanged(busy());
+        emit modelFailed(message);
+    });
+    connect(m_worker, &InferenceWorker::resultReady, this, [this](quint64 request, ResultPtr result) {
+        if (request != m_pendingAnalysis)
+            return;
+        m_pendingAnalysis = 0;
+        emit busyChanged(busy());
+        emit resultReady(result);
+    });
+    connect(m_worker, &InferenceWorker::analysisFailed, this, [this](quint64 request, const QString &message) {
+        if (request != m_pendingAnalysis)
+            return;
+        m_pendingAnalysis = 0;
+        emit busyChanged(busy());
+        emit analysisFailed(message);
+    });
+    m_thread.start();
+}
+
+InferenceService::~InferenceService() {
+    m_latestAnalysis->store(0); // cancels a running forward pass at its next layer
+    m_thread.quit();
+    m_thread.wait();
+}
+
+quint64 InferenceService::loadModel(const QString &modelPath, const QString &tokenizerPath) {
+    m_pendingLoad = ++m_next;
+    emit busyChanged(true);
+    QMetaObject::invokeMethod(
+        m_worker,
+        [worker = m_worker, request = m_pendingLoad, modelPath, tokenizerPath] {
+            worker->loadModel(request, modelPath, tokenizerPath);
+        },
+        Qt::QueuedConnection);
+    return m_pendingLoad;
+}
+
+quint64 InferenceService::analyze(const QString &text) {
+    if (!m_engine) {
+        emit analysisFailed(tr("No model is loaded; open one with File > Open Model."));
+        return 0;
+    }
+    m_pendingAnalysis = ++m_next;
+    m_latestAnalysis->store(m_pendingAnalysis);
+    emit busyChanged(true);
+    QMetaObject::invokeMethod(
+        m_worker,
+        [worker = m_worker, request = m_pendingAnalysis, engine = m_engine, text] {
+            worker->analyze(request, engine, text);
+        },
+        Qt::QueuedConnection);
+    return m_pendingAnalysis;
+}
+
+} // namespace attnscope

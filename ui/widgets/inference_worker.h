@@ -1,0 +1,64 @@
+// Runs the engine off the GUI thread. InferenceService (GUI thread) owns a QThread with an InferenceWorker in it;
+// newer requests make older ones stale: a stale request is skipped or cancelled mid-forward.
+#pragma once
+
+#include "attention_snapshot.h"
+
+#include <QObject>
+#include <QThread>
+
+#include <atomic>
+#include <memory>
+
+namespace attnscope {
+
+class InferenceWorker : public QObject {
+    Q_OBJECT
+public:
+    explicit InferenceWorker(std::shared_ptr<std::atomic<quint64>> latest);
+
+public slots:
+    void loadModel(quint64 request, const QString &modelPath, const QString &tokenizerPath);
+    void analyze(quint64 request, attnscope::EnginePtr engine, const QString &text);
+
+signals:
+    void modelLoaded(quint64 request, attnscope::EnginePtr engine);
+    void modelFailed(quint64 request, const QString &message);
+    void resultReady(quint64 request, attnscope::ResultPtr result);
+    void analysisFailed(quint64 request, const QString &message);
+
+private:
+    std::shared_ptr<std::atomic<quint64>> m_latest;
+};
+
+class InferenceService : public QObject {
+    Q_OBJECT
+public:
+    explicit InferenceService(QObject *parent = nullptr);
+    ~InferenceService() override;
+
+    // Both return the request id; results for older ids of the same kind are never delivered.
+    quint64 loadModel(const QString &modelPath, const QString &tokenizerPath = {});
+    quint64 analyze(const QString &text);
+    void setEngine(EnginePtr engine) { m_engine = std::move(engine); }
+    const EnginePtr &engine() const { return m_engine; }
+    bool busy() const { return m_pendingAnalysis != 0 || m_pendingLoad != 0; }
+
+signals:
+    void modelLoaded(attnscope::EnginePtr engine);
+    void modelFailed(const QString &message);
+    void resultReady(attnscope::ResultPtr result);
+    void analysisFailed(const QString &message);
+    void busyChanged(bool busy);
+
+private:
+    QThread m_thread;
+    InferenceWorker *m_worker = nullptr;
+    std::shared_ptr<std::atomic<quint64>> m_latestAnalysis = std::make_shared<std::atomic<quint64>>(0);
+    EnginePtr m_engine;
+    quint64 m_next = 0;
+    quint64 m_pendingAnalysis = 0;
+    quint64 m_pendingLoad = 0;
+};
+
+} // namespace attnscope
