@@ -17,8 +17,7 @@ QVariant HeatmapModel::data(const QModelIndex &index, int role) const {
     case Qt::DisplayRole:
         return masked ? QString() : QString::number(w, 'f', 3);
     case Qt::ToolTipRole:
-        return masked ? QStringLiteral("masked: a causal model cannot look ahead")
-                      : cellDescription(index.row(), index.column());
+        return cellDescription(index.row(), index.column());
     case WeightRole:
         return w;
     case MaskedRole:
@@ -80,6 +79,8 @@ QString HeatmapModel::tokenText(int i) const {
 QString HeatmapModel::cellDescription(int query, int key) const {
     if (!m_result || query < 0 || key < 0 || query >= tokenCount() || key >= tokenCount())
         return {};
+    if (m_result->causal && key > query)
+        return tr("%1 -> %2: masked (a causal model cannot look ahead)").arg(tokenText(query), tokenText(key));
     return QStringLiteral("%1 -> %2: %3")
         .arg(tokenText(query), tokenText(key))
         .arg(static_cast<double>(m_result->weight(m_layer, m_head, query, key)), 0, 'f', 4);

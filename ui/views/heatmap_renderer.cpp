@@ -60,7 +60,8 @@ HeatmapGeometry layoutHeatmap(const QSizeF &size, const HeatmapScene &scene, con
     const double left = kMargin + axisCaption + g.labelSpace;
     const double top = kMargin + titleHeight + axisCaption + g.labelSpace;
     const double availW = size.width() - left - barSpace - kMargin;
-    const double availH = size.height() - top - kMargin - captionHeight;
+    const double legendHeight = scene.causal ? fm.height() * 1.6 : 0; // the "masked" swatch under the bar
+    const double availH = size.height() - top - kMargin - std::max(captionHeight, legendHeight);
     const double side = std::max(0.0, std::min(availW, availH));
     g.cell = T > 0 ? side / T : 0;
     g.grid = QRectF(left, top, g.cell * T, g.cell * T);
