@@ -7,8 +7,8 @@
 #include "widgets/inference_worker.h"
 
 #include <QActionGroup>
-#include <QDir>
 #include <QApplication>
+#include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -34,16 +34,16 @@ MainWindow::MainWindow(Options options, QWidget *parent) : QMainWindow(parent), 
     connect(m_text, &QPlainTextEdit::textChanged, &m_debounce, qOverload<>(&QTimer::start));
     connect(m_service, &InferenceService::modelLoaded, this, &MainWindow::onModelLoaded);
     connect(m_service, &InferenceService::modelFailed, this, [this](const QString &message) {
-        showError(m_service->engine() ? tr("%1 — still using %2.").arg(message, QString::fromStdString(
-                                                                                     m_service->engine()->info().name))
-                                      : message);
+        showError(
+            m_service->engine()
+                ? tr("%1 — still using %2.").arg(message, QString::fromStdString(m_service->engine()->info().name))
+                : message);
     });
     connect(m_service, &InferenceService::resultReady, this, &MainWindow::showResult);
     connect(m_service, &InferenceService::analysisFailed, this, &MainWindow::showError);
     connect(m_service, &InferenceService::busyChanged, m_busy, &QLabel::setVisible);
 
-    const QString initial =
-        m_options.initialText.isEmpty() ? builtInExamples().front().text : m_options.initialText;
+    const QString initial = m_options.initialText.isEmpty() ? builtInExamples().front().text : m_options.initialText;
     {
         const QSignalBlocker block(m_text); // the model is not loaded yet; analyse once it is
         m_text->setPlainText(initial);
@@ -95,8 +95,8 @@ void MainWindow::buildUi() {
     m_banner = new QLabel(central);
     m_banner->setWordWrap(true);
     m_banner->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_banner->setStyleSheet(QStringLiteral(
-        "QLabel { background: #fdecea; color: #611a15; border: 1px solid #f5c2c0; border-radius: 4px; padding: 6px; }"));
+    m_banner->setStyleSheet(QStringLiteral("QLabel { background: #fdecea; color: #611a15; border: 1px solid #f5c2c0; "
+                                           "border-radius: 4px; padding: 6px; }"));
     m_banner->setVisible(false);
     layout->addWidget(m_banner);
 
@@ -173,9 +173,10 @@ void MainWindow::buildMenus() {
                         .arg(c.vocabSize)
                         .arg(c.contextLength);
         }
-        QMessageBox::about(this, tr("About AttnScope"),
-                           tr("<h3>AttnScope %1</h3><p>See the attention of real language models, offline.</p><p>%2</p>")
-                               .arg(QStringLiteral(ATTNSCOPE_VERSION), facts));
+        QMessageBox::about(
+            this, tr("About AttnScope"),
+            tr("<h3>AttnScope %1</h3><p>See the attention of real language models, offline.</p><p>%2</p>")
+                .arg(QStringLiteral(ATTNSCOPE_VERSION), facts));
     });
 }
 
@@ -234,6 +235,8 @@ void MainWindow::clearError() {
     m_banner->setVisible(false);
 }
 
-QString MainWindow::errorText() const { return m_banner->isVisible() ? m_banner->text() : QString(); }
+QString MainWindow::errorText() const {
+    return m_banner->isVisible() ? m_banner->text() : QString();
+}
 
 } // namespace attnscope

@@ -24,9 +24,9 @@ class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
     struct Options {
-        QString modelPath;     // explicit model (flag); empty = the default found by discovery
-        QString tokenizerPath; // explicit tokenizer; empty = beside the model
-        QString initialText;   // empty = the first built-in example
+        QString modelPath;              // explicit model (flag); empty = the default found by discovery
+        QString tokenizerPath;          // explicit tokenizer; empty = beside the model
+        QString initialText;            // empty = the first built-in example
         std::vector<ModelEntry> models; // everything discovery found, for the Models menu
         int debounceMs = 150;
     };

@@ -23,7 +23,9 @@ std::vector<SearchRoot> defaultSearchRoots() {
                             QStandardPaths::writableLocation(QStandardPaths::AppDataLocation).toStdString());
 }
 
-std::vector<ModelEntry> discoverModels() { return findModels(defaultSearchRoots()); }
+std::vector<ModelEntry> discoverModels() {
+    return findModels(defaultSearchRoots());
+}
 
 QString noModelHelp() {
     return QCoreApplication::translate(

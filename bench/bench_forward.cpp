@@ -62,8 +62,7 @@ void BM_Forward(benchmark::State &state) {
     }
     const auto &cfg = engine()->info().config;
     state.counters["tokens"] = n;
-    state.counters["attention_MB"] =
-        double(cfg.layers) * cfg.heads * n * n * sizeof(float) / (1024.0 * 1024.0);
+    state.counters["attention_MB"] = double(cfg.layers) * cfg.heads * n * n * sizeof(float) / (1024.0 * 1024.0);
 }
 
 } // namespace

@@ -19,11 +19,19 @@ inline QString sharedDir() {
     const QByteArray env = qgetenv("ATTNSCOPE_SHARED_DIR");
     return QDir::cleanPath(env.isEmpty() ? QStringLiteral(ATTNSCOPE_SHARED_DIR) : QString::fromLocal8Bit(env));
 }
-inline QString sharedPath(const QString &relative) { return sharedDir() + QLatin1Char('/') + relative; }
-inline std::string sharedStd(const QString &relative) { return sharedPath(relative).toStdString(); }
+inline QString sharedPath(const QString &relative) {
+    return sharedDir() + QLatin1Char('/') + relative;
+}
+inline std::string sharedStd(const QString &relative) {
+    return sharedPath(relative).toStdString();
+}
 
-inline std::string stories260K() { return sharedStd(QStringLiteral("models/stories260K/stories260K.bin")); }
-inline std::string tok512() { return sharedStd(QStringLiteral("models/stories260K/tok512.model")); }
+inline std::string stories260K() {
+    return sharedStd(QStringLiteral("models/stories260K/stories260K.bin"));
+}
+inline std::string tok512() {
+    return sharedStd(QStringLiteral("models/stories260K/tok512.model"));
+}
 
 inline QJsonObject referenceCases() {
     QFile f(sharedPath(QStringLiteral("reference/stories260K/cases.json")));

@@ -33,9 +33,13 @@ struct Failure {
     int code = 1;
 };
 
-[[noreturn]] void fail(const QString &message, int code = 1) { throw Failure{message, code}; }
+[[noreturn]] void fail(const QString &message, int code = 1) {
+    throw Failure{message, code};
+}
 
-void println(const QString &line) { std::fprintf(stdout, "%s\n", qPrintable(line)); }
+void println(const QString &line) {
+    std::fprintf(stdout, "%s\n", qPrintable(line));
+}
 
 void writeAtomically(const QString &path, const QByteArray &bytes) {
     QSaveFile file(path);
@@ -96,8 +100,11 @@ int intOption(const QCommandLineParser &args, const QString &name, int lo, int h
     bool ok = false;
     const int v = args.value(name).toInt(&ok);
     if (!ok || v < lo || v > hi)
-        fail(QStringLiteral("--%1 must be an integer from %2 to %3 (got \"%4\")").arg(name).arg(lo).arg(hi).arg(
-                 args.value(name)),
+        fail(QStringLiteral("--%1 must be an integer from %2 to %3 (got \"%4\")")
+                 .arg(name)
+                 .arg(lo)
+                 .arg(hi)
+                 .arg(args.value(name)),
              2);
     return v;
 }
@@ -188,9 +195,10 @@ int models(const QCommandLineParser &) {
     if (found.empty())
         fail(noModelHelp().replace(QStringLiteral("File > Open Model"), QStringLiteral("--model FILE")));
     for (const ModelEntry &m : found)
-        println(QStringLiteral("%1\t%2\t%3").arg(QString::fromStdString(m.name), QString::fromStdString(m.modelPath),
-                                                  m.tokenizerPath.empty() ? QStringLiteral("(no tokenizer found)")
-                                                                          : QString::fromStdString(m.tokenizerPath)));
+        println(QStringLiteral("%1\t%2\t%3")
+                    .arg(QString::fromStdString(m.name), QString::fromStdString(m.modelPath),
+                         m.tokenizerPath.empty() ? QStringLiteral("(no tokenizer found)")
+                                                 : QString::fromStdString(m.tokenizerPath)));
     return 0;
 }
 
@@ -250,10 +258,12 @@ int main(int argc, char *argv[]) {
         {QStringLiteral("text"), QStringLiteral("Text to analyse."), QStringLiteral("TEXT")},
         {QStringLiteral("text-file"), QStringLiteral("Read the text from a UTF-8 file."), QStringLiteral("FILE")},
         {QStringLiteral("truncate"), QStringLiteral("Cut text longer than the model's context instead of failing.")},
-        {QStringLiteral("out"), QStringLiteral("Output directory (dump) or PNG file (heatmap)."), QStringLiteral("PATH")},
+        {QStringLiteral("out"), QStringLiteral("Output directory (dump) or PNG file (heatmap)."),
+         QStringLiteral("PATH")},
         {QStringLiteral("layer"), QStringLiteral("Layer to render (heatmap)."), QStringLiteral("L")},
         {QStringLiteral("head"), QStringLiteral("Head to render (heatmap)."), QStringLiteral("H")},
-        {QStringLiteral("width"), QStringLiteral("Image width in pixels (heatmap, default 1400)."), QStringLiteral("PX")},
+        {QStringLiteral("width"), QStringLiteral("Image width in pixels (heatmap, default 1400)."),
+         QStringLiteral("PX")},
         {QStringLiteral("height"), QStringLiteral("Image height in pixels (heatmap, default = width)."),
          QStringLiteral("PX")},
     });

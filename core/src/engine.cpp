@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <new>
 
 namespace attnscope {
 
@@ -16,7 +17,8 @@ Engine::Engine(std::shared_ptr<const Model> model, std::shared_ptr<const Tokeniz
 std::string findTokenizerBeside(const std::string &modelPath, int vocabSize) {
     std::error_code ec;
     const fs::path dir = fs::path(modelPath).parent_path().empty() ? fs::path(".") : fs::path(modelPath).parent_path();
-    for (const std::string &candidate : {"tok" + std::to_string(vocabSize) + ".model", std::string("tokenizer.model")}) {
+    for (const std::string &candidate :
+         {"tok" + std::to_string(vocabSize) + ".model", std::string("tokenizer.model")}) {
         if (fs::is_regular_file(dir / candidate, ec))
             return (dir / candidate).string();
     }
@@ -112,9 +114,15 @@ Result<AttentionResult> Engine::analyzeTokens(std::vector<Token> tokens, const A
     }
     AttentionResult result;
     result.tokens = std::move(tokens);
-    const Status status = forwardLlama(*m_model, ids, params.allPositionLogits, result, progress);
-    if (!status)
-        return status.error();
+    try {
+        const Status status = forwardLlama(*m_model, ids, params.allPositionLogits, result, progress);
+        if (!status)
+            return status.error();
+    } catch (const std::bad_alloc &) {
+        const double mb = double(cfg.layers) * cfg.heads * double(ids.size()) * double(ids.size()) * 4.0 / (1 << 20);
+        return makeError("out of memory: the attention of " + std::to_string(ids.size()) + " tokens needs " +
+                         std::to_string(static_cast<long long>(mb)) + " MB; analyse a shorter text");
+    }
     result.computeMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     return result;
 }

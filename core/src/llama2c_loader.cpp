@@ -84,8 +84,8 @@ Result<std::shared_ptr<const Model>> loadLlama2c(const std::string &path) {
     const std::int64_t nRmsFinal = dim;
     const std::int64_t nRopeTables = context * headSize; // legacy freq_cis_real + freq_cis_imag, skipped
     const std::int64_t nClassifier = shared ? 0 : vocab * dim;
-    const std::int64_t floats = nEmbedding + nRmsAtt + nWq + nWk + nWv + nWo + nRmsFfn + nW1 + nW2 + nW3 +
-                                nRmsFinal + nRopeTables + nClassifier;
+    const std::int64_t floats = nEmbedding + nRmsAtt + nWq + nWk + nWv + nWo + nRmsFfn + nW1 + nW2 + nW3 + nRmsFinal +
+                                nRopeTables + nClassifier;
     const std::int64_t expected = static_cast<std::int64_t>(kHeaderBytes) + floats * 4;
     const std::int64_t actual = static_cast<std::int64_t>(file->size());
     if (actual < expected)

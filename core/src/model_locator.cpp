@@ -25,8 +25,8 @@ std::vector<SearchRoot> modelSearchRoots(const std::string &envModelDir, const s
             const fs::path candidate = dir / "shared" / "models";
             if (fs::is_directory(candidate, ec)) {
                 const std::string dirName = fs::weakly_canonical(candidate, ec).string();
-                const bool known = std::any_of(roots.begin(), roots.end(),
-                                               [&](const SearchRoot &r) { return r.dir == dirName; });
+                const bool known =
+                    std::any_of(roots.begin(), roots.end(), [&](const SearchRoot &r) { return r.dir == dirName; });
                 if (!known)
                     roots.push_back({dirName, "shared/models next to the checkout"});
                 break;

@@ -44,8 +44,12 @@ Result<std::shared_ptr<const Tokenizer>> Tokenizer::loadSentencePiece(const std:
     return std::shared_ptr<const Tokenizer>(new Tokenizer(std::move(impl), path));
 }
 
-int Tokenizer::vocabSize() const { return m_impl->sp.GetPieceSize(); }
-int Tokenizer::bosId() const { return m_impl->sp.bos_id(); }
+int Tokenizer::vocabSize() const {
+    return m_impl->sp.GetPieceSize();
+}
+int Tokenizer::bosId() const {
+    return m_impl->sp.bos_id();
+}
 std::string Tokenizer::piece(int id) const {
     if (id < 0 || id >= vocabSize())
         return {};

@@ -59,7 +59,9 @@ Status forwardLlama(const Model &model, const std::vector<int> &ids, bool allPos
     out.vocabSize = cfg.vocabSize;
     out.causal = true;
     const std::size_t headStride = static_cast<std::size_t>(T) * static_cast<std::size_t>(T);
-    out.attention.assign(static_cast<std::size_t>(cfg.layers) * heads * headStride, 0.0f);
+    // Not zero-filled (see buffer.h): the head loop writes every element, the masked triangle included.
+    out.attention.clear();
+    out.attention.resize(static_cast<std::size_t>(cfg.layers) * heads * headStride);
 
     RowMat cosTable(T, headSize / 2), sinTable(T, headSize / 2); // (T, headSize/2)
     for (Eigen::Index t = 0; t < T; ++t)
@@ -74,10 +76,10 @@ Status forwardLlama(const Model &model, const std::vector<int> &ids, bool allPos
     for (Eigen::Index t = 0; t < T; ++t)
         x.row(t) = Eigen::Map<const Eigen::RowVectorXf>(w.tokenEmbedding + static_cast<std::size_t>(ids[t]) * dim, dim);
 
-    RowMat xb;                          // (T, dim) normalised input of a block
+    RowMat xb;                                  // (T, dim) normalised input of a block
     RowMat q(T, dim), k(T, kvDim), v(T, kvDim); // (T, heads*headSize), (T, kvDim), (T, kvDim)
-    RowMat attnOut(T, dim);             // (T, heads*headSize) concatenated head outputs
-    RowMat h1(T, hidden), h3(T, hidden); // (T, hidden)
+    RowMat attnOut(T, dim);                     // (T, heads*headSize) concatenated head outputs
+    RowMat h1(T, hidden), h3(T, hidden);        // (T, hidden)
 
     for (int l = 0; l < cfg.layers; ++l) {
         const LayerWeights &lw = w.layers[static_cast<std::size_t>(l)];
@@ -96,8 +98,9 @@ Status forwardLlama(const Model &model, const std::vector<int> &ids, bool allPos
             const auto qh = q.middleCols(h * headSize, headSize);      // (T, headSize)
             const auto kh = k.middleCols(kvHead * headSize, headSize); // (T, headSize)
             const auto vh = v.middleCols(kvHead * headSize, headSize); // (T, headSize)
-            // probs: (T, T) in the result buffer (zero-initialised, so the masked triangle is already 0).
-            Eigen::Map<RowMat> probs(out.attention.data() + (static_cast<std::size_t>(l) * heads + h) * headStride, T, T);
+            // probs: (T, T) in the result buffer.
+            Eigen::Map<RowMat> probs(out.attention.data() + (static_cast<std::size_t>(l) * heads + h) * headStride, T,
+                                     T);
             // Causal row blocks: queries [r0, r0+rows) only see keys [0, r0+rows). Half the work of a full T x T
             // product, and one block of scores stays in cache from the product through softmax to P*V.
             for (Eigen::Index r0 = 0; r0 < T; r0 += kQueryBlock) {
@@ -113,6 +116,7 @@ Status forwardLlama(const Model &model, const std::vector<int> &ids, bool allPos
                     visible /= visible.sum();
                     block.row(r).tail(rows - r - 1).setZero();
                 }
+                probs.block(r0, cols, rows, T - cols).setZero(); // keys no query of this block may see
                 attnOut.block(r0, h * headSize, rows, headSize).noalias() = block * vh.topRows(cols);
             }
         }

@@ -31,8 +31,8 @@ private:
         p.start(QStringLiteral(ATTNSCOPE_CLI), args);
         if (!p.waitForFinished(60000))
             return {-1, {}, QStringLiteral("timed out")};
-        return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2, QString::fromUtf8(p.readAllStandardOutput()),
-                QString::fromUtf8(p.readAllStandardError())};
+        return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2,
+                QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
     }
     static QString model() { return QString::fromStdString(testsupport::stories260K()); }
 };
@@ -46,7 +46,8 @@ void TestCli::dumpMatchesReference_data() {
         QList<int> ids;
         for (const QJsonValue &id : o.value("ids").toArray())
             ids.append(id.toInt());
-        QTest::newRow(qPrintable(o.value("name").toString())) << o.value("name").toString() << o.value("text").toString() << ids;
+        QTest::newRow(qPrintable(o.value("name").toString()))
+            << o.value("name").toString() << o.value("text").toString() << ids;
     }
 }
 
@@ -70,7 +71,8 @@ void TestCli::dumpMatchesReference() {
     QCOMPARE(got, ids);
 
     const auto attention = attnscope::readNpy(out.filePath("attention.npy").toStdString());
-    const auto ref = attnscope::readNpy(testsupport::sharedStd(QString("reference/stories260K/%1.attention.npy").arg(name)));
+    const auto ref =
+        attnscope::readNpy(testsupport::sharedStd(QString("reference/stories260K/%1.attention.npy").arg(name)));
     QVERIFY(attention.ok() && ref.ok());
     QCOMPARE(attention->shape, ref->shape);
     float maxDiff = 0;
@@ -79,7 +81,8 @@ void TestCli::dumpMatchesReference() {
     QVERIFY2(maxDiff <= 5e-5f, qPrintable(QString::number(maxDiff)));
 
     const auto logits = attnscope::readNpy(out.filePath("last_logits.npy").toStdString());
-    const auto refLogits = attnscope::readNpy(testsupport::sharedStd(QString("reference/stories260K/%1.last_logits.npy").arg(name)));
+    const auto refLogits =
+        attnscope::readNpy(testsupport::sharedStd(QString("reference/stories260K/%1.last_logits.npy").arg(name)));
     QVERIFY(logits.ok() && refLogits.ok());
     QCOMPARE(logits->shape, (std::vector<std::int64_t>{512}));
     for (std::size_t i = 0; i < refLogits->data.size(); ++i)
@@ -123,17 +126,27 @@ void TestCli::errors_data() {
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<QString>("expected");
     QTemporaryDir dir;
-    QTest::newRow("missing model") << QStringList{"dump", "--model", "/nonexistent/m.bin", "--text", "x", "--out", "/tmp/x"} << "m.bin";
-    QTest::newRow("model is a directory") << QStringList{"dump", "--model", "/tmp", "--text", "x", "--out", "/tmp/x"} << "directory";
-    QTest::newRow("tokenizer is the model") << QStringList{"dump", "--model", model(), "--tokenizer", model(), "--text", "x", "--out", "/tmp/x"} << "not a sentencepiece model";
+    QTest::newRow("missing model") << QStringList{"dump",  "--model", "/nonexistent/m.bin", "--text", "x",
+                                                  "--out", "/tmp/x"}
+                                   << "m.bin";
+    QTest::newRow("model is a directory")
+        << QStringList{"dump", "--model", "/tmp", "--text", "x", "--out", "/tmp/x"} << "directory";
+    QTest::newRow("tokenizer is the model")
+        << QStringList{"dump", "--model", model(), "--tokenizer", model(), "--text", "x", "--out", "/tmp/x"}
+        << "not a sentencepiece model";
     QTest::newRow("no text") << QStringList{"dump", "--model", model(), "--out", "/tmp/x"} << "--text";
-    QTest::newRow("missing text file") << QStringList{"dump", "--model", model(), "--text-file", "/nonexistent/t.txt", "--out", "/tmp/x"} << "t.txt";
-    QTest::newRow("layer out of range") << QStringList{"heatmap", "--model", model(), "--text", "x", "--layer", "5", "--head", "0", "--out", "/tmp/x.png"} << "--layer";
+    QTest::newRow("missing text file") << QStringList{"dump",  "--model", model(), "--text-file", "/nonexistent/t.txt",
+                                                      "--out", "/tmp/x"}
+                                       << "t.txt";
+    QTest::newRow("layer out of range") << QStringList{"heatmap", "--model", model(), "--text", "x",         "--layer",
+                                                       "5",       "--head",  "0",     "--out",  "/tmp/x.png"}
+                                        << "--layer";
     QTest::newRow("unknown command") << QStringList{"explode"} << "unknown command";
     QString longText;
     for (int i = 0; i < 200; ++i)
         longText += "Lily saw a big red ball. ";
-    QTest::newRow("text longer than context") << QStringList{"dump", "--model", model(), "--text", longText, "--out", "/tmp/x"} << "context";
+    QTest::newRow("text longer than context")
+        << QStringList{"dump", "--model", model(), "--text", longText, "--out", "/tmp/x"} << "context";
 }
 
 void TestCli::errors() {

@@ -65,8 +65,10 @@ void TestLoader::brokenFiles_data() {
     const std::int32_t seven = 7;
     std::memcpy(badHeads.data() + 12, &seven, 4);
     QTest::newRow("heads do not divide dim") << badHeads << "not a llama2.c checkpoint";
-    QTest::newRow("text file") << QByteArray("This is a README, not a model.\n").repeated(50) << "not a llama2.c checkpoint";
-    QTest::newRow("gguf magic") << QByteArray("GGUF\x03\x00\x00\x00", 8) + QByteArray(100, '\0') << "not a llama2.c checkpoint";
+    QTest::newRow("text file") << QByteArray("This is a README, not a model.\n").repeated(50)
+                               << "not a llama2.c checkpoint";
+    QTest::newRow("gguf magic") << QByteArray("GGUF\x03\x00\x00\x00", 8) + QByteArray(100, '\0')
+                                << "not a llama2.c checkpoint";
 }
 
 void TestLoader::brokenFiles() {

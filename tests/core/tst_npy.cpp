@@ -52,7 +52,7 @@ void TestNpy::malformed() {
     const float v[4] = {1, 2, 3, 4};
     std::string bytes = encodeNpy(v, {4});
     QVERIFY(!decodeNpy(bytes.substr(0, bytes.size() - 1), "x.npy").ok()); // truncated data
-    QVERIFY(!decodeNpy(bytes.substr(0, 20), "x.npy").ok());                // truncated header
+    QVERIFY(!decodeNpy(bytes.substr(0, 20), "x.npy").ok());               // truncated header
     std::string f8 = bytes;
     f8.replace(f8.find("<f4"), 3, "<f8");
     QVERIFY(!decodeNpy(f8, "x.npy").ok());

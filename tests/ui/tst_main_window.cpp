@@ -91,7 +91,8 @@ void TestMainWindow::hoverShowsQueryKeyWeight() {
     QCOMPARE(hovered.last().at(1).toInt(), 1);
     const QString message = m_window->statusBar()->currentMessage();
     QCOMPARE(message, m_window->heatmapModel()->cellDescription(4, 1));
-    QVERIFY2(message.contains(QString::fromUtf8(" -> ")) && message.startsWith(QString::fromUtf8("▁f -> ▁The: ")), qPrintable(message));
+    QVERIFY2(message.contains(QString::fromUtf8(" -> ")) && message.startsWith(QString::fromUtf8("▁f -> ▁The: ")),
+             qPrintable(message));
 }
 
 void TestMainWindow::errorsKeepTextAndResult() {
@@ -102,7 +103,7 @@ void TestMainWindow::errorsKeepTextAndResult() {
     m_window->textEdit()->setPlainText(longText);
     QTRY_VERIFY_WITH_TIMEOUT(!m_window->errorText().isEmpty(), 10000);
     QVERIFY2(m_window->errorText().contains("context"), qPrintable(m_window->errorText()));
-    QCOMPARE(m_window->heatmapModel()->result(), before); // last good result stays on screen
+    QCOMPARE(m_window->heatmapModel()->result(), before);    // last good result stays on screen
     QCOMPARE(m_window->textEdit()->toPlainText(), longText); // nothing the user typed is lost
     m_window->textEdit()->setPlainText(QString::fromUtf8("Emoji \xF0\x9F\x98\x80 ok"));
     QTRY_VERIFY_WITH_TIMEOUT(m_window->errorText().isEmpty(), 10000);

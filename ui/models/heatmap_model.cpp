@@ -5,8 +5,12 @@ namespace attnscope {
 
 HeatmapModel::HeatmapModel(QObject *parent) : QAbstractTableModel(parent) {}
 
-int HeatmapModel::rowCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : tokenCount(); }
-int HeatmapModel::columnCount(const QModelIndex &parent) const { return parent.isValid() ? 0 : tokenCount(); }
+int HeatmapModel::rowCount(const QModelIndex &parent) const {
+    return parent.isValid() ? 0 : tokenCount();
+}
+int HeatmapModel::columnCount(const QModelIndex &parent) const {
+    return parent.isValid() ? 0 : tokenCount();
+}
 
 QVariant HeatmapModel::data(const QModelIndex &index, int role) const {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid) || !m_result)

@@ -112,8 +112,8 @@ void paintHeatmap(QPainter &p, const HeatmapGeometry &g, const HeatmapScene &sce
         p.setFont(hovered ? bold : font);
         p.setPen(hovered ? colors.highlight : colors.text);
         if (!column) {
-            p.drawText(QRectF(g.grid.left() - g.labelSpace, g.grid.top() + centre - fm.height() / 2,
-                              g.labelSpace - 6, fm.height()),
+            p.drawText(QRectF(g.grid.left() - g.labelSpace, g.grid.top() + centre - fm.height() / 2, g.labelSpace - 6,
+                              fm.height()),
                        Qt::AlignRight | Qt::AlignVCenter, text);
             return;
         }

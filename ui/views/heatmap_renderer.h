@@ -33,9 +33,9 @@ struct HeatmapColors {
 };
 
 struct HeatmapGeometry {
-    QRectF grid;        // the T x T cells
-    double cell = 0;    // side of one cell in pixels
-    int labelStep = 1;  // draw every labelStep-th label when cells are smaller than the text
+    QRectF grid;       // the T x T cells
+    double cell = 0;   // side of one cell in pixels
+    int labelStep = 1; // draw every labelStep-th label when cells are smaller than the text
     double labelSpace = 0;
     QRectF colorBar;
     QRectF title;

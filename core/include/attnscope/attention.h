@@ -1,6 +1,7 @@
 // The immutable result of one analysis: tokens, attention of every layer and head, logits.
 #pragma once
 
+#include "attnscope/buffer.h"
 #include "attnscope/tokenizer.h"
 
 #include <cstddef>
@@ -15,12 +16,12 @@ struct AttentionResult {
     int layers = 0;
     int heads = 0;
     int vocabSize = 0;
-    bool causal = true;  // decoder: entries above the diagonal are zero
-    bool truncated = false; // the text was cut to the model's context at the caller's request
-    std::vector<float> attention; // (layers, heads, T, T), row = query, column = key; rows sum to 1
-    std::vector<float> logits;    // (T, vocab) or (1, vocab) when only the last position was asked for
-    int logitRows = 0;            // T or 1
-    double computeMs = 0.0;       // wall time of tokenize + forward
+    bool causal = true;        // decoder: entries above the diagonal are zero
+    bool truncated = false;    // the text was cut to the model's context at the caller's request
+    FloatBuffer attention;     // (layers, heads, T, T), row = query, column = key; rows sum to 1
+    std::vector<float> logits; // (T, vocab) or (1, vocab) when only the last position was asked for
+    int logitRows = 0;         // T or 1
+    double computeMs = 0.0;    // wall time of tokenize + forward
 
     int seqLen() const { return static_cast<int>(tokens.size()); }
     // Pointer to the (T, T) row-major matrix of one layer and head.
@@ -32,9 +33,7 @@ struct AttentionResult {
         return head(layer, h)[static_cast<std::size_t>(query) * tokens.size() + key];
     }
     // Logits at the last position (vocab).
-    const float *lastLogits() const {
-        return logits.data() + static_cast<std::size_t>(logitRows - 1) * vocabSize;
-    }
+    const float *lastLogits() const { return logits.data() + static_cast<std::size_t>(logitRows - 1) * vocabSize; }
 };
 
 } // namespace attnscope

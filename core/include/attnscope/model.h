@@ -11,11 +11,11 @@
 namespace attnscope {
 
 struct ModelConfig {
-    int dim = 0;        // transformer width
-    int hiddenDim = 0;  // FFN inner width
+    int dim = 0;       // transformer width
+    int hiddenDim = 0; // FFN inner width
     int layers = 0;
-    int heads = 0;      // query heads
-    int kvHeads = 0;    // key/value heads (grouped-query attention when < heads)
+    int heads = 0;   // query heads
+    int kvHeads = 0; // key/value heads (grouped-query attention when < heads)
     int vocabSize = 0;
     int contextLength = 0; // seq_len the model was trained at
     bool sharedClassifier = true;

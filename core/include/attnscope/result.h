@@ -13,8 +13,7 @@ struct Error {
     bool cancelled = false; // the caller's progress callback asked to stop; not a failure to report
 };
 
-template <typename T>
-class [[nodiscard]] Result {
+template <typename T> class [[nodiscard]] Result {
 public:
     Result(T value) : m_v(std::in_place_index<0>, std::move(value)) {}
     Result(Error error) : m_v(std::in_place_index<1>, std::move(error)) {}
@@ -40,7 +39,11 @@ private:
 struct Ok {};
 using Status = Result<Ok>;
 
-inline Error makeError(std::string message) { return Error{std::move(message), false}; }
-inline Error cancelledError() { return Error{"cancelled", true}; }
+inline Error makeError(std::string message) {
+    return Error{std::move(message), false};
+}
+inline Error cancelledError() {
+    return Error{"cancelled", true};
+}
 
 } // namespace attnscope

@@ -12,8 +12,8 @@ namespace attnscope {
 
 struct Token {
     int id = 0;
-    std::string piece;  // the vocabulary piece, e.g. "▁Once" or "<0xF0>"
-    int byteBegin = 0;  // [byteBegin, byteEnd) in the input text; empty for BOS
+    std::string piece; // the vocabulary piece, e.g. "▁Once" or "<0xF0>"
+    int byteBegin = 0; // [byteBegin, byteEnd) in the input text; empty for BOS
     int byteEnd = 0;
     bool special = false; // BOS/EOS/control pieces
     bool byte = false;    // a byte-fallback piece such as <0xF0>
