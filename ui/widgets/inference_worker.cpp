@@ -27,41 +27,36 @@ void InferenceWorker::analyze(quint64 request, EnginePtr engine, const QString &
     emit resultReady(request, std::make_shared<const AttentionResult>(std::move(result).value()));
 }
 
+template <typename Payload>
+std::function<void(quint64, Payload)> InferenceService::onlyLatest(quint64 &pending,
+                                                                   std::function<void(const Payload &)> deliver) {
+    // Answers to superseded requests are dropped; the newest one clears the pending slot and is delivered.
+    return [this, &pending, deliver = std::move(deliver)](quint64 request, Payload payload) {
+        if (request != pending)
+            return;
+        pending = 0;
+        emit busyChanged(busy());
+        deliver(payload);
+    };
+}
+
 InferenceService::InferenceService(QObject *parent) : QObject(parent) {
     registerMetaTypes();
     m_thread.setObjectName(QStringLiteral("inference"));
     m_worker = new InferenceWorker(m_latestAnalysis);
     m_worker->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    connect(m_worker, &InferenceWorker::modelLoaded, this, [this](quint64 request, EnginePtr engine) {
-        if (request != m_pendingLoad)
-            return;
-        m_pendingLoad = 0;
-        m_engine = engine;
-        emit busyChanged(busy());
-        emit modelLoaded(engine);
-    });
-    connect(m_worker, &InferenceWorker::modelFailed, this, [this](quint64 request, const QString &message) {
-        if (request != m_pendingLoad)
-            return;
-        m_pendingLoad = 0;
-        emit busyChanged(busy());
-        emit modelFailed(message);
-    });
-    connect(m_worker, &InferenceWorker::resultReady, this, [this](quint64 request, ResultPtr result) {
-        if (request != m_pendingAnalysis)
-            return;
-        m_pendingAnalysis = 0;
-        emit busyChanged(busy());
-        emit resultReady(result);
-    });
-    connect(m_worker, &InferenceWorker::analysisFailed, this, [this](quint64 request, const QString &message) {
-        if (request != m_pendingAnalysis)
-            return;
-        m_pendingAnalysis = 0;
-        emit busyChanged(busy());
-        emit analysisFailed(message);
-    });
+    connect(m_worker, &InferenceWorker::modelLoaded, this,
+            onlyLatest<EnginePtr>(m_pendingLoad, [this](const EnginePtr &engine) {
+                m_engine = engine;
+                emit modelLoaded(engine);
+            }));
+    connect(m_worker, &InferenceWorker::modelFailed, this,
+            onlyLatest<QString>(m_pendingLoad, [this](const QString &message) { emit modelFailed(message); }));
+    connect(m_worker, &InferenceWorker::resultReady, this,
+            onlyLatest<ResultPtr>(m_pendingAnalysis, [this](const ResultPtr &result) { emit resultReady(result); }));
+    connect(m_worker, &InferenceWorker::analysisFailed, this,
+            onlyLatest<QString>(m_pendingAnalysis, [this](const QString &message) { emit analysisFailed(message); }));
     m_thread.start();
 }
 

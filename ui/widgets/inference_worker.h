@@ -8,6 +8,7 @@
 #include <QThread>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 
 namespace attnscope {
@@ -52,6 +53,9 @@ signals:
     void busyChanged(bool busy);
 
 private:
+    template <typename Payload>
+    std::function<void(quint64, Payload)> onlyLatest(quint64 &pending, std::function<void(const Payload &)> deliver);
+
     QThread m_thread;
     InferenceWorker *m_worker = nullptr;
     std::shared_ptr<std::atomic<quint64>> m_latestAnalysis = std::make_shared<std::atomic<quint64>>(0);
