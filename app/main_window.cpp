@@ -16,6 +16,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPlainTextEdit>
+#include <QShortcut>
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QVBoxLayout>
@@ -106,6 +107,18 @@ void MainWindow::buildUi() {
     setCentralWidget(central);
 
     auto selectHead = [this] { m_heatmapModel->setLayerHead(m_layer->value(), m_head->value()); };
+    // Keyboard navigation while the heatmap has focus: PgUp/PgDn change the layer, Left/Right the head
+    // (the text box keeps its arrows for the cursor).
+    auto step = [this](QSpinBox *box, int delta, const QKeySequence &key) {
+        auto *shortcut = new QShortcut(key, m_heatmap);
+        shortcut->setContext(Qt::WidgetWithChildrenShortcut);
+        connect(shortcut, &QShortcut::activated, box, [box, delta] { box->setValue(box->value() + delta); });
+    };
+    step(m_layer, -1, QKeySequence(Qt::Key_PageUp));
+    step(m_layer, +1, QKeySequence(Qt::Key_PageDown));
+    step(m_head, -1, QKeySequence(Qt::Key_Left));
+    step(m_head, +1, QKeySequence(Qt::Key_Right));
+    m_heatmap->setToolTip(tr("PgUp/PgDn: previous/next layer · Left/Right: previous/next head"));
     connect(m_layer, qOverload<int>(&QSpinBox::valueChanged), this, selectHead);
     connect(m_head, qOverload<int>(&QSpinBox::valueChanged), this, selectHead);
     connect(m_heatmap, &HeatmapView::cellHovered, this, [this](int query, int key) {

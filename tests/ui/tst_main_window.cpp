@@ -22,6 +22,7 @@ private slots:
     void opensWithAnAnalysedExample();
     void typingRecomputesInTheWorker();
     void hoverShowsQueryKeyWeight();
+    void keyboardMovesLayerAndHead();
     void errorsKeepTextAndResult();
     void brokenModelKeepsCurrentModel();
 
@@ -93,6 +94,34 @@ void TestMainWindow::hoverShowsQueryKeyWeight() {
     QCOMPARE(message, m_window->heatmapModel()->cellDescription(4, 1));
     QVERIFY2(message.contains(QString::fromUtf8(" -> ")) && message.startsWith(QString::fromUtf8("▁f -> ▁The: ")),
              qPrintable(message));
+}
+
+void TestMainWindow::keyboardMovesLayerAndHead() {
+    HeatmapView *view = m_window->heatmapView();
+    HeatmapModel *model = m_window->heatmapModel();
+    m_window->activateWindow();
+    view->setFocus();
+    QTRY_VERIFY(view->hasFocus());
+    m_window->layerBox()->setValue(2);
+    m_window->headBox()->setValue(3);
+    QTest::keyClick(view, Qt::Key_PageDown);
+    QCOMPARE(model->layer(), 3);
+    QTest::keyClick(view, Qt::Key_PageUp);
+    QTest::keyClick(view, Qt::Key_PageUp);
+    QCOMPARE(model->layer(), 1);
+    QTest::keyClick(view, Qt::Key_Right);
+    QCOMPARE(model->head(), 4);
+    QTest::keyClick(view, Qt::Key_Left);
+    QTest::keyClick(view, Qt::Key_Left);
+    QCOMPARE(model->head(), 2);
+    m_window->layerBox()->setValue(4);
+    QTest::keyClick(view, Qt::Key_PageDown); // past the last layer: stays
+    QCOMPARE(model->layer(), 4);
+    // arrows in the text box move the cursor, not the head
+    m_window->textEdit()->setFocus();
+    QTRY_VERIFY(m_window->textEdit()->hasFocus());
+    QTest::keyClick(m_window->textEdit(), Qt::Key_Right);
+    QCOMPARE(model->head(), 2);
 }
 
 void TestMainWindow::errorsKeepTextAndResult() {
