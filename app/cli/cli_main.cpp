@@ -8,6 +8,7 @@
 #include <attnscope/engine.h>
 #include <attnscope/npy.h>
 
+#include <QBuffer>
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFile>
@@ -178,11 +179,11 @@ int heatmap(const QCommandLineParser &args) {
         painter.setRenderHint(QPainter::TextAntialiasing);
         paintHeatmap(painter, geometry, scene, font, map, colors, {-1, -1}, caption);
     }
-    QSaveFile file(out);
-    if (!file.open(QIODevice::WriteOnly))
-        fail(QStringLiteral("%1: cannot write (%2)").arg(out, file.errorString()));
-    if (!image.save(&file, "PNG") || !file.commit())
-        fail(QStringLiteral("%1: could not write the PNG (%2)").arg(out, file.errorString()));
+    QByteArray png;
+    QBuffer buffer(&png);
+    if (!buffer.open(QIODevice::WriteOnly) || !image.save(&buffer, "PNG"))
+        fail(QStringLiteral("%1: could not encode the PNG").arg(out));
+    writeAtomically(out, png);
     println(out);
     return 0;
 }
