@@ -1,0 +1,92 @@
+// What the views show, computed from an AttentionResult: which positions are visible (special tokens hidden),
+// one head or an aggregate of heads with rows renormalised, level-of-detail reductions for matrices larger
+// than the screen, the strongest links for arc diagrams, and simple per-head pattern scores.
+// Everything here is plain arithmetic on (T, T) row-major matrices; the Qt views only draw what it returns.
+#pragma once
+
+#include "attnscope/attention.h"
+
+#include <string>
+#include <vector>
+
+namespace attnscope {
+
+enum class Aggregation {
+    Head,        // one head of one layer
+    MeanOfHeads, // mean over the heads of one layer
+    MaxOfHeads,  // element-wise max over the heads of one layer
+    MeanOfAll,   // mean over every head of every layer
+};
+
+struct ViewParams {
+    int layer = 0;
+    int head = 0;
+    Aggregation aggregation = Aggregation::Head;
+    bool hideSpecial = false; // drop special tokens (BOS, CLS, ...) and renormalise each row to sum 1
+};
+
+// A square matrix over the visible positions.
+struct AttentionMatrix {
+    int size = 0;                // n visible tokens
+    std::vector<int> positions;  // (n) index into AttentionResult::tokens of each row/column
+    std::vector<float> weights;  // (n, n) row = query, column = key
+    bool causal = true;          // entries with column > row are masked (structurally zero)
+
+    const float *row(int i) const { return weights.data() + static_cast<std::size_t>(i) * size; }
+    float at(int query, int key) const { return weights[static_cast<std::size_t>(query) * size + key]; }
+    bool masked(int query, int key) const { return causal && key > query; }
+};
+
+// Positions shown when special tokens are hidden (all positions otherwise). Never empty for a non-empty
+// result: when every token is special, nothing is hidden (there would be nothing left to show).
+std::vector<int> visiblePositions(const AttentionResult &result, bool hideSpecial);
+
+// One head, or the aggregate `params` names. Hidden rows/columns are removed per head and each head's rows
+// renormalised before aggregating, so mean rows sum to 1 and max is the max of what each head shows.
+// layer/head are clamped into range.
+AttentionMatrix attentionMatrix(const AttentionResult &result, const ViewParams &params);
+
+// Max-pooling to a coarser grid of `out` x `out` (out <= n): each output cell is the largest unmasked
+// weight of the block of input cells it covers, or -1 when the whole block is masked. Used when cells
+// would be smaller than a pixel, so that a one-token diagonal stays visible instead of being skipped.
+// Blocks are as even as integer division allows: output r covers rows [r*n/out, (r+1)*n/out).
+std::vector<float> downsampleMax(const AttentionMatrix &matrix, int out); // (out, out)
+
+// One line of an arc diagram.
+struct Link {
+    int query = 0; // row in the matrix
+    int key = 0;   // column
+    float weight = 0;
+};
+// For every query row: the keys with weight >= threshold, at most topK of them (0 = no limit), strongest
+// first. Masked cells are never links.
+std::vector<Link> strongLinks(const AttentionMatrix &matrix, float threshold, int topK);
+
+// Mean pattern scores of one head over query rows i >= 1 (row 0 can only look at itself), on the matrix
+// as shown (hidden tokens removed): weight on i-1, on i, on the first visible position.
+struct HeadPattern {
+    float previousToken = 0;
+    float self = 0;
+    float firstToken = 0;
+    // "previous token", "self", "first token" when that score is at least 0.5 and clearly the largest;
+    // empty otherwise.
+    std::string label;
+};
+HeadPattern headPattern(const AttentionMatrix &matrix);
+
+// Mapping weights to [0, 1] for colour: linear, logarithmic (for attention sinks that wash everything
+// else out) or a power curve.
+struct ColorScale {
+    enum class Kind { Linear, Log, Power };
+    Kind kind = Kind::Linear;
+    float gamma = 0.5f;     // Power: t = w^gamma
+    float logFloor = 1e-4f; // Log: weights at or below this map to 0; 1 maps to 1
+
+    float toUnit(float w) const;
+    float fromUnit(float t) const; // inverse, for colour-bar labels
+    // Weights worth labelling on a colour bar for this scale, ascending, all in [0, 1].
+    std::vector<float> ticks() const;
+    std::string name() const; // "linear", "log", "power 0.5"
+};
+
+} // namespace attnscope
