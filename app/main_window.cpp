@@ -2,12 +2,20 @@
 #include "main_window.h"
 #include "model_paths.h"
 
+#include "models/focus.h"
+#include "models/head_grid_model.h"
 #include "models/heatmap_model.h"
+#include "views/arcs_view.h"
+#include "views/head_grid_view.h"
 #include "views/heatmap_view.h"
+#include "views/token_strip_view.h"
 #include "widgets/inference_worker.h"
 
 #include <QActionGroup>
 #include <QApplication>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -16,8 +24,10 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPlainTextEdit>
+#include <QScrollArea>
 #include <QShortcut>
 #include <QSpinBox>
+#include <QSplitter>
 #include <QStatusBar>
 #include <QVBoxLayout>
 
@@ -26,6 +36,9 @@ namespace attnscope {
 MainWindow::MainWindow(Options options, QWidget *parent) : QMainWindow(parent), m_options(std::move(options)) {
     m_service = new InferenceService(this);
     m_heatmapModel = new HeatmapModel(this);
+    m_selection = new QItemSelectionModel(m_heatmapModel, this);
+    m_gridModel = new HeadGridModel(this);
+    m_gridModel->setSourceModel(m_heatmapModel);
     buildUi();
     buildMenus();
 
@@ -76,22 +89,20 @@ void MainWindow::buildUi() {
     m_text->setFixedHeight(fm.lineSpacing() * 3 + 14);
     layout->addWidget(m_text);
 
-    auto *controls = new QHBoxLayout;
-    m_layer = new QSpinBox(central);
-    m_layer->setPrefix(tr("Layer "));
-    m_layer->setToolTip(tr("Which transformer layer to show (0 = closest to the input)."));
-    m_head = new QSpinBox(central);
-    m_head->setPrefix(tr("Head "));
-    m_head->setToolTip(tr("Which attention head of the layer to show."));
-    m_layer->setEnabled(false);
-    m_head->setEnabled(false);
-    controls->addWidget(m_layer);
-    controls->addWidget(m_head);
-    controls->addStretch(1);
-    m_busy = new QLabel(tr("computing…"), central);
-    m_busy->setVisible(false);
-    controls->addWidget(m_busy);
-    layout->addLayout(controls);
+    m_strip = new TokenStripView;
+    m_strip->setModel(m_heatmapModel);
+    m_strip->setSelectionModel(m_selection);
+    m_strip->setToolTip(tr("How the tokenizer split the text. Click a token to focus it in every view."));
+    auto *stripScroll = new QScrollArea(central);
+    stripScroll->setWidget(m_strip);
+    stripScroll->setWidgetResizable(true);
+    stripScroll->setFrameShape(QFrame::NoFrame);
+    stripScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    stripScroll->setMaximumHeight(fm.height() * 6 + 24);
+    stripScroll->setMinimumHeight(fm.height() * 2 + 16);
+    layout->addWidget(stripScroll);
+
+    layout->addWidget(buildControls(central));
 
     m_banner = new QLabel(central);
     m_banner->setWordWrap(true);
@@ -101,31 +112,45 @@ void MainWindow::buildUi() {
     m_banner->setVisible(false);
     layout->addWidget(m_banner);
 
-    m_heatmap = new HeatmapView(central);
+    m_heatmap = new HeatmapView;
     m_heatmap->setModel(m_heatmapModel);
-    layout->addWidget(m_heatmap, 1);
+    m_heatmap->setSelectionModel(m_selection);
+    m_heatmap->setToolTip(tr("Click a cell to select it · Ctrl+wheel or +/- zoom, 0 fits · "
+                             "PgUp/PgDn or Up/Down: layer · Left/Right: head"));
+    m_grid = new HeadGridView;
+    m_grid->setModel(m_gridModel);
+    auto *right = new QSplitter(Qt::Vertical);
+    right->addWidget(buildArcsPane(right));
+    right->addWidget(m_grid);
+    right->setStretchFactor(0, 3);
+    right->setStretchFactor(1, 2);
+    auto *split = new QSplitter(Qt::Horizontal, central);
+    split->addWidget(m_heatmap);
+    split->addWidget(right);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    layout->addWidget(split, 1);
     setCentralWidget(central);
 
-    auto selectHead = [this] { m_heatmapModel->setLayerHead(m_layer->value(), m_head->value()); };
-    // Keyboard navigation while the heatmap has focus: PgUp/PgDn change the layer, Left/Right the head
-    // (the text box keeps its arrows for the cursor).
-    auto step = [this](QSpinBox *box, int delta, const QKeySequence &key) {
-        auto *shortcut = new QShortcut(key, m_heatmap);
-        shortcut->setContext(Qt::WidgetWithChildrenShortcut);
-        connect(shortcut, &QShortcut::activated, box, [box, delta] { box->setValue(box->value() + delta); });
-    };
-    step(m_layer, -1, QKeySequence(Qt::Key_PageUp));
-    step(m_layer, +1, QKeySequence(Qt::Key_PageDown));
-    step(m_head, -1, QKeySequence(Qt::Key_Left));
-    step(m_head, +1, QKeySequence(Qt::Key_Right));
-    m_heatmap->setToolTip(tr("PgUp/PgDn: previous/next layer · Left/Right: previous/next head"));
-    connect(m_layer, qOverload<int>(&QSpinBox::valueChanged), this, selectHead);
-    connect(m_head, qOverload<int>(&QSpinBox::valueChanged), this, selectHead);
+    for (QWidget *view : {static_cast<QWidget *>(m_heatmap), static_cast<QWidget *>(m_arcs),
+                          static_cast<QWidget *>(m_grid), static_cast<QWidget *>(m_strip)})
+        addNavigationKeys(view);
     connect(m_heatmap, &HeatmapView::cellHovered, this, [this](int query, int key) {
         if (query < 0)
             statusBar()->clearMessage();
         else
             statusBar()->showMessage(m_heatmapModel->cellDescription(query, key));
+    });
+    connect(m_arcs, &ArcsView::tokenHovered, this, [this](int row) {
+        if (const Token *t = m_heatmapModel->token(row))
+            statusBar()->showMessage(tokenDescription(*t));
+        else
+            statusBar()->clearMessage();
+    });
+    connect(m_grid, &HeadGridView::headClicked, this, [this](int layer, int head) {
+        m_aggregation->setCurrentIndex(0); // one head
+        m_layer->setValue(layer);
+        m_head->setValue(head);
     });
 
     m_modelLabel = new QLabel(tr("no model"), this);
@@ -135,8 +160,150 @@ void MainWindow::buildUi() {
     statusBar()->addPermanentWidget(m_tokensLabel);
     statusBar()->addPermanentWidget(m_timeLabel);
 
+    applyStyle();
     setWindowTitle(tr("AttnScope"));
-    resize(1000, 820);
+    resize(1280, 900);
+}
+
+QWidget *MainWindow::buildControls(QWidget *parent) {
+    auto *row = new QWidget(parent);
+    auto *controls = new QHBoxLayout(row);
+    controls->setContentsMargins(0, 0, 0, 0);
+    m_layer = new QSpinBox(row);
+    m_layer->setPrefix(tr("Layer "));
+    m_layer->setToolTip(tr("Which transformer layer to show (0 = closest to the input). Keys: PgUp/PgDn."));
+    m_head = new QSpinBox(row);
+    m_head->setPrefix(tr("Head "));
+    m_head->setToolTip(tr("Which attention head of the layer to show. Keys: Left/Right."));
+    m_layer->setEnabled(false);
+    m_head->setEnabled(false);
+    m_aggregation = new QComboBox(row);
+    m_aggregation->addItem(tr("One head"), int(Aggregation::Head));
+    m_aggregation->addItem(tr("Mean of the layer's heads"), int(Aggregation::MeanOfHeads));
+    m_aggregation->addItem(tr("Max of the layer's heads"), int(Aggregation::MaxOfHeads));
+    m_aggregation->addItem(tr("Mean of all layers"), int(Aggregation::MeanOfAll));
+    m_aggregation->setToolTip(tr("Show one head, or combine the heads of the layer or of the whole model."));
+    m_hideSpecial = new QCheckBox(tr("Hide BOS"), row);
+    m_hideSpecial->setToolTip(tr("Hide special tokens such as the beginning-of-sequence token <s> and renormalise "
+                                 "each row to sum 1. Many heads park most of their attention on <s> (an "
+                                 "“attention sink”), which washes out everything else."));
+    m_scale = new QComboBox(row);
+    m_scale->addItem(tr("Linear"), int(ColorScale::Kind::Linear));
+    m_scale->addItem(tr("Log"), int(ColorScale::Kind::Log));
+    m_scale->addItem(tr("Square root"), int(ColorScale::Kind::Power));
+    m_scale->setToolTip(tr("Colour scale. Log and square root make small weights visible next to large ones."));
+    m_colorMap = new QComboBox(row);
+    for (const ColorMap *map : ColorMap::all())
+        m_colorMap->addItem(map->displayName(), map->id());
+    m_colorMap->setToolTip(tr("Colour map for weights in every view."));
+    for (QWidget *w : std::initializer_list<QWidget *>{m_layer, m_head, m_aggregation, m_hideSpecial, m_scale, m_colorMap})
+        controls->addWidget(w);
+    controls->addStretch(1);
+    m_busy = new QLabel(tr("computing…"), row);
+    m_busy->setVisible(false);
+    controls->addWidget(m_busy);
+
+    auto selectHead = [this] { m_heatmapModel->setLayerHead(m_layer->value(), m_head->value()); };
+    connect(m_layer, qOverload<int>(&QSpinBox::valueChanged), this, selectHead);
+    connect(m_head, qOverload<int>(&QSpinBox::valueChanged), this, selectHead);
+    connect(m_aggregation, qOverload<int>(&QComboBox::currentIndexChanged), this, &MainWindow::applyAggregation);
+    connect(m_hideSpecial, &QCheckBox::toggled, this, &MainWindow::applyHideSpecial);
+    connect(m_scale, qOverload<int>(&QComboBox::currentIndexChanged), this, &MainWindow::applyStyle);
+    connect(m_colorMap, qOverload<int>(&QComboBox::currentIndexChanged), this, &MainWindow::applyStyle);
+    return row;
+}
+
+QWidget *MainWindow::buildArcsPane(QWidget *parent) {
+    auto *pane = new QWidget(parent);
+    auto *v = new QVBoxLayout(pane);
+    v->setContentsMargins(0, 0, 0, 0);
+    auto *bar = new QHBoxLayout;
+    m_arcsLayout = new QComboBox(pane);
+    m_arcsLayout->addItem(tr("Arcs: two columns"), int(ArcsLayout::Columns));
+    m_arcsLayout->addItem(tr("Arcs: one line"), int(ArcsLayout::Line));
+    m_arcsLayout->setToolTip(tr("Queries left and keys right, or the sentence in reading order with arcs above."));
+    m_threshold = new QDoubleSpinBox(pane);
+    m_threshold->setPrefix(tr("≥ "));
+    m_threshold->setRange(0.0, 1.0);
+    m_threshold->setDecimals(2);
+    m_threshold->setSingleStep(0.01);
+    m_threshold->setValue(0.05);
+    m_threshold->setToolTip(tr("Draw a line only for weights at least this large."));
+    m_topK = new QSpinBox(pane);
+    m_topK->setRange(0, 64);
+    m_topK->setPrefix(tr("top "));
+    m_topK->setSpecialValueText(tr("all keys"));
+    m_topK->setValue(0);
+    m_topK->setToolTip(tr("Draw at most this many lines per token, the strongest first (all keys = no limit)."));
+    bar->addWidget(m_arcsLayout);
+    bar->addWidget(m_threshold);
+    bar->addWidget(m_topK);
+    bar->addStretch(1);
+    v->addLayout(bar);
+    m_arcs = new ArcsView(pane);
+    m_arcs->setModel(m_heatmapModel);
+    m_arcs->setSelectionModel(m_selection);
+    m_arcs->setThreshold(float(m_threshold->value()));
+    m_arcs->setToolTip(tr("Hover a token to see its lines and weights; click to pin it. Click a head in the legend "
+                          "to add or remove its lines."));
+    v->addWidget(m_arcs, 1);
+    connect(m_arcsLayout, qOverload<int>(&QComboBox::currentIndexChanged), this,
+            [this] { m_arcs->setArcsLayout(ArcsLayout(m_arcsLayout->currentData().toInt())); });
+    connect(m_threshold, qOverload<double>(&QDoubleSpinBox::valueChanged), this,
+            [this](double v) { m_arcs->setThreshold(float(v)); });
+    connect(m_topK, qOverload<int>(&QSpinBox::valueChanged), m_arcs, &ArcsView::setTopK);
+    return pane;
+}
+
+void MainWindow::addNavigationKeys(QWidget *view) {
+    // While a view has focus: PgUp/PgDn and Up/Down change the layer, Left/Right the head (the text box keeps
+    // its arrows for the cursor).
+    auto step = [this, view](QSpinBox *box, int delta, const QKeySequence &key) {
+        auto *shortcut = new QShortcut(key, view);
+        shortcut->setContext(Qt::WidgetWithChildrenShortcut);
+        connect(shortcut, &QShortcut::activated, box, [box, delta] {
+            if (box->isEnabled())
+                box->setValue(box->value() + delta);
+        });
+    };
+    step(m_layer, -1, QKeySequence(Qt::Key_PageUp));
+    step(m_layer, +1, QKeySequence(Qt::Key_PageDown));
+    step(m_layer, -1, QKeySequence(Qt::Key_Up));
+    step(m_layer, +1, QKeySequence(Qt::Key_Down));
+    step(m_head, -1, QKeySequence(Qt::Key_Left));
+    step(m_head, +1, QKeySequence(Qt::Key_Right));
+}
+
+void MainWindow::applyStyle() {
+    ViewStyle style;
+    style.map = &ColorMap::byId(m_colorMap->currentData().toString());
+    style.scale.kind = ColorScale::Kind(m_scale->currentData().toInt());
+    m_heatmap->setStyle(style);
+    m_arcs->setStyle(style);
+    m_grid->setStyle(style);
+    m_strip->setStyle(style);
+}
+
+void MainWindow::applyAggregation() {
+    const auto aggregation = Aggregation(m_aggregation->currentData().toInt());
+    const bool loaded = m_service->engine() != nullptr;
+    m_head->setEnabled(loaded && aggregation == Aggregation::Head);
+    m_layer->setEnabled(loaded && aggregation != Aggregation::MeanOfAll);
+    m_heatmapModel->setAggregation(aggregation);
+}
+
+void MainWindow::applyHideSpecial(bool hide) {
+    // Hiding tokens renumbers rows; keep the focused token (and key) focused across the change.
+    const Focus before = focusOf(m_selection);
+    const int query = m_heatmapModel->position(before.query);
+    const int key = m_heatmapModel->position(before.key);
+    m_heatmapModel->setHideSpecial(hide);
+    const int row = m_heatmapModel->rowOfPosition(query);
+    const int column = m_heatmapModel->rowOfPosition(key);
+    if (row >= 0 && before.isToken())
+        focusToken(m_selection, row);
+    else if (row >= 0 && column >= 0)
+        focusCell(m_selection, row, column);
 }
 
 void MainWindow::buildMenus() {
@@ -218,8 +385,7 @@ void MainWindow::onModelLoaded(const EnginePtr &engine) {
         a->setChecked(a->data().toString() == QString::fromStdString(info.modelPath));
     m_layer->setRange(0, info.config.layers - 1);
     m_head->setRange(0, info.config.heads - 1);
-    m_layer->setEnabled(true);
-    m_head->setEnabled(true);
+    applyAggregation(); // enables the selectors that apply
     requestAnalysis();
 }
 

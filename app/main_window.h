@@ -9,6 +9,10 @@
 #include <QMainWindow>
 #include <QTimer>
 
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QItemSelectionModel;
 class QLabel;
 class QMenu;
 class QPlainTextEdit;
@@ -16,9 +20,13 @@ class QSpinBox;
 
 namespace attnscope {
 
+class ArcsView;
+class HeadGridModel;
+class HeadGridView;
 class HeatmapModel;
 class HeatmapView;
 class InferenceService;
+class TokenStripView;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -37,6 +45,18 @@ public:
     QPlainTextEdit *textEdit() const { return m_text; }
     HeatmapModel *heatmapModel() const { return m_heatmapModel; }
     HeatmapView *heatmapView() const { return m_heatmap; }
+    ArcsView *arcsView() const { return m_arcs; }
+    HeadGridModel *gridModel() const { return m_gridModel; }
+    HeadGridView *gridView() const { return m_grid; }
+    TokenStripView *tokenStrip() const { return m_strip; }
+    QItemSelectionModel *selectionModel() const { return m_selection; }
+    QComboBox *aggregationBox() const { return m_aggregation; }
+    QCheckBox *hideSpecialBox() const { return m_hideSpecial; }
+    QComboBox *scaleBox() const { return m_scale; }
+    QComboBox *colorMapBox() const { return m_colorMap; }
+    QComboBox *arcsLayoutBox() const { return m_arcsLayout; }
+    QDoubleSpinBox *thresholdBox() const { return m_threshold; }
+    QSpinBox *topKBox() const { return m_topK; }
     InferenceService *service() const { return m_service; }
     QSpinBox *layerBox() const { return m_layer; }
     QSpinBox *headBox() const { return m_head; }
@@ -48,7 +68,13 @@ public slots:
 
 private:
     void buildUi();
+    QWidget *buildControls(QWidget *parent);
+    QWidget *buildArcsPane(QWidget *parent);
+    void addNavigationKeys(QWidget *view);
     void buildMenus();
+    void applyStyle();
+    void applyAggregation();
+    void applyHideSpecial(bool hide);
     void requestAnalysis();
     void showResult(const ResultPtr &result);
     void showError(const QString &message);
@@ -59,9 +85,21 @@ private:
     InferenceService *m_service = nullptr;
     HeatmapModel *m_heatmapModel = nullptr;
     HeatmapView *m_heatmap = nullptr;
+    ArcsView *m_arcs = nullptr;
+    HeadGridModel *m_gridModel = nullptr;
+    HeadGridView *m_grid = nullptr;
+    TokenStripView *m_strip = nullptr;
+    QItemSelectionModel *m_selection = nullptr;
     QPlainTextEdit *m_text = nullptr;
     QSpinBox *m_layer = nullptr;
     QSpinBox *m_head = nullptr;
+    QComboBox *m_aggregation = nullptr;
+    QCheckBox *m_hideSpecial = nullptr;
+    QComboBox *m_scale = nullptr;
+    QComboBox *m_colorMap = nullptr;
+    QComboBox *m_arcsLayout = nullptr;
+    QDoubleSpinBox *m_threshold = nullptr;
+    QSpinBox *m_topK = nullptr;
     QLabel *m_banner = nullptr;
     QLabel *m_busy = nullptr;
     QLabel *m_modelLabel = nullptr;

@@ -62,8 +62,8 @@ void BM_HeatmapScene(benchmark::State &state) {
     HeatmapModel model;
     model.setResult(syntheticResult(T));
     for (auto _ : state) {
-        HeatmapScene scene = makeHeatmapScene(model, QStringLiteral("synthetic"), ColorMap::viridis());
-        benchmark::DoNotOptimize(scene.cells.constBits());
+        HeatmapScene scene = makeHeatmapScene(model, QStringLiteral("synthetic"), ViewStyle{});
+        benchmark::DoNotOptimize(scene.levels.front().constBits());
     }
     state.counters["tokens"] = T;
 }

@@ -164,20 +164,19 @@ int heatmap(const QCommandLineParser &args) {
     HeatmapModel model;
     model.setResult(r);
     model.setLayerHead(layer, head);
-    const ColorMap &map = ColorMap::viridis();
-    const HeatmapColors colors;
-    const HeatmapScene scene = makeHeatmapScene(model, QString::fromStdString(engine->info().name), map, colors);
+    const ViewStyle style;
+    const HeatmapScene scene = makeHeatmapScene(model, QString::fromStdString(engine->info().name), style);
     QFont font(QStringLiteral("DejaVu Sans"));
     font.setPixelSize(std::max(11, std::min(width, height) / 70));
     const QString caption = QString::fromUtf8("“%1”").arg(QString::fromStdString(r->text));
     const HeatmapGeometry geometry = layoutHeatmap(QSizeF(width, height), scene, font, caption);
     QImage image(width, height, QImage::Format_RGB32);
-    image.fill(colors.background);
+    image.fill(style.background);
     {
         QPainter painter(&image);
         painter.setRenderHint(QPainter::Antialiasing);
         painter.setRenderHint(QPainter::TextAntialiasing);
-        paintHeatmap(painter, geometry, scene, font, map, colors, {-1, -1}, caption);
+        paintHeatmap(painter, geometry, scene, font, {}, caption);
     }
     QByteArray png;
     QBuffer buffer(&png);

@@ -14,35 +14,52 @@ namespace {
 constexpr double kMargin = 10;
 constexpr double kMaxLabelWidth = 140;
 constexpr double kBarWidth = 16;
+constexpr int kCoarsestLevel = 128; // no level is built below this side
+
+QImage colourMap(const float *weights, int side, const ViewStyle &style) {
+    QImage image(side, side, QImage::Format_RGB32);
+    const QRgb empty = style.empty().rgb();
+    for (int i = 0; i < side; ++i) {
+        auto *line = reinterpret_cast<QRgb *>(image.scanLine(i));
+        const float *row = weights + static_cast<std::size_t>(i) * side;
+        for (int j = 0; j < side; ++j)
+            line[j] = row[j] < 0 ? empty : style.rgb(row[j]);
+    }
+    return image;
+}
 } // namespace
 
-HeatmapScene makeHeatmapScene(const HeatmapModel &model, const QString &modelName, const ColorMap &map,
-                              const HeatmapColors &colors) {
+HeatmapScene makeHeatmapScene(const HeatmapModel &model, const QString &modelName, const ViewStyle &style) {
     HeatmapScene scene;
-    const int T = model.tokenCount();
-    const float *m = model.matrix();
-    if (!m || T == 0)
+    scene.style = style;
+    const AttentionMatrix &m = model.matrix();
+    const int n = m.size;
+    scene.title = modelName.isEmpty() ? model.viewTitle() : QStringLiteral("%1 · %2").arg(modelName, model.viewTitle());
+    if (n == 0)
         return scene;
-    scene.causal = model.result()->causal;
-    scene.cells = QImage(T, T, QImage::Format_RGB32);
-    const QRgb empty = colors.empty.rgb();
-    for (int i = 0; i < T; ++i) {
-        auto *line = reinterpret_cast<QRgb *>(scene.cells.scanLine(i));
-        const float *row = m + static_cast<std::size_t>(i) * T;
-        for (int j = 0; j < T; ++j)
-            line[j] = (scene.causal && j > i) ? empty : map.rgb(row[j]);
+    scene.causal = m.causal;
+    scene.tokens = n;
+    // Level 0: masked cells as -1 so one colour-mapping loop serves every level.
+    std::vector<float> full(m.weights);
+    if (m.causal)
+        for (int i = 0; i < n; ++i)
+            std::fill(full.begin() + static_cast<std::ptrdiff_t>(i) * n + i + 1,
+                      full.begin() + static_cast<std::ptrdiff_t>(i + 1) * n, -1.0f);
+    scene.levels.push_back(colourMap(full.data(), n, style));
+    for (int side = (n + 1) / 2; side >= kCoarsestLevel && side < scene.levels.back().width(); side = (side + 1) / 2) {
+        const std::vector<float> pooled = downsampleMax(m, side);
+        scene.levels.push_back(colourMap(pooled.data(), side, style));
     }
-    scene.labels.reserve(T);
-    for (int i = 0; i < T; ++i)
+    scene.labels.reserve(n);
+    for (int i = 0; i < n; ++i)
         scene.labels << model.tokenText(i);
-    scene.title = QStringLiteral("%1 · layer %2 · head %3").arg(modelName).arg(model.layer()).arg(model.head());
     return scene;
 }
 
-HeatmapGeometry layoutHeatmap(const QSizeF &size, const HeatmapScene &scene, const QFont &font,
-                              const QString &caption) {
+HeatmapGeometry layoutHeatmap(const QSizeF &size, const HeatmapScene &scene, const QFont &font, const QString &caption,
+                              double zoom, QPointF pan) {
     HeatmapGeometry g;
-    const int T = static_cast<int>(scene.labels.size());
+    const int T = scene.tokens;
     g.tokens = T;
     const QFontMetricsF fm(font);
     double labelWidth = 0;
@@ -51,123 +68,200 @@ HeatmapGeometry layoutHeatmap(const QSizeF &size, const HeatmapScene &scene, con
     g.labelSpace = std::min(labelWidth, kMaxLabelWidth) + 6;
     const double titleHeight = scene.title.isEmpty() ? 0 : fm.height() * 1.8;
     const double axisCaption = fm.height() * 1.3;
-    const double legendText = std::max(fm.horizontalAdvance(QStringLiteral("0.00")),
-                                       scene.causal ? fm.horizontalAdvance(QStringLiteral("masked")) : 0.0);
+    double legendText = fm.horizontalAdvance(QStringLiteral("0.00"));
+    for (const float t : scene.style.scale.ticks())
+        legendText = std::max(legendText, fm.horizontalAdvance(weightLabel(t)));
+    if (scene.causal)
+        legendText = std::max(legendText, fm.horizontalAdvance(QStringLiteral("masked")) + 4);
     const double barSpace = 14 + kBarWidth + 6 + legendText;
     const double captionHeight = caption.isEmpty() ? 0 : fm.height() * 2.2;
 
     g.title = QRectF(kMargin, kMargin, size.width() - 2 * kMargin, titleHeight);
     const double left = kMargin + axisCaption + g.labelSpace;
     const double top = kMargin + titleHeight + axisCaption + g.labelSpace;
-    const double availW = size.width() - left - barSpace - kMargin;
-    const double legendHeight = scene.causal ? fm.height() * 1.6 : 0; // the "masked" swatch under the bar
-    const double availH = size.height() - top - kMargin - std::max(captionHeight, legendHeight);
-    const double side = std::max(0.0, std::min(availW, availH));
-    g.cell = T > 0 ? side / T : 0;
-    g.grid = QRectF(left, top, g.cell * T, g.cell * T);
+    const double availW = std::max(0.0, size.width() - left - barSpace - kMargin);
+    const double legendHeight = fm.height() * 4; // swatch, scale and level notes under the bar
+    const double availH = std::max(0.0, size.height() - top - kMargin - std::max(captionHeight, fm.height() * 0.5));
+    const double side = std::min(availW, availH);
+    g.fitCell = T > 0 ? side / T : 0;
+    g.cell = g.fitCell * std::max(1.0, zoom);
+    const double gridSide = g.cell * T;
+    g.viewport = QRectF(left, top, std::min(availW, gridSide), std::min(availH, gridSide));
+    const double panX = std::clamp(pan.x(), 0.0, std::max(0.0, gridSide - g.viewport.width()));
+    const double panY = std::clamp(pan.y(), 0.0, std::max(0.0, gridSide - g.viewport.height()));
+    g.grid = QRectF(left - panX, top - panY, gridSide, gridSide);
     g.labelStep = g.cell > 0 ? std::max(1, static_cast<int>(std::ceil(fm.height() * 0.95 / g.cell))) : 1;
-    g.colorBar = QRectF(g.grid.right() + 14, g.grid.top(), kBarWidth, std::max(side, 40.0));
-    g.caption = QRectF(kMargin, g.grid.bottom() + fm.height() * 0.6, size.width() - 2 * kMargin, captionHeight);
+    g.colorBar = QRectF(g.viewport.right() + 14, g.viewport.top(), kBarWidth,
+                        std::max(40.0, g.viewport.height() - legendHeight));
+    g.caption = QRectF(kMargin, g.viewport.bottom() + fm.height() * 0.6, size.width() - 2 * kMargin, captionHeight);
+    // The finest level whose cells are at least one screen pixel.
+    for (std::size_t k = 0; k < scene.levels.size(); ++k) {
+        g.level = static_cast<int>(k);
+        if (scene.levels[k].width() <= gridSide + 0.5)
+            break;
+    }
     return g;
 }
 
+QPointF maxPan(const HeatmapGeometry &g) {
+    return {std::max(0.0, g.grid.width() - g.viewport.width()), std::max(0.0, g.grid.height() - g.viewport.height())};
+}
+
 void paintHeatmap(QPainter &p, const HeatmapGeometry &g, const HeatmapScene &scene, const QFont &font,
-                  const ColorMap &map, const HeatmapColors &colors, QPoint hover, const QString &caption) {
+                  const HeatmapMarks &marks, const QString &caption) {
+    const ViewStyle &style = scene.style;
     const QFontMetricsF fm(font);
     p.save();
     p.setFont(font);
-    p.setPen(colors.text);
+    p.setPen(style.text);
     if (!scene.title.isEmpty()) {
         QFont titleFont = font;
         titleFont.setBold(true);
         p.setFont(titleFont);
-        p.drawText(g.title, Qt::AlignLeft | Qt::AlignVCenter, scene.title);
+        p.drawText(g.title, Qt::AlignLeft | Qt::AlignVCenter,
+                   QFontMetricsF(titleFont).elidedText(scene.title, Qt::ElideRight, g.title.width()));
         p.setFont(font);
     }
-    if (g.tokens == 0 || scene.cells.isNull()) {
+    if (g.tokens == 0 || scene.levels.empty()) {
         p.restore();
         return;
     }
 
-    // Cells: one image pixel per cell, scaled without smoothing so cell edges stay crisp.
+    // Cells: the chosen level of detail, scaled without smoothing so cell edges stay crisp. Only the part of
+    // the grid inside the viewport is drawn.
+    const QImage &image = scene.levels[static_cast<std::size_t>(g.level)];
+    const double perPixel = static_cast<double>(g.tokens) / image.width(); // tokens per level pixel
+    const QRectF visible((g.viewport.left() - g.grid.left()) / g.cell, (g.viewport.top() - g.grid.top()) / g.cell,
+                         g.viewport.width() / g.cell, g.viewport.height() / g.cell); // in tokens
     p.setRenderHint(QPainter::SmoothPixmapTransform, false);
-    p.drawImage(g.grid, scene.cells);
+    p.drawImage(g.viewport, image,
+                QRectF(visible.left() / perPixel, visible.top() / perPixel, visible.width() / perPixel,
+                       visible.height() / perPixel));
 
     // Axis captions.
-    p.drawText(QRectF(g.grid.left(), g.grid.top() - g.labelSpace - fm.height() * 1.3, g.grid.width(), fm.height()),
+    p.drawText(QRectF(g.viewport.left(), g.viewport.top() - g.labelSpace - fm.height() * 1.3, g.viewport.width(),
+                      fm.height()),
                Qt::AlignLeft | Qt::AlignVCenter, QStringLiteral("key (attended to) →"));
     p.save();
-    p.translate(g.grid.left() - g.labelSpace - fm.height() * 0.3, g.grid.top());
+    p.translate(g.viewport.left() - g.labelSpace - fm.height() * 0.3, g.viewport.top());
     p.rotate(-90);
-    p.drawText(QRectF(-g.grid.height(), -fm.height(), g.grid.height(), fm.height()), Qt::AlignRight | Qt::AlignVCenter,
-               QStringLiteral("query (attending) →"));
+    p.drawText(QRectF(-g.viewport.height(), -fm.height(), g.viewport.height(), fm.height()),
+               Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("query (attending) →"));
     p.restore();
 
-    // Token labels: rows on the left, columns above (rotated), thinned when cells are smaller than the text.
+    // Token labels of the visible rows (left) and columns (above, rotated), thinned when cells are smaller
+    // than the text; hovered and focused tokens are always labelled.
+    const int focusQuery = marks.focus.query;
+    const int focusKey = marks.focus.isCell() ? marks.focus.key : marks.focus.query;
     QFont bold = font;
     bold.setBold(true);
-    auto drawLabel = [&](int i, bool hovered, bool column) {
+    auto drawLabel = [&](int i, const QColor &colour, bool emphasised, bool column) {
         const QString text = fm.elidedText(scene.labels[i], Qt::ElideRight, g.labelSpace - 6);
         const double centre = g.cell * (i + 0.5);
-        p.setFont(hovered ? bold : font);
-        p.setPen(hovered ? colors.highlight : colors.text);
+        p.setFont(emphasised ? bold : font);
+        p.setPen(colour);
         if (!column) {
-            p.drawText(QRectF(g.grid.left() - g.labelSpace, g.grid.top() + centre - fm.height() / 2, g.labelSpace - 6,
-                              fm.height()),
+            p.drawText(QRectF(g.viewport.left() - g.labelSpace, g.grid.top() + centre - fm.height() / 2,
+                              g.labelSpace - 6, fm.height()),
                        Qt::AlignRight | Qt::AlignVCenter, text);
             return;
         }
         p.save();
-        p.translate(g.grid.left() + centre, g.grid.top() - 6);
+        p.translate(g.grid.left() + centre, g.viewport.top() - 6);
         p.rotate(-90);
         p.drawText(QRectF(0, -fm.height() / 2, g.labelSpace - 6, fm.height()), Qt::AlignLeft | Qt::AlignVCenter, text);
         p.restore();
     };
-    for (int i = 0; i < g.tokens; ++i) {
-        if (i % g.labelStep == 0 || i == hover.x())
-            drawLabel(i, i == hover.x(), false);
-        if (i % g.labelStep == 0 || i == hover.y())
-            drawLabel(i, i == hover.y(), true);
-    }
+    const int rowFirst = std::max(0, static_cast<int>(std::floor(visible.top())));
+    const int rowLast = std::min(g.tokens - 1, static_cast<int>(std::ceil(visible.bottom())) - 1);
+    const int colFirst = std::max(0, static_cast<int>(std::floor(visible.left())));
+    const int colLast = std::min(g.tokens - 1, static_cast<int>(std::ceil(visible.right())) - 1);
+    auto labelColour = [&](int i, int hovered, int focused) {
+        return i == hovered ? style.hover : (i == focused ? style.selection : style.text);
+    };
+    for (int i = rowFirst; i <= rowLast; ++i)
+        if (i % g.labelStep == 0 || i == marks.hover.x() || i == focusQuery)
+            drawLabel(i, labelColour(i, marks.hover.x(), focusQuery), i == marks.hover.x() || i == focusQuery, false);
+    for (int i = colFirst; i <= colLast; ++i)
+        if (i % g.labelStep == 0 || i == marks.hover.y() || i == focusKey)
+            drawLabel(i, labelColour(i, marks.hover.y(), focusKey), i == marks.hover.y() || i == focusKey, true);
     p.setFont(font);
 
-    // Hover: outline the query row and the key column, and the cell itself.
-    if (hover.x() >= 0 && hover.y() >= 0) {
-        p.setBrush(Qt::NoBrush);
-        p.setPen(QPen(colors.highlight, 1.5));
-        p.drawRect(QRectF(g.grid.left(), g.grid.top() + g.cell * hover.x(), g.grid.width(), g.cell));
-        p.drawRect(QRectF(g.grid.left() + g.cell * hover.y(), g.grid.top(), g.cell, g.grid.height()));
+    // Focus (shared selection) and hover: outline the query row, the key column and the cell.
+    p.save();
+    p.setClipRect(g.viewport.adjusted(-2, -2, 2, 2));
+    p.setBrush(Qt::NoBrush);
+    auto rowRect = [&](int r) { return QRectF(g.grid.left(), g.grid.top() + g.cell * r, g.grid.width(), g.cell); };
+    auto colRect = [&](int c) { return QRectF(g.grid.left() + g.cell * c, g.grid.top(), g.cell, g.grid.height()); };
+    auto cellRect = [&](int r, int c) { return QRectF(g.grid.left() + g.cell * c, g.grid.top() + g.cell * r, g.cell, g.cell); };
+    if (marks.focus.query >= 0 && marks.focus.query < g.tokens) {
+        p.setPen(QPen(style.selection, 2));
+        p.drawRect(rowRect(focusQuery));
+        if (focusKey < g.tokens)
+            p.drawRect(colRect(focusKey));
+        if (marks.focus.isCell() && focusKey < g.tokens) {
+            p.setPen(QPen(style.selection, 3));
+            p.drawRect(cellRect(focusQuery, focusKey).adjusted(-1.5, -1.5, 1.5, 1.5));
+        }
+    }
+    if (marks.hover.x() >= 0 && marks.hover.y() >= 0) {
+        p.setPen(QPen(style.hover, 1.5));
+        p.drawRect(rowRect(marks.hover.x()));
+        p.drawRect(colRect(marks.hover.y()));
         p.setPen(QPen(Qt::white, 2));
-        p.drawRect(QRectF(g.grid.left() + g.cell * hover.y(), g.grid.top() + g.cell * hover.x(), g.cell, g.cell));
+        p.drawRect(cellRect(marks.hover.x(), marks.hover.y()));
+    }
+    p.restore();
+
+    // Zoom hint.
+    if (marks.zoom > 1.001) {
+        const QString hint = QStringLiteral("%1% · drag or scroll to pan · 0 fits").arg(qRound(marks.zoom * 100));
+        const QRectF box(g.viewport.right() - fm.horizontalAdvance(hint) - 16, g.viewport.top() + 6,
+                         fm.horizontalAdvance(hint) + 10, fm.height() + 4);
+        p.fillRect(box, QColor(255, 255, 255, 215));
+        p.setPen(style.text);
+        p.drawText(box, Qt::AlignCenter, hint);
     }
 
-    // Colour bar with values.
+    // Colour bar with values at the scale's ticks.
     QLinearGradient gradient(g.colorBar.bottomLeft(), g.colorBar.topLeft());
-    for (int k = 0; k <= 10; ++k)
-        gradient.setColorAt(k / 10.0, map.color(static_cast<float>(k / 10.0)));
-    p.setPen(Qt::NoPen);
+    for (int k = 0; k <= 16; ++k)
+        gradient.setColorAt(k / 16.0, style.map->color(static_cast<float>(k / 16.0)));
     p.fillRect(g.colorBar, gradient);
-    p.setPen(colors.text);
-    for (int k = 0; k <= 4; ++k) {
-        const double v = k / 4.0;
-        const double y = g.colorBar.bottom() - v * g.colorBar.height();
+    p.setPen(style.text);
+    for (const float t : style.scale.ticks()) {
+        const double y = g.colorBar.bottom() - style.scale.toUnit(t) * g.colorBar.height();
         p.drawLine(QPointF(g.colorBar.right(), y), QPointF(g.colorBar.right() + 4, y));
-        p.drawText(QRectF(g.colorBar.right() + 6, y - fm.height() / 2, 60, fm.height()),
-                   Qt::AlignLeft | Qt::AlignVCenter, QString::number(v, 'f', 2));
+        p.drawText(QRectF(g.colorBar.right() + 6, y - fm.height() / 2, 80, fm.height()),
+                   Qt::AlignLeft | Qt::AlignVCenter, weightLabel(t));
     }
+    double noteY = g.colorBar.bottom() + fm.height() * 0.6;
+    auto note = [&](const QString &text) {
+        p.drawText(QRectF(g.colorBar.left(), noteY, 200, fm.height()), Qt::AlignLeft | Qt::AlignVCenter, text);
+        noteY += fm.height() * 1.1;
+    };
     if (scene.causal) {
-        const QRectF swatch(g.colorBar.left(), g.colorBar.bottom() + fm.height() * 0.6, kBarWidth, fm.height() * 0.8);
-        p.fillRect(swatch, colors.empty);
-        p.drawText(QRectF(swatch.right() + 4, swatch.top() - fm.height() * 0.1, 120, fm.height()),
-                   Qt::AlignLeft | Qt::AlignVCenter, QStringLiteral("masked"));
+        const QRectF swatch(g.colorBar.left(), noteY + fm.height() * 0.1, kBarWidth, fm.height() * 0.8);
+        p.fillRect(swatch, style.empty());
+        p.drawText(QRectF(swatch.right() + 4, noteY, 120, fm.height()), Qt::AlignLeft | Qt::AlignVCenter,
+                   QStringLiteral("masked"));
+        noteY += fm.height() * 1.3;
     }
+    p.setPen(style.muted);
+    if (style.scale.kind != ColorScale::Kind::Linear)
+        note(QString::fromStdString(style.scale.name()) + QStringLiteral(" scale"));
+    if (g.level > 0) {
+        const int block = qRound(static_cast<double>(g.tokens) / image.width());
+        note(QStringLiteral("max of %1×%1").arg(block));
+    }
+    p.setPen(style.text);
     if (!caption.isEmpty())
         p.drawText(g.caption, Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap, caption);
     p.restore();
 }
 
 QPoint cellAt(const HeatmapGeometry &g, const QPointF &pos) {
-    if (g.tokens == 0 || g.cell <= 0 || !g.grid.contains(pos))
+    if (g.tokens == 0 || g.cell <= 0 || !g.viewport.contains(pos))
         return {-1, -1};
     const int row = std::clamp(static_cast<int>((pos.y() - g.grid.top()) / g.cell), 0, g.tokens - 1);
     const int col = std::clamp(static_cast<int>((pos.x() - g.grid.left()) / g.cell), 0, g.tokens - 1);

@@ -1,10 +1,13 @@
-// Custom-painted heatmap of one head over a HeatmapModel: labels, colour bar, hover tooltip.
+// Custom-painted heatmap over a HeatmapModel: labels, colour bar, hover tooltip, the shared selection,
+// zoom (Ctrl+wheel, pinch, +/-) and pan (drag, wheel), fit with 0. Level of detail comes from the scene.
 #pragma once
 
 #include "views/heatmap_renderer.h"
 
 #include <QPointer>
 #include <QWidget>
+
+class QItemSelectionModel;
 
 namespace attnscope {
 
@@ -16,19 +19,33 @@ public:
     explicit HeatmapView(QWidget *parent = nullptr);
 
     void setModel(HeatmapModel *model);
+    void setSelectionModel(QItemSelectionModel *selection);
     void setModelName(const QString &name);
+    void setStyle(const ViewStyle &style);
     QPoint hoveredCell() const { return m_hover; }
     const HeatmapGeometry &geometry() const { return m_geometry; }
+    const HeatmapScene &scene() const { return m_scene; }
+    double zoom() const { return m_zoom; }
     QSize sizeHint() const override { return {640, 560}; }
     QSize minimumSizeHint() const override { return {240, 200}; }
 
+public slots:
+    // Zoom by a factor around a point in widget coordinates (the centre of the viewport when omitted).
+    void zoomBy(double factor, QPointF anchor = {-1, -1});
+    void fitToWindow();
+
 signals:
     void cellHovered(int query, int key); // (-1, -1) when the pointer leaves the grid
+    void zoomChanged(double zoom);
 
 protected:
     void paintEvent(QPaintEvent *event) override;
     void resizeEvent(QResizeEvent *event) override;
+    void mousePressEvent(QMouseEvent *event) override;
     void mouseMoveEvent(QMouseEvent *event) override;
+    void mouseReleaseEvent(QMouseEvent *event) override;
+    void wheelEvent(QWheelEvent *event) override;
+    void keyPressEvent(QKeyEvent *event) override;
     void leaveEvent(QEvent *event) override;
     bool event(QEvent *event) override;
 
@@ -38,11 +55,18 @@ private:
     void setHover(QPoint cell, const QPoint &globalPos);
 
     QPointer<HeatmapModel> m_model;
+    QPointer<QItemSelectionModel> m_selection;
     QString m_modelName;
+    ViewStyle m_style;
     HeatmapScene m_scene;
     HeatmapGeometry m_geometry;
-    HeatmapColors m_colors;
     QPoint m_hover{-1, -1};
+    double m_zoom = 1;
+    QPointF m_pan;
+    QPointF m_pressPos;
+    QPointF m_panAtPress;
+    bool m_pressed = false;
+    bool m_dragging = false;
 };
 
 } // namespace attnscope

@@ -1,0 +1,379 @@
+// Arc diagrams: scene building (links per head from core), layout arithmetic and QPainter calls.
+#include "views/arcs_renderer.h"
+#include "models/heatmap_model.h"
+
+#include <QFontMetricsF>
+#include <QPainter>
+#include <QPainterPath>
+
+#include <cmath>
+
+namespace attnscope {
+
+namespace {
+constexpr double kMargin = 10;
+constexpr double kMaxLabelWidth = 160;
+constexpr double kSwatch = 14;
+} // namespace
+
+QColor headColour(int head) {
+    // Okabe-Ito without its yellow (unreadable on white), plus a brown.
+    static const QRgb palette[] = {0x0072b2, 0xe69f00, 0x009e73, 0xd55e00, 0xcc79a7, 0x56b4e9, 0x000000, 0x8c6d31};
+    if (head >= 0 && head < 8)
+        return QColor::fromRgb(palette[head]);
+    return QColor::fromHsv((head * 47) % 360, 200, 180);
+}
+
+ArcsScene makeArcsScene(const HeatmapModel &model, const std::vector<bool> &enabledHeads, float threshold, int topK,
+                        const ViewStyle &style) {
+    ArcsScene scene;
+    scene.style = style;
+    scene.threshold = threshold;
+    scene.topK = topK;
+    scene.title = model.viewTitle();
+    const AttentionMatrix &m = model.matrix();
+    scene.tokens = m.size;
+    scene.causal = m.causal;
+    for (int i = 0; i < m.size; ++i)
+        scene.labels << model.tokenText(i);
+    if (m.size == 0)
+        return scene;
+    if (model.params().aggregation == Aggregation::Head) {
+        for (int h = 0; h < model.heads(); ++h) {
+            ArcSeries s;
+            s.head = h;
+            s.name = QStringLiteral("head %1").arg(h);
+            s.colour = headColour(h);
+            s.enabled = h < static_cast<int>(enabledHeads.size()) && enabledHeads[static_cast<std::size_t>(h)];
+            if (s.enabled) {
+                s.matrix = &model.headMatrix(h);
+                s.links = strongLinks(*s.matrix, threshold, topK);
+            }
+            scene.series.push_back(std::move(s));
+        }
+    } else {
+        ArcSeries s;
+        s.name = model.viewTitle().section(QStringLiteral(" · "), model.params().aggregation == Aggregation::MeanOfAll ? 0 : 1, 1);
+        s.colour = QColor(0x33, 0x33, 0x66);
+        s.matrix = &model.matrix();
+        s.links = strongLinks(m, threshold, topK);
+        scene.series.push_back(std::move(s));
+    }
+    return scene;
+}
+
+ArcsGeometry layoutArcs(const QSizeF &size, const ArcsScene &scene, const QFont &font, ArcsLayout layout) {
+    ArcsGeometry g;
+    g.layout = layout;
+    g.tokens = scene.tokens;
+    const QFontMetricsF fm(font);
+    QFont bold = font;
+    bold.setBold(true);
+    g.title = QRectF(kMargin, kMargin, size.width() - 2 * kMargin, fm.height() * 1.6);
+
+    // Legend: swatch + name per series, wrapping.
+    double x = kMargin, y = g.title.bottom();
+    for (const ArcSeries &s : scene.series) {
+        const double w = kSwatch + 6 + fm.horizontalAdvance(s.name) + 14;
+        if (x + w > size.width() - kMargin && x > kMargin) {
+            x = kMargin;
+            y += fm.height() * 1.4;
+        }
+        g.legend.emplace_back(x, y, w, fm.height() * 1.3);
+        x += w;
+    }
+    const double contentTop = (scene.series.empty() ? y : y + fm.height() * 1.4) + fm.height() * 0.6;
+    g.footer = QRectF(kMargin, size.height() - kMargin - fm.height() * 1.3, size.width() - 2 * kMargin, fm.height() * 1.3);
+    const int n = scene.tokens;
+    if (n == 0)
+        return g;
+    double maxLabel = 0;
+    for (const QString &l : scene.labels)
+        maxLabel = std::max(maxLabel, fm.horizontalAdvance(l));
+    g.labelWidth = std::min(maxLabel, kMaxLabelWidth) + 8;
+    const double weightWidth = fm.horizontalAdvance(QStringLiteral("0.00")) + 10;
+
+    if (layout == ArcsLayout::Columns) {
+        const double top = contentTop + fm.height() * 1.4; // column headings
+        const double avail = std::max(1.0, g.footer.top() - fm.height() * 0.4 - top);
+        g.rowHeight = std::min(fm.height() * 1.5, avail / n);
+        g.labelStep = std::max(1, static_cast<int>(std::ceil(fm.height() * 0.95 / g.rowHeight)));
+        g.queryX = kMargin + weightWidth + g.labelWidth;
+        g.keyX = size.width() - kMargin - weightWidth - g.labelWidth;
+        if (g.keyX - g.queryX < 80) { // very narrow: shrink the label columns, the lines matter more
+            const double squeeze = (80 - (g.keyX - g.queryX)) / 2;
+            g.queryX -= squeeze;
+            g.keyX += squeeze;
+        }
+        g.y.resize(static_cast<std::size_t>(n));
+        for (int i = 0; i < n; ++i)
+            g.y[static_cast<std::size_t>(i)] = top + g.rowHeight * (i + 0.5);
+        return g;
+    }
+
+    const double availW = std::max(1.0, size.width() - 2 * kMargin);
+    g.step = availW / n;
+    g.rotateLabels = maxLabel > g.step * 0.95;
+    g.labelStep = g.rotateLabels ? std::max(1, static_cast<int>(std::ceil(fm.height() * 0.95 / g.step))) : 1;
+    const double labelArea = g.rotateLabels ? g.labelWidth + 4 : fm.height() * 1.6;
+    g.baseline = g.footer.top() - fm.height() * 0.3 - labelArea;
+    g.arcSpace = std::max(10.0, g.baseline - contentTop - fm.height() * 1.2); // room for weights above arcs' feet
+    g.x.resize(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i)
+        g.x[static_cast<std::size_t>(i)] = kMargin + g.step * (i + 0.5);
+    return g;
+}
+
+ArcsHit arcsHitTest(const ArcsGeometry &g, const QPointF &pos) {
+    ArcsHit hit;
+    for (std::size_t k = 0; k < g.legend.size(); ++k)
+        if (g.legend[k].contains(pos))
+            hit.legend = static_cast<int>(k);
+    if (hit.legend >= 0 || g.tokens == 0 || pos.y() >= g.footer.top())
+        return hit;
+    if (g.layout == ArcsLayout::Columns) {
+        if (g.y.empty() || pos.y() < g.y.front() - g.rowHeight / 2 || pos.y() > g.y.back() + g.rowHeight / 2)
+            return hit;
+        const int row = std::clamp(static_cast<int>((pos.y() - (g.y.front() - g.rowHeight / 2)) / g.rowHeight), 0,
+                                   g.tokens - 1);
+        if (pos.x() <= g.queryX + 4) {
+            hit.token = row;
+        } else if (pos.x() >= g.keyX - 4) {
+            hit.token = row;
+            hit.isKey = true;
+        }
+        return hit;
+    }
+    if (g.x.empty() || pos.y() < g.baseline - g.arcSpace)
+        return hit;
+    hit.token = std::clamp(static_cast<int>((pos.x() - (g.x.front() - g.step / 2)) / g.step), 0, g.tokens - 1);
+    if (pos.x() < g.x.front() - g.step / 2 || pos.x() > g.x.back() + g.step / 2)
+        hit.token = -1;
+    return hit;
+}
+
+namespace {
+
+struct Active {
+    int token = -1;
+    bool isKey = false;
+};
+
+QPen linkPen(const ArcsScene &scene, const QColor &colour, float weight, bool active) {
+    const float t = scene.style.scale.toUnit(weight);
+    QColor c = colour;
+    c.setAlphaF(std::clamp((active ? 0.25 : 0.12) + (active ? 0.75 : 0.6) * t, 0.0, 1.0));
+    QPen pen(c, 0.8 + (active ? 4.0 : 2.5) * t);
+    pen.setCapStyle(Qt::RoundCap);
+    return pen;
+}
+
+bool linkShown(const Link &l, const Active &a) {
+    if (a.token < 0)
+        return true;
+    return a.isKey ? l.key == a.token : l.query == a.token;
+}
+
+// The series whose weights label the other side while a token is active: the first enabled one.
+const ArcSeries *labelSeries(const ArcsScene &scene) {
+    for (const ArcSeries &s : scene.series)
+        if (s.enabled && s.matrix)
+            return &s;
+    return nullptr;
+}
+
+} // namespace
+
+void paintArcs(QPainter &p, const ArcsGeometry &g, const ArcsScene &scene, const QFont &font, const ArcsMarks &marks) {
+    const ViewStyle &style = scene.style;
+    const QFontMetricsF fm(font);
+    QFont bold = font;
+    bold.setBold(true);
+    p.save();
+    p.setRenderHint(QPainter::Antialiasing);
+    p.setFont(bold);
+    p.setPen(style.text);
+    p.drawText(g.title, Qt::AlignLeft | Qt::AlignVCenter,
+               QFontMetricsF(bold).elidedText(scene.title, Qt::ElideRight, g.title.width()));
+    p.setFont(font);
+
+    // Legend: filled swatch = shown, outline = hidden (click to toggle).
+    for (std::size_t k = 0; k < scene.series.size() && k < g.legend.size(); ++k) {
+        const ArcSeries &s = scene.series[k];
+        const QRectF r = g.legend[k];
+        const QRectF swatch(r.left(), r.center().y() - kSwatch / 2, kSwatch, kSwatch);
+        p.setPen(QPen(s.colour, 2));
+        p.setBrush(s.enabled ? QBrush(s.colour) : Qt::NoBrush);
+        p.drawRoundedRect(swatch.adjusted(1, 1, -1, -1), 3, 3);
+        p.setPen(s.enabled ? style.text : style.muted);
+        p.drawText(QRectF(swatch.right() + 6, r.top(), r.width() - kSwatch - 6, r.height()),
+                   Qt::AlignLeft | Qt::AlignVCenter, s.name);
+    }
+    p.setBrush(Qt::NoBrush);
+    if (g.tokens == 0) {
+        p.restore();
+        return;
+    }
+
+    Active active;
+    if (marks.hoverToken >= 0)
+        active = {marks.hoverToken, marks.hoverIsKey};
+    else if (marks.focus.query >= 0)
+        active = {marks.focus.query, false};
+    const Focus &focus = marks.focus;
+    const ArcSeries *weights = active.token >= 0 ? labelSeries(scene) : nullptr;
+    auto weightAt = [&](int other) -> float {
+        const int q = active.isKey ? other : active.token;
+        const int k = active.isKey ? active.token : other;
+        if (!weights || weights->matrix->masked(q, k))
+            return -1;
+        return weights->matrix->at(q, k);
+    };
+    auto labelColour = [&](int i, bool keySide) {
+        if (i == active.token && keySide == active.isKey)
+            return marks.hoverToken >= 0 ? style.hover : style.selection;
+        if (focus.isCell() && keySide && i == focus.key)
+            return style.selection;
+        return style.text;
+    };
+
+    if (g.layout == ArcsLayout::Columns) {
+        p.setPen(style.muted);
+        const double headY = g.y.front() - g.rowHeight / 2 - fm.height() * 1.3;
+        p.drawText(QRectF(g.queryX - g.labelWidth - 40, headY, g.labelWidth + 40, fm.height()),
+                   Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("query (attending)"));
+        p.drawText(QRectF(g.keyX, headY, g.labelWidth + 40, fm.height()), Qt::AlignLeft | Qt::AlignVCenter,
+                   QStringLiteral("key (attended to)"));
+        for (const ArcSeries &s : scene.series) {
+            if (!s.enabled)
+                continue;
+            for (const Link &l : s.links) {
+                if (!linkShown(l, active))
+                    continue;
+                p.setPen(linkPen(scene, s.colour, l.weight, active.token >= 0));
+                p.drawLine(QPointF(g.queryX, g.y[static_cast<std::size_t>(l.query)]),
+                           QPointF(g.keyX, g.y[static_cast<std::size_t>(l.key)]));
+            }
+        }
+        if (focus.isCell() && focus.query < g.tokens && focus.key < g.tokens) {
+            p.setPen(QPen(style.selection, 3.5, Qt::SolidLine, Qt::RoundCap));
+            p.drawLine(QPointF(g.queryX, g.y[static_cast<std::size_t>(focus.query)]),
+                       QPointF(g.keyX, g.y[static_cast<std::size_t>(focus.key)]));
+        }
+        const double weightW = fm.horizontalAdvance(QStringLiteral("0.00")) + 6;
+        for (int i = 0; i < g.tokens; ++i) {
+            const double y = g.y[static_cast<std::size_t>(i)];
+            const QRectF left(g.queryX - 6 - g.labelWidth, y - fm.height() / 2, g.labelWidth, fm.height());
+            const QRectF right(g.keyX + 6, y - fm.height() / 2, g.labelWidth, fm.height());
+            const bool leftActive = i == active.token && !active.isKey;
+            const bool rightActive = (i == active.token && active.isKey) || (focus.isCell() && i == focus.key);
+            if (i % g.labelStep == 0 || leftActive || (focus.query == i)) {
+                p.setFont(leftActive ? bold : font);
+                p.setPen(labelColour(i, false));
+                p.drawText(left, Qt::AlignRight | Qt::AlignVCenter,
+                           fm.elidedText(scene.labels[i], Qt::ElideRight, g.labelWidth - 8));
+            }
+            if (i % g.labelStep == 0 || rightActive) {
+                p.setFont(rightActive ? bold : font);
+                p.setPen(labelColour(i, true));
+                p.drawText(right, Qt::AlignLeft | Qt::AlignVCenter,
+                           fm.elidedText(scene.labels[i], Qt::ElideRight, g.labelWidth - 8));
+            }
+            // The active token's weights beside the tokens on the other side.
+            if (weights && (i % g.labelStep == 0)) {
+                const float w = weightAt(i);
+                if (w >= 0) {
+                    p.setFont(font);
+                    p.setPen(weights->colour);
+                    const QRectF r = active.isKey ? QRectF(left.left() - weightW, left.top(), weightW, fm.height())
+                                                  : QRectF(right.left() + g.labelWidth, right.top(), weightW, fm.height());
+                    p.drawText(r, (active.isKey ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignVCenter,
+                               weightLabel(w));
+                }
+            }
+        }
+    } else {
+        p.setPen(QPen(style.muted, 1));
+        p.drawLine(QPointF(g.x.front() - g.step / 2, g.baseline), QPointF(g.x.back() + g.step / 2, g.baseline));
+        auto arc = [&](int from, int to) {
+            const double x1 = g.x[static_cast<std::size_t>(from)], x2 = g.x[static_cast<std::size_t>(to)];
+            QPainterPath path;
+            if (from == to) { // attention to itself: a small loop above the token
+                const double r = std::min(g.step * 0.35, 10.0);
+                path.addEllipse(QPointF(x1, g.baseline - r), r * 0.7, r);
+                return path;
+            }
+            const double h = std::min(g.arcSpace, std::abs(x2 - x1) * 0.55);
+            path.moveTo(x1, g.baseline);
+            path.cubicTo(x1, g.baseline - h * 4 / 3, x2, g.baseline - h * 4 / 3, x2, g.baseline);
+            return path;
+        };
+        for (const ArcSeries &s : scene.series) {
+            if (!s.enabled)
+                continue;
+            for (const Link &l : s.links) {
+                if (!linkShown(l, active))
+                    continue;
+                p.setPen(linkPen(scene, s.colour, l.weight, active.token >= 0));
+                p.drawPath(arc(l.query, l.key));
+            }
+        }
+        if (focus.isCell() && focus.query < g.tokens && focus.key < g.tokens) {
+            p.setPen(QPen(style.selection, 3.5, Qt::SolidLine, Qt::RoundCap));
+            p.drawPath(arc(focus.query, focus.key));
+        }
+        // Token dots and labels.
+        for (int i = 0; i < g.tokens; ++i) {
+            const double x = g.x[static_cast<std::size_t>(i)];
+            const bool isActive = i == active.token || (focus.isCell() && i == focus.key);
+            p.setPen(Qt::NoPen);
+            p.setBrush(isActive ? QBrush(labelColour(i, i != active.token)) : QBrush(style.muted));
+            p.drawEllipse(QPointF(x, g.baseline), 2.5, 2.5);
+            p.setBrush(Qt::NoBrush);
+            if (!(i % g.labelStep == 0 || isActive))
+                continue;
+            p.setFont(isActive ? bold : font);
+            p.setPen(labelColour(i, i != active.token));
+            const QString text = fm.elidedText(scene.labels[i], Qt::ElideRight, g.rotateLabels ? g.labelWidth - 8 : g.step);
+            if (g.rotateLabels) {
+                p.save();
+                p.translate(x, g.baseline + 6);
+                p.rotate(90);
+                p.drawText(QRectF(0, -fm.height() / 2, g.labelWidth, fm.height()), Qt::AlignLeft | Qt::AlignVCenter,
+                           text);
+                p.restore();
+            } else {
+                p.drawText(QRectF(x - g.step / 2, g.baseline + 4, g.step, fm.height()), Qt::AlignHCenter | Qt::AlignTop,
+                           text);
+            }
+        }
+        // The active token's weights above the tokens it attends to.
+        if (weights) {
+            p.setFont(font);
+            p.setPen(weights->colour);
+            const double labelW = fm.horizontalAdvance(QStringLiteral("0.00"));
+            const int every = std::max(1, static_cast<int>(std::ceil(labelW * 1.1 / g.step)));
+            for (int i = 0; i < g.tokens; ++i) {
+                const float w = weightAt(i);
+                if (w < 0 || (i % every != 0 && w < 0.1f))
+                    continue;
+                const double x = g.x[static_cast<std::size_t>(i)];
+                p.drawText(QRectF(x - labelW, g.baseline - fm.height() * 1.1 - (i == active.token ? 22 : 0),
+                                  labelW * 2, fm.height()),
+                           Qt::AlignHCenter | Qt::AlignBottom, weightLabel(w));
+            }
+        }
+    }
+
+    p.setFont(font);
+    p.setPen(style.muted);
+    QString footer = scene.threshold > 0 ? QStringLiteral("lines for weights ≥ %1").arg(weightLabel(scene.threshold))
+                                         : QStringLiteral("all weights");
+    if (scene.topK > 0)
+        footer += QStringLiteral(", strongest %1 per token").arg(scene.topK);
+    footer += QStringLiteral(" · hover a token to see its lines, click to pin");
+    p.drawText(g.footer, Qt::AlignLeft | Qt::AlignVCenter, fm.elidedText(footer, Qt::ElideRight, g.footer.width()));
+    p.restore();
+}
+
+} // namespace attnscope

@@ -1,0 +1,69 @@
+// The tokenized input as chips in reading order: pieces of one word sit together, words are spaced, byte
+// pieces show their hex value with the character they spell underneath, special tokens are marked. Clicking
+// a chip focuses that token in every view; while a token is focused, each chip is tinted by how much the
+// focused token attends to it.
+#pragma once
+
+#include "views/view_style.h"
+
+#include <QPointer>
+#include <QWidget>
+
+class QItemSelectionModel;
+
+namespace attnscope {
+
+class HeatmapModel;
+
+class TokenStripView : public QWidget {
+    Q_OBJECT
+public:
+    explicit TokenStripView(QWidget *parent = nullptr);
+
+    void setModel(HeatmapModel *model);
+    void setSelectionModel(QItemSelectionModel *selection);
+    void setStyle(const ViewStyle &style);
+
+    struct Chip {
+        int position = 0; // index into the result's tokens
+        int row = -1;     // row in the model, -1 when hidden
+        QString text;     // what the chip shows
+        QRectF rect;
+        bool special = false;
+        bool byte = false;
+    };
+    struct Caption { // the character a run of byte pieces spells
+        QString text;
+        QRectF rect;
+    };
+    const std::vector<Chip> &chips() const { return m_chips; }
+    const std::vector<Caption> &captions() const { return m_captions; }
+    int chipAt(const QPointF &pos) const; // index into chips(), or -1
+
+    bool hasHeightForWidth() const override { return true; }
+    int heightForWidth(int width) const override;
+    QSize sizeHint() const override;
+    QSize minimumSizeHint() const override { return {200, 36}; }
+
+protected:
+    void paintEvent(QPaintEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
+    void mouseMoveEvent(QMouseEvent *event) override;
+    void mousePressEvent(QMouseEvent *event) override;
+    void leaveEvent(QEvent *event) override;
+    bool event(QEvent *event) override;
+
+private:
+    void rebuild();
+    // Places chips for a width; returns the height used.
+    double layoutChips(double width, std::vector<Chip> *chips, std::vector<Caption> *captions) const;
+
+    QPointer<HeatmapModel> m_model;
+    QPointer<QItemSelectionModel> m_selection;
+    ViewStyle m_style;
+    std::vector<Chip> m_chips;
+    std::vector<Caption> m_captions;
+    int m_hover = -1;
+};
+
+} // namespace attnscope
