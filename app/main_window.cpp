@@ -98,8 +98,11 @@ void MainWindow::buildUi() {
     stripScroll->setWidgetResizable(true);
     stripScroll->setFrameShape(QFrame::NoFrame);
     stripScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    stripScroll->setMaximumHeight(fm.height() * 6 + 24);
-    stripScroll->setMinimumHeight(fm.height() * 2 + 16);
+    // As tall as the chips need, up to about four lines; longer texts scroll.
+    const int stripMax = fm.height() * 8 + 24;
+    connect(m_strip, &TokenStripView::contentHeightChanged, stripScroll,
+            [stripScroll, stripMax](int h) { stripScroll->setFixedHeight(std::min(h, stripMax)); });
+    stripScroll->setFixedHeight(fm.height() * 2 + 16);
     layout->addWidget(stripScroll);
 
     layout->addWidget(buildControls(central));
@@ -122,13 +125,15 @@ void MainWindow::buildUi() {
     auto *right = new QSplitter(Qt::Vertical);
     right->addWidget(buildArcsPane(right));
     right->addWidget(m_grid);
-    right->setStretchFactor(0, 3);
-    right->setStretchFactor(1, 2);
+    right->setStretchFactor(0, 1);
+    right->setStretchFactor(1, 1);
     auto *split = new QSplitter(Qt::Horizontal, central);
     split->addWidget(m_heatmap);
     split->addWidget(right);
-    split->setStretchFactor(0, 3);
-    split->setStretchFactor(1, 2);
+    split->setStretchFactor(0, 1);
+    split->setStretchFactor(1, 1);
+    split->setSizes({640, 600});
+    right->setSizes({360, 340});
     layout->addWidget(split, 1);
     setCentralWidget(central);
 

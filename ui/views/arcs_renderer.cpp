@@ -6,6 +6,7 @@
 #include <QPainter>
 #include <QPainterPath>
 
+#include <algorithm>
 #include <cmath>
 
 namespace attnscope {
@@ -240,10 +241,10 @@ void paintArcs(QPainter &p, const ArcsGeometry &g, const ArcsScene &scene, const
     if (g.layout == ArcsLayout::Columns) {
         p.setPen(style.muted);
         const double headY = g.y.front() - g.rowHeight / 2 - fm.height() * 1.3;
-        p.drawText(QRectF(g.queryX - g.labelWidth - 40, headY, g.labelWidth + 40, fm.height()),
-                   Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("query (attending)"));
-        p.drawText(QRectF(g.keyX, headY, g.labelWidth + 40, fm.height()), Qt::AlignLeft | Qt::AlignVCenter,
-                   QStringLiteral("key (attended to)"));
+        p.drawText(QRectF(g.queryX - 6 - g.labelWidth, headY, g.labelWidth, fm.height()),
+                   Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("query"));
+        p.drawText(QRectF(g.keyX + 6, headY, g.labelWidth, fm.height()), Qt::AlignLeft | Qt::AlignVCenter,
+                   QStringLiteral("key"));
         for (const ArcSeries &s : scene.series) {
             if (!s.enabled)
                 continue;
@@ -347,20 +348,29 @@ void paintArcs(QPainter &p, const ArcsGeometry &g, const ArcsScene &scene, const
                            text);
             }
         }
-        // The active token's weights above the tokens it attends to.
+        // The active token's weights above the tokens it attends to: strongest first, skipping any label that
+        // would overlap one already placed, and none under 0.01 (they would read as 0.00).
         if (weights) {
             p.setFont(font);
             p.setPen(weights->colour);
-            const double labelW = fm.horizontalAdvance(QStringLiteral("0.00"));
-            const int every = std::max(1, static_cast<int>(std::ceil(labelW * 1.1 / g.step)));
+            std::vector<std::pair<float, int>> order;
             for (int i = 0; i < g.tokens; ++i) {
                 const float w = weightAt(i);
-                if (w < 0 || (i % every != 0 && w < 0.1f))
-                    continue;
+                if (w >= 0.01f)
+                    order.emplace_back(w, i);
+            }
+            std::sort(order.begin(), order.end(), [](const auto &a, const auto &b) { return a.first > b.first; });
+            std::vector<QRectF> placed;
+            for (const auto &[w, i] : order) {
+                const QString text = weightLabel(w);
+                const double tw = fm.horizontalAdvance(text) + 4;
                 const double x = g.x[static_cast<std::size_t>(i)];
-                p.drawText(QRectF(x - labelW, g.baseline - fm.height() * 1.1 - (i == active.token ? 22 : 0),
-                                  labelW * 2, fm.height()),
-                           Qt::AlignHCenter | Qt::AlignBottom, weightLabel(w));
+                const double lift = i == active.token ? std::min(g.step * 0.35, 10.0) * 2 : 0; // above a self loop
+                const QRectF r(x - tw / 2, g.baseline - fm.height() * 1.05 - lift, tw, fm.height());
+                if (std::any_of(placed.begin(), placed.end(), [&](const QRectF &o) { return o.intersects(r); }))
+                    continue;
+                placed.push_back(r);
+                p.drawText(r, Qt::AlignCenter, text);
             }
         }
     }

@@ -39,7 +39,7 @@ const ColorMap &ColorMap::magma() {
 const ColorMap &ColorMap::purpleOrange() {
     static const QRgb anchors[] = {0x2d004b, 0x542788, 0x8073ac, 0xb2abd2, 0xd8daeb, 0xf7f7f7,
                                    0xfee0b6, 0xfdb863, 0xe08214, 0xb35806, 0x7f3b08};
-    static const ColorMap map(QStringLiteral("puor"), QStringLiteral("Purple–orange (diverging, colour-blind safe)"),
+    static const ColorMap map(QStringLiteral("puor"), QStringLiteral("Purple–orange (colour-blind safe)"),
                               interpolate(anchors, 11), QColor(0x4a, 0x4a, 0x4a)); // the map's centre is white
     return map;
 }

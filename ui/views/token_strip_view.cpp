@@ -123,10 +123,11 @@ double TokenStripView::layoutChips(double width, std::vector<Chip> *chips, std::
 }
 
 void TokenStripView::rebuild() {
-    layoutChips(width(), &m_chips, &m_captions);
+    const double h = layoutChips(width(), &m_chips, &m_captions);
     m_hover = -1;
     updateGeometry();
     update();
+    emit contentHeightChanged(std::max(36, static_cast<int>(std::ceil(h))));
 }
 
 int TokenStripView::heightForWidth(int width) const {
@@ -142,7 +143,8 @@ QSize TokenStripView::sizeHint() const {
 
 void TokenStripView::resizeEvent(QResizeEvent *event) {
     QWidget::resizeEvent(event);
-    layoutChips(width(), &m_chips, &m_captions);
+    const double h = layoutChips(width(), &m_chips, &m_captions);
+    emit contentHeightChanged(std::max(36, static_cast<int>(std::ceil(h))));
 }
 
 int TokenStripView::chipAt(const QPointF &pos) const {

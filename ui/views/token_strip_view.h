@@ -45,6 +45,9 @@ public:
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override { return {200, 36}; }
 
+signals:
+    void contentHeightChanged(int height); // for a scroll area that should fit the chips
+
 protected:
     void paintEvent(QPaintEvent *event) override;
     void resizeEvent(QResizeEvent *event) override;
