@@ -34,6 +34,12 @@ void TestHeatmapModel::passesModelTester() {
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     model.setResult(analyze("The bat flew at night."));
     model.setLayerHead(3, 5);
+    model.setHideSpecial(true);
+    QCOMPARE(model.rowCount(), model.result()->seqLen() - 1); // without <s>
+    QCOMPARE(model.headerData(0, Qt::Vertical, HeatmapModel::PositionRole).toInt(), 1);
+    model.setAggregation(Aggregation::MaxOfHeads);
+    model.setAggregation(Aggregation::MeanOfAll);
+    model.setHideSpecial(false);
     model.setResult(analyze("Lily saw a big red ball."));
     model.setResult(nullptr);
     QCOMPARE(model.rowCount(), 0);

@@ -3,10 +3,17 @@
 #include "test_support.h"
 
 #include "main_window.h"
+#include "models/focus.h"
+#include "models/head_grid_model.h"
 #include "models/heatmap_model.h"
+#include "views/arcs_view.h"
+#include "views/head_grid_view.h"
 #include "views/heatmap_view.h"
+#include "views/token_strip_view.h"
 #include "widgets/inference_worker.h"
 
+#include <QCheckBox>
+#include <QComboBox>
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QSpinBox>
@@ -23,6 +30,10 @@ private slots:
     void typingRecomputesInTheWorker();
     void hoverShowsQueryKeyWeight();
     void keyboardMovesLayerAndHead();
+    void gridClickOpensHead();
+    void hideBosRenormalisesAndKeepsFocus();
+    void selectionIsSharedByAllViews();
+    void aggregationAndStyleControls();
     void errorsKeepTextAndResult();
     void brokenModelKeepsCurrentModel();
 
@@ -122,6 +133,99 @@ void TestMainWindow::keyboardMovesLayerAndHead() {
     QTRY_VERIFY(m_window->textEdit()->hasFocus());
     QTest::keyClick(m_window->textEdit(), Qt::Key_Right);
     QCOMPARE(model->head(), 2);
+}
+
+void TestMainWindow::gridClickOpensHead() {
+    HeadGridView *grid = m_window->gridView();
+    QCOMPARE(m_window->gridModel()->rowCount(), 5);
+    QCOMPARE(m_window->gridModel()->columnCount(), 8);
+    m_window->aggregationBox()->setCurrentIndex(1); // a click also returns to one head
+    QTest::mouseClick(grid, Qt::LeftButton, {}, grid->geometry().thumbnail(3, 5).center().toPoint());
+    QCOMPARE(m_window->layerBox()->value(), 3);
+    QCOMPARE(m_window->headBox()->value(), 5);
+    QCOMPARE(m_window->heatmapModel()->layer(), 3);
+    QCOMPARE(m_window->heatmapModel()->head(), 5);
+    QCOMPARE(m_window->heatmapModel()->params().aggregation, Aggregation::Head);
+    QVERIFY(m_window->heatmapView()->scene().title.contains("layer 3 · head 5"));
+    // Keyboard on the grid moves layer and head too.
+    m_window->activateWindow();
+    grid->setFocus();
+    QTRY_VERIFY(grid->hasFocus());
+    QTest::keyClick(grid, Qt::Key_Up);
+    QTest::keyClick(grid, Qt::Key_Right);
+    QCOMPARE(m_window->heatmapModel()->layer(), 2);
+    QCOMPARE(m_window->heatmapModel()->head(), 6);
+}
+
+void TestMainWindow::hideBosRenormalisesAndKeepsFocus() {
+    HeatmapModel *model = m_window->heatmapModel();
+    m_window->textEdit()->setPlainText(QStringLiteral("Lily saw a big red ball. Lily wanted the ball."));
+    QTRY_VERIFY_WITH_TIMEOUT(model->result() && model->result()->text == "Lily saw a big red ball. Lily wanted the ball.",
+                             10000);
+    const int T = model->result()->seqLen();
+    focusToken(m_window->selectionModel(), 5);
+    const int position = model->position(5);
+    m_window->hideSpecialBox()->setChecked(true);
+    QCOMPARE(model->tokenCount(), T - 1);
+    QVERIFY(model->headerData(0, Qt::Horizontal).toString() != QStringLiteral("<s>"));
+    for (int i = 0; i < model->tokenCount(); ++i) {
+        double sum = 0;
+        for (int j = 0; j < model->tokenCount(); ++j)
+            sum += model->index(i, j).data(HeatmapModel::WeightRole).toDouble();
+        QVERIFY2(std::abs(sum - 1.0) < 1e-5, qPrintable(QStringLiteral("row %1 sums to %2").arg(i).arg(sum)));
+    }
+    // The focused token is still focused (its row moved up by one).
+    QCOMPARE(model->position(focusOf(m_window->selectionModel()).query), position);
+    m_window->hideSpecialBox()->setChecked(false);
+    QCOMPARE(model->tokenCount(), T);
+    QCOMPARE(focusOf(m_window->selectionModel()).query, 5);
+}
+
+void TestMainWindow::selectionIsSharedByAllViews() {
+    QItemSelectionModel *selection = m_window->selectionModel();
+    // A heatmap click selects a cell everywhere.
+    HeatmapView *heatmap = m_window->heatmapView();
+    const HeatmapGeometry &g = heatmap->geometry();
+    QTest::mouseClick(heatmap, Qt::LeftButton, {},
+                      QPoint(int(g.grid.left() + g.cell * 2.5), int(g.grid.top() + g.cell * 6.5)));
+    QCOMPARE(focusOf(selection), (Focus{6, 2}));
+    // A token-strip click focuses a token; the arcs view pins the same token.
+    TokenStripView *strip = m_window->tokenStrip();
+    QTest::mouseClick(strip, Qt::LeftButton, {}, strip->chips()[3].rect.center().toPoint());
+    QCOMPARE(focusOf(selection), (Focus{3, -1}));
+    // An arcs click on a query token pins it; clicking it again unpins.
+    ArcsView *arcs = m_window->arcsView();
+    const ArcsGeometry &ag = arcs->geometry();
+    const QPoint left(int(ag.queryX - 20), int(ag.y[7]));
+    QTest::mouseClick(arcs, Qt::LeftButton, {}, left);
+    QCOMPARE(focusOf(selection), (Focus{7, -1}));
+    QTest::mouseClick(arcs, Qt::LeftButton, {}, left);
+    QCOMPARE(focusOf(selection).query, -1);
+}
+
+void TestMainWindow::aggregationAndStyleControls() {
+    HeatmapModel *model = m_window->heatmapModel();
+    const ResultPtr r = model->result();
+    m_window->layerBox()->setValue(2);
+    m_window->aggregationBox()->setCurrentIndex(1); // mean of the layer's heads
+    QVERIFY(!m_window->headBox()->isEnabled());
+    double mean = 0;
+    for (int h = 0; h < r->heads; ++h)
+        mean += r->weight(2, h, 9, 4);
+    QVERIFY(std::abs(model->index(9, 4).data(HeatmapModel::WeightRole).toDouble() - mean / r->heads) < 1e-6);
+    m_window->aggregationBox()->setCurrentIndex(3); // all layers
+    QVERIFY(!m_window->layerBox()->isEnabled());
+    QVERIFY(m_window->heatmapView()->scene().title.contains("mean of all 40 heads"));
+    m_window->aggregationBox()->setCurrentIndex(0);
+    QVERIFY(m_window->headBox()->isEnabled() && m_window->layerBox()->isEnabled());
+    // Colour map and scale reach every view.
+    m_window->colorMapBox()->setCurrentIndex(1);
+    m_window->scaleBox()->setCurrentIndex(1);
+    QCOMPARE(m_window->heatmapView()->scene().style.map, &ColorMap::magma());
+    QCOMPARE(m_window->arcsView()->scene().style.scale.kind, ColorScale::Kind::Log);
+    QCOMPARE(m_window->gridView()->scene().style.map, &ColorMap::magma());
+    m_window->colorMapBox()->setCurrentIndex(0);
+    m_window->scaleBox()->setCurrentIndex(0);
 }
 
 void TestMainWindow::errorsKeepTextAndResult() {
