@@ -1,42 +1,57 @@
-// View painting on synthetic attention (no model needed): BM_HeatmapPaint/N paints the on-screen heatmap view
-// (paintEvent via QWidget::render), BM_HeatmapScene/N the colour-mapping done once per data change.
+// View painting on synthetic attention (no model needed), each through the widget's own paintEvent
+// (QWidget::render into an image):
+//   BM_HeatmapPaint/N   the heatmap (N x N, 1000x900 view; at 2048 drawn from a max-pooled level)
+//   BM_HeatmapHover/N   one mouse move over the heatmap plus the repaint it causes
+//   BM_HeatmapZoom/N    one Ctrl+wheel zoom step plus the repaint
+//   BM_HeatmapScene/N   colour-mapping and level-of-detail pyramid, done once per data/style change
+//   BM_GridPaint/N      the 5 x 8 all-heads grid; BM_GridScene/N its thumbnails (once per result)
+//   BM_ArcsPaint/N      the two-column arcs of one head, and /N with a pinned token
 // Run: QT_QPA_PLATFORM=offscreen build/release/bench/bench_views --benchmark_format=json
+#include "models/focus.h"
+#include "models/head_grid_model.h"
 #include "models/heatmap_model.h"
+#include "views/arcs_view.h"
+#include "views/head_grid_view.h"
 #include "views/heatmap_view.h"
 
 #include <QApplication>
 #include <QImage>
+#include <QMouseEvent>
 #include <QPainter>
+#include <QWheelEvent>
 
 #include <benchmark/benchmark.h>
 
+#include <cmath>
+#include <numeric>
 #include <random>
 
 using namespace attnscope;
 
 namespace {
 
-// A causal (1 layer, 1 head, T, T) result with random rows that sum to 1, and token labels.
-ResultPtr syntheticResult(int T) {
+// A causal (layers, heads, T, T) result with random rows that sum to 1, and token labels.
+ResultPtr syntheticResult(int T, int layers = 1, int heads = 1) {
     auto r = std::make_shared<AttentionResult>();
-    r->layers = 1;
-    r->heads = 1;
+    r->layers = layers;
+    r->heads = heads;
     r->vocabSize = 1;
     r->causal = true;
     r->tokens.resize(static_cast<std::size_t>(T));
     for (int i = 0; i < T; ++i)
         r->tokens[static_cast<std::size_t>(i)].piece = "\xE2\x96\x81tok" + std::to_string(i);
-    r->attention.resize(static_cast<std::size_t>(T) * T);
+    r->attention.resize(static_cast<std::size_t>(layers) * heads * T * T);
     std::mt19937 rng(42);
     std::exponential_distribution<float> dist(1.0f);
-    for (int i = 0; i < T; ++i) {
+    for (int i = 0; i < T * layers * heads; ++i) {
         float *row = r->attention.data() + static_cast<std::size_t>(i) * T;
+        const int q = i % T;
         float sum = 0;
         for (int j = 0; j < T; ++j) {
-            row[j] = j <= i ? dist(rng) : 0.0f;
+            row[j] = j <= q ? dist(rng) : 0.0f;
             sum += row[j];
         }
-        for (int j = 0; j <= i; ++j)
+        for (int j = 0; j <= q; ++j)
             row[j] /= sum;
     }
     return r;
@@ -57,6 +72,107 @@ void BM_HeatmapPaint(benchmark::State &state) {
     state.counters["tokens"] = T;
 }
 
+void BM_HeatmapHover(benchmark::State &state) {
+    const int T = static_cast<int>(state.range(0));
+    HeatmapModel model;
+    model.setResult(syntheticResult(T));
+    HeatmapView view;
+    view.resize(1000, 900);
+    view.setModel(&model);
+    QImage target(view.size(), QImage::Format_ARGB32_Premultiplied);
+    const QRectF grid = view.geometry().viewport;
+    int k = 0;
+    for (auto _ : state) {
+        // Walk the pointer along the grid so every move hovers a new cell.
+        const QPointF pos(grid.left() + std::fmod(k * 7.3, grid.width()), grid.top() + std::fmod(k * 3.1, grid.height()));
+        ++k;
+        QMouseEvent move(QEvent::MouseMove, pos, view.mapToGlobal(pos), Qt::NoButton, Qt::NoButton, {});
+        QApplication::sendEvent(&view, &move);
+        view.render(&target);
+        benchmark::DoNotOptimize(target.constBits());
+    }
+    state.counters["tokens"] = T;
+}
+
+void BM_HeatmapZoom(benchmark::State &state) {
+    const int T = static_cast<int>(state.range(0));
+    HeatmapModel model;
+    model.setResult(syntheticResult(T));
+    HeatmapView view;
+    view.resize(1000, 900);
+    view.setModel(&model);
+    QImage target(view.size(), QImage::Format_ARGB32_Premultiplied);
+    const QPointF centre = view.geometry().viewport.center();
+    int k = 0;
+    for (auto _ : state) {
+        // In and out by turns between fit and 1.25^8, so every step changes the level of detail in use.
+        const int dy = (k++ / 8) % 2 == 0 ? 120 : -120;
+        QWheelEvent wheel(centre, view.mapToGlobal(centre), {}, QPoint(0, dy), Qt::NoButton, Qt::ControlModifier,
+                          Qt::NoScrollPhase, false);
+        QApplication::sendEvent(&view, &wheel);
+        view.render(&target);
+        benchmark::DoNotOptimize(target.constBits());
+    }
+    state.counters["tokens"] = T;
+}
+
+void BM_GridPaint(benchmark::State &state) {
+    const int T = static_cast<int>(state.range(0));
+    HeatmapModel model;
+    model.setResult(syntheticResult(T, 5, 8));
+    HeadGridModel grid;
+    grid.setSourceModel(&model);
+    HeadGridView view;
+    view.resize(600, 420);
+    view.setModel(&grid);
+    QImage target(view.size(), QImage::Format_ARGB32_Premultiplied);
+    for (auto _ : state) {
+        view.render(&target);
+        benchmark::DoNotOptimize(target.constBits());
+    }
+    state.counters["tokens"] = T;
+}
+
+void BM_GridScene(benchmark::State &state) {
+    const int T = static_cast<int>(state.range(0));
+    const ResultPtr a = syntheticResult(T, 5, 8);
+    const ResultPtr b = std::make_shared<AttentionResult>(*a);
+    HeatmapModel model;
+    HeadGridModel grid;
+    grid.setSourceModel(&model);
+    int k = 0;
+    for (auto _ : state) {
+        model.setResult(k++ % 2 ? a : b); // a new result: thumbnails and patterns of all 40 heads
+        GridScene scene = makeGridScene(grid, ViewStyle{});
+        benchmark::DoNotOptimize(scene.thumbnails.data());
+    }
+    state.counters["tokens"] = T;
+}
+
+void BM_ArcsPaint(benchmark::State &state) {
+    const int T = static_cast<int>(state.range(0));
+    HeatmapModel model;
+    model.setResult(syntheticResult(T, 1, 8));
+    QItemSelectionModel selection(&model);
+    ArcsView view;
+    view.resize(600, 900);
+    view.setModel(&model);
+    view.setSelectionModel(&selection);
+    for (int h = 0; h < 8; ++h)
+        view.setHeadEnabled(h, true); // all eight heads overlaid
+    if (state.range(1))
+        focusToken(&selection, T / 2);
+    QImage target(view.size(), QImage::Format_ARGB32_Premultiplied);
+    for (auto _ : state) {
+        view.render(&target);
+        benchmark::DoNotOptimize(target.constBits());
+    }
+    state.counters["tokens"] = T;
+    state.counters["links"] = static_cast<double>(
+        std::accumulate(view.scene().series.begin(), view.scene().series.end(), std::size_t(0),
+                        [](std::size_t n, const ArcSeries &s) { return n + s.links.size(); }));
+}
+
 void BM_HeatmapScene(benchmark::State &state) {
     const int T = static_cast<int>(state.range(0));
     HeatmapModel model;
@@ -72,6 +188,11 @@ void BM_HeatmapScene(benchmark::State &state) {
 
 BENCHMARK(BM_HeatmapPaint)->Arg(64)->Arg(512)->Arg(2048)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HeatmapScene)->Arg(64)->Arg(512)->Arg(2048)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_HeatmapHover)->Arg(512)->Arg(2048)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_HeatmapZoom)->Arg(512)->Arg(2048)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_GridPaint)->Arg(64)->Arg(265)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_GridScene)->Arg(64)->Arg(265)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ArcsPaint)->Args({64, 0})->Args({64, 1})->Args({265, 0})->Args({265, 1})->Unit(benchmark::kMillisecond);
 
 int main(int argc, char **argv) {
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))

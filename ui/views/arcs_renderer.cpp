@@ -1,6 +1,7 @@
 // Arc diagrams: scene building (links per head from core), layout arithmetic and QPainter calls.
 #include "views/arcs_renderer.h"
 #include "models/heatmap_model.h"
+#include "views/line_raster.h"
 
 #include <QFontMetricsF>
 #include <QPainter>
@@ -160,14 +161,78 @@ struct Active {
     bool isKey = false;
 };
 
-QPen linkPen(const ArcsScene &scene, const QColor &colour, float weight, bool active) {
+// Opacity and width of a link follow its weight on the colour scale.
+struct Stroke {
+    double alpha;
+    double width;
+};
+Stroke linkStroke(const ArcsScene &scene, float weight, bool active) {
     const float t = scene.style.scale.toUnit(weight);
+    return {std::clamp((active ? 0.25 : 0.12) + (active ? 0.75 : 0.6) * t, 0.0, 1.0), 0.8 + (active ? 4.0 : 2.5) * t};
+}
+
+QPen strokePen(const QColor &colour, const Stroke &s) {
     QColor c = colour;
-    c.setAlphaF(std::clamp((active ? 0.25 : 0.12) + (active ? 0.75 : 0.6) * t, 0.0, 1.0));
-    QPen pen(c, 0.8 + (active ? 4.0 : 2.5) * t);
-    pen.setCapStyle(Qt::RoundCap);
+    c.setAlphaF(s.alpha);
+    QPen pen(c, s.width);
+    pen.setCapStyle(Qt::FlatCap);
     return pen;
 }
+
+// Links go to a translucent layer drawn by line_raster (fast) or, for vector output, straight to the painter.
+class LinkCanvas {
+public:
+    LinkCanvas(QPainter &p, bool vector) : m_p(p), m_vector(vector) {
+        if (m_vector)
+            return;
+        m_dpr = p.device()->devicePixelRatioF();
+        m_area = p.window();
+        m_layer = QImage((QSizeF(m_area.size()) * m_dpr).toSize(), QImage::Format_ARGB32_Premultiplied);
+        m_layer.fill(Qt::transparent);
+    }
+    void line(QPointF a, QPointF b, const QColor &colour, const Stroke &s) {
+        if (m_vector) {
+            m_p.setPen(strokePen(colour, s));
+            m_p.drawLine(a, b);
+            return;
+        }
+        blendLine(m_layer, a * m_dpr, b * m_dpr, s.width * m_dpr, colour.rgb(), s.alpha);
+    }
+    // Half-ellipse from x1 to x2 standing on baseline, height h.
+    void arc(double x1, double x2, double baseline, double h, const QColor &colour, const Stroke &s) {
+        const double left = std::min(x1, x2), right = std::max(x1, x2);
+        const double cx = (left + right) / 2, r = (right - left) / 2;
+        if (m_vector) {
+            QPainterPath path;
+            path.moveTo(left, baseline);
+            path.arcTo(QRectF(left, baseline - h, 2 * r, 2 * h), 180, -180);
+            m_p.setPen(strokePen(colour, s));
+            m_p.drawPath(path);
+            return;
+        }
+        const double d = m_dpr;
+        blendStroke(
+            m_layer, left * d, right * d,
+            [&](double x) {
+                const double u = std::clamp((x / d - cx) / r, -1.0, 1.0);
+                return (baseline - h * std::sqrt(1.0 - u * u)) * d;
+            },
+            s.width * d, colour.rgb(), s.alpha);
+    }
+    void finish() {
+        if (m_vector)
+            return;
+        m_layer.setDevicePixelRatio(m_dpr);
+        m_p.drawImage(m_area.topLeft(), m_layer);
+    }
+
+private:
+    QPainter &m_p;
+    bool m_vector;
+    qreal m_dpr = 1;
+    QRect m_area;
+    QImage m_layer;
+};
 
 bool linkShown(const Link &l, const Active &a) {
     if (a.token < 0)
@@ -245,17 +310,17 @@ void paintArcs(QPainter &p, const ArcsGeometry &g, const ArcsScene &scene, const
                    Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("query"));
         p.drawText(QRectF(g.keyX + 6, headY, g.labelWidth, fm.height()), Qt::AlignLeft | Qt::AlignVCenter,
                    QStringLiteral("key"));
+        LinkCanvas canvas(p, marks.vector);
         for (const ArcSeries &s : scene.series) {
             if (!s.enabled)
                 continue;
-            for (const Link &l : s.links) {
-                if (!linkShown(l, active))
-                    continue;
-                p.setPen(linkPen(scene, s.colour, l.weight, active.token >= 0));
-                p.drawLine(QPointF(g.queryX, g.y[static_cast<std::size_t>(l.query)]),
-                           QPointF(g.keyX, g.y[static_cast<std::size_t>(l.key)]));
-            }
+            for (const Link &l : s.links)
+                if (linkShown(l, active))
+                    canvas.line(QPointF(g.queryX, g.y[static_cast<std::size_t>(l.query)]),
+                                QPointF(g.keyX, g.y[static_cast<std::size_t>(l.key)]), s.colour,
+                                linkStroke(scene, l.weight, active.token >= 0));
         }
+        canvas.finish();
         if (focus.isCell() && focus.query < g.tokens && focus.key < g.tokens) {
             p.setPen(QPen(style.selection, 3.5, Qt::SolidLine, Qt::RoundCap));
             p.drawLine(QPointF(g.queryX, g.y[static_cast<std::size_t>(focus.query)]),
@@ -296,29 +361,42 @@ void paintArcs(QPainter &p, const ArcsGeometry &g, const ArcsScene &scene, const
     } else {
         p.setPen(QPen(style.muted, 1));
         p.drawLine(QPointF(g.x.front() - g.step / 2, g.baseline), QPointF(g.x.back() + g.step / 2, g.baseline));
-        auto arc = [&](int from, int to) {
-            const double x1 = g.x[static_cast<std::size_t>(from)], x2 = g.x[static_cast<std::size_t>(to)];
-            QPainterPath path;
-            if (from == to) { // attention to itself: a small loop above the token
-                const double r = std::min(g.step * 0.35, 10.0);
-                path.addEllipse(QPointF(x1, g.baseline - r), r * 0.7, r);
-                return path;
-            }
-            const double h = std::min(g.arcSpace, std::abs(x2 - x1) * 0.55);
-            path.moveTo(x1, g.baseline);
-            path.cubicTo(x1, g.baseline - h * 4 / 3, x2, g.baseline - h * 4 / 3, x2, g.baseline);
-            return path;
+        const double loop = std::min(g.step * 0.35, 10.0); // attention to itself: a small loop above the token
+        auto arcHeight = [&](int from, int to) {
+            return std::min(g.arcSpace, std::abs(g.x[static_cast<std::size_t>(to)] - g.x[static_cast<std::size_t>(from)]) * 0.45);
         };
+        LinkCanvas canvas(p, marks.vector);
+        std::vector<std::pair<const ArcSeries *, const Link *>> loops;
         for (const ArcSeries &s : scene.series) {
             if (!s.enabled)
                 continue;
             for (const Link &l : s.links) {
                 if (!linkShown(l, active))
                     continue;
-                p.setPen(linkPen(scene, s.colour, l.weight, active.token >= 0));
-                p.drawPath(arc(l.query, l.key));
+                if (l.query == l.key)
+                    loops.emplace_back(&s, &l);
+                else
+                    canvas.arc(g.x[static_cast<std::size_t>(l.query)], g.x[static_cast<std::size_t>(l.key)], g.baseline,
+                               arcHeight(l.query, l.key), s.colour, linkStroke(scene, l.weight, active.token >= 0));
             }
         }
+        canvas.finish();
+        for (const auto &[s, l] : loops) {
+            p.setPen(strokePen(s->colour, linkStroke(scene, l->weight, active.token >= 0)));
+            p.drawEllipse(QPointF(g.x[static_cast<std::size_t>(l->query)], g.baseline - loop), loop * 0.7, loop);
+        }
+        auto arc = [&](int from, int to) {
+            QPainterPath path;
+            const double x1 = g.x[static_cast<std::size_t>(from)], x2 = g.x[static_cast<std::size_t>(to)];
+            if (from == to) {
+                path.addEllipse(QPointF(x1, g.baseline - loop), loop * 0.7, loop);
+                return path;
+            }
+            const double left = std::min(x1, x2), h = arcHeight(from, to);
+            path.moveTo(left, g.baseline);
+            path.arcTo(QRectF(left, g.baseline - h, std::abs(x2 - x1), 2 * h), 180, -180);
+            return path;
+        };
         if (focus.isCell() && focus.query < g.tokens && focus.key < g.tokens) {
             p.setPen(QPen(style.selection, 3.5, Qt::SolidLine, Qt::RoundCap));
             p.drawPath(arc(focus.query, focus.key));

@@ -64,6 +64,7 @@ struct ArcsMarks {
     int hoverToken = -1;     // Columns: the hovered query (left) or key (right); Line: the hovered token
     bool hoverIsKey = false; // Columns: the pointer is on the right (key) column
     Focus focus;             // the pinned token or cell
+    bool vector = false;     // true for SVG/PDF: strokes as QPainter paths instead of the fast raster layer
 };
 
 // Which heads to show come from `enabledHeads` (indexed by head); with an aggregate there is one series.
