@@ -46,9 +46,19 @@ HeatmapScene makeHeatmapScene(const HeatmapModel &model, const QString &modelNam
             std::fill(full.begin() + static_cast<std::ptrdiff_t>(i) * n + i + 1,
                       full.begin() + static_cast<std::ptrdiff_t>(i + 1) * n, -1.0f);
     scene.levels.push_back(colourMap(full.data(), n, style));
-    for (int side = (n + 1) / 2; side >= kCoarsestLevel && side < scene.levels.back().width(); side = (side + 1) / 2) {
-        const std::vector<float> pooled = downsampleMax(m, side);
-        scene.levels.push_back(colourMap(pooled.data(), side, style));
+    // Each level pools the previous one (masked cells are -1, below any weight, so plain max keeps them
+    // masked only where a whole block is masked).
+    AttentionMatrix previous;
+    previous.size = n;
+    previous.causal = false;
+    previous.weights = std::move(full);
+    for (int side = (n + 1) / 2; side >= kCoarsestLevel && side < previous.size; side = (side + 1) / 2) {
+        AttentionMatrix pooled;
+        pooled.size = side;
+        pooled.causal = false;
+        pooled.weights = downsampleMax(previous, side);
+        scene.levels.push_back(colourMap(pooled.weights.data(), side, style));
+        previous = std::move(pooled);
     }
     scene.labels.reserve(n);
     for (int i = 0; i < n; ++i)
