@@ -166,9 +166,13 @@ struct Stroke {
     double alpha;
     double width;
 };
-Stroke linkStroke(const ArcsScene &scene, float weight, bool active) {
+// `spacing` is the distance between neighbouring tokens: when tokens are packed closer than a line is wide,
+// lines thin out with them so hundreds of tokens read as a pattern instead of a solid block.
+Stroke linkStroke(const ArcsScene &scene, float weight, bool active, double spacing) {
     const float t = scene.style.scale.toUnit(weight);
-    return {std::clamp((active ? 0.25 : 0.12) + (active ? 0.75 : 0.6) * t, 0.0, 1.0), 0.8 + (active ? 4.0 : 2.5) * t};
+    const double density = std::clamp(spacing / 14.0, 0.12, 1.0);
+    return {std::clamp((active ? 0.25 : 0.12) + (active ? 0.75 : 0.6) * t, 0.0, 1.0),
+            (0.8 + (active ? 4.0 : 2.5) * t) * (active ? std::max(density, 0.5) : density)};
 }
 
 QPen strokePen(const QColor &colour, const Stroke &s) {
@@ -318,7 +322,7 @@ void paintArcs(QPainter &p, const ArcsGeometry &g, const ArcsScene &scene, const
                 if (linkShown(l, active))
                     canvas.line(QPointF(g.queryX, g.y[static_cast<std::size_t>(l.query)]),
                                 QPointF(g.keyX, g.y[static_cast<std::size_t>(l.key)]), s.colour,
-                                linkStroke(scene, l.weight, active.token >= 0));
+                                linkStroke(scene, l.weight, active.token >= 0, g.rowHeight));
         }
         canvas.finish();
         if (focus.isCell() && focus.query < g.tokens && focus.key < g.tokens) {
@@ -348,7 +352,7 @@ void paintArcs(QPainter &p, const ArcsGeometry &g, const ArcsScene &scene, const
             // The active token's weights beside the tokens on the other side.
             if (weights && (i % g.labelStep == 0)) {
                 const float w = weightAt(i);
-                if (w >= 0) {
+                if (w >= 0.01f) { // smaller ones would read as 0.00
                     p.setFont(font);
                     p.setPen(weights->colour);
                     const QRectF r = active.isKey ? QRectF(left.left() - weightW, left.top(), weightW, fm.height())
@@ -377,12 +381,12 @@ void paintArcs(QPainter &p, const ArcsGeometry &g, const ArcsScene &scene, const
                     loops.emplace_back(&s, &l);
                 else
                     canvas.arc(g.x[static_cast<std::size_t>(l.query)], g.x[static_cast<std::size_t>(l.key)], g.baseline,
-                               arcHeight(l.query, l.key), s.colour, linkStroke(scene, l.weight, active.token >= 0));
+                               arcHeight(l.query, l.key), s.colour, linkStroke(scene, l.weight, active.token >= 0, g.step));
             }
         }
         canvas.finish();
         for (const auto &[s, l] : loops) {
-            p.setPen(strokePen(s->colour, linkStroke(scene, l->weight, active.token >= 0)));
+            p.setPen(strokePen(s->colour, linkStroke(scene, l->weight, active.token >= 0, g.step)));
             p.drawEllipse(QPointF(g.x[static_cast<std::size_t>(l->query)], g.baseline - loop), loop * 0.7, loop);
         }
         auto arc = [&](int from, int to) {
