@@ -10,36 +10,9 @@
 
 namespace attnscope {
 
-ArcsView::ArcsView(QWidget *parent) : QWidget(parent) {
-    setMouseTracking(true);
+ArcsView::ArcsView(QWidget *parent) : ModelView(parent) {
     setAttribute(Qt::WA_OpaquePaintEvent);
-    setFocusPolicy(Qt::StrongFocus);
     setAccessibleName(tr("Attention arcs"));
-}
-
-void ArcsView::setModel(HeatmapModel *model) {
-    if (m_model)
-        disconnect(m_model, nullptr, this, nullptr);
-    m_model = model;
-    if (m_model)
-        connect(m_model, &HeatmapModel::viewChanged, this, &ArcsView::rebuildScene);
-    rebuildScene();
-}
-
-void ArcsView::setSelectionModel(QItemSelectionModel *selection) {
-    if (m_selection)
-        disconnect(m_selection, nullptr, this, nullptr);
-    m_selection = selection;
-    if (m_selection) {
-        connect(m_selection, &QItemSelectionModel::selectionChanged, this, qOverload<>(&QWidget::update));
-        connect(m_selection, &QItemSelectionModel::currentChanged, this, qOverload<>(&QWidget::update));
-    }
-    update();
-}
-
-void ArcsView::setStyle(const ViewStyle &style) {
-    m_style = style;
-    rebuildScene();
 }
 
 void ArcsView::setArcsLayout(ArcsLayout layout) {
@@ -50,12 +23,12 @@ void ArcsView::setArcsLayout(ArcsLayout layout) {
 
 void ArcsView::setThreshold(float threshold) {
     m_threshold = std::clamp(threshold, 0.0f, 1.0f);
-    rebuildScene();
+    rebuild();
 }
 
 void ArcsView::setTopK(int topK) {
     m_topK = std::max(0, topK);
-    rebuildScene();
+    rebuild();
 }
 
 void ArcsView::setHeadEnabled(int head, bool enabled) {
@@ -64,7 +37,7 @@ void ArcsView::setHeadEnabled(int head, bool enabled) {
     if (head >= static_cast<int>(m_enabled.size()))
         m_enabled.resize(static_cast<std::size_t>(head) + 1, false);
     m_enabled[static_cast<std::size_t>(head)] = enabled;
-    rebuildScene();
+    rebuild();
 }
 
 void ArcsView::syncHeads() {
@@ -83,7 +56,7 @@ void ArcsView::syncHeads() {
     }
 }
 
-void ArcsView::rebuildScene() {
+void ArcsView::rebuild() {
     syncHeads();
     m_scene = m_model ? makeArcsScene(*m_model, m_enabled, m_threshold, m_topK, m_style) : ArcsScene{};
     if (m_marks.hoverToken >= m_scene.tokens)
@@ -110,7 +83,7 @@ void ArcsView::paintEvent(QPaintEvent *) {
         return;
     }
     ArcsMarks marks = m_marks;
-    marks.focus = focusOf(m_selection);
+    marks.focus = focus();
     paintArcs(p, m_geometry, m_scene, font(), marks);
 }
 
@@ -138,7 +111,7 @@ void ArcsView::mousePressEvent(QMouseEvent *event) {
     if (hit.token < 0)
         return;
     // Clicking a token pins it (in every view); clicking the pinned token again unpins it.
-    const Focus current = focusOf(m_selection);
+    const Focus current = focus();
     if (current.isToken() && current.query == hit.token)
         attnscope::clearFocus(m_selection);
     else

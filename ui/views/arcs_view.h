@@ -5,8 +5,7 @@
 
 #include "views/arcs_renderer.h"
 
-#include <QPointer>
-#include <QWidget>
+#include "views/model_view.h"
 
 class QItemSelectionModel;
 
@@ -14,14 +13,11 @@ namespace attnscope {
 
 class HeatmapModel;
 
-class ArcsView : public QWidget {
+class ArcsView : public ModelView {
     Q_OBJECT
 public:
     explicit ArcsView(QWidget *parent = nullptr);
 
-    void setModel(HeatmapModel *model);
-    void setSelectionModel(QItemSelectionModel *selection);
-    void setStyle(const ViewStyle &style);
     void setArcsLayout(ArcsLayout layout);
     void setThreshold(float threshold);
     void setTopK(int topK);
@@ -49,13 +45,10 @@ protected:
     bool event(QEvent *event) override;
 
 private:
-    void rebuildScene();
+    void rebuild() override;
     void relayout();
     void syncHeads();
 
-    QPointer<HeatmapModel> m_model;
-    QPointer<QItemSelectionModel> m_selection;
-    ViewStyle m_style;
     ArcsLayout m_layout = ArcsLayout::Columns;
     float m_threshold = 0.05f;
     int m_topK = 0;

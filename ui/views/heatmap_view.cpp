@@ -21,45 +21,18 @@ constexpr double kMaxCellPixels = 96; // zooming stops when one cell is this lar
 constexpr double kDragThreshold = 4;
 } // namespace
 
-HeatmapView::HeatmapView(QWidget *parent) : QWidget(parent) {
-    setMouseTracking(true);
+HeatmapView::HeatmapView(QWidget *parent) : ModelView(parent) {
     setAttribute(Qt::WA_OpaquePaintEvent);
-    setFocusPolicy(Qt::StrongFocus);
     setAccessibleName(tr("Attention heatmap"));
     grabGesture(Qt::PinchGesture);
 }
 
-void HeatmapView::setModel(HeatmapModel *model) {
-    if (m_model)
-        disconnect(m_model, nullptr, this, nullptr);
-    m_model = model;
-    if (m_model)
-        connect(m_model, &HeatmapModel::viewChanged, this, &HeatmapView::rebuildScene);
-    rebuildScene();
-}
-
-void HeatmapView::setSelectionModel(QItemSelectionModel *selection) {
-    if (m_selection)
-        disconnect(m_selection, nullptr, this, nullptr);
-    m_selection = selection;
-    if (m_selection) {
-        connect(m_selection, &QItemSelectionModel::selectionChanged, this, qOverload<>(&QWidget::update));
-        connect(m_selection, &QItemSelectionModel::currentChanged, this, qOverload<>(&QWidget::update));
-    }
-    update();
-}
-
 void HeatmapView::setModelName(const QString &name) {
     m_modelName = name;
-    rebuildScene();
+    rebuild();
 }
 
-void HeatmapView::setStyle(const ViewStyle &style) {
-    m_style = style;
-    rebuildScene();
-}
-
-void HeatmapView::rebuildScene() {
+void HeatmapView::rebuild() {
     const int before = m_scene.tokens;
     m_scene = m_model ? makeHeatmapScene(*m_model, m_modelName, m_style) : HeatmapScene{};
     m_hover = {-1, -1};
@@ -93,7 +66,7 @@ void HeatmapView::paintEvent(QPaintEvent *) {
     }
     HeatmapMarks marks;
     marks.hover = m_hover;
-    marks.focus = focusOf(m_selection);
+    marks.focus = focus();
     marks.zoom = m_zoom;
     paintHeatmap(p, m_geometry, m_scene, font(), marks);
 }
@@ -172,7 +145,7 @@ void HeatmapView::mouseReleaseEvent(QMouseEvent *event) {
     const QPoint cell = cellAt(m_geometry, event->position());
     if (cell.x() < 0)
         return;
-    const Focus current = focusOf(m_selection);
+    const Focus current = focus();
     if (current.isCell() && current.query == cell.x() && current.key == cell.y())
         attnscope::clearFocus(m_selection);
     else

@@ -4,8 +4,7 @@
 
 #include "views/heatmap_renderer.h"
 
-#include <QPointer>
-#include <QWidget>
+#include "views/model_view.h"
 
 class QItemSelectionModel;
 
@@ -13,15 +12,12 @@ namespace attnscope {
 
 class HeatmapModel;
 
-class HeatmapView : public QWidget {
+class HeatmapView : public ModelView {
     Q_OBJECT
 public:
     explicit HeatmapView(QWidget *parent = nullptr);
 
-    void setModel(HeatmapModel *model);
-    void setSelectionModel(QItemSelectionModel *selection);
     void setModelName(const QString &name);
-    void setStyle(const ViewStyle &style);
     QPoint hoveredCell() const { return m_hover; }
     const HeatmapGeometry &geometry() const { return m_geometry; }
     const HeatmapScene &scene() const { return m_scene; }
@@ -50,14 +46,11 @@ protected:
     bool event(QEvent *event) override;
 
 private:
-    void rebuildScene();
+    void rebuild() override;
     void relayout();
     void setHover(QPoint cell, const QPoint &globalPos);
 
-    QPointer<HeatmapModel> m_model;
-    QPointer<QItemSelectionModel> m_selection;
     QString m_modelName;
-    ViewStyle m_style;
     HeatmapScene m_scene;
     HeatmapGeometry m_geometry;
     QPoint m_hover{-1, -1};

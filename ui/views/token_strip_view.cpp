@@ -22,38 +22,11 @@ bool isDark(QRgb c) {
 }
 } // namespace
 
-TokenStripView::TokenStripView(QWidget *parent) : QWidget(parent) {
-    setMouseTracking(true);
-    setFocusPolicy(Qt::StrongFocus);
+TokenStripView::TokenStripView(QWidget *parent) : ModelView(parent) {
     setAccessibleName(tr("Tokens"));
     QSizePolicy policy(QSizePolicy::Preferred, QSizePolicy::Preferred);
     policy.setHeightForWidth(true);
     setSizePolicy(policy);
-}
-
-void TokenStripView::setModel(HeatmapModel *model) {
-    if (m_model)
-        disconnect(m_model, nullptr, this, nullptr);
-    m_model = model;
-    if (m_model)
-        connect(m_model, &HeatmapModel::viewChanged, this, &TokenStripView::rebuild);
-    rebuild();
-}
-
-void TokenStripView::setSelectionModel(QItemSelectionModel *selection) {
-    if (m_selection)
-        disconnect(m_selection, nullptr, this, nullptr);
-    m_selection = selection;
-    if (m_selection) {
-        connect(m_selection, &QItemSelectionModel::selectionChanged, this, qOverload<>(&QWidget::update));
-        connect(m_selection, &QItemSelectionModel::currentChanged, this, qOverload<>(&QWidget::update));
-    }
-    update();
-}
-
-void TokenStripView::setStyle(const ViewStyle &style) {
-    m_style = style;
-    update();
 }
 
 double TokenStripView::layoutChips(double width, std::vector<Chip> *chips, std::vector<Caption> *captions) const {
@@ -163,7 +136,7 @@ void TokenStripView::paintEvent(QPaintEvent *) {
         p.drawText(rect().adjusted(8, 0, 0, 0), Qt::AlignLeft | Qt::AlignVCenter, tr("Tokens appear here."));
         return;
     }
-    const Focus focus = focusOf(m_selection);
+    const Focus focus = ModelView::focus();
     const AttentionMatrix &m = m_model->matrix();
     QFont italic = font();
     italic.setItalic(true);
@@ -220,7 +193,7 @@ void TokenStripView::mousePressEvent(QMouseEvent *event) {
     const int row = m_chips[static_cast<std::size_t>(hit)].row;
     if (row < 0)
         return; // hidden token: nothing to focus
-    const Focus current = focusOf(m_selection);
+    const Focus current = focus();
     if (current.isToken() && current.query == row)
         attnscope::clearFocus(m_selection);
     else
@@ -243,7 +216,7 @@ bool TokenStripView::event(QEvent *event) {
         }
         const Chip &c = m_chips[static_cast<std::size_t>(hit)];
         QString tip = tokenDescription(m_model->result()->tokens[static_cast<std::size_t>(c.position)]);
-        const Focus focus = focusOf(m_selection);
+        const Focus focus = ModelView::focus();
         if (c.row < 0)
             tip += tr("\nhidden (special tokens are hidden)");
         else if (focus.query >= 0 && !m_model->matrix().masked(focus.query, c.row))

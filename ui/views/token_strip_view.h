@@ -6,8 +6,7 @@
 
 #include "views/view_style.h"
 
-#include <QPointer>
-#include <QWidget>
+#include "views/model_view.h"
 
 class QItemSelectionModel;
 
@@ -15,14 +14,11 @@ namespace attnscope {
 
 class HeatmapModel;
 
-class TokenStripView : public QWidget {
+class TokenStripView : public ModelView {
     Q_OBJECT
 public:
     explicit TokenStripView(QWidget *parent = nullptr);
 
-    void setModel(HeatmapModel *model);
-    void setSelectionModel(QItemSelectionModel *selection);
-    void setStyle(const ViewStyle &style);
 
     struct Chip {
         int position = 0; // index into the result's tokens
@@ -57,13 +53,10 @@ protected:
     bool event(QEvent *event) override;
 
 private:
-    void rebuild();
+    void rebuild() override;
     // Places chips for a width; returns the height used.
     double layoutChips(double width, std::vector<Chip> *chips, std::vector<Caption> *captions) const;
 
-    QPointer<HeatmapModel> m_model;
-    QPointer<QItemSelectionModel> m_selection;
-    ViewStyle m_style;
     std::vector<Chip> m_chips;
     std::vector<Caption> m_captions;
     int m_hover = -1;
