@@ -15,6 +15,8 @@
 
 #include <functional>
 
+#include "qt_benchmark_main.h"
+
 #include <benchmark/benchmark.h>
 
 using namespace attnscope;
@@ -104,12 +106,4 @@ void BM_KeystrokeToPaint(benchmark::State &state) {
 
 BENCHMARK(BM_KeystrokeToPaint)->Arg(64)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-int main(int argc, char **argv) {
-    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
-        qputenv("QT_QPA_PLATFORM", "offscreen");
-    QApplication app(argc, argv);
-    benchmark::Initialize(&argc, argv);
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
-}
+ATTNSCOPE_QT_BENCHMARK_MAIN()

@@ -20,9 +20,12 @@
 #include <QPainter>
 #include <QWheelEvent>
 
+#include "qt_benchmark_main.h"
+
 #include <benchmark/benchmark.h>
 
 #include <cmath>
+#include <functional>
 #include <numeric>
 #include <random>
 
@@ -57,62 +60,60 @@ ResultPtr syntheticResult(int T, int layers = 1, int heads = 1) {
     return r;
 }
 
-void BM_HeatmapPaint(benchmark::State &state) {
-    const int T = static_cast<int>(state.range(0));
-    HeatmapModel model;
-    model.setResult(syntheticResult(T));
-    HeatmapView view;
-    view.resize(1000, 900);
-    view.setModel(&model);
+// Renders `view` through its paintEvent once per iteration, after `step(k)` (an input event) when given.
+void renderLoop(benchmark::State &state, QWidget &view, const std::function<void(int)> &step = {}) {
     QImage target(view.size(), QImage::Format_ARGB32_Premultiplied);
+    int k = 0;
     for (auto _ : state) {
+        if (step)
+            step(k++);
         view.render(&target);
         benchmark::DoNotOptimize(target.constBits());
     }
+}
+
+// A 1000x900 heatmap view over a synthetic (1, 1, T, T) result.
+struct HeatmapFixture {
+    explicit HeatmapFixture(int T) {
+        model.setResult(syntheticResult(T));
+        view.resize(1000, 900);
+        view.setModel(&model);
+    }
+    HeatmapModel model;
+    HeatmapView view;
+};
+
+void BM_HeatmapPaint(benchmark::State &state) {
+    const int T = static_cast<int>(state.range(0));
+    HeatmapFixture f(T);
+    renderLoop(state, f.view);
     state.counters["tokens"] = T;
 }
 
 void BM_HeatmapHover(benchmark::State &state) {
     const int T = static_cast<int>(state.range(0));
-    HeatmapModel model;
-    model.setResult(syntheticResult(T));
-    HeatmapView view;
-    view.resize(1000, 900);
-    view.setModel(&model);
-    QImage target(view.size(), QImage::Format_ARGB32_Premultiplied);
-    const QRectF grid = view.geometry().viewport;
-    int k = 0;
-    for (auto _ : state) {
+    HeatmapFixture f(T);
+    const QRectF grid = f.view.geometry().viewport;
+    renderLoop(state, f.view, [&](int k) {
         // Walk the pointer along the grid so every move hovers a new cell.
         const QPointF pos(grid.left() + std::fmod(k * 7.3, grid.width()), grid.top() + std::fmod(k * 3.1, grid.height()));
-        ++k;
-        QMouseEvent move(QEvent::MouseMove, pos, view.mapToGlobal(pos), Qt::NoButton, Qt::NoButton, {});
-        QApplication::sendEvent(&view, &move);
-        view.render(&target);
-        benchmark::DoNotOptimize(target.constBits());
-    }
+        QMouseEvent move(QEvent::MouseMove, pos, f.view.mapToGlobal(pos), Qt::NoButton, Qt::NoButton, {});
+        QApplication::sendEvent(&f.view, &move);
+    });
     state.counters["tokens"] = T;
 }
 
 void BM_HeatmapZoom(benchmark::State &state) {
     const int T = static_cast<int>(state.range(0));
-    HeatmapModel model;
-    model.setResult(syntheticResult(T));
-    HeatmapView view;
-    view.resize(1000, 900);
-    view.setModel(&model);
-    QImage target(view.size(), QImage::Format_ARGB32_Premultiplied);
-    const QPointF centre = view.geometry().viewport.center();
-    int k = 0;
-    for (auto _ : state) {
+    HeatmapFixture f(T);
+    const QPointF centre = f.view.geometry().viewport.center();
+    renderLoop(state, f.view, [&](int k) {
         // In and out by turns between fit and 1.25^8, so every step changes the level of detail in use.
-        const int dy = (k++ / 8) % 2 == 0 ? 120 : -120;
-        QWheelEvent wheel(centre, view.mapToGlobal(centre), {}, QPoint(0, dy), Qt::NoButton, Qt::ControlModifier,
+        const int dy = (k / 8) % 2 == 0 ? 120 : -120;
+        QWheelEvent wheel(centre, f.view.mapToGlobal(centre), {}, QPoint(0, dy), Qt::NoButton, Qt::ControlModifier,
                           Qt::NoScrollPhase, false);
-        QApplication::sendEvent(&view, &wheel);
-        view.render(&target);
-        benchmark::DoNotOptimize(target.constBits());
-    }
+        QApplication::sendEvent(&f.view, &wheel);
+    });
     state.counters["tokens"] = T;
 }
 
@@ -125,11 +126,7 @@ void BM_GridPaint(benchmark::State &state) {
     HeadGridView view;
     view.resize(600, 420);
     view.setModel(&grid);
-    QImage target(view.size(), QImage::Format_ARGB32_Premultiplied);
-    for (auto _ : state) {
-        view.render(&target);
-        benchmark::DoNotOptimize(target.constBits());
-    }
+    renderLoop(state, view);
     state.counters["tokens"] = T;
 }
 
@@ -162,11 +159,7 @@ void BM_ArcsPaint(benchmark::State &state) {
         view.setHeadEnabled(h, true); // all eight heads overlaid
     if (state.range(1))
         focusToken(&selection, T / 2);
-    QImage target(view.size(), QImage::Format_ARGB32_Premultiplied);
-    for (auto _ : state) {
-        view.render(&target);
-        benchmark::DoNotOptimize(target.constBits());
-    }
+    renderLoop(state, view);
     state.counters["tokens"] = T;
     state.counters["links"] = static_cast<double>(
         std::accumulate(view.scene().series.begin(), view.scene().series.end(), std::size_t(0),
@@ -194,12 +187,4 @@ BENCHMARK(BM_GridPaint)->Arg(64)->Arg(265)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_GridScene)->Arg(64)->Arg(265)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ArcsPaint)->Args({64, 0})->Args({64, 1})->Args({265, 0})->Args({265, 1})->Unit(benchmark::kMillisecond);
 
-int main(int argc, char **argv) {
-    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
-        qputenv("QT_QPA_PLATFORM", "offscreen");
-    QApplication app(argc, argv);
-    benchmark::Initialize(&argc, argv);
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
-}
+ATTNSCOPE_QT_BENCHMARK_MAIN()

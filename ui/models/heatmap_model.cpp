@@ -86,17 +86,18 @@ void HeatmapModel::setLayerHead(int layer, int head) {
         return;
     m_params.layer = layer;
     m_params.head = head;
-    recompute();
-    if (tokenCount() > 0)
-        emit dataChanged(index(0, 0), index(tokenCount() - 1, tokenCount() - 1));
+    weightsChanged();
     emit layerHeadChanged(m_params.layer, m_params.head);
-    emit viewChanged();
 }
 
 void HeatmapModel::setAggregation(Aggregation aggregation) {
     if (aggregation == m_params.aggregation)
         return;
     m_params.aggregation = aggregation;
+    weightsChanged();
+}
+
+void HeatmapModel::weightsChanged() {
     recompute();
     if (tokenCount() > 0)
         emit dataChanged(index(0, 0), index(tokenCount() - 1, tokenCount() - 1));

@@ -62,6 +62,7 @@ signals:
 
 private:
     void recompute();
+    void weightsChanged(); // same tokens, other weights: recompute and tell the views
 
     ResultPtr m_result;
     ViewParams m_params;
