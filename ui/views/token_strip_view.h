@@ -1,10 +1,8 @@
-// The tokenized input as chips in reading order: pieces of one word sit together, words are spaced, byte
-// pieces show their hex value with the character they spell underneath, special tokens are marked. Clicking
-// a chip focuses that token in every view; while a token is focused, each chip is tinted by how much the
-// focused token attends to it.
+// The tokenized input as chips (token_strip_renderer draws them). Clicking a chip focuses that token in every
+// view; while a token is focused, each chip is tinted by how much the focused token attends to it.
 #pragma once
 
-#include "views/view_style.h"
+#include "views/token_strip_renderer.h"
 
 #include "views/model_view.h"
 
@@ -19,21 +17,10 @@ class TokenStripView : public ModelView {
 public:
     explicit TokenStripView(QWidget *parent = nullptr);
 
-
-    struct Chip {
-        int position = 0; // index into the result's tokens
-        int row = -1;     // row in the model, -1 when hidden
-        QString text;     // what the chip shows
-        QRectF rect;
-        bool special = false;
-        bool byte = false;
-    };
-    struct Caption { // the character a run of byte pieces spells
-        QString text;
-        QRectF rect;
-    };
-    const std::vector<Chip> &chips() const { return m_chips; }
-    const std::vector<Caption> &captions() const { return m_captions; }
+    using Chip = TokenChip;
+    using Caption = TokenCaption;
+    const std::vector<Chip> &chips() const { return m_layout.chips; }
+    const std::vector<Caption> &captions() const { return m_layout.captions; }
     int chipAt(const QPointF &pos) const; // index into chips(), or -1
 
     bool hasHeightForWidth() const override { return true; }
@@ -54,11 +41,9 @@ protected:
 
 private:
     void rebuild() override;
-    // Places chips for a width; returns the height used.
-    double layoutChips(double width, std::vector<Chip> *chips, std::vector<Caption> *captions) const;
+    void relayout();
 
-    std::vector<Chip> m_chips;
-    std::vector<Caption> m_captions;
+    TokenStripLayout m_layout;
     int m_hover = -1;
 };
 
