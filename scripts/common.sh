@@ -6,7 +6,7 @@ ATTNSCOPE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # What building and testing needs on a fresh Debian 12 machine.
 ATTNSCOPE_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
-  qt6-base-dev libgl-dev
+  qt6-base-dev qt6-svg-dev libgl-dev
   libeigen3-dev libsentencepiece-dev libbenchmark-dev
   fonts-dejavu-core ca-certificates curl
 )

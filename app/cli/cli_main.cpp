@@ -1,189 +1,43 @@
-// attnscope-cli: headless access to the engine. Commands: dump, heatmap, models, info.
+// attnscope-cli: headless access to the engine. Commands: dump, export, heatmap, models, info.
 // Errors: one line on stderr ("attnscope-cli: <what and which file>") and a non-zero exit code.
+#include "cli_commands.h"
+#include "cli_common.h"
 #include "model_paths.h"
-
-#include "models/heatmap_model.h"
-#include "views/heatmap_renderer.h"
 
 #include <attnscope/engine.h>
 #include <attnscope/npy.h>
+#include <attnscope/numbers_export.h>
 
-#include <QBuffer>
 #include <QCommandLineParser>
-#include <QDir>
-#include <QFile>
 #include <QFileInfo>
 #include <QGuiApplication>
-#include <QImage>
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
-#include <QPainter>
-#include <QSaveFile>
 
 #include <cstdio>
 
 using namespace attnscope;
+using namespace attnscope::cli;
 
 namespace {
-
-constexpr qint64 kMaxTextFileBytes = 16 << 20;
-
-struct Failure {
-    QString message;
-    int code = 1;
-};
-
-[[noreturn]] void fail(const QString &message, int code = 1) {
-    throw Failure{message, code};
-}
-
-void println(const QString &line) {
-    std::fprintf(stdout, "%s\n", qPrintable(line));
-}
-
-void writeAtomically(const QString &path, const QByteArray &bytes) {
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly))
-        fail(QStringLiteral("%1: cannot write (%2)").arg(path, file.errorString()));
-    if (file.write(bytes) != bytes.size() || !file.commit())
-        fail(QStringLiteral("%1: write failed (%2)").arg(path, file.errorString()));
-}
-
-EnginePtr loadEngine(const QCommandLineParser &args) {
-    QString model = args.value(QStringLiteral("model"));
-    QString tokenizer = args.value(QStringLiteral("tokenizer"));
-    if (model.isEmpty()) {
-        const ModelEntry def = defaultModel(discoverModels());
-        if (def.modelPath.empty())
-            fail(noModelHelp().replace(QStringLiteral("File > Open Model"), QStringLiteral("--model FILE")));
-        model = QString::fromStdString(def.modelPath);
-        if (tokenizer.isEmpty())
-            tokenizer = QString::fromStdString(def.tokenizerPath);
-    }
-    auto engine = Engine::load(model.toStdString(), tokenizer.toStdString());
-    if (!engine)
-        fail(QString::fromStdString(engine.error().message));
-    return engine.value();
-}
-
-QByteArray inputText(const QCommandLineParser &args) {
-    const bool hasText = args.isSet(QStringLiteral("text")), hasFile = args.isSet(QStringLiteral("text-file"));
-    if (hasText && hasFile)
-        fail(QStringLiteral("give either --text or --text-file, not both"), 2);
-    if (hasText)
-        return args.value(QStringLiteral("text")).toUtf8();
-    if (!hasFile)
-        fail(QStringLiteral("no text: pass --text TEXT or --text-file FILE"), 2);
-    const QString path = args.value(QStringLiteral("text-file"));
-    QFile f(path);
-    if (QFileInfo(path).isDir())
-        fail(QStringLiteral("%1: is a directory, expected a text file").arg(path));
-    if (!f.open(QIODevice::ReadOnly))
-        fail(QStringLiteral("%1: cannot read (%2)").arg(path, f.errorString()));
-    if (f.size() > kMaxTextFileBytes)
-        fail(QStringLiteral("%1: too large for a text to analyse (%2 bytes)").arg(path).arg(f.size()));
-    return f.readAll();
-}
-
-ResultPtr analyze(const Engine &engine, const QCommandLineParser &args) {
-    const QByteArray text = inputText(args);
-    AnalyzeParams params;
-    params.truncateToContext = args.isSet(QStringLiteral("truncate"));
-    auto result = engine.analyze(std::string_view(text.constData(), static_cast<std::size_t>(text.size())), params);
-    if (!result)
-        fail(QString::fromStdString(result.error().message) +
-             (params.truncateToContext ? QString() : QStringLiteral(" (or pass --truncate)")));
-    return std::make_shared<const AttentionResult>(std::move(result).value());
-}
-
-int intOption(const QCommandLineParser &args, const QString &name, int lo, int hi) {
-    bool ok = false;
-    const int v = args.value(name).toInt(&ok);
-    if (!ok || v < lo || v > hi)
-        fail(QStringLiteral("--%1 must be an integer from %2 to %3 (got \"%4\")")
-                 .arg(name)
-                 .arg(lo)
-                 .arg(hi)
-                 .arg(args.value(name)),
-             2);
-    return v;
-}
-
-QByteArray tokensJson(const AttentionResult &r) {
-    QJsonArray tokens;
-    for (const Token &t : r.tokens) {
-        tokens.append(QJsonObject{{QStringLiteral("id"), t.id},
-                                  {QStringLiteral("piece"), QString::fromStdString(t.piece)},
-                                  {QStringLiteral("begin"), t.byteBegin},
-                                  {QStringLiteral("end"), t.byteEnd},
-                                  {QStringLiteral("special"), t.special},
-                                  {QStringLiteral("byte"), t.byte}});
-    }
-    return QJsonDocument(tokens).toJson(QJsonDocument::Indented);
-}
 
 int dump(const QCommandLineParser &args) {
     const QString out = args.value(QStringLiteral("out"));
     if (out.isEmpty())
         fail(QStringLiteral("dump needs --out DIR"), 2);
-    const EnginePtr engine = loadEngine(args);
-    const ResultPtr r = analyze(*engine, args);
     if (QFileInfo(out).exists() && !QFileInfo(out).isDir())
         fail(QStringLiteral("%1: exists and is not a directory").arg(out));
-    if (!QDir().mkpath(out))
-        fail(QStringLiteral("%1: cannot create the output directory").arg(out));
-    const std::int64_t T = r->seqLen();
-    const std::string attention = encodeNpy(r->attention.data(), {r->layers, r->heads, T, T});
-    const std::string logits = encodeNpy(r->lastLogits(), {r->vocabSize});
-    const QDir dir(out);
-    const QString attentionPath = dir.filePath(QStringLiteral("attention.npy"));
-    const QString logitsPath = dir.filePath(QStringLiteral("last_logits.npy"));
-    const QString tokensPath = dir.filePath(QStringLiteral("tokens.json"));
-    writeAtomically(attentionPath, QByteArray::fromStdString(attention));
-    writeAtomically(logitsPath, QByteArray::fromStdString(logits));
-    writeAtomically(tokensPath, tokensJson(*r));
-    for (const QString &p : {attentionPath, logitsPath, tokensPath})
-        println(p);
-    return 0;
-}
-
-int heatmap(const QCommandLineParser &args) {
-    const QString out = args.value(QStringLiteral("out"));
-    if (out.isEmpty() || !out.endsWith(QStringLiteral(".png"), Qt::CaseInsensitive))
-        fail(QStringLiteral("heatmap needs --out FILE.png"), 2);
     const EnginePtr engine = loadEngine(args);
-    const ModelConfig &c = engine->info().config;
-    const int layer = intOption(args, QStringLiteral("layer"), 0, c.layers - 1);
-    const int head = intOption(args, QStringLiteral("head"), 0, c.heads - 1);
-    const int width = args.isSet(QStringLiteral("width")) ? intOption(args, QStringLiteral("width"), 200, 16384) : 1400;
-    const int height =
-        args.isSet(QStringLiteral("height")) ? intOption(args, QStringLiteral("height"), 200, 16384) : width;
     const ResultPtr r = analyze(*engine, args);
-
-    HeatmapModel model;
-    model.setResult(r);
-    model.setLayerHead(layer, head);
-    const ViewStyle style;
-    const HeatmapScene scene = makeHeatmapScene(model, QString::fromStdString(engine->info().name), style);
-    QFont font(QStringLiteral("DejaVu Sans"));
-    font.setPixelSize(std::max(11, std::min(width, height) / 70));
-    const QString caption = QString::fromUtf8("“%1”").arg(QString::fromStdString(r->text));
-    const HeatmapGeometry geometry = layoutHeatmap(QSizeF(width, height), scene, font, caption);
-    QImage image(width, height, QImage::Format_RGB32);
-    image.fill(style.background);
-    {
-        QPainter painter(&image);
-        painter.setRenderHint(QPainter::Antialiasing);
-        painter.setRenderHint(QPainter::TextAntialiasing);
-        paintHeatmap(painter, geometry, scene, font, {}, caption);
-    }
-    QByteArray png;
-    QBuffer buffer(&png);
-    if (!buffer.open(QIODevice::WriteOnly) || !image.save(&buffer, "PNG"))
-        fail(QStringLiteral("%1: could not encode the PNG").arg(out));
-    writeAtomically(out, png);
-    println(out);
+    const std::int64_t T = r->seqLen();
+    OutputBatch batch(out);
+    const QStringList written = {
+        batch.write(QStringLiteral("attention.npy"),
+                    QByteArray::fromStdString(encodeNpy(r->attention.data(), {r->layers, r->heads, T, T}))),
+        batch.write(QStringLiteral("last_logits.npy"), QByteArray::fromStdString(encodeNpy(r->lastLogits(), {r->vocabSize}))),
+        batch.write(QStringLiteral("tokens.json"), QByteArray::fromStdString(tokensJson(*r))),
+    };
+    batch.commit();
+    for (const QString &p : written)
+        println(p);
     return 0;
 }
 
@@ -244,12 +98,18 @@ int main(int argc, char *argv[]) {
     args.setApplicationDescription(QStringLiteral(
         "AttnScope on the command line.\n\nCommands:\n"
         "  dump     write attention.npy [layers, heads, T, T], last_logits.npy [vocab] and tokens.json to --out DIR\n"
+        "  export   write pictures or numbers to --out DIR, one file per view, layer and head, and print each path:\n"
+        "           <view>_L<layer>_H<head>.<format> (or _L<layer>_mean, _L<layer>_max, _all_mean), grid.<format>,\n"
+        "           tokens.<format>; csv: attention_L<layer>_H<head>.csv; npy/json: attention.npy|json + tokens.json.\n"
+        "           Existing files are refused unless --force; a failed export leaves nothing behind.\n"
         "  heatmap  render one head's heatmap to --out FILE.png (--layer L --head H)\n"
         "  models   list the models found on this machine\n"
-        "  info     print the model's architecture and sizes"));
+        "  info     print the model's architecture and sizes\n\n"
+        "Example: attnscope-cli export --text \"Lily saw a ball.\" --view heatmap,arcs --layer all --head all "
+        "--format svg --out slides/"));
     args.addHelpOption();
     args.addVersionOption();
-    args.addPositionalArgument(QStringLiteral("command"), QStringLiteral("dump | heatmap | models | info"));
+    args.addPositionalArgument(QStringLiteral("command"), QStringLiteral("dump | export | heatmap | models | info"));
     args.addOptions({
         {QStringLiteral("model"), QStringLiteral("Model file (llama2.c .bin); default: the bundled stories260K."),
          QStringLiteral("FILE")},
@@ -258,14 +118,44 @@ int main(int argc, char *argv[]) {
         {QStringLiteral("text"), QStringLiteral("Text to analyse."), QStringLiteral("TEXT")},
         {QStringLiteral("text-file"), QStringLiteral("Read the text from a UTF-8 file."), QStringLiteral("FILE")},
         {QStringLiteral("truncate"), QStringLiteral("Cut text longer than the model's context instead of failing.")},
-        {QStringLiteral("out"), QStringLiteral("Output directory (dump) or PNG file (heatmap)."),
+        {QStringLiteral("out"), QStringLiteral("Output directory (dump, export) or PNG file (heatmap)."),
          QStringLiteral("PATH")},
-        {QStringLiteral("layer"), QStringLiteral("Layer to render (heatmap)."), QStringLiteral("L")},
-        {QStringLiteral("head"), QStringLiteral("Head to render (heatmap)."), QStringLiteral("H")},
-        {QStringLiteral("width"), QStringLiteral("Image width in pixels (heatmap, default 1400)."),
+        {QStringLiteral("layer"), QStringLiteral("Layer: a number, all, or mean (mean of every head of every layer; "
+                                                 "export). Default 0."),
+         QStringLiteral("L")},
+        {QStringLiteral("head"), QStringLiteral("Head: a number, all, mean or max of the layer's heads (export). "
+                                                "Default 0."),
+         QStringLiteral("H")},
+        {QStringLiteral("view"), QStringLiteral("export: heatmap, arcs, line-arcs, grid, tokens, or several with "
+                                                "commas. Default heatmap."),
+         QStringLiteral("VIEW")},
+        {QStringLiteral("format"), QStringLiteral("export: png, svg, pdf, or numbers: csv (one per head), npy or json "
+                                                  "(all layers and heads). Default png."),
+         QStringLiteral("FORMAT")},
+        {QStringLiteral("scale"), QStringLiteral("export: PNG pixels per logical pixel, e.g. 2 (0.25 to 8). Default 1."),
+         QStringLiteral("S")},
+        {QStringLiteral("width"), QStringLiteral("Image width in logical pixels (heatmap default 1400; export: per "
+                                                 "view)."),
          QStringLiteral("PX")},
-        {QStringLiteral("height"), QStringLiteral("Image height in pixels (heatmap, default = width)."),
+        {QStringLiteral("height"), QStringLiteral("Image height in logical pixels (default keeps the view's "
+                                                  "proportions; tokens: as tall as needed)."),
          QStringLiteral("PX")},
+        {QStringLiteral("background"), QStringLiteral("export: white or transparent. Default white."),
+         QStringLiteral("BG")},
+        {QStringLiteral("colormap"), QStringLiteral("export: viridis, magma or puor. Default viridis."),
+         QStringLiteral("MAP")},
+        {QStringLiteral("color-scale"), QStringLiteral("export: linear, log or sqrt. Default linear."),
+         QStringLiteral("SCALE")},
+        {QStringLiteral("hide-special"), QStringLiteral("export: hide BOS and other special tokens, rows "
+                                                        "renormalised.")},
+        {QStringLiteral("threshold"), QStringLiteral("export, arcs: draw lines for weights >= W. Default 0.05."),
+         QStringLiteral("W")},
+        {QStringLiteral("top-k"), QStringLiteral("export, arcs: at most K lines per token (0 = all)."),
+         QStringLiteral("K")},
+        {QStringLiteral("pin"), QStringLiteral("export: pin the token at position POS (0 = BOS) in every picture."),
+         QStringLiteral("POS")},
+        {QStringLiteral("no-caption"), QStringLiteral("export: leave the sentence out of the pictures.")},
+        {QStringLiteral("force"), QStringLiteral("export: overwrite files that exist.")},
     });
     if (!args.parse(QCoreApplication::arguments())) {
         std::fprintf(stderr, "attnscope-cli: %s\n", qPrintable(args.errorText()));
@@ -279,17 +169,19 @@ int main(int argc, char *argv[]) {
     const QStringList positional = args.positionalArguments();
     try {
         if (positional.size() != 1)
-            fail(QStringLiteral("expected one command (dump, heatmap, models, info); see --help"), 2);
+            fail(QStringLiteral("expected one command (dump, export, heatmap, models, info); see --help"), 2);
         const QString command = positional.front();
         if (command == QLatin1String("dump"))
             return dump(args);
+        if (command == QLatin1String("export"))
+            return exportCommand(args);
         if (command == QLatin1String("heatmap"))
-            return heatmap(args);
+            return heatmapCommand(args);
         if (command == QLatin1String("models"))
             return models(args);
         if (command == QLatin1String("info"))
             return info(args);
-        fail(QStringLiteral("unknown command \"%1\" (expected dump, heatmap, models or info)").arg(command), 2);
+        fail(QStringLiteral("unknown command \"%1\" (expected dump, export, heatmap, models or info)").arg(command), 2);
     } catch (const Failure &f) {
         std::fprintf(stderr, "attnscope-cli: %s\n", qPrintable(f.message));
         return f.code;

@@ -189,8 +189,12 @@ public:
     LinkCanvas(QPainter &p, bool vector) : m_p(p), m_vector(vector) {
         if (m_vector)
             return;
+        // The layer covers the device in logical coordinates. A widget's window() is logical already; an image's
+        // counts device pixels.
         m_dpr = p.device()->devicePixelRatioF();
         m_area = p.window();
+        if (const auto *image = dynamic_cast<const QImage *>(p.device()))
+            m_area = QRect(QPoint(0, 0), (QSizeF(image->size()) / m_dpr).toSize());
         m_layer = QImage((QSizeF(m_area.size()) * m_dpr).toSize(), QImage::Format_ARGB32_Premultiplied);
         m_layer.fill(Qt::transparent);
     }
@@ -463,7 +467,8 @@ void paintArcs(QPainter &p, const ArcsGeometry &g, const ArcsScene &scene, const
                                          : QStringLiteral("all weights");
     if (scene.topK > 0)
         footer += QStringLiteral(", strongest %1 per token").arg(scene.topK);
-    footer += QStringLiteral(" · hover a token to see its lines, click to pin");
+    if (marks.hints)
+        footer += QStringLiteral(" · hover a token to see its lines, click to pin");
     p.drawText(g.footer, Qt::AlignLeft | Qt::AlignVCenter, fm.elidedText(footer, Qt::ElideRight, g.footer.width()));
     p.restore();
 }

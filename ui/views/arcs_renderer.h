@@ -1,4 +1,4 @@
-// Arc diagrams of attention, in two layouts, shared by the on-screen view and (later) export:
+// Arc diagrams of attention, in two layouts, shared by the on-screen view and export:
 //  - Columns: queries on the left, keys on the right, one line per (query, key) link (BertViz's head view);
 //  - Line: the sentence in reading order with arcs above it from each token to the tokens it attends to.
 // Several heads can be overlaid, one colour per head. The scene (which links pass the threshold / top-k,
@@ -65,6 +65,7 @@ struct ArcsMarks {
     bool hoverIsKey = false; // Columns: the pointer is on the right (key) column
     Focus focus;             // the pinned token or cell
     bool vector = false;     // true for SVG/PDF: strokes as QPainter paths instead of the fast raster layer
+    bool hints = true;       // "hover a token…" in the footer; off in exported images
 };
 
 // Which heads to show come from `enabledHeads` (indexed by head); with an aggregate there is one series.

@@ -1,6 +1,7 @@
 // All-heads grid: thumbnails, layer/head labels, pattern badges, selection outline.
 #include "views/grid_renderer.h"
 #include "models/head_grid_model.h"
+#include "views/caption.h"
 
 #include <QFontMetricsF>
 #include <QPainter>
@@ -87,8 +88,7 @@ void paintGrid(QPainter &p, const GridGeometry &g, const GridScene &scene, const
         p.drawText(QRectF(r.left(), r.top() - fm.height() * 1.2, r.width(), fm.height()), Qt::AlignCenter,
                    QStringLiteral("H%1").arg(h));
     }
-    QFont small = font;
-    small.setPointSizeF(std::max(6.0, font.pointSizeF() * 0.8));
+    const QFont small = scaledFont(font, 0.8);
     const QFontMetricsF smallFm(small);
     p.setRenderHint(QPainter::SmoothPixmapTransform, false);
     for (int l = 0; l < g.layers; ++l) {
@@ -99,8 +99,13 @@ void paintGrid(QPainter &p, const GridGeometry &g, const GridScene &scene, const
         for (int h = 0; h < g.heads; ++h) {
             const std::size_t k = static_cast<std::size_t>(l) * g.heads + h;
             const QRectF r = g.thumbnail(l, h);
-            if (k < scene.thumbnails.size())
+            if (k < scene.thumbnails.size() && !marks.vector) {
                 p.drawImage(r, scene.thumbnails[k]);
+            } else if (k < scene.thumbnails.size()) {
+                const QImage &t = scene.thumbnails[k];
+                const int f = std::clamp(static_cast<int>(std::ceil(2 * g.cell / std::max(1, t.width()))), 1, 16);
+                p.drawImage(r, t.scaled(t.size() * f, Qt::IgnoreAspectRatio, Qt::FastTransformation));
+            }
             const QString &badge = k < scene.badges.size() ? scene.badges[k] : QString();
             if (!badge.isEmpty() && g.cell >= smallFm.horizontalAdvance(badge) + 8) {
                 const QRectF b(r.left() + 2, r.bottom() - smallFm.height() - 3, smallFm.horizontalAdvance(badge) + 6,

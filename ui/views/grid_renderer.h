@@ -42,6 +42,7 @@ struct GridMarks {
     int layer = -1;     // selected layer (outlined)
     int head = -1;      // selected head; -1 = the whole layer (mean/max of its heads)
     bool allLayers = false; // mean of all heads: everything is selected
+    bool vector = false;    // SVG/PDF: thumbnails enlarged without smoothing first (viewers smooth images)
 };
 
 GridScene makeGridScene(const HeadGridModel &model, const ViewStyle &style);

@@ -1,6 +1,7 @@
 // The heatmap renderer: layout arithmetic and QPainter calls, nothing else.
 #include "views/heatmap_renderer.h"
 #include "models/heatmap_model.h"
+#include "views/caption.h"
 
 #include <QFontMetricsF>
 #include <QLinearGradient>
@@ -15,6 +16,46 @@ constexpr double kMargin = 10;
 constexpr double kMaxLabelWidth = 140;
 constexpr double kBarWidth = 16;
 constexpr int kCoarsestLevel = 128; // no level is built below this side
+
+// SVG and PDF viewers smooth scaled-up images, which blurs cells into each other. Up to kMaxVectorCells cells are
+// drawn as rectangles (runs of one colour merged); more are embedded as an image already enlarged without
+// smoothing, so viewer smoothing only softens the outermost pixel of each cell.
+constexpr int kMaxVectorCells = 200 * 200;
+
+void paintVectorCells(QPainter &p, const HeatmapGeometry &g, const QImage &image, const QRectF &source) {
+    const QRect cells = source.toAlignedRect().intersected(image.rect());
+    if (cells.isEmpty())
+        return;
+    const double sx = g.viewport.width() / source.width(), sy = g.viewport.height() / source.height();
+    if (static_cast<qint64>(cells.width()) * cells.height() > kMaxVectorCells) {
+        const int k = std::clamp(static_cast<int>(std::ceil(std::max(sx, sy) * 2)), 1,
+                                 std::max(1, 8192 / std::max(cells.width(), cells.height())));
+        const QImage enlarged =
+            image.copy(cells).scaled(cells.size() * k, Qt::IgnoreAspectRatio, Qt::FastTransformation);
+        p.drawImage(QRectF(g.viewport.left() + (cells.left() - source.left()) * sx,
+                           g.viewport.top() + (cells.top() - source.top()) * sy, cells.width() * sx,
+                           cells.height() * sy),
+                    enlarged);
+        return;
+    }
+    p.save();
+    p.setClipRect(g.viewport);
+    p.setPen(Qt::NoPen);
+    for (int y = cells.top(); y <= cells.bottom(); ++y) {
+        const auto *line = reinterpret_cast<const QRgb *>(image.constScanLine(y));
+        for (int x = cells.left(); x <= cells.right();) {
+            int end = x + 1;
+            while (end <= cells.right() && line[end] == line[x])
+                ++end;
+            // Slightly overlapping rectangles: no hairline gaps between neighbours in any viewer.
+            p.fillRect(QRectF(g.viewport.left() + (x - source.left()) * sx, g.viewport.top() + (y - source.top()) * sy,
+                              (end - x) * sx + 0.3, sy + 0.3),
+                       QColor::fromRgb(line[x]));
+            x = end;
+        }
+    }
+    p.restore();
+}
 
 QImage colourMap(const float *weights, int side, const ViewStyle &style) {
     QImage image(side, side, QImage::Format_RGB32);
@@ -84,14 +125,14 @@ HeatmapGeometry layoutHeatmap(const QSizeF &size, const HeatmapScene &scene, con
     if (scene.causal)
         legendText = std::max(legendText, fm.horizontalAdvance(QStringLiteral("masked")) + 4);
     const double barSpace = 14 + kBarWidth + 6 + legendText;
-    const double captionHeight = caption.isEmpty() ? 0 : fm.height() * 2.2;
+    const double captionSpace = caption.isEmpty() ? 0 : captionHeight(caption, fm, size.width() - 2 * kMargin) + fm.height() * 0.6;
 
     g.title = QRectF(kMargin, kMargin, size.width() - 2 * kMargin, titleHeight);
     const double left = kMargin + axisCaption + g.labelSpace;
     const double top = kMargin + titleHeight + axisCaption + g.labelSpace;
     const double availW = std::max(0.0, size.width() - left - barSpace - kMargin);
     const double legendHeight = fm.height() * 4; // swatch, scale and level notes under the bar
-    const double availH = std::max(0.0, size.height() - top - kMargin - std::max(captionHeight, fm.height() * 0.5));
+    const double availH = std::max(0.0, size.height() - top - kMargin - std::max(captionSpace, fm.height() * 0.5));
     const double side = std::min(availW, availH);
     g.fitCell = T > 0 ? side / T : 0;
     g.cell = g.fitCell * std::max(1.0, zoom);
@@ -103,7 +144,8 @@ HeatmapGeometry layoutHeatmap(const QSizeF &size, const HeatmapScene &scene, con
     g.labelStep = g.cell > 0 ? std::max(1, static_cast<int>(std::ceil(fm.height() * 0.95 / g.cell))) : 1;
     g.colorBar = QRectF(g.viewport.right() + 14, g.viewport.top(), kBarWidth,
                         std::max(40.0, g.viewport.height() - legendHeight));
-    g.caption = QRectF(kMargin, g.viewport.bottom() + fm.height() * 0.6, size.width() - 2 * kMargin, captionHeight);
+    g.caption = QRectF(kMargin, g.viewport.bottom() + fm.height() * 0.6, size.width() - 2 * kMargin,
+                       std::max(0.0, captionSpace - fm.height() * 0.6));
     // The finest level whose cells are at least one screen pixel.
     for (std::size_t k = 0; k < scene.levels.size(); ++k) {
         g.level = static_cast<int>(k);
@@ -144,9 +186,12 @@ void paintHeatmap(QPainter &p, const HeatmapGeometry &g, const HeatmapScene &sce
     const QRectF visible((g.viewport.left() - g.grid.left()) / g.cell, (g.viewport.top() - g.grid.top()) / g.cell,
                          g.viewport.width() / g.cell, g.viewport.height() / g.cell); // in tokens
     p.setRenderHint(QPainter::SmoothPixmapTransform, false);
-    p.drawImage(g.viewport, image,
-                QRectF(visible.left() / perPixel, visible.top() / perPixel, visible.width() / perPixel,
-                       visible.height() / perPixel));
+    const QRectF source(visible.left() / perPixel, visible.top() / perPixel, visible.width() / perPixel,
+                        visible.height() / perPixel);
+    if (!marks.vector)
+        p.drawImage(g.viewport, image, source);
+    else
+        paintVectorCells(p, g, image, source);
 
     // Axis captions.
     p.drawText(QRectF(g.viewport.left(), g.viewport.top() - g.labelSpace - fm.height() * 1.3, g.viewport.width(),
@@ -266,7 +311,7 @@ void paintHeatmap(QPainter &p, const HeatmapGeometry &g, const HeatmapScene &sce
     }
     p.setPen(style.text);
     if (!caption.isEmpty())
-        p.drawText(g.caption, Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap, caption);
+        p.drawText(g.caption, kCaptionFlags, caption);
     p.restore();
 }
 

@@ -1,5 +1,5 @@
 // Painting of a heatmap (cells, token labels, colour bar, title), shared by the on-screen view and the CLI
-// so there is one renderer. Preparation (colour-mapping cells into images, one per level of detail) happens
+// and export, so there is one renderer. Preparation (colour-mapping cells into images, one per level of detail) happens
 // once per data change; painting only draws. Zoom and pan are layout parameters.
 #pragma once
 
@@ -50,6 +50,7 @@ struct HeatmapMarks {
     QPoint hover{-1, -1}; // (query, key) under the pointer
     Focus focus;          // the shared selection
     double zoom = 1;      // shown as a hint when zoomed in
+    bool vector = false;  // SVG/PDF: cells as rectangles (images would be smoothed by viewers when scaled up)
 };
 
 // Colour-maps the model's current matrix. Call when the data or style changes, not in paintEvent.

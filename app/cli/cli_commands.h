@@ -1,0 +1,11 @@
+// The attnscope-cli commands implemented outside cli_main.cpp.
+#pragma once
+
+#include <QCommandLineParser>
+
+namespace attnscope::cli {
+
+int exportCommand(const QCommandLineParser &args);
+int heatmapCommand(const QCommandLineParser &args);
+
+} // namespace attnscope::cli

@@ -1,0 +1,163 @@
+// Shared attnscope-cli plumbing.
+#include "cli_common.h"
+#include "model_paths.h"
+
+#include "export/export_files.h"
+
+#include <attnscope/engine.h>
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+
+#include <cstdio>
+
+namespace attnscope::cli {
+
+namespace {
+constexpr qint64 kMaxTextFileBytes = 16 << 20;
+
+QByteArray inputText(const QCommandLineParser &args) {
+    const bool hasText = args.isSet(QStringLiteral("text")), hasFile = args.isSet(QStringLiteral("text-file"));
+    if (hasText && hasFile)
+        fail(QStringLiteral("give either --text or --text-file, not both"), 2);
+    if (hasText)
+        return args.value(QStringLiteral("text")).toUtf8();
+    if (!hasFile)
+        fail(QStringLiteral("no text: pass --text TEXT or --text-file FILE"), 2);
+    const QString path = args.value(QStringLiteral("text-file"));
+    QFile f(path);
+    if (QFileInfo(path).isDir())
+        fail(QStringLiteral("%1: is a directory, expected a text file").arg(path));
+    if (!f.open(QIODevice::ReadOnly))
+        fail(QStringLiteral("%1: cannot read (%2)").arg(path, f.errorString()));
+    if (f.size() > kMaxTextFileBytes)
+        fail(QStringLiteral("%1: too large for a text to analyse (%2 bytes)").arg(path).arg(f.size()));
+    return f.readAll();
+}
+} // namespace
+
+void fail(const QString &message, int code) {
+    throw Failure{message, code};
+}
+
+void println(const QString &line) {
+    std::fprintf(stdout, "%s\n", qPrintable(line));
+}
+
+EnginePtr loadEngine(const QCommandLineParser &args) {
+    QString model = args.value(QStringLiteral("model"));
+    QString tokenizer = args.value(QStringLiteral("tokenizer"));
+    if (model.isEmpty()) {
+        const ModelEntry def = defaultModel(discoverModels());
+        if (def.modelPath.empty())
+            fail(noModelHelp().replace(QStringLiteral("File > Open Model"), QStringLiteral("--model FILE")));
+        model = QString::fromStdString(def.modelPath);
+        if (tokenizer.isEmpty())
+            tokenizer = QString::fromStdString(def.tokenizerPath);
+    }
+    auto engine = Engine::load(model.toStdString(), tokenizer.toStdString());
+    if (!engine)
+        fail(QString::fromStdString(engine.error().message));
+    return engine.value();
+}
+
+ResultPtr analyze(const Engine &engine, const QCommandLineParser &args) {
+    const QByteArray text = inputText(args);
+    AnalyzeParams params;
+    params.truncateToContext = args.isSet(QStringLiteral("truncate"));
+    auto result = engine.analyze(std::string_view(text.constData(), static_cast<std::size_t>(text.size())), params);
+    if (!result)
+        fail(QString::fromStdString(result.error().message) +
+             (params.truncateToContext ? QString() : QStringLiteral(" (or pass --truncate)")));
+    return std::make_shared<const AttentionResult>(std::move(result).value());
+}
+
+int intOption(const QCommandLineParser &args, const QString &name, int lo, int hi) {
+    bool ok = false;
+    const int v = args.value(name).toInt(&ok);
+    if (!ok || v < lo || v > hi)
+        fail(QStringLiteral("--%1 must be an integer from %2 to %3 (got \"%4\")")
+                 .arg(name)
+                 .arg(lo)
+                 .arg(hi)
+                 .arg(args.value(name)),
+             2);
+    return v;
+}
+
+double doubleOption(const QCommandLineParser &args, const QString &name, double lo, double hi) {
+    bool ok = false;
+    const double v = args.value(name).toDouble(&ok);
+    if (!ok || !(v >= lo && v <= hi))
+        fail(QStringLiteral("--%1 must be a number from %2 to %3 (got \"%4\")")
+                 .arg(name)
+                 .arg(lo)
+                 .arg(hi)
+                 .arg(args.value(name)),
+             2);
+    return v;
+}
+
+OutputBatch::OutputBatch(const QString &dir) : m_dir(dir) {
+    const QFileInfo info(dir);
+    if (info.exists() && !info.isDir())
+        fail(QStringLiteral("%1: exists and is not a directory").arg(dir));
+    // Remember which folders are new, so a failed run can remove them again.
+    QStringList missing;
+    for (QFileInfo f(QDir::cleanPath(QDir(dir).absolutePath())); !f.exists(); f = QFileInfo(f.path())) {
+        missing.prepend(f.filePath());
+        if (f.filePath() == f.path())
+            break;
+    }
+    for (const QString &d : missing) {
+        if (!QDir().mkdir(d)) {
+            rollback();
+            fail(QStringLiteral("%1: cannot create the output directory").arg(dir));
+        }
+        m_created << d;
+    }
+}
+
+OutputBatch::~OutputBatch() {
+    if (!m_done)
+        rollback();
+}
+
+void OutputBatch::refuseExisting(const QStringList &names, bool force) const {
+    if (force)
+        return;
+    QStringList existing;
+    for (const QString &name : names)
+        if (QFileInfo::exists(QDir(m_dir).filePath(name)))
+            existing << QDir(m_dir).filePath(name);
+    if (existing.isEmpty())
+        return;
+    fail(existing.size() == 1
+             ? QStringLiteral("%1 exists; pass --force to overwrite it").arg(existing.front())
+             : QStringLiteral("%1 and %2 more files exist; pass --force to overwrite them")
+                   .arg(existing.front())
+                   .arg(existing.size() - 1));
+}
+
+QString OutputBatch::write(const QString &name, const QByteArray &bytes) {
+    const QString path = QDir(m_dir).filePath(name);
+    const bool existed = QFileInfo::exists(path);
+    const QString error = writeFileAtomically(path, bytes);
+    if (!error.isEmpty())
+        fail(error);
+    if (!existed)
+        m_written << path;
+    return path;
+}
+
+void OutputBatch::rollback() {
+    for (const QString &path : m_written)
+        QFile::remove(path);
+    m_written.clear();
+    for (auto it = m_created.crbegin(); it != m_created.crend(); ++it)
+        QDir().rmdir(*it); // only removes it if empty
+    m_created.clear();
+}
+
+} // namespace attnscope::cli

@@ -1,0 +1,46 @@
+// What every attnscope-cli command shares: failing with one line, printing paths, loading the model, reading
+// the text, parsing numeric options, and writing a batch of files all-or-nothing.
+#pragma once
+
+#include "attention_snapshot.h"
+
+#include <QByteArray>
+#include <QCommandLineParser>
+#include <QString>
+#include <QStringList>
+
+namespace attnscope::cli {
+
+struct Failure {
+    QString message;
+    int code = 1; // 2 = the command line was wrong, 1 = anything else
+};
+[[noreturn]] void fail(const QString &message, int code = 1);
+void println(const QString &line);
+
+EnginePtr loadEngine(const QCommandLineParser &args);
+ResultPtr analyze(const Engine &engine, const QCommandLineParser &args);
+int intOption(const QCommandLineParser &args, const QString &name, int lo, int hi);
+double doubleOption(const QCommandLineParser &args, const QString &name, double lo, double hi);
+
+// Files written as one unit: write() stages each file atomically; if anything fails, rollback() removes what
+// this run wrote and the folders it created, so a failed command leaves nothing behind.
+class OutputBatch {
+public:
+    // Creates `dir` (and parents) if needed; refuses a path that is a file. Paths later are relative to it.
+    explicit OutputBatch(const QString &dir);
+    ~OutputBatch(); // rolls back unless commit() was called
+    // Fails unless `force` when any of `names` exists already, naming the first and how many more.
+    void refuseExisting(const QStringList &names, bool force) const;
+    QString write(const QString &name, const QByteArray &bytes); // returns the full path
+    void commit() { m_done = true; }
+
+private:
+    void rollback();
+    QString m_dir;
+    QStringList m_created; // folders this run created, deepest last
+    QStringList m_written;
+    bool m_done = false;
+};
+
+} // namespace attnscope::cli

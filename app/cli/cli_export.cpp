@@ -1,0 +1,314 @@
+// attnscope-cli export (images and numbers, one file per view x layer x head) and heatmap (one PNG).
+#include "cli_commands.h"
+#include "cli_common.h"
+
+#include "export/export_files.h"
+#include "export/image_export.h"
+#include "models/head_grid_model.h"
+#include "models/heatmap_model.h"
+
+#include <attnscope/engine.h>
+#include <attnscope/npy.h>
+#include <attnscope/numbers_export.h>
+
+#include <QFileInfo>
+
+namespace attnscope::cli {
+
+namespace {
+
+enum class NumberFormat { None, Csv, Npy, Json };
+
+QString option(const QCommandLineParser &args, const char *name, const QString &fallback) {
+    const QString key = QString::fromLatin1(name);
+    return args.isSet(key) ? args.value(key).trimmed() : fallback;
+}
+
+// --layer L|all|mean and --head H|all|mean|max -> the list of views to draw.
+std::vector<ViewParams> selections(const QCommandLineParser &args, int layers, int heads, bool hideSpecial) {
+    const QString layer = option(args, "layer", QStringLiteral("0")).toLower();
+    const QString head = option(args, "head", QStringLiteral("0")).toLower();
+    std::vector<ViewParams> out;
+    auto parseIndex = [&](const QString &text, const char *name, int count) {
+        bool ok = false;
+        const int v = text.toInt(&ok);
+        if (!ok || v < 0 || v >= count)
+            fail(QStringLiteral("--%1 must be 0 to %2, all%3 (got \"%4\")")
+                     .arg(QLatin1String(name))
+                     .arg(count - 1)
+                     .arg(QLatin1String(std::string_view(name) == "layer" ? " or mean" : ", mean or max"), text),
+                 2);
+        return v;
+    };
+    if (layer == QLatin1String("mean")) { // mean of every head of every layer; --head does not apply
+        out.push_back({0, 0, Aggregation::MeanOfAll, hideSpecial});
+        return out;
+    }
+    std::vector<int> layerList;
+    if (layer == QLatin1String("all"))
+        for (int l = 0; l < layers; ++l)
+            layerList.push_back(l);
+    else
+        layerList.push_back(parseIndex(layer, "layer", layers));
+    for (const int l : layerList) {
+        if (head == QLatin1String("all")) {
+            for (int h = 0; h < heads; ++h)
+                out.push_back({l, h, Aggregation::Head, hideSpecial});
+        } else if (head == QLatin1String("mean")) {
+            out.push_back({l, 0, Aggregation::MeanOfHeads, hideSpecial});
+        } else if (head == QLatin1String("max")) {
+            out.push_back({l, 0, Aggregation::MaxOfHeads, hideSpecial});
+        } else {
+            out.push_back({l, parseIndex(head, "head", heads), Aggregation::Head, hideSpecial});
+        }
+    }
+    return out;
+}
+
+std::vector<ExportView> views(const QCommandLineParser &args) {
+    std::vector<ExportView> out;
+    for (const QString &id : option(args, "view", QStringLiteral("heatmap")).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        const auto v = viewFromId(id.trimmed());
+        if (!v)
+            fail(QStringLiteral("--view must be heatmap, arcs, line-arcs, grid or tokens (got \"%1\")").arg(id), 2);
+        if (std::find(out.begin(), out.end(), *v) == out.end())
+            out.push_back(*v);
+    }
+    if (out.empty())
+        fail(QStringLiteral("--view is empty"), 2);
+    return out;
+}
+
+ViewStyle styleOption(const QCommandLineParser &args) {
+    ViewStyle style;
+    const QString map = option(args, "colormap", QStringLiteral("viridis")).toLower();
+    bool found = false;
+    for (const ColorMap *m : ColorMap::all())
+        if (m->id() == map) {
+            style.map = m;
+            found = true;
+        }
+    if (!found)
+        fail(QStringLiteral("--colormap must be viridis, magma or puor (got \"%1\")").arg(map), 2);
+    const QString scale = option(args, "color-scale", QStringLiteral("linear")).toLower();
+    if (scale == QLatin1String("linear"))
+        style.scale.kind = ColorScale::Kind::Linear;
+    else if (scale == QLatin1String("log"))
+        style.scale.kind = ColorScale::Kind::Log;
+    else if (scale == QLatin1String("sqrt"))
+        style.scale.kind = ColorScale::Kind::Power;
+    else
+        fail(QStringLiteral("--color-scale must be linear, log or sqrt (got \"%1\")").arg(scale), 2);
+    return style;
+}
+
+// Everything about the picture except which view and which head: checked before the model is loaded, so a
+// typo fails in milliseconds.
+struct ImageOptions {
+    std::optional<ImageFormat> image;
+    NumberFormat numbers = NumberFormat::None;
+    double scale = 1;
+    bool transparent = false;
+    ViewStyle style;
+    float threshold = 0.05f;
+    int topK = 0;
+    bool caption = true;
+    std::optional<QSizeF> size; // --width/--height when given
+};
+
+ImageOptions imageOptions(const QCommandLineParser &args) {
+    ImageOptions o;
+    const QString format = option(args, "format", QStringLiteral("png")).toLower();
+    o.image = formatFromId(format);
+    if (format == QLatin1String("csv"))
+        o.numbers = NumberFormat::Csv;
+    else if (format == QLatin1String("npy"))
+        o.numbers = NumberFormat::Npy;
+    else if (format == QLatin1String("json"))
+        o.numbers = NumberFormat::Json;
+    else if (!o.image)
+        fail(QStringLiteral("--format must be png, svg, pdf, csv, npy or json (got \"%1\")").arg(format), 2);
+    if (args.isSet(QStringLiteral("scale")))
+        o.scale = doubleOption(args, QStringLiteral("scale"), 0.25, 8);
+    const QString background = option(args, "background", QStringLiteral("white")).toLower();
+    if (background != QLatin1String("white") && background != QLatin1String("transparent"))
+        fail(QStringLiteral("--background must be white or transparent (got \"%1\")").arg(background), 2);
+    o.transparent = background == QLatin1String("transparent");
+    o.style = styleOption(args);
+    if (args.isSet(QStringLiteral("threshold")))
+        o.threshold = static_cast<float>(doubleOption(args, QStringLiteral("threshold"), 0, 1));
+    if (args.isSet(QStringLiteral("top-k")))
+        o.topK = intOption(args, QStringLiteral("top-k"), 0, 1000000);
+    o.caption = !args.isSet(QStringLiteral("no-caption"));
+    const bool w = args.isSet(QStringLiteral("width")), h = args.isSet(QStringLiteral("height"));
+    if (w || h)
+        o.size = QSizeF(w ? intOption(args, QStringLiteral("width"), 200, 16384) : 0,
+                        h ? intOption(args, QStringLiteral("height"), 200, 16384) : 0);
+    return o;
+}
+
+ImageSpec makeSpec(const ImageOptions &o, ExportView view, const QString &modelName) {
+    ImageSpec spec;
+    spec.view = view;
+    spec.format = o.image.value_or(ImageFormat::Png);
+    const QSizeF def = defaultExportSize(view);
+    spec.size = def;
+    if (o.size) { // one of the two may be left out: keep the view's default aspect (tokens: auto height)
+        const double w = o.size->width(), h = o.size->height();
+        if (w > 0 && h > 0)
+            spec.size = QSizeF(w, h);
+        else if (w > 0)
+            spec.size = QSizeF(w, def.height() > 0 ? w * def.height() / def.width() : 0);
+        else
+            spec.size = QSizeF(def.height() > 0 ? h * def.width() / def.height() : def.width(), h);
+    }
+    spec.scale = o.scale;
+    spec.transparent = o.transparent;
+    spec.font = defaultExportFont(spec.size);
+    spec.caption = o.caption;
+    spec.modelName = modelName;
+    spec.style = o.style;
+    spec.threshold = o.threshold;
+    spec.topK = o.topK;
+    return spec;
+}
+
+// --pin POS: the token (index in the full sequence, 0 = BOS) pinned in every picture.
+Focus pinOption(const QCommandLineParser &args, const HeatmapModel &model) {
+    if (!args.isSet(QStringLiteral("pin")))
+        return {};
+    const int position = intOption(args, QStringLiteral("pin"), 0, model.result()->seqLen() - 1);
+    const int row = model.rowOfPosition(position);
+    if (row < 0)
+        fail(QStringLiteral("--pin %1 is a hidden special token; pick another or drop --hide-special").arg(position), 2);
+    return Focus{row, -1};
+}
+
+} // namespace
+
+int exportCommand(const QCommandLineParser &args) {
+    const QString out = args.value(QStringLiteral("out"));
+    if (out.isEmpty())
+        fail(QStringLiteral("export needs --out DIR"), 2);
+    const std::vector<ExportView> viewList = views(args);
+    const ImageOptions options = imageOptions(args);
+    const bool force = args.isSet(QStringLiteral("force"));
+    const bool hideSpecial = args.isSet(QStringLiteral("hide-special"));
+    if (QFileInfo(out).exists() && !QFileInfo(out).isDir())
+        fail(QStringLiteral("%1: exists and is not a directory").arg(out));
+
+    const EnginePtr engine = loadEngine(args);
+    const ModelConfig &c = engine->info().config;
+    const std::vector<ViewParams> chosen = selections(args, c.layers, c.heads, hideSpecial);
+    const ResultPtr result = analyze(*engine, args);
+    const QString modelName = QString::fromStdString(engine->info().name);
+
+    HeatmapModel model;
+    model.setResult(result);
+    model.setHideSpecial(hideSpecial);
+    HeadGridModel grid;
+    grid.setSourceModel(&model);
+    const Focus pin = pinOption(args, model);
+    auto select = [&](const ViewParams &p) {
+        model.setAggregation(p.aggregation);
+        model.setLayerHead(p.layer, p.head);
+    };
+
+    // Every file this run will write, named before anything is rendered so existing files are refused up front.
+    struct Job {
+        QString name;
+        ViewParams params;
+        ExportView view = ExportView::Heatmap;
+        int kind = 0; // 0 image, 1 csv, 2 npy, 3 json, 4 tokens.json
+    };
+    std::vector<Job> jobs;
+    if (options.numbers == NumberFormat::Csv) {
+        for (const ViewParams &p : chosen)
+            jobs.push_back({numbersBaseName(p, c.layers, c.heads) + QStringLiteral(".csv"), p, {}, 1});
+    } else if (options.numbers == NumberFormat::Npy || options.numbers == NumberFormat::Json) {
+        const bool npy = options.numbers == NumberFormat::Npy;
+        jobs.push_back({npy ? QStringLiteral("attention.npy") : QStringLiteral("attention.json"), {}, {}, npy ? 2 : 3});
+        jobs.push_back({QStringLiteral("tokens.json"), {}, {}, 4});
+    } else {
+        const QString suffix = QLatin1Char('.') + formatId(*options.image);
+        for (const ExportView v : viewList) {
+            if (v == ExportView::Grid || v == ExportView::Tokens) { // one picture, drawn for the first selection
+                jobs.push_back({exportBaseName(v, chosen.front(), c.layers, c.heads) + suffix, chosen.front(), v, 0});
+                continue;
+            }
+            for (const ViewParams &p : chosen)
+                jobs.push_back({exportBaseName(v, p, c.layers, c.heads) + suffix, p, v, 0});
+        }
+    }
+    QStringList names;
+    for (const Job &j : jobs)
+        names << j.name;
+
+    OutputBatch batch(out);
+    batch.refuseExisting(names, force);
+    QStringList written;
+    const std::int64_t T = result->seqLen();
+    for (const Job &job : jobs) {
+        QByteArray bytes;
+        switch (job.kind) {
+        case 0: {
+            select(job.params);
+            ImageSpec spec = makeSpec(options, job.view, modelName);
+            spec.state.focus = pin;
+            spec.state.outlineSelection = job.view == ExportView::Grid && args.isSet(QStringLiteral("layer"));
+            QString error;
+            bytes = encodeImage({&model, &grid}, spec, &error);
+            if (bytes.isEmpty())
+                fail(QStringLiteral("%1: %2").arg(job.name, error));
+            break;
+        }
+        case 1:
+            select(job.params);
+            bytes = QByteArray::fromStdString(attentionCsv(*result, model.matrix()));
+            break;
+        case 2:
+            bytes = QByteArray::fromStdString(encodeNpy(result->attention.data(), {result->layers, result->heads, T, T}));
+            break;
+        case 3: bytes = QByteArray::fromStdString(attentionJson(*result, modelName.toStdString())); break;
+        case 4: bytes = QByteArray::fromStdString(tokensJson(*result)); break;
+        }
+        written << batch.write(job.name, bytes);
+    }
+    batch.commit();
+    for (const QString &p : written)
+        println(p);
+    return 0;
+}
+
+int heatmapCommand(const QCommandLineParser &args) {
+    const QString out = args.value(QStringLiteral("out"));
+    if (out.isEmpty() || !out.endsWith(QStringLiteral(".png"), Qt::CaseInsensitive))
+        fail(QStringLiteral("heatmap needs --out FILE.png"), 2);
+    const EnginePtr engine = loadEngine(args);
+    const ModelConfig &c = engine->info().config;
+    const int layer = intOption(args, QStringLiteral("layer"), 0, c.layers - 1);
+    const int head = intOption(args, QStringLiteral("head"), 0, c.heads - 1);
+    const int width = args.isSet(QStringLiteral("width")) ? intOption(args, QStringLiteral("width"), 200, 16384) : 1400;
+    const int height =
+        args.isSet(QStringLiteral("height")) ? intOption(args, QStringLiteral("height"), 200, 16384) : width;
+    const ResultPtr r = analyze(*engine, args);
+
+    HeatmapModel model;
+    model.setResult(r);
+    model.setLayerHead(layer, head);
+    ImageSpec spec;
+    spec.size = QSizeF(width, height);
+    spec.font = defaultExportFont(spec.size);
+    spec.modelName = QString::fromStdString(engine->info().name);
+    QString error;
+    const QByteArray png = encodeImage({&model, nullptr}, spec, &error);
+    if (png.isEmpty())
+        fail(QStringLiteral("%1: %2").arg(out, error));
+    const QString writeError = writeFileAtomically(out, png);
+    if (!writeError.isEmpty())
+        fail(writeError);
+    println(out);
+    return 0;
+}
+
+} // namespace attnscope::cli

@@ -1,0 +1,59 @@
+// Atomic writes and export file names.
+#include "export/export_files.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QSaveFile>
+
+namespace attnscope {
+
+namespace {
+QString padded(int value, int count) {
+    const int width = static_cast<int>(QString::number(std::max(0, count - 1)).size());
+    return QStringLiteral("%1").arg(value, width, 10, QLatin1Char('0'));
+}
+
+QString selection(const ViewParams &params, int layers, int heads) {
+    switch (params.aggregation) {
+    case Aggregation::Head:
+        return QStringLiteral("L%1_H%2").arg(padded(params.layer, layers), padded(params.head, heads));
+    case Aggregation::MeanOfHeads: return QStringLiteral("L%1_mean").arg(padded(params.layer, layers));
+    case Aggregation::MaxOfHeads: return QStringLiteral("L%1_max").arg(padded(params.layer, layers));
+    case Aggregation::MeanOfAll: return QStringLiteral("all_mean");
+    }
+    return {};
+}
+} // namespace
+
+QString writeFileAtomically(const QString &path, const QByteArray &bytes) {
+    const QString shown = QDir::toNativeSeparators(path);
+    const QFileInfo info(path);
+    if (info.isDir())
+        return QStringLiteral("%1: is a folder; choose a file name").arg(shown);
+    if (!info.dir().exists())
+        return QStringLiteral("%1: the folder %2 does not exist")
+            .arg(shown, QDir::toNativeSeparators(info.dir().path()));
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return QStringLiteral("%1: cannot write here (%2)").arg(shown, file.errorString());
+    if (file.write(bytes) != bytes.size()) {
+        const QString reason = file.errorString();
+        file.cancelWriting();
+        return QStringLiteral("%1: write failed (%2); nothing was saved").arg(shown, reason);
+    }
+    if (!file.commit())
+        return QStringLiteral("%1: write failed (%2); nothing was saved").arg(shown, file.errorString());
+    return {};
+}
+
+QString exportBaseName(ExportView view, const ViewParams &params, int layers, int heads) {
+    if (view == ExportView::Grid || view == ExportView::Tokens)
+        return viewId(view);
+    return viewId(view) + QLatin1Char('_') + selection(params, layers, heads);
+}
+
+QString numbersBaseName(const ViewParams &params, int layers, int heads) {
+    return QStringLiteral("attention_") + selection(params, layers, heads);
+}
+
+} // namespace attnscope

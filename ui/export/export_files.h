@@ -1,0 +1,24 @@
+// Writing exports to disk: atomically (QSaveFile: a file appears complete or not at all) and under predictable
+// names, shared by File > Export and attnscope-cli export.
+#pragma once
+
+#include "export/image_export.h"
+
+#include <attnscope/attention_view.h>
+
+#include <QByteArray>
+#include <QString>
+
+namespace attnscope {
+
+// Writes `bytes` to `path` through a temporary file renamed into place. Returns an empty string on success,
+// otherwise a message naming the file and the reason ("No space left on device"); nothing is left behind.
+QString writeFileAtomically(const QString &path, const QByteArray &bytes);
+
+// "heatmap_L1_H3", "arcs_L0_mean", "line-arcs_L2_max", "heatmap_all_mean", "grid", "tokens". Layer and head numbers
+// are zero-padded to the width of the model's largest, so file names sort in order.
+QString exportBaseName(ExportView view, const ViewParams &params, int layers, int heads);
+// "attention_L1_H3" (CSV of one head or aggregate), same numbering.
+QString numbersBaseName(const ViewParams &params, int layers, int heads);
+
+} // namespace attnscope
