@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <mutex>
+#include <new>
 #include <sys/mman.h>
 #include <vector>
 
@@ -12,6 +13,7 @@ namespace attnscope::detail {
 namespace {
 constexpr std::size_t kHugePage = 2u << 20;
 constexpr std::size_t kLargeThreshold = 4u << 20; // below this, malloc's own heap reuse avoids the faults
+constexpr std::size_t kSmallAlignment = 64;
 constexpr std::size_t kPoolBlocks = 4;            // the app holds at most two results at once
 constexpr std::size_t kPoolBytes = 256u << 20;    // never keep more than this around unused
 
@@ -72,8 +74,10 @@ std::size_t roundUp(std::size_t bytes) {
 } // namespace
 
 void *allocateLarge(std::size_t bytes) {
+    // Cache-line aligned, so vectorised reductions over rows start at the same offset in every run and the same
+    // text always gives the same bits (Eigen peels unaligned heads, which changes the summation order).
     if (bytes < kLargeThreshold)
-        return ::operator new(bytes);
+        return ::operator new(bytes, std::align_val_t{kSmallAlignment});
     const std::size_t rounded = roundUp(bytes);
     if (void *reused = pool().take(rounded))
         return reused;
@@ -88,7 +92,7 @@ void *allocateLarge(std::size_t bytes) {
 
 void deallocateLarge(void *p, std::size_t bytes) noexcept {
     if (bytes < kLargeThreshold) {
-        ::operator delete(p);
+        ::operator delete(p, std::align_val_t{kSmallAlignment});
         return;
     }
     // Blocks are tracked by their rounded size; take() hands out blocks of at least the requested rounded size,

@@ -1,4 +1,6 @@
-// The attnscope-cli contract: dump writes run.c-equal numbers; heatmap writes a PNG; errors are one line + exit != 0.
+// The attnscope-cli contract: dump writes run.c-equal numbers; heatmap writes a PNG; export writes one file per
+// view x layer x head (or the numbers), refuses to overwrite without --force and leaves nothing behind when it
+// fails; errors are one line + exit != 0.
 #include "test_support.h"
 
 #include <attnscope/npy.h>
@@ -8,6 +10,7 @@
 #include <QtTest>
 
 #include <cmath>
+#include <cstring>
 
 class TestCli : public QObject {
     Q_OBJECT
@@ -19,6 +22,11 @@ private slots:
     void errors_data();
     void errors();
     void failedDumpLeavesNothingBehind();
+    void exportAllHeadsWritesFortyFiles();
+    void exportEveryViewAndFormat();
+    void exportNumbers();
+    void exportRefusesToOverwrite();
+    void exportFailuresLeaveNothingBehind();
 
 private:
     struct Run {
@@ -35,6 +43,13 @@ private:
                 QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
     }
     static QString model() { return QString::fromStdString(testsupport::stories260K()); }
+    static QStringList exportArgs(const QString &out, const QStringList &more) {
+        return QStringList{"export", "--model", model(), "--text", kText, "--out", out} + more;
+    }
+    static QStringList filesIn(const QString &dir) {
+        return QDir(dir).entryList(QDir::Files | QDir::NoDotAndDotDot, QDir::Name);
+    }
+    static inline const QString kText = QStringLiteral("Lily saw a big red ball. She said, \"Look, a ball!\"");
 };
 
 void TestCli::dumpMatchesReference_data() {
@@ -142,6 +157,25 @@ void TestCli::errors_data() {
                                                        "5",       "--head",  "0",     "--out",  "/tmp/x.png"}
                                         << "--layer";
     QTest::newRow("unknown command") << QStringList{"explode"} << "unknown command";
+    QTest::newRow("export without --out") << QStringList{"export", "--model", model(), "--text", "x"} << "--out";
+    QTest::newRow("export unknown view") << QStringList{"export", "--model", model(), "--text", "x", "--view", "pie",
+                                                        "--out", "/tmp/x"}
+                                         << "--view";
+    QTest::newRow("export unknown format") << QStringList{"export", "--model", model(), "--text", "x", "--format",
+                                                          "gif", "--out", "/tmp/x"}
+                                           << "--format";
+    QTest::newRow("export layer out of range") << QStringList{"export", "--model", model(), "--text", "x", "--layer",
+                                                              "5", "--out", "/tmp/x"}
+                                               << "--layer must be 0 to 4";
+    QTest::newRow("export bad head") << QStringList{"export", "--model", model(), "--text", "x", "--head", "most",
+                                                    "--out", "/tmp/x"}
+                                     << "--head";
+    QTest::newRow("export scale too large") << QStringList{"export", "--model", model(), "--text", "x", "--scale",
+                                                           "100", "--out", "/tmp/x"}
+                                            << "--scale";
+    QTest::newRow("export pin hidden BOS") << QStringList{"export", "--model", model(), "--text", "x", "--hide-special",
+                                                          "--pin", "0", "--out", "/tmp/x"}
+                                           << "hidden";
     QString longText;
     for (int i = 0; i < 200; ++i)
         longText += "Lily saw a big red ball. ";
@@ -173,6 +207,139 @@ void TestCli::failedDumpLeavesNothingBehind() {
     const Run bad = cli({"dump", "--model", "/nonexistent.bin", "--text", "x", "--out", dir.filePath("out")});
     QVERIFY(bad.code != 0);
     QVERIFY(!QFileInfo::exists(dir.filePath("out")));
+}
+
+void TestCli::exportAllHeadsWritesFortyFiles() {
+    QTemporaryDir dir;
+    const QString out = dir.filePath("slides");
+    const Run r = cli(exportArgs(out, {"--layer", "all", "--head", "all"}));
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY(r.err.isEmpty());
+    const QStringList printed = r.out.trimmed().split('\n');
+    QCOMPARE(printed.size(), 40);
+    QStringList expected;
+    for (int l = 0; l < 5; ++l)
+        for (int h = 0; h < 8; ++h)
+            expected << QString("heatmap_L%1_H%2.png").arg(l).arg(h);
+    QStringList names;
+    for (const QString &p : printed)
+        names << QFileInfo(p).fileName();
+    QCOMPARE(names, expected); // printed in order, one path per line
+    expected.sort();
+    QCOMPARE(filesIn(out), expected);
+    for (const QString &p : printed) {
+        QImage image(p);
+        QVERIFY2(!image.isNull(), qPrintable(p));
+        QCOMPARE(image.size(), QSize(1200, 1080));
+    }
+}
+
+void TestCli::exportEveryViewAndFormat() {
+    QTemporaryDir dir;
+    for (const QString format : {"png", "svg", "pdf"}) {
+        const Run r = cli(exportArgs(dir.path(), {"--view", "heatmap,arcs,line-arcs,grid,tokens", "--layer", "1",
+                                                  "--head", "mean", "--format", format, "--scale", "2", "--pin", "5"}));
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QCOMPARE(r.out.trimmed().split('\n').size(), 5);
+    }
+    QCOMPARE(filesIn(dir.path()).size(), 15);
+    for (const QString &name : filesIn(dir.path())) {
+        QFile f(dir.filePath(name));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QByteArray head = f.read(64);
+        if (name.endsWith(".png"))
+            QVERIFY2(head.startsWith("\x89PNG"), qPrintable(name));
+        else if (name.endsWith(".pdf"))
+            QVERIFY2(head.startsWith("%PDF-"), qPrintable(name));
+        else
+            QVERIFY2(head.startsWith("<?xml"), qPrintable(name));
+    }
+    QVERIFY(filesIn(dir.path()).contains("heatmap_L1_mean.png"));
+    QVERIFY(filesIn(dir.path()).contains("grid.svg"));
+    QCOMPARE(QImage(dir.filePath("heatmap_L1_mean.png")).size(), QSize(2400, 2160)); // --scale 2
+}
+
+void TestCli::exportNumbers() {
+    QTemporaryDir dir;
+    Run r = cli(exportArgs(dir.path(), {"--format", "csv", "--layer", "2", "--head", "all"}));
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(filesIn(dir.path()).size(), 8);
+    QFile csv(dir.filePath("attention_L2_H5.csv"));
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = csv.readAll().split('\n');
+    r = cli({"dump", "--model", model(), "--text", kText, "--out", dir.filePath("dump")});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const auto dumped = attnscope::readNpy(dir.filePath("dump/attention.npy").toStdString());
+    QVERIFY(dumped.ok());
+    const int T = int(dumped->shape[2]);
+    QCOMPARE(lines.size(), T + 2); // T + 1 records, each ending in CRLF, then nothing
+    QVERIFY(lines.front().startsWith("query\\key,<s>,"));
+
+    r = cli(exportArgs(dir.filePath("n"), {"--format", "npy"}));
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(filesIn(dir.filePath("n")), (QStringList{"attention.npy", "tokens.json"}));
+    const auto exported = attnscope::readNpy(dir.filePath("n/attention.npy").toStdString());
+    QVERIFY(exported.ok());
+    QCOMPARE(exported->shape, (std::vector<std::int64_t>{5, 8, T, T}));
+    QCOMPARE(std::memcmp(exported->data.data(), dumped->data.data(), dumped->data.size() * 4), 0);
+
+    r = cli(exportArgs(dir.filePath("j"), {"--format", "json"}));
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QFile json(dir.filePath("j/attention.json"));
+    QVERIFY(json.open(QIODevice::ReadOnly));
+    const QJsonObject o = QJsonDocument::fromJson(json.readAll()).object();
+    QCOMPARE(o.value("text").toString(), kText);
+    QCOMPARE(o.value("attention").toArray().size(), 5);
+    QCOMPARE(o.value("tokens").toArray().size(), T);
+}
+
+void TestCli::exportRefusesToOverwrite() {
+    QTemporaryDir dir;
+    const QStringList args = exportArgs(dir.path(), {"--layer", "0", "--head", "all"});
+    QCOMPARE(cli(args).code, 0);
+    QFile first(dir.filePath("heatmap_L0_H0.png"));
+    QVERIFY(first.open(QIODevice::ReadOnly));
+    const QByteArray before = first.readAll();
+    first.close();
+    const Run again = cli(args);
+    QCOMPARE(again.code, 1);
+    QVERIFY2(again.err.contains("heatmap_L0_H0.png and 7 more files exist; pass --force"), qPrintable(again.err));
+    QVERIFY(again.out.isEmpty());
+    const Run forced = cli(args + QStringList{"--force", "--colormap", "magma"});
+    QVERIFY2(forced.code == 0, qPrintable(forced.err));
+    QVERIFY(first.open(QIODevice::ReadOnly));
+    QVERIFY(first.readAll() != before); // replaced, in the other colour map
+    QCOMPARE(filesIn(dir.path()).size(), 8);
+}
+
+void TestCli::exportFailuresLeaveNothingBehind() {
+    QTemporaryDir dir;
+    QFile blocker(dir.filePath("taken"));
+    QVERIFY(blocker.open(QIODevice::WriteOnly));
+    blocker.close();
+    // --out inside a file: cannot be created.
+    Run r = cli(exportArgs(dir.filePath("taken/out"), {}));
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("cannot create the output directory"), qPrintable(r.err));
+    // --out is a file.
+    r = cli(exportArgs(blocker.fileName(), {}));
+    QVERIFY2(r.code == 1 && r.err.contains("not a directory"), qPrintable(r.err));
+    QCOMPARE(QDir(dir.path()).entryList(QDir::NoDotAndDotDot | QDir::AllEntries), QStringList{"taken"});
+
+    // The disk fills up halfway: a 40 KB file-size limit lets the small files through and stops a larger one.
+    // Everything this run wrote is removed again, and the folders it created.
+    QProcess p;
+    const QStringList shell{"-c", "trap '' XFSZ; ulimit -f 80; exec \"$0\" \"$@\"", QStringLiteral(ATTNSCOPE_CLI)};
+    p.start("/bin/sh", shell + exportArgs(dir.filePath("new/deeper"), {"--view", "tokens,heatmap", "--layer", "0",
+                                                                       "--head", "all", "--width", "1600", "--height",
+                                                                       "1600"}));
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+    const QString err = QString::fromUtf8(p.readAllStandardError());
+    QCOMPARE(p.exitCode(), 1);
+    QVERIFY2(err.startsWith("attnscope-cli: ") && err.contains("write failed") && err.contains("nothing was saved"),
+             qPrintable(err));
+    QCOMPARE(QDir(dir.path()).entryList(QDir::NoDotAndDotDot | QDir::AllEntries | QDir::Hidden), QStringList{"taken"});
 }
 
 QTEST_GUILESS_MAIN(TestCli)

@@ -121,17 +121,28 @@ double titleBottom(const QFont &font) {
     return kMargin + QFontMetricsF(font).height() * 1.6;
 }
 
-void paintHeatmapExport(QPainter &p, const ExportSources &src, const ImageSpec &spec, QSizeF size, bool vector) {
-    const QFontMetricsF fm(spec.font);
-    HeatmapScene scene = makeHeatmapScene(*src.heatmap, {}, spec.style);
-    scene.title = exportTitle(src, spec);
-    const QString text = caption(src, spec, fm, size.width());
+HeatmapGeometry layoutHeatmapExport(const ImageSpec &spec, const HeatmapScene &scene, const QString &text,
+                                    QSizeF size) {
     const double zoom = std::max(1.0, spec.state.zoom);
     HeatmapGeometry g = layoutHeatmap(size, scene, spec.font, text, zoom);
     if (zoom > 1) {
         const QPointF pan(spec.state.panFraction.x() * g.grid.width(), spec.state.panFraction.y() * g.grid.height());
         g = layoutHeatmap(size, scene, spec.font, text, zoom, pan);
     }
+    return g;
+}
+
+HeatmapScene heatmapScene(const ExportSources &src, const ImageSpec &spec) {
+    HeatmapScene scene = makeHeatmapScene(*src.heatmap, {}, spec.style);
+    scene.title = exportTitle(src, spec);
+    return scene;
+}
+
+void paintHeatmapExport(QPainter &p, const ExportSources &src, const ImageSpec &spec, QSizeF size, bool vector) {
+    const QFontMetricsF fm(spec.font);
+    const HeatmapScene scene = heatmapScene(src, spec);
+    const QString text = caption(src, spec, fm, size.width());
+    const HeatmapGeometry g = layoutHeatmapExport(spec, scene, text, size);
     HeatmapMarks marks;
     marks.focus = spec.state.focus;
     marks.vector = vector; // marks.zoom stays 1: no "drag to pan" hint in a picture
@@ -407,6 +418,14 @@ void paintExport(QPainter &p, const ExportSources &src, const ImageSpec &spec, b
     p.restore();
 }
 
+HeatmapGeometry heatmapExportGeometry(const ExportSources &src, const ImageSpec &spec) {
+    if (spec.view != ExportView::Heatmap || !usable(src, spec, nullptr))
+        return {};
+    const QSizeF size = resolvedSize(src, spec);
+    const QFontMetricsF fm(spec.font);
+    return layoutHeatmapExport(spec, heatmapScene(src, spec), caption(src, spec, fm, size.width()), size);
+}
+
 QImage renderImage(const ExportSources &src, const ImageSpec &spec) {
     const QSizeF size = resolvedSize(src, spec);
     const double scale = std::clamp(spec.scale, 0.25, 8.0);
@@ -480,6 +499,16 @@ QByteArray encodeImage(const ExportSources &src, const ImageSpec &spec, QString 
             p.fillRect(QRectF(QPointF(0, 0), size), spec.style.background);
         paintExport(p, src, spec, true);
         p.end();
+        // QSvgGenerator states the size in millimetres, which viewers convert at 90 or 96 dpi as they please;
+        // pixels mean the same everywhere.
+        const qsizetype svgTag = bytes.indexOf("<svg");
+        const qsizetype viewBox = bytes.indexOf("viewBox", svgTag);
+        if (svgTag >= 0 && viewBox > svgTag)
+            bytes.replace(svgTag, viewBox - svgTag,
+                          QStringLiteral("<svg width=\"%1\" height=\"%2\"\n ")
+                              .arg(qRound(size.width()))
+                              .arg(qRound(size.height()))
+                              .toUtf8());
         break;
     }
     case ImageFormat::Pdf: {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "models/focus.h"
+#include "views/heatmap_renderer.h"
 #include "views/view_style.h"
 
 #include <QByteArray>
@@ -78,6 +79,9 @@ QSizeF resolvedSize(const ExportSources &sources, const ImageSpec &spec);
 // Draws the whole image into a painter whose coordinates span resolvedSize(); `vector` selects the paths the
 // SVG and PDF outputs need. The background is the caller's.
 void paintExport(QPainter &painter, const ExportSources &sources, const ImageSpec &spec, bool vector);
+
+// Where the cells of an exported heatmap lie, in logical pixels (for image maps, and for checking pixels).
+HeatmapGeometry heatmapExportGeometry(const ExportSources &sources, const ImageSpec &spec);
 
 // The picture as pixels (size x scale, with the device pixel ratio and DPI set to match).
 QImage renderImage(const ExportSources &sources, const ImageSpec &spec);
