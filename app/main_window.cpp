@@ -9,11 +9,13 @@
 #include "views/head_grid_view.h"
 #include "views/heatmap_view.h"
 #include "views/token_strip_view.h"
+#include "widgets/export_dialog.h"
 #include "widgets/inference_worker.h"
 
 #include <QActionGroup>
 #include <QApplication>
 #include <QCheckBox>
+#include <QClipboard>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QDir>
@@ -23,11 +25,13 @@
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
 #include <QPlainTextEdit>
 #include <QScrollArea>
 #include <QShortcut>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QVBoxLayout>
 
@@ -138,8 +142,14 @@ void MainWindow::buildUi() {
     setCentralWidget(central);
 
     for (QWidget *view : {static_cast<QWidget *>(m_heatmap), static_cast<QWidget *>(m_arcs),
-                          static_cast<QWidget *>(m_grid), static_cast<QWidget *>(m_strip)})
+                          static_cast<QWidget *>(m_grid), static_cast<QWidget *>(m_strip)}) {
         addNavigationKeys(view);
+        view->installEventFilter(this); // remembers the view last used, for export
+    }
+    m_currentView = m_heatmap;
+    m_exportDir = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
+    if (m_exportDir.isEmpty() || !QDir(m_exportDir).exists())
+        m_exportDir = QDir::homePath();
     connect(m_heatmap, &HeatmapView::cellHovered, this, [this](int query, int key) {
         if (query < 0)
             statusBar()->clearMessage();
@@ -331,6 +341,13 @@ void MainWindow::buildMenus() {
     if (m_options.models.empty())
         m_modelsMenu->addAction(tr("(none found)"))->setEnabled(false);
     file->addSeparator();
+    QAction *exportAction = file->addAction(tr("&Export…"), this, &MainWindow::openExportDialog);
+    exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
+    exportAction->setStatusTip(tr("Save a view as PNG, SVG or PDF, or the numbers as CSV, NPY or JSON."));
+    QAction *copy = file->addAction(tr("&Copy Image"), this, &MainWindow::copyImage);
+    copy->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
+    copy->setStatusTip(tr("Copy the view you last used, as it is on screen, to the clipboard."));
+    file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), qApp, &QApplication::closeAllWindows);
     quit->setShortcut(QKeySequence::Quit);
 
@@ -417,6 +434,86 @@ void MainWindow::showError(const QString &message) {
 void MainWindow::clearError() {
     m_banner->clear();
     m_banner->setVisible(false);
+}
+
+bool MainWindow::eventFilter(QObject *watched, QEvent *event) {
+    if (event->type() == QEvent::FocusIn || event->type() == QEvent::MouseButtonPress)
+        m_currentView = qobject_cast<QWidget *>(watched);
+    return QMainWindow::eventFilter(watched, event);
+}
+
+ExportView MainWindow::currentExportView() const {
+    if (m_currentView == m_arcs)
+        return m_arcs->arcsLayout() == ArcsLayout::Line ? ExportView::LineArcs : ExportView::Arcs;
+    if (m_currentView == m_grid)
+        return ExportView::Grid;
+    if (m_currentView == m_strip)
+        return ExportView::Tokens;
+    return ExportView::Heatmap;
+}
+
+ExportContext MainWindow::exportContext() const {
+    ExportContext c;
+    c.sources = {m_heatmapModel, m_gridModel};
+    c.modelName = m_service->engine() ? QString::fromStdString(m_service->engine()->info().name) : QString();
+    c.style = m_heatmap->viewStyle();
+    c.threshold = m_arcs->threshold();
+    c.topK = m_arcs->topK();
+    c.onScreen[ExportView::Heatmap] = m_heatmap->exportState();
+    c.onScreen[ExportView::Arcs] = c.onScreen[ExportView::LineArcs] = m_arcs->exportState();
+    ViewState grid;
+    grid.outlineSelection = true;
+    c.onScreen[ExportView::Grid] = grid;
+    ViewState tokens;
+    tokens.focus = m_strip->exportFocus();
+    c.onScreen[ExportView::Tokens] = tokens;
+    c.screenSizes[ExportView::Heatmap] = m_heatmap->size();
+    c.screenSizes[ExportView::Arcs] = c.screenSizes[ExportView::LineArcs] = m_arcs->size();
+    c.screenSizes[ExportView::Grid] = m_grid->size();
+    c.screenSizes[ExportView::Tokens] = m_strip->size();
+    c.screenFont = m_heatmap->font();
+    c.initialView = currentExportView();
+    c.directory = m_exportDir;
+    return c;
+}
+
+ExportDialog *MainWindow::openExportDialog() {
+    auto *dialog = new ExportDialog(exportContext(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &ExportDialog::exported, this, [this](const QStringList &paths) {
+        m_exportDir = QFileInfo(paths.front()).path();
+        QStringList names;
+        for (const QString &p : paths)
+            names << QStringLiteral("%1 (%2 KB)").arg(QFileInfo(p).fileName()).arg((QFileInfo(p).size() + 1023) / 1024);
+        statusBar()->showMessage(tr("Exported %1 to %2").arg(names.join(QStringLiteral(", ")),
+                                                             QDir::toNativeSeparators(m_exportDir)),
+                                 8000);
+    });
+    dialog->open();
+    return dialog;
+}
+
+void MainWindow::copyImage() {
+    const ExportContext c = exportContext();
+    ImageSpec spec;
+    spec.view = c.initialView;
+    const auto size = c.screenSizes.at(spec.view);
+    spec.size = QSizeF(size.width(), spec.view == ExportView::Tokens ? 0 : size.height());
+    spec.font = c.screenFont;
+    spec.modelName = c.modelName;
+    spec.style = c.style;
+    spec.threshold = c.threshold;
+    spec.topK = c.topK;
+    spec.state = c.onScreen.at(spec.view);
+    spec.scale = devicePixelRatioF();
+    QString error;
+    QMimeData *data = clipboardData(c.sources, spec, &error);
+    if (!data) {
+        statusBar()->showMessage(tr("Nothing copied: %1").arg(error), 6000);
+        return;
+    }
+    QGuiApplication::clipboard()->setMimeData(data);
+    statusBar()->showMessage(tr("Copied the %1 to the clipboard").arg(viewDisplayName(spec.view).toLower()), 6000);
 }
 
 QString MainWindow::errorText() const {

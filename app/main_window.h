@@ -5,6 +5,7 @@
 #include <attnscope/model_locator.h>
 
 #include "attention_snapshot.h"
+#include "export/image_export.h"
 
 #include <QMainWindow>
 #include <QTimer>
@@ -21,6 +22,8 @@ class QSpinBox;
 namespace attnscope {
 
 class ArcsView;
+class ExportDialog;
+struct ExportContext;
 class HeadGridModel;
 class HeadGridView;
 class HeatmapModel;
@@ -61,8 +64,13 @@ public:
     QSpinBox *layerBox() const { return m_layer; }
     QSpinBox *headBox() const { return m_head; }
     QString errorText() const; // the banner's text, empty when hidden
+    // The view File > Export and Copy Image start from: the one last clicked or focused.
+    ExportView currentExportView() const;
+    ExportContext exportContext() const;
 
 public slots:
+    ExportDialog *openExportDialog(); // File > Export (Ctrl+Shift+E); the dialog deletes itself when closed
+    void copyImage();                 // Copy Image (Ctrl+Shift+C): the current view as on screen
     void openModel(const QString &modelPath, const QString &tokenizerPath = {});
     void openModelDialog();
 
@@ -80,6 +88,7 @@ private:
     void showError(const QString &message);
     void clearError();
     void onModelLoaded(const EnginePtr &engine);
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
     Options m_options;
     InferenceService *m_service = nullptr;
@@ -108,6 +117,8 @@ private:
     QMenu *m_modelsMenu = nullptr;
     QTimer m_debounce;
     QString m_loadingPath;
+    QWidget *m_currentView = nullptr; // for export: the view last clicked or focused
+    QString m_exportDir;              // where the last export went
 };
 
 } // namespace attnscope

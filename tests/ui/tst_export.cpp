@@ -130,6 +130,21 @@ void TestExport::pngHasRequestedPixelSize() {
         QVERIFY(std::abs(image.dotsPerMeterX() * 0.0254 - 96 * scale) < 1);
         QCOMPARE(image.pixel(2, 2), qRgb(255, 255, 255));
     }
+    // Below 1x (previews, thumbnails) the whole picture is reduced, not cropped: the colour bar's yellow top
+    // (weight 1) is still in the right-hand part.
+    ImageSpec half = spec(ExportView::Heatmap, ImageFormat::Png, {700, 600});
+    half.scale = 0.5;
+    QImage small;
+    QVERIFY(small.loadFromData(encodeImage({&m_model, &m_grid}, half, nullptr), "PNG"));
+    QCOMPARE(small.size(), QSize(350, 300));
+    const QColor top = ViewStyle().map->color(1.0f);
+    bool yellow = false;
+    for (int y = 0; y < small.height() && !yellow; ++y)
+        for (int x = small.width() * 3 / 4; x < small.width() && !yellow; ++x) {
+            const QColor c = small.pixelColor(x, y);
+            yellow = std::abs(c.red() - top.red()) + std::abs(c.green() - top.green()) + std::abs(c.blue() - top.blue()) < 30;
+        }
+    QVERIFY(yellow);
     // Transparent background: the corner is fully transparent; the token strip is as tall as its chips.
     ImageSpec s = spec(ExportView::Tokens, ImageFormat::Png, {800, 0});
     s.transparent = true;

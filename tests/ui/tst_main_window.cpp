@@ -1,5 +1,5 @@
 // GUI smoke test (offscreen): the window analyses on open, re-analyses typed text in the worker, shows errors
-// without losing the text or the last result.
+// without losing the text or the last result, and exports (File > Export, Copy Image) what is on screen.
 #include "test_support.h"
 
 #include "main_window.h"
@@ -10,15 +10,26 @@
 #include "views/head_grid_view.h"
 #include "views/heatmap_view.h"
 #include "views/token_strip_view.h"
+#include "widgets/export_dialog.h"
 #include "widgets/inference_worker.h"
 
+#include <QAction>
 #include <QCheckBox>
+#include <QClipboard>
+#include <QMenuBar>
+#include <QMimeData>
+#include <QRadioButton>
+#include <QSvgRenderer>
 #include <QComboBox>
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QtTest>
+
+#include <attnscope/npy.h>
+
+#include <cstring>
 
 using namespace attnscope;
 
@@ -36,6 +47,11 @@ private slots:
     void aggregationAndStyleControls();
     void errorsKeepTextAndResult();
     void brokenModelKeepsCurrentModel();
+    void exportDialogWritesWhatIsOnScreen();
+    void exportAsksBeforeReplacing();
+    void exportFailureKeepsDialogOpen();
+    void exportNumbersFromTheDialog();
+    void copyImageToClipboard();
 
 private:
     std::unique_ptr<MainWindow> m_window;
@@ -255,6 +271,159 @@ void TestMainWindow::brokenModelKeepsCurrentModel() {
     QVERIFY2(m_window->errorText().contains("broken.bin"), qPrintable(m_window->errorText()));
     QVERIFY(m_window->errorText().contains("still using stories260K"));
     QCOMPARE(m_window->service()->engine(), current);
+}
+
+namespace {
+QAction *menuAction(QMainWindow *window, const QString &text) {
+    for (QAction *menu : window->menuBar()->actions())
+        for (QAction *a : menu->menu() ? menu->menu()->actions() : QList<QAction *>{})
+            if (a->text().remove('&') == text)
+                return a;
+    return nullptr;
+}
+} // namespace
+
+void TestMainWindow::exportDialogWritesWhatIsOnScreen() {
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->heatmapModel()->tokenCount() > 3, 10000);
+    QAction *exportAction = menuAction(m_window.get(), QStringLiteral("Export…"));
+    QVERIFY(exportAction);
+    QCOMPARE(exportAction->shortcut(), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
+    QVERIFY(menuAction(m_window.get(), QStringLiteral("Copy Image")));
+    m_window->layerBox()->setValue(1);
+    m_window->headBox()->setValue(2);
+    focusToken(m_window->selectionModel(), 2);
+    // The dialog starts from the view last clicked.
+    QTest::mouseClick(m_window->gridView(), Qt::LeftButton, {}, QPoint(2, 2));
+    QCOMPARE(m_window->currentExportView(), ExportView::Grid);
+    QTest::mouseClick(m_window->heatmapView(), Qt::LeftButton, {}, QPoint(2, 2));
+    QCOMPARE(m_window->currentExportView(), ExportView::Heatmap);
+
+    ExportDialog *dialog = m_window->openExportDialog();
+    QVERIFY(dialog->isVisible());
+    QCOMPARE(dialog->imageSpec().view, ExportView::Heatmap);
+    QCOMPARE(dialog->imageSpec().size, QSizeF(m_window->heatmapView()->size()));
+    QCOMPARE(dialog->imageSpec().state.focus.query, 2); // as on screen: the pinned token
+    QTRY_VERIFY(!dialog->previewLabel()->pixmap().isNull());
+    dialog->scaleBox()->setCurrentIndex(1); // 2x
+    QVERIFY(dialog->pixelsLabel()->text().contains(QString::number(m_window->heatmapView()->width() * 2)));
+    QTemporaryDir dir;
+    const QString path = dir.filePath("figure.png");
+    dialog->setFilePath(path);
+    QSignalSpy finished(dialog, &ExportDialog::exportFinished);
+    QPointer<ExportDialog> guard(dialog);
+    dialog->exportNow();
+    QTRY_COMPARE(finished.size(), 1);
+    QVERIFY2(finished.front().at(0).toBool(), qPrintable(finished.front().at(1).toString()));
+    QImage image(path);
+    QCOMPARE(image.size(), m_window->heatmapView()->size() * 2);
+    QTRY_VERIFY(guard.isNull()); // closed and deleted after success
+    QVERIFY(m_window->statusBar()->currentMessage().contains("figure.png"));
+
+    // Clean full view as SVG: the default size, nothing selected; text labels.
+    dialog = m_window->openExportDialog();
+    dialog->cleanButton()->setChecked(true);
+    dialog->formatBox()->setCurrentIndex(1);
+    QCOMPARE(dialog->imageSpec().state.focus.query, -1);
+    QCOMPARE(dialog->imageSpec().size, defaultExportSize(ExportView::Heatmap));
+    QVERIFY(dialog->filePath().endsWith("heatmap_L1_H2.svg"));
+    dialog->setFilePath(dir.filePath("clean.svg"));
+    QSignalSpy svgDone(dialog, &ExportDialog::exportFinished);
+    dialog->exportNow();
+    QTRY_COMPARE(svgDone.size(), 1);
+    QVERIFY(QSvgRenderer(dir.filePath("clean.svg")).isValid());
+    clearFocus(m_window->selectionModel());
+}
+
+void TestMainWindow::exportAsksBeforeReplacing() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("taken.png");
+    QFile taken(path);
+    QVERIFY(taken.open(QIODevice::WriteOnly));
+    taken.write("keep me");
+    taken.close();
+    ExportDialog *dialog = m_window->openExportDialog();
+    QStringList asked;
+    bool answer = false;
+    dialog->setConfirmOverwrite([&](const QStringList &existing) {
+        asked += existing;
+        return answer;
+    });
+    dialog->setFilePath(path);
+    QSignalSpy finished(dialog, &ExportDialog::exportFinished);
+    dialog->exportNow(); // the user says no: the file stays as it was, the dialog stays open
+    QCOMPARE(asked, QStringList{path});
+    QVERIFY(dialog->isVisible());
+    QVERIFY(taken.open(QIODevice::ReadOnly));
+    QCOMPARE(taken.readAll(), QByteArray("keep me"));
+    taken.close();
+    answer = true;
+    dialog->exportNow();
+    QTRY_COMPARE(finished.size(), 1);
+    QVERIFY(finished.front().at(0).toBool());
+    QVERIFY(!QImage(path).isNull());
+    QCOMPARE(asked.size(), 2);
+}
+
+void TestMainWindow::exportFailureKeepsDialogOpen() {
+    QTemporaryDir dir;
+    ExportDialog *dialog = m_window->openExportDialog();
+    dialog->setFilePath(dir.filePath("no/such/folder/x.pdf"));
+    dialog->formatBox()->setCurrentIndex(2);
+    QSignalSpy finished(dialog, &ExportDialog::exportFinished);
+    dialog->exportNow();
+    QTRY_COMPARE(finished.size(), 1);
+    QVERIFY(!finished.front().at(0).toBool());
+    QVERIFY2(finished.front().at(1).toString().contains("does not exist"), qPrintable(finished.front().at(1).toString()));
+    QVERIFY(dialog->isVisible()); // nothing lost: fix the path and try again
+    dialog->setFilePath(dir.filePath("x.pdf"));
+    dialog->exportNow();
+    QTRY_COMPARE(finished.size(), 2);
+    QFile pdf(dir.filePath("x.pdf"));
+    QVERIFY(pdf.open(QIODevice::ReadOnly));
+    QVERIFY(pdf.read(5) == "%PDF-");
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::NoDotAndDotDot), QStringList{"x.pdf"});
+}
+
+void TestMainWindow::exportNumbersFromTheDialog() {
+    QTemporaryDir dir;
+    const int T = m_window->heatmapModel()->tokenCount();
+    ExportDialog *dialog = m_window->openExportDialog();
+    dialog->viewBox()->setCurrentIndex(dialog->viewBox()->findText("Numbers: the matrix shown, as CSV"));
+    QCOMPARE(dialog->what(), ExportDialog::What::Csv);
+    QVERIFY(!dialog->formatBox()->isEnabled());
+    QVERIFY(dialog->filePath().endsWith("attention_L1_H2.csv"));
+    dialog->setFilePath(dir.filePath("a.csv"));
+    QSignalSpy csvDone(dialog, &ExportDialog::exportFinished);
+    dialog->exportNow();
+    QTRY_COMPARE(csvDone.size(), 1);
+    QFile csv(dir.filePath("a.csv"));
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    QCOMPARE(csv.readAll().count('\n'), T + 1);
+
+    dialog = m_window->openExportDialog();
+    dialog->viewBox()->setCurrentIndex(dialog->viewBox()->findText("Numbers: every layer and head, as NPY (+ tokens.json)"));
+    dialog->setFilePath(dir.filePath("all.npy"));
+    QSignalSpy npyDone(dialog, &ExportDialog::exportFinished);
+    dialog->exportNow();
+    QTRY_COMPARE(npyDone.size(), 1);
+    const auto npy = readNpy(dir.filePath("all.npy").toStdString());
+    QVERIFY(npy.ok());
+    const ResultPtr r = m_window->heatmapModel()->result();
+    QCOMPARE(npy->shape, (std::vector<std::int64_t>{5, 8, T, T}));
+    QCOMPARE(std::memcmp(npy->data.data(), r->attention.data(), npy->data.size() * 4), 0);
+    QVERIFY(QFileInfo::exists(dir.filePath("all.tokens.json")));
+}
+
+void TestMainWindow::copyImageToClipboard() {
+    QTest::mouseClick(m_window->arcsView(), Qt::LeftButton, {}, QPoint(2, 2));
+    m_window->copyImage();
+    const QMimeData *data = QGuiApplication::clipboard()->mimeData();
+    QVERIFY(data && data->hasImage());
+    const QImage image = qvariant_cast<QImage>(data->imageData());
+    QCOMPARE(image.size(), m_window->arcsView()->size() * m_window->devicePixelRatioF());
+    QVERIFY(data->hasFormat("image/svg+xml"));
+    QVERIFY(QSvgRenderer(data->data("image/svg+xml")).isValid());
+    QVERIFY(data->text().contains("stories260K"));
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -12,6 +12,7 @@
 #include <QBuffer>
 #include <QFontMetricsF>
 #include <QLinearGradient>
+#include <QMimeData>
 #include <QPageSize>
 #include <QPainter>
 #include <QPdfWriter>
@@ -434,18 +435,30 @@ QImage renderImage(const ExportSources &src, const ImageSpec &spec) {
     if (pixels.width() < 1 || pixels.height() < 1 || pixels.width() > kMaxSide || pixels.height() > kMaxSide ||
         qint64(pixels.width()) * pixels.height() > kMaxPixels)
         return {};
-    QImage image(pixels, spec.transparent ? QImage::Format_ARGB32_Premultiplied : QImage::Format_RGB32);
+    // QPainter does not draw below one device pixel per logical pixel: smaller scales are drawn at 1x and reduced.
+    const double paintScale = std::max(1.0, scale);
+    QImage image(scale < 1 ? QSize(static_cast<int>(std::ceil(size.width())), static_cast<int>(std::ceil(size.height())))
+                           : pixels,
+                 spec.transparent ? QImage::Format_ARGB32_Premultiplied : QImage::Format_RGB32);
     if (image.isNull())
         return {};
-    image.setDevicePixelRatio(scale);
+    image.setDevicePixelRatio(paintScale);
     // Printed at 96 logical pixels per inch, so a 2x image has the same physical size, twice as sharp.
     const int dotsPerMeter = static_cast<int>(std::lround(96.0 * scale / 0.0254));
     image.setDotsPerMeterX(dotsPerMeter);
     image.setDotsPerMeterY(dotsPerMeter);
     image.fill(spec.transparent ? QColor(Qt::transparent) : spec.style.background);
-    QPainter p(&image);
-    paintExport(p, src, spec, false);
-    return image;
+    {
+        QPainter p(&image);
+        paintExport(p, src, spec, false);
+    }
+    if (scale >= 1)
+        return image;
+    QImage reduced = image.scaled(pixels, Qt::IgnoreAspectRatio, Qt::SmoothTransformation);
+    reduced.setDevicePixelRatio(scale);
+    reduced.setDotsPerMeterX(dotsPerMeter);
+    reduced.setDotsPerMeterY(dotsPerMeter);
+    return reduced;
 }
 
 QByteArray encodeImage(const ExportSources &src, const ImageSpec &spec, QString *error) {
@@ -534,6 +547,26 @@ QByteArray encodeImage(const ExportSources &src, const ImageSpec &spec, QString 
     if (bytes.isEmpty())
         return fail(QStringLiteral("the %1 came out empty").arg(formatId(spec.format).toUpper()));
     return bytes;
+}
+
+QMimeData *clipboardData(const ExportSources &src, const ImageSpec &spec, QString *error) {
+    ImageSpec png = spec;
+    png.format = ImageFormat::Png;
+    const QImage image = usable(src, spec, error) ? renderImage(src, png) : QImage();
+    if (image.isNull()) {
+        if (error && error->isEmpty())
+            *error = QStringLiteral("the picture is too large for the clipboard");
+        return nullptr;
+    }
+    auto *data = new QMimeData;
+    data->setImageData(image);
+    ImageSpec svg = spec;
+    svg.format = ImageFormat::Svg;
+    const QByteArray vector = encodeImage(src, svg, nullptr);
+    if (!vector.isEmpty())
+        data->setData(QStringLiteral("image/svg+xml"), vector);
+    data->setText(exportTitle(src, spec));
+    return data;
 }
 
 } // namespace attnscope

@@ -17,6 +17,7 @@
 #include <optional>
 #include <vector>
 
+class QMimeData;
 class QPainter;
 
 namespace attnscope {
@@ -87,5 +88,8 @@ HeatmapGeometry heatmapExportGeometry(const ExportSources &sources, const ImageS
 QImage renderImage(const ExportSources &sources, const ImageSpec &spec);
 // The bytes of the file spec.format names; empty with *error set when something could not be encoded.
 QByteArray encodeImage(const ExportSources &sources, const ImageSpec &spec, QString *error);
+// For the clipboard: the pixels (spec.scale), the same picture as SVG for applications that paste vectors, and
+// the title as text. nullptr with *error set when nothing can be drawn. The caller owns the result.
+QMimeData *clipboardData(const ExportSources &sources, const ImageSpec &spec, QString *error);
 
 } // namespace attnscope

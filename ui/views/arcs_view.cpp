@@ -69,6 +69,13 @@ void ArcsView::relayout() {
     update();
 }
 
+ViewState ArcsView::exportState() const {
+    ViewState state;
+    state.focus = focus();
+    state.enabledHeads = m_enabled;
+    return state;
+}
+
 void ArcsView::resizeEvent(QResizeEvent *event) {
     QWidget::resizeEvent(event);
     relayout();

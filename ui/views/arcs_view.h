@@ -3,6 +3,7 @@
 // the shared selection.
 #pragma once
 
+#include "export/image_export.h"
 #include "views/arcs_renderer.h"
 
 #include "views/model_view.h"
@@ -28,6 +29,8 @@ public:
     int topK() const { return m_topK; }
     std::vector<bool> enabledHeads() const { return m_enabled; }
     const ArcsScene &scene() const { return m_scene; }
+    // The pinned token and the heads the legend shows, for exporting the view as it is on screen.
+    ViewState exportState() const;
     const ArcsGeometry &geometry() const { return m_geometry; }
     int hoveredToken() const { return m_marks.hoverToken; }
     QSize sizeHint() const override { return {480, 560}; }

@@ -51,6 +51,16 @@ void HeatmapView::relayout() {
     update();
 }
 
+ViewState HeatmapView::exportState() const {
+    ViewState state;
+    state.focus = focus();
+    state.zoom = m_zoom;
+    if (m_geometry.grid.width() > 0)
+        state.panFraction = QPointF((m_geometry.viewport.left() - m_geometry.grid.left()) / m_geometry.grid.width(),
+                                    (m_geometry.viewport.top() - m_geometry.grid.top()) / m_geometry.grid.height());
+    return state;
+}
+
 void HeatmapView::resizeEvent(QResizeEvent *event) {
     QWidget::resizeEvent(event);
     relayout();

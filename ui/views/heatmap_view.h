@@ -2,6 +2,7 @@
 // zoom (Ctrl+wheel, pinch, +/-) and pan (drag, wheel), fit with 0. Level of detail comes from the scene.
 #pragma once
 
+#include "export/image_export.h"
 #include "views/heatmap_renderer.h"
 
 #include "views/model_view.h"
@@ -22,6 +23,8 @@ public:
     const HeatmapGeometry &geometry() const { return m_geometry; }
     const HeatmapScene &scene() const { return m_scene; }
     double zoom() const { return m_zoom; }
+    // Zoom, pan and the shared selection, for exporting the view as it is on screen.
+    ViewState exportState() const;
     QSize sizeHint() const override { return {640, 560}; }
     QSize minimumSizeHint() const override { return {240, 200}; }
 

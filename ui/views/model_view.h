@@ -22,6 +22,7 @@ public:
     void setModel(HeatmapModel *model);
     void setSelectionModel(QItemSelectionModel *selection);
     void setStyle(const ViewStyle &style);
+    const ViewStyle &viewStyle() const { return m_style; }
 
 protected:
     virtual void rebuild() = 0;

@@ -22,6 +22,7 @@ public:
     const std::vector<Chip> &chips() const { return m_layout.chips; }
     const std::vector<Caption> &captions() const { return m_layout.captions; }
     int chipAt(const QPointF &pos) const; // index into chips(), or -1
+    Focus exportFocus() const { return focus(); }
 
     bool hasHeightForWidth() const override { return true; }
     int heightForWidth(int width) const override;
