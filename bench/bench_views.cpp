@@ -6,7 +6,11 @@
 //   BM_HeatmapScene/N   colour-mapping and level-of-detail pyramid, done once per data/style change
 //   BM_GridPaint/N      the 5 x 8 all-heads grid; BM_GridScene/N its thumbnails (once per result)
 //   BM_ArcsPaint/N      the two-column arcs of one head, and /N with a pinned token
+//   BM_ExportHeatmap/N/F  File > Export of the clean heatmap (1200x1080) to bytes: F = 0 PNG 1x, 1 PNG 2x, 2 SVG,
+//                         3 PDF (rendering and encoding, no disk)
+//   BM_ExportLineArcs/N/F the same for the one-line arcs of one head, every link over 0.05 drawn
 // Run: QT_QPA_PLATFORM=offscreen build/release/bench/bench_views --benchmark_format=json
+#include "export/image_export.h"
 #include "models/focus.h"
 #include "models/head_grid_model.h"
 #include "models/heatmap_model.h"
@@ -179,6 +183,35 @@ void BM_HeatmapScene(benchmark::State &state) {
 
 } // namespace
 
+void exportLoop(benchmark::State &state, ExportView view) {
+    const int T = static_cast<int>(state.range(0));
+    const int f = static_cast<int>(state.range(1));
+    HeatmapModel model;
+    model.setResult(syntheticResult(T));
+    ImageSpec spec;
+    spec.view = view;
+    spec.size = defaultExportSize(view);
+    spec.font = defaultExportFont(spec.size);
+    spec.format = f < 2 ? ImageFormat::Png : (f == 2 ? ImageFormat::Svg : ImageFormat::Pdf);
+    spec.scale = f == 1 ? 2 : 1;
+    qint64 bytes = 0;
+    for (auto _ : state) {
+        const QByteArray out = encodeImage({&model, nullptr}, spec, nullptr);
+        bytes = out.size();
+        benchmark::DoNotOptimize(out.constData());
+    }
+    state.counters["tokens"] = T;
+    state.counters["file_kb"] = static_cast<double>(bytes) / 1024;
+}
+
+void BM_ExportHeatmap(benchmark::State &state) {
+    exportLoop(state, ExportView::Heatmap);
+}
+
+void BM_ExportLineArcs(benchmark::State &state) {
+    exportLoop(state, ExportView::LineArcs);
+}
+
 BENCHMARK(BM_HeatmapPaint)->Arg(64)->Arg(512)->Arg(2048)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HeatmapScene)->Arg(64)->Arg(512)->Arg(2048)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HeatmapHover)->Arg(512)->Arg(2048)->Unit(benchmark::kMillisecond);
@@ -186,5 +219,8 @@ BENCHMARK(BM_HeatmapZoom)->Arg(512)->Arg(2048)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_GridPaint)->Arg(64)->Arg(265)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_GridScene)->Arg(64)->Arg(265)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ArcsPaint)->Args({64, 0})->Args({64, 1})->Args({265, 0})->Args({265, 1})->Unit(benchmark::kMillisecond);
+
+BENCHMARK(BM_ExportHeatmap)->ArgsProduct({{64, 512}, {0, 1, 2, 3}})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ExportLineArcs)->ArgsProduct({{64}, {0, 2, 3}})->Unit(benchmark::kMillisecond);
 
 ATTNSCOPE_QT_BENCHMARK_MAIN()

@@ -490,12 +490,10 @@ QByteArray encodeImage(const ExportSources &src, const ImageSpec &spec, QString 
                             .arg(spec.scale)
                             .arg(kMaxSide)
                             .arg(kMaxPixels / 1000000));
-        QImage tagged = image;
-        tagged.setText(QStringLiteral("Title"), title);
-        tagged.setText(QStringLiteral("Software"), QStringLiteral("AttnScope"));
-        if (!tagged.save(&buffer, "PNG"))
+        bytes = encodePng(image, title);
+        if (bytes.isEmpty())
             return fail(QStringLiteral("could not encode the PNG"));
-        break;
+        return bytes;
     }
     case ImageFormat::Svg: {
         QSvgGenerator svg;
@@ -546,6 +544,17 @@ QByteArray encodeImage(const ExportSources &src, const ImageSpec &spec, QString 
     }
     if (bytes.isEmpty())
         return fail(QStringLiteral("the %1 came out empty").arg(formatId(spec.format).toUpper()));
+    return bytes;
+}
+
+QByteArray encodePng(const QImage &image, const QString &title) {
+    QImage tagged = image;
+    tagged.setText(QStringLiteral("Title"), title);
+    tagged.setText(QStringLiteral("Software"), QStringLiteral("AttnScope"));
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    if (!buffer.open(QIODevice::WriteOnly) || !tagged.save(&buffer, "PNG"))
+        return {};
     return bytes;
 }
 

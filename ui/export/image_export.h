@@ -88,6 +88,9 @@ HeatmapGeometry heatmapExportGeometry(const ExportSources &sources, const ImageS
 QImage renderImage(const ExportSources &sources, const ImageSpec &spec);
 // The bytes of the file spec.format names; empty with *error set when something could not be encoded.
 QByteArray encodeImage(const ExportSources &sources, const ImageSpec &spec, QString *error);
+// A rendered picture as PNG bytes with its title in the metadata (thread-safe: callers may compress off the GUI
+// thread). Empty when encoding failed.
+QByteArray encodePng(const QImage &image, const QString &title);
 // For the clipboard: the pixels (spec.scale), the same picture as SVG for applications that paste vectors, and
 // the title as text. nullptr with *error set when nothing can be drawn. The caller owns the result.
 QMimeData *clipboardData(const ExportSources &sources, const ImageSpec &spec, QString *error);

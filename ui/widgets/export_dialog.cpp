@@ -388,13 +388,23 @@ void ExportDialog::exportNow() {
         return;
     }
 
-    // Pictures are drawn here (the models live on this thread); numbers are encoded from the immutable result on
-    // the pool thread, which also does every write.
+    // Pictures are drawn here (the models live on this thread); PNG compression, the numbers (from the immutable
+    // result) and every write happen on a pool thread.
     QByteArray image;
+    QImage pixels;
+    QString title;
     if (kind == What::Image) {
+        const ImageSpec spec = imageSpec();
         QString error;
-        image = encodeImage(m_context.sources, imageSpec(), &error);
-        if (image.isEmpty())
+        if (spec.format == ImageFormat::Png) {
+            pixels = renderImage(m_context.sources, spec);
+            title = exportTitle(m_context.sources, spec);
+            if (pixels.isNull())
+                encodeImage(m_context.sources, spec, &error); // for the message that says why
+        } else {
+            image = encodeImage(m_context.sources, spec, &error);
+        }
+        if (image.isEmpty() && pixels.isNull())
             return finishExport(false, error, {});
     }
     const HeatmapModel *model = m_context.sources.heatmap;
@@ -407,11 +417,11 @@ void ExportDialog::exportNow() {
     m_export->setEnabled(false);
     m_status->setText(tr("Saving…"));
     QPointer<ExportDialog> self(this);
-    QThreadPool::globalInstance()->start([self, kind, targets, existing, image, result, matrix = std::move(matrix),
-                                          modelName]() {
+    QThreadPool::globalInstance()->start([self, kind, targets, existing, image, pixels, title, result,
+                                          matrix = std::move(matrix), modelName]() {
         QList<QByteArray> files;
         switch (kind) {
-        case What::Image: files << image; break;
+        case What::Image: files << (pixels.isNull() ? image : encodePng(pixels, title)); break;
         case What::Csv: files << QByteArray::fromStdString(attentionCsv(*result, matrix)); break;
         case What::Json: files << QByteArray::fromStdString(attentionJson(*result, modelName)); break;
         case What::Npy: {
@@ -424,7 +434,8 @@ void ExportDialog::exportNow() {
         QString error;
         QStringList written;
         for (int i = 0; i < targets.size() && error.isEmpty(); ++i) {
-            error = writeFileAtomically(targets[i], files[i]);
+            error = files[i].isEmpty() ? QStringLiteral("%1: could not be encoded").arg(QFileInfo(targets[i]).fileName())
+                                       : writeFileAtomically(targets[i], files[i]);
             if (error.isEmpty())
                 written << targets[i];
         }
