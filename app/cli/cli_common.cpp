@@ -73,16 +73,22 @@ ResultPtr analyze(const Engine &engine, const QCommandLineParser &args) {
     return std::make_shared<const AttentionResult>(std::move(result).value());
 }
 
+namespace {
+[[noreturn]] void outOfRange(const QCommandLineParser &args, const QString &name, const char *kind, double lo, double hi) {
+    fail(QStringLiteral("--%1 must be %2 from %3 to %4 (got \"%5\")")
+             .arg(name, QLatin1String(kind))
+             .arg(lo)
+             .arg(hi)
+             .arg(args.value(name)),
+         2);
+}
+} // namespace
+
 int intOption(const QCommandLineParser &args, const QString &name, int lo, int hi) {
     bool ok = false;
     const int v = args.value(name).toInt(&ok);
     if (!ok || v < lo || v > hi)
-        fail(QStringLiteral("--%1 must be an integer from %2 to %3 (got \"%4\")")
-                 .arg(name)
-                 .arg(lo)
-                 .arg(hi)
-                 .arg(args.value(name)),
-             2);
+        outOfRange(args, name, "an integer", lo, hi);
     return v;
 }
 
@@ -90,12 +96,7 @@ double doubleOption(const QCommandLineParser &args, const QString &name, double 
     bool ok = false;
     const double v = args.value(name).toDouble(&ok);
     if (!ok || !(v >= lo && v <= hi))
-        fail(QStringLiteral("--%1 must be a number from %2 to %3 (got \"%4\")")
-                 .arg(name)
-                 .arg(lo)
-                 .arg(hi)
-                 .arg(args.value(name)),
-             2);
+        outOfRange(args, name, "a number", lo, hi);
     return v;
 }
 

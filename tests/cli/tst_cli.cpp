@@ -158,24 +158,19 @@ void TestCli::errors_data() {
                                         << "--layer";
     QTest::newRow("unknown command") << QStringList{"explode"} << "unknown command";
     QTest::newRow("export without --out") << QStringList{"export", "--model", model(), "--text", "x"} << "--out";
-    QTest::newRow("export unknown view") << QStringList{"export", "--model", model(), "--text", "x", "--view", "pie",
-                                                        "--out", "/tmp/x"}
-                                         << "--view";
-    QTest::newRow("export unknown format") << QStringList{"export", "--model", model(), "--text", "x", "--format",
-                                                          "gif", "--out", "/tmp/x"}
-                                           << "--format";
-    QTest::newRow("export layer out of range") << QStringList{"export", "--model", model(), "--text", "x", "--layer",
-                                                              "5", "--out", "/tmp/x"}
-                                               << "--layer must be 0 to 4";
-    QTest::newRow("export bad head") << QStringList{"export", "--model", model(), "--text", "x", "--head", "most",
-                                                    "--out", "/tmp/x"}
-                                     << "--head";
-    QTest::newRow("export scale too large") << QStringList{"export", "--model", model(), "--text", "x", "--scale",
-                                                           "100", "--out", "/tmp/x"}
-                                            << "--scale";
-    QTest::newRow("export pin hidden BOS") << QStringList{"export", "--model", model(), "--text", "x", "--hide-special",
-                                                          "--pin", "0", "--out", "/tmp/x"}
-                                           << "hidden";
+    // export with one wrong option each: (name, option, value, expected message)
+    const QList<QStringList> badExports = {
+        {"unknown view", "--view", "pie", "--view"},
+        {"unknown format", "--format", "gif", "--format"},
+        {"layer out of range", "--layer", "5", "--layer must be 0 to 4"},
+        {"bad head", "--head", "most", "--head"},
+        {"scale too large", "--scale", "100", "--scale"},
+        {"pin hidden BOS", "--pin", "0", "hidden"},
+    };
+    for (const QStringList &bad : badExports) {
+        QStringList args{"export", "--model", model(), "--text", "x", "--hide-special", bad[1], bad[2], "--out", "/tmp/x"};
+        QTest::newRow(qPrintable("export " + bad[0])) << args << bad[3];
+    }
     QString longText;
     for (int i = 0; i < 200; ++i)
         longText += "Lily saw a big red ball. ";
