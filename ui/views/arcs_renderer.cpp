@@ -469,7 +469,33 @@ void paintArcs(QPainter &p, const ArcsGeometry &g, const ArcsScene &scene, const
         footer += QStringLiteral(", strongest %1 per token").arg(scene.topK);
     if (marks.hints)
         footer += QStringLiteral(" · hover a token to see its lines, click to pin");
-    p.drawText(g.footer, Qt::AlignLeft | Qt::AlignVCenter, fm.elidedText(footer, Qt::ElideRight, g.footer.width()));
+    // Key: what a weight of 0.1, 0.5 and 1 looks like (opacity and width follow the colour scale), at the right.
+    const ArcSeries *keySeries = labelSeries(scene);
+    const QColor keyColour = keySeries ? keySeries->colour : style.text;
+    const double sample = fm.height() * 1.6;
+    const float keyWeights[] = {0.1f, 0.5f, 1.0f};
+    double keyWidth = 0;
+    for (const float w : keyWeights)
+        keyWidth += sample + 4 + fm.horizontalAdvance(weightLabel(w)) + 12;
+    double textWidth = g.footer.width();
+    if (g.footer.width() > keyWidth + fm.horizontalAdvance(footer) * 0.5) {
+        textWidth = g.footer.width() - keyWidth - 12;
+        double x = g.footer.right() - keyWidth;
+        const double y = g.footer.center().y();
+        for (const float w : keyWeights) {
+            p.setPen(strokePen(keyColour, linkStroke(scene, w, active.token >= 0, 14)));
+            p.drawLine(QPointF(x, y), QPointF(x + sample, y));
+            x += sample + 4;
+            p.setPen(style.muted);
+            const QString label = weightLabel(w);
+            p.drawText(QRectF(x, g.footer.top(), fm.horizontalAdvance(label) + 2, g.footer.height()),
+                       Qt::AlignLeft | Qt::AlignVCenter, label);
+            x += fm.horizontalAdvance(label) + 12;
+        }
+    }
+    p.setPen(style.muted);
+    p.drawText(QRectF(g.footer.left(), g.footer.top(), textWidth, g.footer.height()), Qt::AlignLeft | Qt::AlignVCenter,
+               fm.elidedText(footer, Qt::ElideRight, textWidth));
     p.restore();
 }
 
