@@ -20,6 +20,22 @@ struct Tokenizer::Impl {
 Tokenizer::Tokenizer(std::unique_ptr<Impl> impl, std::string path) : m_impl(std::move(impl)), m_path(std::move(path)) {}
 Tokenizer::~Tokenizer() = default;
 
+namespace {
+Result<std::unique_ptr<Tokenizer::Impl>> loadProto(const char *data, std::size_t size, const std::string &name) {
+    auto impl = std::make_unique<Tokenizer::Impl>();
+    try {
+        const auto status = impl->sp.LoadFromSerializedProto(absl::string_view(data, size));
+        if (!status.ok())
+            return makeError(name + ": not a sentencepiece model (" + status.ToString() + ")");
+    } catch (const std::exception &e) {
+        return makeError(name + ": not a sentencepiece model (" + e.what() + ")");
+    }
+    if (impl->sp.GetPieceSize() <= 0)
+        return makeError(name + ": sentencepiece model has no pieces");
+    return impl;
+}
+} // namespace
+
 Result<std::shared_ptr<const Tokenizer>> Tokenizer::loadSentencePiece(const std::string &path) {
     const std::string name = fileName(path);
     auto mapped = MappedFile::open(path);
@@ -30,18 +46,18 @@ Result<std::shared_ptr<const Tokenizer>> Tokenizer::loadSentencePiece(const std:
         return makeError(name + ": tokenizer file is empty (0 bytes); expected a sentencepiece .model");
     if (file.size() > kMaxTokenizerBytes)
         return makeError(name + ": too large for a sentencepiece model (" + std::to_string(file.size()) + " bytes)");
-    auto impl = std::make_unique<Impl>();
-    try {
-        const auto status = impl->sp.LoadFromSerializedProto(
-            absl::string_view(reinterpret_cast<const char *>(file.data()), file.size()));
-        if (!status.ok())
-            return makeError(name + ": not a sentencepiece model (bad protobuf or missing pieces)");
-    } catch (const std::exception &e) {
-        return makeError(name + ": not a sentencepiece model (" + e.what() + ")");
-    }
-    if (impl->sp.GetPieceSize() <= 0)
-        return makeError(name + ": sentencepiece model has no pieces");
-    return std::shared_ptr<const Tokenizer>(new Tokenizer(std::move(impl), path));
+    auto impl = loadProto(reinterpret_cast<const char *>(file.data()), file.size(), name);
+    if (!impl)
+        return impl.error();
+    return std::shared_ptr<const Tokenizer>(new Tokenizer(std::move(impl.value()), path));
+}
+
+Result<std::shared_ptr<const Tokenizer>> Tokenizer::fromSentencePieceProto(const std::string &serialized,
+                                                                           const std::string &name) {
+    auto impl = loadProto(serialized.data(), serialized.size(), name);
+    if (!impl)
+        return impl.error();
+    return std::shared_ptr<const Tokenizer>(new Tokenizer(std::move(impl.value()), name));
 }
 
 int Tokenizer::vocabSize() const {

@@ -27,6 +27,10 @@ public:
 
     // Loads a sentencepiece .model file.
     static Result<std::shared_ptr<const Tokenizer>> loadSentencePiece(const std::string &path);
+    // A sentencepiece model from its serialized ModelProto (e.g. rebuilt from a GGUF's vocabulary); `name` is used
+    // in messages and as path().
+    static Result<std::shared_ptr<const Tokenizer>> fromSentencePieceProto(const std::string &serialized,
+                                                                           const std::string &name);
 
     // Encodes text; prepends BOS when addBos (as llama2.c does). Invalid UTF-8 is tokenized, never rejected.
     Result<std::vector<Token>> encode(std::string_view text, bool addBos = true) const;
@@ -36,8 +40,9 @@ public:
     std::string piece(int id) const;
     const std::string &path() const { return m_path; }
 
+    struct Impl; // opaque (sentencepiece lives only in the .cpp)
+
 private:
-    struct Impl;
     explicit Tokenizer(std::unique_ptr<Impl> impl, std::string path);
     std::unique_ptr<Impl> m_impl;
     std::string m_path;

@@ -1,0 +1,128 @@
+// Tokenizers rebuilt from GGUF metadata against llama.cpp's own tokenizer test vectors (vocab/*.inp / *.out:
+// ids without BOS, special tokens not parsed), and stories260K.gguf's vocabulary against tok512.model.
+#include "test_support.h"
+
+#include <attnscope/gguf.h>
+#include <attnscope/gguf_tokenizer.h>
+
+#include <QtTest>
+
+using namespace attnscope;
+
+namespace {
+
+struct Case {
+    QByteArray text;
+    std::vector<int> ids;
+};
+
+std::vector<Case> vectors(const QString &vocab) {
+    QFile inp(testsupport::sharedPath("gguf/vocab/ggml-vocab-" + vocab + ".gguf.inp"));
+    QFile out(testsupport::sharedPath("gguf/vocab/ggml-vocab-" + vocab + ".gguf.out"));
+    if (!inp.open(QIODevice::ReadOnly) || !out.open(QIODevice::ReadOnly))
+        return {};
+    const QList<QByteArray> texts = inp.readAll().split('\n');
+    // Cases are separated by a line "__ggml_vocab_test__"; rebuild them with their inner newlines.
+    std::vector<QByteArray> cases(1);
+    for (qsizetype i = 0; i < texts.size(); ++i) {
+        if (texts[i] == "__ggml_vocab_test__") {
+            cases.back().chop(1); // the newline before the separator
+            cases.emplace_back();
+            continue;
+        }
+        cases.back() += texts[i] + '\n';
+    }
+    cases.pop_back(); // after the last separator
+    const QList<QByteArray> lines = out.readAll().split('\n');
+    std::vector<Case> result;
+    for (std::size_t i = 0; i < cases.size() && qsizetype(i) < lines.size(); ++i) {
+        Case c{cases[i], {}};
+        for (const QByteArray &id : lines[qsizetype(i)].split(' '))
+            if (!id.isEmpty())
+                c.ids.push_back(id.toInt());
+        result.push_back(std::move(c));
+    }
+    return result;
+}
+
+} // namespace
+
+class TestGgufTokenizer : public QObject {
+    Q_OBJECT
+private slots:
+    void llamaCppVectors_data();
+    void llamaCppVectors();
+    void stories260KMatchesItsModelFile();
+    void unsupportedTypesSayWhich();
+};
+
+void TestGgufTokenizer::llamaCppVectors_data() {
+    QTest::addColumn<QString>("vocab");
+    QTest::newRow("llama-spm") << "llama-spm";
+    QTest::newRow("phi-3") << "phi-3";
+}
+
+void TestGgufTokenizer::llamaCppVectors() {
+    QFETCH(QString, vocab);
+    const auto file = gguf::File::open(testsupport::sharedStd("gguf/vocab/ggml-vocab-" + vocab + ".gguf"));
+    QVERIFY(file.ok());
+    const auto tokenizer = tokenizerFromGguf(*file.value());
+    QVERIFY2(tokenizer.ok(), tokenizer.ok() ? "" : tokenizer.error().message.c_str());
+    const std::vector<Case> cases = vectors(vocab);
+    QVERIFY(cases.size() > 40);
+    int passed = 0;
+    QStringList failures;
+    for (const Case &c : cases) {
+        const auto tokens = tokenizer.value()->encode(std::string_view(c.text.constData(), std::size_t(c.text.size())), false);
+        QVERIFY(tokens.ok());
+        std::vector<int> ids;
+        for (const Token &t : tokens.value())
+            ids.push_back(t.id);
+        if (ids == c.ids) {
+            ++passed;
+        } else {
+            QStringList got, want;
+            for (int id : ids)
+                got << QString::number(id);
+            for (int id : c.ids)
+                want << QString::number(id);
+            failures << QString("%1: got [%2] want [%3]").arg(QString::fromUtf8(c.text.left(40)).toHtmlEscaped(),
+                                                             got.join(' '), want.join(' '));
+        }
+    }
+    qInfo("%s: %d of %d llama.cpp cases", qPrintable(vocab), passed, int(cases.size()));
+    QVERIFY2(passed == int(cases.size()), qPrintable(failures.join('\n')));
+}
+
+void TestGgufTokenizer::stories260KMatchesItsModelFile() {
+    const auto file = gguf::File::open(testsupport::sharedStd("gguf/stories260K.gguf"));
+    QVERIFY(file.ok());
+    const auto fromGguf = tokenizerFromGguf(*file.value());
+    QVERIFY2(fromGguf.ok(), fromGguf.ok() ? "" : fromGguf.error().message.c_str());
+    const auto fromFile = Tokenizer::loadSentencePiece(testsupport::tok512());
+    QVERIFY(fromFile.ok());
+    QCOMPARE(fromGguf.value()->vocabSize(), 512);
+    QCOMPARE(fromGguf.value()->bosId(), 1);
+    for (const QJsonValue &c : testsupport::referenceCases().value("cases").toArray()) {
+        const std::string text = c.toObject().value("text").toString().toStdString();
+        const auto a = fromGguf.value()->encode(text, true), b = fromFile.value()->encode(text, true);
+        QVERIFY(a.ok() && b.ok());
+        QCOMPARE(a->size(), b->size());
+        for (std::size_t i = 0; i < a->size(); ++i) {
+            QCOMPARE((*a)[i].id, (*b)[i].id);
+            QCOMPARE((*a)[i].byteBegin, (*b)[i].byteBegin);
+            QCOMPARE((*a)[i].special, (*b)[i].special);
+        }
+    }
+}
+
+void TestGgufTokenizer::unsupportedTypesSayWhich() {
+    const auto file = gguf::File::open(testsupport::sharedStd("gguf/vocab/ggml-vocab-bert-bge.gguf"));
+    QVERIFY(file.ok());
+    const auto t = tokenizerFromGguf(*file.value());
+    QVERIFY(!t.ok()); // WordPiece is not implemented yet: the message names the type the user has
+    QVERIFY2(t.error().message.find("\"bert\"") != std::string::npos, t.error().message.c_str());
+}
+
+QTEST_GUILESS_MAIN(TestGgufTokenizer)
+#include "tst_gguf_tokenizer.moc"
