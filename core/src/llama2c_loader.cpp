@@ -7,10 +7,20 @@
 
 namespace attnscope {
 
-Model::Model(ModelConfig config, ModelWeights weights, std::shared_ptr<const MappedFile> storage, std::string path,
-             std::string format)
-    : m_config(config), m_weights(std::move(weights)), m_storage(std::move(storage)), m_path(std::move(path)),
-      m_format(std::move(format)) {}
+Model::Model(ModelConfig config, ModelWeights weights, std::shared_ptr<const void> storage, std::string path,
+             std::string format, std::vector<std::vector<float>> owned)
+    : m_config(std::move(config)), m_weights(std::move(weights)), m_storage(std::move(storage)),
+      m_owned(std::move(owned)), m_path(std::move(path)), m_format(std::move(format)) {}
+
+std::size_t Tensor::rowBytes() const {
+    const auto info = typeInfo(static_cast<std::uint32_t>(type));
+    return info ? static_cast<std::size_t>(attnscope::rowBytes(*info, cols).value_or(0)) : 0;
+}
+
+void Tensor::dequantizeRow(std::int64_t row, float *out) const {
+    attnscope::dequantizeRow(type, static_cast<const unsigned char *>(data) + static_cast<std::size_t>(row) * rowBytes(),
+                             out, cols);
+}
 
 namespace {
 
@@ -112,8 +122,11 @@ Result<std::shared_ptr<const Model>> loadLlama2c(const std::string &path) {
         p += n;
         return here;
     };
+    auto matrix = [](const float *p, std::int64_t rows, std::int64_t cols) {
+        return Tensor{GgmlType::F32, p, rows, cols};
+    };
     ModelWeights w;
-    w.tokenEmbedding = take(nEmbedding);
+    w.tokenEmbedding = matrix(take(nEmbedding), vocab, dim);
     const float *rmsAtt = take(nRmsAtt);
     const float *wq = take(nWq);
     const float *wk = take(nWk);
@@ -125,19 +138,19 @@ Result<std::shared_ptr<const Model>> loadLlama2c(const std::string &path) {
     const float *w3 = take(nW3);
     w.rmsFinal = take(nRmsFinal);
     take(nRopeTables);
-    w.classifier = shared ? w.tokenEmbedding : take(nClassifier);
+    w.classifier = shared ? w.tokenEmbedding : matrix(take(nClassifier), vocab, dim);
     w.layers.resize(static_cast<std::size_t>(layers));
     for (std::int64_t l = 0; l < layers; ++l) {
         LayerWeights &lw = w.layers[static_cast<std::size_t>(l)];
         lw.rmsAtt = rmsAtt + l * dim;
-        lw.wq = wq + l * dim * dim;
-        lw.wk = wk + l * dim * kvDim;
-        lw.wv = wv + l * dim * kvDim;
-        lw.wo = wo + l * dim * dim;
+        lw.wq = matrix(wq + l * dim * dim, dim, dim);
+        lw.wk = matrix(wk + l * dim * kvDim, kvDim, dim);
+        lw.wv = matrix(wv + l * dim * kvDim, kvDim, dim);
+        lw.wo = matrix(wo + l * dim * dim, dim, dim);
         lw.rmsFfn = rmsFfn + l * dim;
-        lw.w1 = w1 + l * hidden * dim;
-        lw.w2 = w2 + l * dim * hidden;
-        lw.w3 = w3 + l * hidden * dim;
+        lw.w1 = matrix(w1 + l * hidden * dim, hidden, dim);
+        lw.w2 = matrix(w2 + l * dim * hidden, dim, hidden);
+        lw.w3 = matrix(w3 + l * hidden * dim, hidden, dim);
     }
     return std::shared_ptr<const Model>(
         std::make_shared<Model>(config, std::move(w), file, path, "llama2.c checkpoint"));

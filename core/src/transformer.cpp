@@ -28,17 +28,54 @@ void rmsNorm(const RowMat &x, const float *weight, float eps, RowMat &out) {
     }
 }
 
-// llama2.c's RoPE: rotate interleaved pairs (i, i+1) of every head by pos * theta^(-(i mod headSize)/headSize).
-// cosTable/sinTable: (T, headSize/2), computed once per forward pass in float exactly as run.c does.
-void applyRope(RowMat &m, int headSize, const RowMat &cosTable, const RowMat &sinTable) {
+// llama2.c's RoPE: rotate interleaved pairs (i, i+1) of every head by pos * theta^(-(i mod headSize)/rotaryDim),
+// for the first rotaryDim dimensions of each head (all of them in Llama).
+// cosTable/sinTable: (T, rotaryDim/2), computed once per forward pass in float exactly as run.c does.
+void applyRope(RowMat &m, int headSize, int rotaryDim, const RowMat &cosTable, const RowMat &sinTable) {
     for (Eigen::Index t = 0; t < m.rows(); ++t) {
         float *row = m.row(t).data();
         for (Eigen::Index i = 0; i < m.cols(); i += 2) {
+            if (i % headSize >= rotaryDim)
+                continue;
             const Eigen::Index pair = (i % headSize) / 2;
             const float c = cosTable(t, pair), s = sinTable(t, pair);
             const float v0 = row[i], v1 = row[i + 1];
             row[i] = v0 * c - v1 * s;
             row[i + 1] = v0 * s + v1 * c;
+        }
+    }
+}
+
+constexpr std::int64_t kChunkFloats = 1 << 16; // dequantized rows per thread: 256 KB of floats
+
+// out = x * W^T (or out += when accumulate): x (T, in), W (out, in). Float32 weights are used where they lie;
+// other types are dequantized a chunk of rows at a time on each thread, so a quantized model never needs a float32
+// copy of itself.
+void multiply(const Eigen::Ref<const RowMat> &x, const Tensor &w, RowMat &out, bool accumulate = false) {
+    if (!accumulate)
+        out.resize(x.rows(), w.rows);
+    if (w.isF32()) {
+        const ConstWeight m(w.f32(), w.rows, w.cols);
+        if (accumulate)
+            out.noalias() += x * m.transpose();
+        else
+            out.noalias() = x * m.transpose();
+        return;
+    }
+    const std::int64_t chunk = std::max<std::int64_t>(1, kChunkFloats / w.cols);
+    const std::int64_t chunks = (w.rows + chunk - 1) / chunk;
+#pragma omp parallel
+    {
+        RowMat rows(chunk, w.cols); // (chunk, in) dequantized weights, per thread
+#pragma omp for schedule(static)
+        for (std::int64_t c = 0; c < chunks; ++c) {
+            const std::int64_t r0 = c * chunk, n = std::min(chunk, w.rows - r0);
+            for (std::int64_t r = 0; r < n; ++r)
+                w.dequantizeRow(r0 + r, rows.row(r).data());
+            if (accumulate)
+                out.middleCols(r0, n).noalias() += x * rows.topRows(n).transpose();
+            else
+                out.middleCols(r0, n).noalias() = x * rows.topRows(n).transpose();
         }
     }
 }
@@ -63,10 +100,11 @@ Status forwardLlama(const Model &model, const std::vector<int> &ids, bool allPos
     out.attention.clear();
     out.attention.resize(static_cast<std::size_t>(cfg.layers) * heads * headStride);
 
-    RowMat cosTable(T, headSize / 2), sinTable(T, headSize / 2); // (T, headSize/2)
+    const int rotaryDim = cfg.rotaryDim();
+    RowMat cosTable(T, rotaryDim / 2), sinTable(T, rotaryDim / 2); // (T, rotaryDim/2)
     for (Eigen::Index t = 0; t < T; ++t)
-        for (int p = 0; p < headSize / 2; ++p) {
-            const float freq = 1.0f / std::pow(cfg.ropeTheta, static_cast<float>(2 * p) / static_cast<float>(headSize));
+        for (int p = 0; p < rotaryDim / 2; ++p) {
+            const float freq = 1.0f / std::pow(cfg.ropeTheta, static_cast<float>(2 * p) / static_cast<float>(rotaryDim));
             const float angle = static_cast<float>(t) * freq;
             cosTable(t, p) = std::cos(angle);
             sinTable(t, p) = std::sin(angle);
@@ -74,7 +112,7 @@ Status forwardLlama(const Model &model, const std::vector<int> &ids, bool allPos
 
     RowMat x(T, dim); // (T, dim) residual stream
     for (Eigen::Index t = 0; t < T; ++t)
-        x.row(t) = Eigen::Map<const Eigen::RowVectorXf>(w.tokenEmbedding + static_cast<std::size_t>(ids[t]) * dim, dim);
+        w.tokenEmbedding.dequantizeRow(ids[static_cast<std::size_t>(t)], x.row(t).data());
 
     RowMat xb;                                  // (T, dim) normalised input of a block
     RowMat q(T, dim), k(T, kvDim), v(T, kvDim); // (T, heads*headSize), (T, kvDim), (T, kvDim)
@@ -86,11 +124,11 @@ Status forwardLlama(const Model &model, const std::vector<int> &ids, bool allPos
 
         // Attention block.
         rmsNorm(x, lw.rmsAtt, cfg.rmsEps, xb);
-        q.noalias() = xb * ConstWeight(lw.wq, dim, dim).transpose();
-        k.noalias() = xb * ConstWeight(lw.wk, kvDim, dim).transpose();
-        v.noalias() = xb * ConstWeight(lw.wv, kvDim, dim).transpose();
-        applyRope(q, headSize, cosTable, sinTable);
-        applyRope(k, headSize, cosTable, sinTable);
+        multiply(xb, lw.wq, q);
+        multiply(xb, lw.wk, k);
+        multiply(xb, lw.wv, v);
+        applyRope(q, headSize, rotaryDim, cosTable, sinTable);
+        applyRope(k, headSize, rotaryDim, cosTable, sinTable);
 
 #pragma omp parallel for schedule(static)
         for (int h = 0; h < heads; ++h) {
@@ -120,26 +158,25 @@ Status forwardLlama(const Model &model, const std::vector<int> &ids, bool allPos
                 attnOut.block(r0, h * headSize, rows, headSize).noalias() = block * vh.topRows(cols);
             }
         }
-        x.noalias() += attnOut * ConstWeight(lw.wo, dim, dim).transpose();
+        multiply(attnOut, lw.wo, x, true);
 
         // SwiGLU feed-forward block: w2(silu(w1 x) * w3 x).
         rmsNorm(x, lw.rmsFfn, cfg.rmsEps, xb);
-        h1.noalias() = xb * ConstWeight(lw.w1, hidden, dim).transpose();
-        h3.noalias() = xb * ConstWeight(lw.w3, hidden, dim).transpose();
+        multiply(xb, lw.w1, h1);
+        multiply(xb, lw.w3, h3);
         h1.array() = h1.array() / (1.0f + (-h1.array()).exp()) * h3.array();
-        x.noalias() += h1 * ConstWeight(lw.w2, dim, hidden).transpose();
+        multiply(h1, lw.w2, x, true);
 
         if (progress && !progress(static_cast<float>(l + 1) / static_cast<float>(cfg.layers + 1)))
             return cancelledError();
     }
 
     rmsNorm(x, w.rmsFinal, cfg.rmsEps, xb);
-    const ConstWeight classifier(w.classifier, cfg.vocabSize, dim); // (vocab, dim)
     const Eigen::Index rows = allPositionLogits ? T : 1;
     out.logitRows = static_cast<int>(rows);
-    out.logits.resize(static_cast<std::size_t>(rows) * cfg.vocabSize);
-    Eigen::Map<RowMat> logits(out.logits.data(), rows, cfg.vocabSize); // (rows, vocab)
-    logits.noalias() = xb.bottomRows(rows) * classifier.transpose();
+    RowMat logits; // (rows, vocab)
+    multiply(xb.bottomRows(rows), w.classifier, logits);
+    out.logits.assign(logits.data(), logits.data() + logits.size());
     if (progress)
         progress(1.0f);
     return Ok{};

@@ -88,10 +88,10 @@ void TestGguf::stories260K() {
     QCOMPARE(emb->bytes, std::uint64_t(64 * 512 * 4));
     const auto bin = loadLlama2c(testsupport::stories260K());
     QVERIFY(bin.ok());
-    QCOMPARE(std::memcmp(emb->data, bin.value()->weights().tokenEmbedding, emb->bytes), 0);
+    QCOMPARE(std::memcmp(emb->data, bin.value()->weights().tokenEmbedding.data, emb->bytes), 0);
     const gguf::TensorInfo *wq = g.tensor("blk.2.attn_q.weight");
     QVERIFY(wq);
-    QCOMPARE(std::memcmp(wq->data, bin.value()->weights().layers[2].wq, wq->bytes), 0); // not permuted
+    QCOMPARE(std::memcmp(wq->data, bin.value()->weights().layers[2].wq.data, wq->bytes), 0); // not permuted
 }
 
 void TestGguf::tinyRandomHasF16() {

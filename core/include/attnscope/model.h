@@ -1,6 +1,9 @@
-// Model configuration and weights of a Llama-family checkpoint, as read from a llama2.c file.
+// Model configuration and weights of a Llama-family model, as read from a llama2.c checkpoint or a GGUF file.
+// Weights stay in the memory-mapped file in their stored type (F32, F16 or a ggml quantization); the forward pass
+// dequantizes them block by block as it multiplies.
 #pragma once
 
+#include "attnscope/quant.h"
 #include "attnscope/result.h"
 
 #include <cstdint>
@@ -21,38 +24,53 @@ struct ModelConfig {
     bool sharedClassifier = true;
     float rmsEps = 1e-5f;
     float ropeTheta = 10000.0f;
+    int ropeDim = 0;                    // rotated dimensions per head (0 = all of them)
+    std::string architecture = "llama"; // GGUF general.architecture
+    std::string weightTypes = "F32";    // stored types of the weight matrices, e.g. "Q8_0, F32"
 
     int headSize() const { return heads > 0 ? dim / heads : 0; }
+    int rotaryDim() const { return ropeDim > 0 ? ropeDim : headSize(); }
     int kvDim() const { return kvHeads * headSize(); }
 };
 
-// Read-only views into the memory-mapped checkpoint. Every matrix is row-major (out, in), as llama2.c stores it.
+// A read-only (rows, cols) row-major matrix of any supported ggml type: a view into the mapped file.
+struct Tensor {
+    GgmlType type = GgmlType::F32;
+    const void *data = nullptr;
+    std::int64_t rows = 0, cols = 0;
+
+    bool isF32() const { return type == GgmlType::F32; }
+    const float *f32() const { return static_cast<const float *>(data); }
+    std::size_t rowBytes() const;
+    void dequantizeRow(std::int64_t row, float *out) const; // (cols) floats
+};
+
+// Every matrix is row-major (out, in), as llama2.c and GGUF store it. Norm weights are float32.
 struct LayerWeights {
     const float *rmsAtt = nullptr; // (dim)
-    const float *wq = nullptr;     // (heads * headSize, dim)
-    const float *wk = nullptr;     // (kvDim, dim)
-    const float *wv = nullptr;     // (kvDim, dim)
-    const float *wo = nullptr;     // (dim, heads * headSize)
+    Tensor wq;                     // (heads * headSize, dim)
+    Tensor wk;                     // (kvDim, dim)
+    Tensor wv;                     // (kvDim, dim)
+    Tensor wo;                     // (dim, heads * headSize)
     const float *rmsFfn = nullptr; // (dim)
-    const float *w1 = nullptr;     // (hiddenDim, dim)
-    const float *w2 = nullptr;     // (dim, hiddenDim)
-    const float *w3 = nullptr;     // (hiddenDim, dim)
+    Tensor w1;                     // (hiddenDim, dim) gate
+    Tensor w2;                     // (dim, hiddenDim) down
+    Tensor w3;                     // (hiddenDim, dim) up
 };
 
 struct ModelWeights {
-    const float *tokenEmbedding = nullptr; // (vocab, dim)
-    std::vector<LayerWeights> layers;      // (layers)
-    const float *rmsFinal = nullptr;       // (dim)
-    const float *classifier = nullptr;     // (vocab, dim); == tokenEmbedding when shared
+    Tensor tokenEmbedding;            // (vocab, dim)
+    std::vector<LayerWeights> layers; // (layers)
+    const float *rmsFinal = nullptr;  // (dim)
+    Tensor classifier;                // (vocab, dim); the embedding itself when shared
 };
 
-class MappedFile;
-
-// A loaded model: configuration plus weights that stay valid as long as the Model lives.
+// A loaded model: configuration plus weights that stay valid as long as the Model lives (`storage` keeps the
+// mapped file, `owned` any vectors converted to float32 on load).
 class Model {
 public:
-    Model(ModelConfig config, ModelWeights weights, std::shared_ptr<const MappedFile> storage, std::string path,
-          std::string format);
+    Model(ModelConfig config, ModelWeights weights, std::shared_ptr<const void> storage, std::string path,
+          std::string format, std::vector<std::vector<float>> owned = {});
 
     const ModelConfig &config() const { return m_config; }
     const ModelWeights &weights() const { return m_weights; }
@@ -62,7 +80,8 @@ public:
 private:
     ModelConfig m_config;
     ModelWeights m_weights;
-    std::shared_ptr<const MappedFile> m_storage;
+    std::shared_ptr<const void> m_storage;
+    std::vector<std::vector<float>> m_owned;
     std::string m_path;
     std::string m_format;
 };
