@@ -1,10 +1,14 @@
 // Engine: pairs a model with its tokenizer, checks input against the context, times and runs the forward pass.
 #include "attnscope/engine.h"
+#include "attnscope/gguf.h"
+#include "attnscope/gguf_tokenizer.h"
 #include "mapped_file.h"
 #include "transformer.h"
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <new>
 
 namespace attnscope {
@@ -38,7 +42,57 @@ std::string findTokenizerBeside(const std::string &modelPath, int vocabSize) {
     return {};
 }
 
+namespace {
+
+bool startsWithGgufMagic(const std::string &path) {
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec))
+        return false;
+    std::ifstream in(path, std::ios::binary);
+    char magic[4] = {};
+    return in.read(magic, 4) && std::memcmp(magic, "GGUF", 4) == 0;
+}
+
+Result<std::shared_ptr<const Tokenizer>> checkedTokenizer(Result<std::shared_ptr<const Tokenizer>> tokenizer,
+                                                          const std::string &tokenizerName, const ModelConfig &cfg,
+                                                          const std::string &modelPath) {
+    if (!tokenizer)
+        return tokenizer.error();
+    if (tokenizer.value()->vocabSize() != cfg.vocabSize)
+        return makeError(tokenizerName + ": tokenizer has " + std::to_string(tokenizer.value()->vocabSize()) +
+                         " pieces but " + fileName(modelPath) + " expects a vocabulary of " +
+                         std::to_string(cfg.vocabSize) + "; pick the tokenizer that belongs to this model");
+    return tokenizer;
+}
+
+Result<std::shared_ptr<const Engine>> loadGguf(const std::string &modelPath, const std::string &tokenizerPath) {
+    auto file = gguf::File::open(modelPath);
+    if (!file)
+        return file.error();
+    auto model = loadGgufModel(file.value(), modelPath);
+    if (!model)
+        return model.error();
+    const ModelConfig &cfg = model.value()->config();
+    const bool own = tokenizerPath.empty();
+    auto tokenizer = checkedTokenizer(own ? tokenizerFromGguf(*file.value()) : Tokenizer::loadSentencePiece(tokenizerPath),
+                                      own ? fileName(modelPath) : fileName(tokenizerPath), cfg, modelPath);
+    if (!tokenizer)
+        return tokenizer.error();
+    EngineInfo info;
+    info.modelPath = modelPath;
+    info.tokenizerPath = tokenizerPath;
+    info.tokenizerKind = own ? "sentencepiece (from the GGUF vocabulary)" : "sentencepiece (" + fileName(tokenizerPath) + ")";
+    info.format = model.value()->format();
+    info.name = fs::path(modelPath).stem().string();
+    info.config = cfg;
+    return std::shared_ptr<const Engine>(std::make_shared<Engine>(model.value(), tokenizer.value(), std::move(info)));
+}
+
+} // namespace
+
 Result<std::shared_ptr<const Engine>> Engine::load(const std::string &modelPath, const std::string &tokenizerPath) {
+    if (startsWithGgufMagic(modelPath))
+        return loadGguf(modelPath, tokenizerPath);
     auto model = loadLlama2c(modelPath);
     if (!model)
         return model.error();
@@ -52,17 +106,14 @@ Result<std::shared_ptr<const Engine>> Engine::load(const std::string &modelPath,
                              std::to_string(cfg.vocabSize) + ".model or tokenizer.model in the same folder); " +
                              "pass one with --tokenizer");
     }
-    auto tokenizer = Tokenizer::loadSentencePiece(tokPath);
+    auto tokenizer = checkedTokenizer(Tokenizer::loadSentencePiece(tokPath), fileName(tokPath), cfg, modelPath);
     if (!tokenizer)
         return tokenizer.error();
-    if (tokenizer.value()->vocabSize() != cfg.vocabSize)
-        return makeError(fileName(tokPath) + ": tokenizer has " + std::to_string(tokenizer.value()->vocabSize()) +
-                         " pieces but " + fileName(modelPath) + " expects a vocabulary of " +
-                         std::to_string(cfg.vocabSize) + "; pick the tokenizer that belongs to this model");
 
     EngineInfo info;
     info.modelPath = modelPath;
     info.tokenizerPath = tokPath;
+    info.tokenizerKind = "sentencepiece (" + fileName(tokPath) + ")";
     info.format = model.value()->format();
     info.name = fs::path(modelPath).stem().string();
     info.config = cfg;

@@ -24,7 +24,8 @@ struct AnalyzeParams {
 
 struct EngineInfo {
     std::string modelPath;
-    std::string tokenizerPath;
+    std::string tokenizerPath;   // empty when the tokenizer comes from the model file itself (GGUF)
+    std::string tokenizerKind;   // "sentencepiece (tok512.model)", "sentencepiece (from the GGUF vocabulary)"
     std::string format;
     std::string name; // file stem, e.g. "stories260K"
     ModelConfig config;
@@ -32,8 +33,9 @@ struct EngineInfo {
 
 class Engine {
 public:
-    // Loads a llama2.c checkpoint and a sentencepiece tokenizer. An empty tokenizerPath means "the one .model
-    // file beside the checkpoint" (tok<vocab>.model, tokenizer.model, or the only .model there).
+    // Loads a model: a llama2.c checkpoint or a GGUF file (told apart by content, not by name). An empty
+    // tokenizerPath means the GGUF's own vocabulary, or for a checkpoint the one .model file beside it
+    // (tok<vocab>.model, tokenizer.model, or the only .model there).
     static Result<std::shared_ptr<const Engine>> load(const std::string &modelPath,
                                                       const std::string &tokenizerPath = {});
 

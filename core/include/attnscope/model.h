@@ -89,4 +89,12 @@ private:
 // Loads a llama2.c checkpoint memory-mapped. Validates the header and the exact file size.
 Result<std::shared_ptr<const Model>> loadLlama2c(const std::string &path);
 
+namespace gguf {
+class File;
+}
+// A Llama-family model from an opened GGUF file (kept alive by the model): hyperparameters from its metadata,
+// tensors by llama.cpp's names, shapes checked.
+Result<std::shared_ptr<const Model>> loadGgufModel(const std::shared_ptr<const gguf::File> &file,
+                                                   const std::string &path);
+
 } // namespace attnscope

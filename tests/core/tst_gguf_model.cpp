@@ -1,0 +1,126 @@
+// Models from GGUF: stories260K.gguf (written by llama.cpp) reproduces ../shared/reference with the tokenizer rebuilt
+// from its own metadata; llama-2-tiny-random.gguf (F16 weights, 32k vocab) matches an independent float64 forward
+// pass; malformed model files give messages.
+#include "llama_f64.h"
+#include "test_support.h"
+
+#include <attnscope/engine.h>
+#include <attnscope/npy.h>
+
+#include <QtTest>
+
+using namespace attnscope;
+
+class TestGgufModel : public QObject {
+    Q_OBJECT
+private slots:
+    void stories260KMatchesRunC_data();
+    void stories260KMatchesRunC();
+    void tinyRandomF16MatchesFloat64();
+    void configFromMetadata();
+    void notAModel();
+};
+
+void TestGgufModel::stories260KMatchesRunC_data() {
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QList<int>>("ids");
+    for (const QJsonValue &c : testsupport::referenceCases().value("cases").toArray()) {
+        const QJsonObject o = c.toObject();
+        QList<int> ids;
+        for (const QJsonValue &id : o.value("ids").toArray())
+            ids.append(id.toInt());
+        QTest::newRow(qPrintable(o.value("name").toString())) << o.value("name").toString() << o.value("text").toString() << ids;
+    }
+}
+
+void TestGgufModel::stories260KMatchesRunC() {
+    QFETCH(QString, name);
+    QFETCH(QString, text);
+    QFETCH(QList<int>, ids);
+    const auto engine = Engine::load(testsupport::sharedStd("gguf/stories260K.gguf"));
+    QVERIFY2(engine.ok(), engine.ok() ? "" : engine.error().message.c_str());
+    QVERIFY(engine.value()->info().tokenizerPath.empty()); // the GGUF's own vocabulary
+    const auto r = engine.value()->analyze(text.toStdString());
+    QVERIFY(r.ok());
+    QList<int> got;
+    for (const Token &t : r->tokens)
+        got.append(t.id);
+    QCOMPARE(got, ids);
+    const auto ref = readNpy(testsupport::sharedStd("reference/stories260K/" + name + ".attention.npy"));
+    QVERIFY(ref.ok());
+    QCOMPARE(ref->data.size(), r->attention.size());
+    float maxDiff = 0;
+    for (std::size_t i = 0; i < ref->data.size(); ++i)
+        maxDiff = std::max(maxDiff, std::abs(ref->data[i] - r->attention[i]));
+    QVERIFY2(maxDiff <= 5e-5f, qPrintable(QString::number(maxDiff)));
+    const auto logits = readNpy(testsupport::sharedStd("reference/stories260K/" + name + ".last_logits.npy"));
+    QVERIFY(logits.ok());
+    for (int v = 0; v < r->vocabSize; ++v)
+        QVERIFY(std::abs(logits->data[std::size_t(v)] - r->lastLogits()[v]) <= 5e-4f);
+}
+
+void TestGgufModel::tinyRandomF16MatchesFloat64() {
+    const std::string path = testsupport::sharedStd("gguf/llama-2-tiny-random.gguf");
+    const auto engine = Engine::load(path);
+    QVERIFY2(engine.ok(), engine.ok() ? "" : engine.error().message.c_str());
+    QCOMPARE(QString::fromStdString(engine.value()->info().config.weightTypes), QStringLiteral("F16"));
+    const auto r = engine.value()->analyze("The quick brown fox jumps over the lazy dog. Hello, world!");
+    QVERIFY(r.ok());
+    QVERIFY(r->seqLen() > 10);
+    std::vector<int> ids;
+    for (const Token &t : r->tokens)
+        ids.push_back(t.id);
+    const auto file = gguf::File::open(path);
+    QVERIFY(file.ok());
+    const testsupport::F64Result ref = testsupport::llamaForwardF64(*file.value(), ids);
+    QCOMPARE(ref.attention.size(), r->attention.size());
+    double maxAttention = 0, maxLogit = 0;
+    for (std::size_t i = 0; i < ref.attention.size(); ++i)
+        maxAttention = std::max(maxAttention, std::abs(ref.attention[i] - double(r->attention[i])));
+    QCOMPARE(r->logitRows, r->seqLen());
+    for (std::size_t i = 0; i < ref.logits.size(); ++i)
+        maxLogit = std::max(maxLogit, std::abs(ref.logits[i] - double(r->logits[i])));
+    qInfo("llama-2-tiny-random F16: max |attention - f64| %.2e, max |logit - f64| %.2e", maxAttention, maxLogit);
+    QVERIFY(maxAttention <= 5e-5);
+    QVERIFY(maxLogit <= 5e-4);
+}
+
+void TestGgufModel::configFromMetadata() {
+    const auto engine = Engine::load(testsupport::sharedStd("gguf/stories260K.gguf"));
+    QVERIFY(engine.ok());
+    const ModelConfig &c = engine.value()->info().config;
+    QCOMPARE(c.dim, 64);
+    QCOMPARE(c.hiddenDim, 172);
+    QCOMPARE(c.layers, 5);
+    QCOMPARE(c.heads, 8);
+    QCOMPARE(c.kvHeads, 4);
+    QCOMPARE(c.vocabSize, 512);
+    QCOMPARE(c.contextLength, 2048); // what the file says (the model was trained at 512)
+    QCOMPARE(QString::fromStdString(c.architecture), QStringLiteral("llama"));
+    QCOMPARE(QString::fromStdString(engine.value()->info().format), QStringLiteral("GGUF v3"));
+}
+
+void TestGgufModel::notAModel() {
+    auto error = [](const QString &relative) {
+        const auto e = Engine::load(testsupport::sharedStd(relative));
+        return e.ok() ? QString() : QString::fromStdString(e.error().message);
+    };
+    QVERIFY(error("gguf/vocab/ggml-vocab-llama-spm.gguf").contains("no tensors"));
+    QVERIFY(error("gguf/vocab/ggml-vocab-gpt-2.gguf").contains("\"gpt2\" is not supported"));
+    QVERIFY(error("gguf/legacy/ggml-vocab-llama.v1.gguf").contains("version 1"));
+    // A GGUF cut in the middle of its tensors.
+    QTemporaryDir dir;
+    QFile whole(testsupport::sharedPath("gguf/stories260K.gguf"));
+    QVERIFY(whole.open(QIODevice::ReadOnly));
+    QFile cut(dir.filePath("cut.gguf"));
+    QVERIFY(cut.open(QIODevice::WriteOnly));
+    cut.write(whole.read(600000));
+    cut.close();
+    const auto e = Engine::load(cut.fileName().toStdString());
+    QVERIFY(!e.ok());
+    QVERIFY2(e.error().message.find("cut.gguf: file is truncated") == 0, e.error().message.c_str());
+}
+
+QTEST_GUILESS_MAIN(TestGgufModel)
+#include "tst_gguf_model.moc"

@@ -1,0 +1,156 @@
+// An independent Llama forward pass in float64 for tests, straight from a GGUF file's tensors: written from the
+// Llama paper and llama.cpp's tensor names, one token at a time, with no code shared with core's transformer
+// (only core's per-block dequantization, which tst_quant checks against the ggml formulas).
+#pragma once
+
+#include <attnscope/gguf.h>
+#include <attnscope/quant.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+namespace testsupport {
+
+struct F64Result {
+    std::vector<double> attention; // (layers, heads, T, T)
+    std::vector<double> logits;    // (T, vocab)
+    int layers = 0, heads = 0, vocab = 0;
+};
+
+// Row-major (rows, cols) float64 copy of a 1-D or 2-D tensor.
+inline std::vector<double> tensorF64(const attnscope::gguf::File &f, const std::string &name, long long *rows = nullptr,
+                                     long long *cols = nullptr) {
+    const attnscope::gguf::TensorInfo *t = f.tensor(name);
+    if (!t)
+        return {};
+    const long long c = t->dims[0], r = t->rows();
+    std::vector<float> tmp(static_cast<std::size_t>(c));
+    std::vector<double> out;
+    out.reserve(static_cast<std::size_t>(r * c));
+    const auto info = attnscope::typeInfo(t->type);
+    const std::size_t rowBytes = static_cast<std::size_t>(*attnscope::rowBytes(*info, c));
+    for (long long i = 0; i < r; ++i) {
+        attnscope::dequantizeRow(static_cast<attnscope::GgmlType>(t->type), t->data + static_cast<std::size_t>(i) * rowBytes,
+                                 tmp.data(), c);
+        out.insert(out.end(), tmp.begin(), tmp.end());
+    }
+    if (rows)
+        *rows = r;
+    if (cols)
+        *cols = c;
+    return out;
+}
+
+inline F64Result llamaForwardF64(const attnscope::gguf::File &f, const std::vector<int> &ids) {
+    const std::string a = f.getString("general.architecture").value_or("llama") + ".";
+    const int dim = int(*f.getInt(a + "embedding_length")), layers = int(*f.getInt(a + "block_count"));
+    const int heads = int(*f.getInt(a + "attention.head_count"));
+    const int kvHeads = int(f.getInt(a + "attention.head_count_kv").value_or(heads));
+    const double eps = f.getFloat(a + "attention.layer_norm_rms_epsilon").value_or(1e-5);
+    const double base = f.getFloat(a + "rope.freq_base").value_or(10000.0);
+    const int hs = dim / heads, T = int(ids.size());
+    long long vocab = 0;
+    const std::vector<double> emb = tensorF64(f, "token_embd.weight", &vocab);
+    std::vector<double> out = f.tensor("output.weight") ? tensorF64(f, "output.weight") : emb;
+    F64Result r;
+    r.layers = layers;
+    r.heads = heads;
+    r.vocab = int(vocab);
+    r.attention.assign(std::size_t(layers) * heads * T * T, 0.0);
+    // x[t][d]
+    std::vector<std::vector<double>> x(static_cast<std::size_t>(T), std::vector<double>(static_cast<std::size_t>(dim)));
+    for (int t = 0; t < T; ++t)
+        for (int d = 0; d < dim; ++d)
+            x[std::size_t(t)][std::size_t(d)] = emb[std::size_t(ids[std::size_t(t)]) * dim + d];
+    auto rms = [&](const std::vector<double> &v, const std::vector<double> &w) {
+        double ss = 0;
+        for (double e : v)
+            ss += e * e;
+        const double s = 1.0 / std::sqrt(ss / double(v.size()) + eps);
+        std::vector<double> o(v.size());
+        for (std::size_t i = 0; i < v.size(); ++i)
+            o[i] = v[i] * s * w[i];
+        return o;
+    };
+    auto matvec = [](const std::vector<double> &m, const std::vector<double> &v) { // m: (rows, v.size())
+        const std::size_t cols = v.size(), rows = m.size() / cols;
+        std::vector<double> o(rows, 0.0);
+        for (std::size_t i = 0; i < rows; ++i)
+            for (std::size_t j = 0; j < cols; ++j)
+                o[i] += m[i * cols + j] * v[j];
+        return o;
+    };
+    auto rope = [&](std::vector<double> &v, int pos) { // interleaved pairs within each head, as GGUF llama stores q/k
+        for (std::size_t h0 = 0; h0 < v.size(); h0 += std::size_t(hs))
+            for (int i = 0; i < hs; i += 2) {
+                const double angle = pos * std::pow(base, -double(i) / hs);
+                const double c = std::cos(angle), s = std::sin(angle), a0 = v[h0 + i], a1 = v[h0 + i + 1];
+                v[h0 + i] = a0 * c - a1 * s;
+                v[h0 + i + 1] = a0 * s + a1 * c;
+            }
+    };
+    for (int l = 0; l < layers; ++l) {
+        const std::string p = "blk." + std::to_string(l) + ".";
+        const auto wq = tensorF64(f, p + "attn_q.weight"), wk = tensorF64(f, p + "attn_k.weight");
+        const auto wv = tensorF64(f, p + "attn_v.weight"), wo = tensorF64(f, p + "attn_output.weight");
+        const auto w1 = tensorF64(f, p + "ffn_gate.weight"), w3 = tensorF64(f, p + "ffn_up.weight");
+        const auto w2 = tensorF64(f, p + "ffn_down.weight");
+        const auto an = tensorF64(f, p + "attn_norm.weight"), fn = tensorF64(f, p + "ffn_norm.weight");
+        const auto steps = static_cast<std::size_t>(T);
+        std::vector<std::vector<double>> q(steps), k(steps), v(steps);
+        for (int t = 0; t < T; ++t) {
+            const auto xn = rms(x[std::size_t(t)], an);
+            q[std::size_t(t)] = matvec(wq, xn);
+            k[std::size_t(t)] = matvec(wk, xn);
+            v[std::size_t(t)] = matvec(wv, xn);
+            rope(q[std::size_t(t)], t);
+            rope(k[std::size_t(t)], t);
+        }
+        for (int t = 0; t < T; ++t) {
+            std::vector<double> att(std::size_t(dim), 0.0);
+            for (int h = 0; h < heads; ++h) {
+                const int kh = h / (heads / kvHeads);
+                std::vector<double> s(std::size_t(t + 1));
+                double mx = -1e300;
+                for (int j = 0; j <= t; ++j) {
+                    double dot = 0;
+                    for (int i = 0; i < hs; ++i)
+                        dot += q[std::size_t(t)][std::size_t(h * hs + i)] * k[std::size_t(j)][std::size_t(kh * hs + i)];
+                    s[std::size_t(j)] = dot / std::sqrt(double(hs));
+                    mx = std::max(mx, s[std::size_t(j)]);
+                }
+                double sum = 0;
+                for (double &e : s)
+                    sum += (e = std::exp(e - mx));
+                for (int j = 0; j <= t; ++j) {
+                    const double pr = s[std::size_t(j)] / sum;
+                    r.attention[((std::size_t(l) * heads + h) * T + t) * T + j] = pr;
+                    for (int i = 0; i < hs; ++i)
+                        att[std::size_t(h * hs + i)] += pr * v[std::size_t(j)][std::size_t(kh * hs + i)];
+                }
+            }
+            const auto o = matvec(wo, att);
+            for (int d = 0; d < dim; ++d)
+                x[std::size_t(t)][std::size_t(d)] += o[std::size_t(d)];
+        }
+        for (int t = 0; t < T; ++t) {
+            const auto xn = rms(x[std::size_t(t)], fn);
+            auto g = matvec(w1, xn);
+            const auto u = matvec(w3, xn);
+            for (std::size_t i = 0; i < g.size(); ++i)
+                g[i] = g[i] / (1.0 + std::exp(-g[i])) * u[i];
+            const auto d = matvec(w2, g);
+            for (int e = 0; e < dim; ++e)
+                x[std::size_t(t)][std::size_t(e)] += d[std::size_t(e)];
+        }
+    }
+    const auto on = tensorF64(f, "output_norm.weight");
+    for (int t = 0; t < T; ++t) {
+        const auto logits = matvec(out, rms(x[std::size_t(t)], on));
+        r.logits.insert(r.logits.end(), logits.begin(), logits.end());
+    }
+    return r;
+}
+
+} // namespace testsupport
