@@ -16,7 +16,7 @@ int main(int argc, char *argv[]) {
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption model({QStringLiteral("m"), QStringLiteral("model")},
-                                   QStringLiteral("Model file to open (llama2.c .bin)."), QStringLiteral("FILE"));
+                                   QStringLiteral("Model file to open (GGUF or llama2.c .bin)."), QStringLiteral("FILE"));
     const QCommandLineOption tokenizer(QStringLiteral("tokenizer"),
                                        QStringLiteral("Tokenizer (.model); default: the one beside the model."),
                                        QStringLiteral("FILE"));

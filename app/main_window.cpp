@@ -384,7 +384,7 @@ void MainWindow::buildMenus() {
 
 void MainWindow::openModelDialog() {
     const QString path = QFileDialog::getOpenFileName(this, tr("Open Model"), userModelDir(),
-                                                      tr("llama2.c checkpoints (*.bin);;All files (*)"));
+                                                      tr("Models (*.gguf *.bin);;GGUF (*.gguf);;llama2.c checkpoints (*.bin);;All files (*)"));
     if (!path.isEmpty())
         openModel(path);
 }

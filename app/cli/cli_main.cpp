@@ -51,7 +51,8 @@ int models(const QCommandLineParser &) {
     for (const ModelEntry &m : found)
         println(QStringLiteral("%1\t%2\t%3")
                     .arg(QString::fromStdString(m.name), QString::fromStdString(m.modelPath),
-                         m.tokenizerPath.empty() ? QStringLiteral("(no tokenizer found)")
+                         m.selfContained ? QStringLiteral("(tokenizer inside the model file)")
+                         : m.tokenizerPath.empty() ? QStringLiteral("(no tokenizer found)")
                                                  : QString::fromStdString(m.tokenizerPath)));
     return 0;
 }
@@ -62,7 +63,7 @@ int info(const QCommandLineParser &args) {
     const ModelConfig &c = i.config;
     println(QStringLiteral("model        %1").arg(QString::fromStdString(i.modelPath)));
     println(QStringLiteral("format       %1").arg(QString::fromStdString(i.format)));
-    println(QStringLiteral("architecture llama"));
+    println(QStringLiteral("architecture %1").arg(QString::fromStdString(c.architecture)));
     println(QStringLiteral("layers       %1").arg(c.layers));
     println(QStringLiteral("heads        %1").arg(c.heads));
     println(QStringLiteral("kv heads     %1").arg(c.kvHeads));
@@ -71,8 +72,12 @@ int info(const QCommandLineParser &args) {
     println(QStringLiteral("head size    %1").arg(c.headSize()));
     println(QStringLiteral("vocab        %1").arg(c.vocabSize));
     println(QStringLiteral("context      %1").arg(c.contextLength));
-    println(QStringLiteral("tensor types F32"));
-    println(QStringLiteral("tokenizer    sentencepiece %1").arg(QString::fromStdString(i.tokenizerPath)));
+    println(QStringLiteral("rope         base %1, %2 of %3 dims per head")
+                .arg(double(c.ropeTheta))
+                .arg(c.rotaryDim())
+                .arg(c.headSize()));
+    println(QStringLiteral("weights      %1").arg(QString::fromStdString(c.weightTypes)));
+    println(QStringLiteral("tokenizer    %1").arg(QString::fromStdString(i.tokenizerKind)));
     return 0;
 }
 
@@ -111,7 +116,7 @@ int main(int argc, char *argv[]) {
     args.addVersionOption();
     args.addPositionalArgument(QStringLiteral("command"), QStringLiteral("dump | export | heatmap | models | info"));
     args.addOptions({
-        {QStringLiteral("model"), QStringLiteral("Model file (llama2.c .bin); default: the bundled stories260K."),
+        {QStringLiteral("model"), QStringLiteral("Model file (GGUF or llama2.c .bin); default: the bundled stories260K."),
          QStringLiteral("FILE")},
         {QStringLiteral("tokenizer"), QStringLiteral("Tokenizer .model; default: the one beside the model."),
          QStringLiteral("FILE")},

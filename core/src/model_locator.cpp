@@ -1,6 +1,7 @@
 // Model discovery: the search roots in lookup order and a shallow scan of each for llama2.c checkpoints.
 #include "attnscope/model_locator.h"
 #include "attnscope/engine.h"
+#include "attnscope/gguf.h"
 #include "attnscope/model.h"
 
 #include <algorithm>
@@ -45,11 +46,18 @@ std::vector<ModelEntry> findModels(const std::vector<SearchRoot> &roots) {
     std::set<std::string> seen;
     std::error_code ec;
     auto consider = [&](const fs::path &file, const SearchRoot &root) {
-        if (file.extension() != ".bin" || !fs::is_regular_file(file, ec))
+        const bool isGguf = file.extension() == ".gguf";
+        if ((file.extension() != ".bin" && !isGguf) || !fs::is_regular_file(file, ec))
             return;
         const std::string canonical = fs::weakly_canonical(file, ec).string();
         if (!seen.insert(canonical).second)
             return;
+        if (isGguf) {
+            const auto gguf = gguf::File::open(file.string());
+            if (gguf && loadGgufModel(gguf.value(), file.string()) && gguf.value()->getString("tokenizer.ggml.model"))
+                found.push_back({file.stem().string(), file.string(), {}, root.label, true});
+            return; // vocabulary-only, unsupported or broken: opening it explicitly gives the reason
+        }
         auto model = loadLlama2c(file.string());
         if (!model)
             return; // not a checkpoint (or broken): opening it explicitly gives the reason
@@ -81,10 +89,10 @@ std::vector<ModelEntry> findModels(const std::vector<SearchRoot> &roots) {
 
 ModelEntry defaultModel(const std::vector<ModelEntry> &models) {
     for (const ModelEntry &m : models)
-        if (m.name == "stories260K" && !m.tokenizerPath.empty())
+        if (m.name == "stories260K" && m.ready())
             return m;
     for (const ModelEntry &m : models)
-        if (!m.tokenizerPath.empty())
+        if (m.ready())
             return m;
     return {};
 }

@@ -23,6 +23,7 @@ private slots:
     void errors();
     void failedDumpLeavesNothingBehind();
     void exportAllHeadsWritesFortyFiles();
+    void ggufModelDumpAndInfo();
     void exportEveryViewAndFormat();
     void exportNumbers();
     void exportRefusesToOverwrite();
@@ -202,6 +203,24 @@ void TestCli::failedDumpLeavesNothingBehind() {
     const Run bad = cli({"dump", "--model", "/nonexistent.bin", "--text", "x", "--out", dir.filePath("out")});
     QVERIFY(bad.code != 0);
     QVERIFY(!QFileInfo::exists(dir.filePath("out")));
+}
+
+void TestCli::ggufModelDumpAndInfo() {
+    const QString gguf = testsupport::sharedPath("gguf/stories260K.gguf");
+    const Run info = cli({"info", "--model", gguf});
+    QVERIFY2(info.code == 0, qPrintable(info.err));
+    for (const char *line : {"format       GGUF v3", "architecture llama", "kv heads     4", "weights      F32",
+                             "tokenizer    sentencepiece (from the GGUF vocabulary)"})
+        QVERIFY2(info.out.contains(line), qPrintable(info.out));
+    // The same numbers as the llama2.c checkpoint it was converted from, bit for bit.
+    QTemporaryDir dir;
+    QCOMPARE(cli({"dump", "--model", gguf, "--text", kText, "--out", dir.filePath("g")}).code, 0);
+    QCOMPARE(cli({"dump", "--model", model(), "--text", kText, "--out", dir.filePath("b")}).code, 0);
+    for (const char *name : {"attention.npy", "last_logits.npy"}) {
+        QFile a(dir.filePath(QString("g/") + name)), b(dir.filePath(QString("b/") + name));
+        QVERIFY(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
+        QVERIFY2(a.readAll() == b.readAll(), name);
+    }
 }
 
 void TestCli::exportAllHeadsWritesFortyFiles() {

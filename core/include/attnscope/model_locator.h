@@ -10,8 +10,10 @@ namespace attnscope {
 struct ModelEntry {
     std::string name;          // e.g. "stories260K"
     std::string modelPath;     // the checkpoint
-    std::string tokenizerPath; // the sentencepiece model beside it ("" if none found)
+    std::string tokenizerPath; // the sentencepiece model beside it ("" if none found or not needed)
     std::string source;        // which search root found it, for display
+    bool selfContained = false; // the tokenizer is inside the model file (GGUF)
+    bool ready() const { return selfContained || !tokenizerPath.empty(); }
 };
 
 struct SearchRoot {
