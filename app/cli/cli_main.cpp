@@ -5,6 +5,7 @@
 #include "model_paths.h"
 
 #include <attnscope/engine.h>
+#include <attnscope/gguf_writer.h>
 #include <attnscope/npy.h>
 #include <attnscope/numbers_export.h>
 
@@ -38,6 +39,33 @@ int dump(const QCommandLineParser &args) {
     batch.commit();
     for (const QString &p : written)
         println(p);
+    return 0;
+}
+
+int convert(const QCommandLineParser &args) {
+    const QString out = args.value(QStringLiteral("out"));
+    if (out.isEmpty() || !out.endsWith(QStringLiteral(".gguf"), Qt::CaseInsensitive))
+        fail(QStringLiteral("convert needs --out FILE.gguf"), 2);
+    const QString type = args.isSet(QStringLiteral("type")) ? args.value(QStringLiteral("type")).toLower() : QStringLiteral("f32");
+    GgufWriteParams params;
+    if (type == QLatin1String("f32"))
+        params.matrixType = GgmlType::F32;
+    else if (type == QLatin1String("f16"))
+        params.matrixType = GgmlType::F16;
+    else if (type == QLatin1String("q8_0"))
+        params.matrixType = GgmlType::Q8_0;
+    else if (type == QLatin1String("q4_0"))
+        params.matrixType = GgmlType::Q4_0;
+    else
+        fail(QStringLiteral("--type must be f32, f16, q8_0 or q4_0 (got \"%1\")").arg(type), 2);
+    if (QFileInfo::exists(out) && !args.isSet(QStringLiteral("force")))
+        fail(QStringLiteral("%1 exists; pass --force to overwrite it").arg(out));
+    const EnginePtr engine = loadEngine(args);
+    params.name = engine->info().name;
+    const Status written = writeGguf(engine->model(), engine->tokenizer(), out.toStdString(), params);
+    if (!written)
+        fail(QString::fromStdString(written.error().message));
+    println(out);
     return 0;
 }
 
@@ -108,13 +136,15 @@ int main(int argc, char *argv[]) {
         "           tokens.<format>; csv: attention_L<layer>_H<head>.csv; npy/json: attention.npy|json + tokens.json.\n"
         "           Existing files are refused unless --force; a failed export leaves nothing behind.\n"
         "  heatmap  render one head's heatmap to --out FILE.png (--layer L --head H)\n"
+        "  convert  write the model as GGUF to --out FILE.gguf (--type f32|f16|q8_0|q4_0)\n"
         "  models   list the models found on this machine\n"
         "  info     print the model's architecture and sizes\n\n"
         "Example: attnscope-cli export --text \"Lily saw a ball.\" --view heatmap,arcs --layer all --head all "
         "--format svg --out slides/"));
     args.addHelpOption();
     args.addVersionOption();
-    args.addPositionalArgument(QStringLiteral("command"), QStringLiteral("dump | export | heatmap | models | info"));
+    args.addPositionalArgument(QStringLiteral("command"),
+                               QStringLiteral("dump | export | heatmap | convert | models | info"));
     args.addOptions({
         {QStringLiteral("model"), QStringLiteral("Model file (GGUF or llama2.c .bin); default: the bundled stories260K."),
          QStringLiteral("FILE")},
@@ -160,7 +190,9 @@ int main(int argc, char *argv[]) {
         {QStringLiteral("pin"), QStringLiteral("export: pin the token at position POS (0 = BOS) in every picture."),
          QStringLiteral("POS")},
         {QStringLiteral("no-caption"), QStringLiteral("export: leave the sentence out of the pictures.")},
-        {QStringLiteral("force"), QStringLiteral("export: overwrite files that exist.")},
+        {QStringLiteral("force"), QStringLiteral("export, convert: overwrite files that exist.")},
+        {QStringLiteral("type"), QStringLiteral("convert: weight type, f32 (default), f16, q8_0 or q4_0."),
+         QStringLiteral("TYPE")},
     });
     if (!args.parse(QCoreApplication::arguments())) {
         std::fprintf(stderr, "attnscope-cli: %s\n", qPrintable(args.errorText()));
@@ -174,7 +206,7 @@ int main(int argc, char *argv[]) {
     const QStringList positional = args.positionalArguments();
     try {
         if (positional.size() != 1)
-            fail(QStringLiteral("expected one command (dump, export, heatmap, models, info); see --help"), 2);
+            fail(QStringLiteral("expected one command (dump, export, heatmap, convert, models, info); see --help"), 2);
         const QString command = positional.front();
         if (command == QLatin1String("dump"))
             return dump(args);
@@ -182,11 +214,13 @@ int main(int argc, char *argv[]) {
             return exportCommand(args);
         if (command == QLatin1String("heatmap"))
             return heatmapCommand(args);
+        if (command == QLatin1String("convert"))
+            return convert(args);
         if (command == QLatin1String("models"))
             return models(args);
         if (command == QLatin1String("info"))
             return info(args);
-        fail(QStringLiteral("unknown command \"%1\" (expected dump, export, heatmap, models or info)").arg(command), 2);
+        fail(QStringLiteral("unknown command \"%1\" (expected dump, export, heatmap, convert, models or info)").arg(command), 2);
     } catch (const Failure &f) {
         std::fprintf(stderr, "attnscope-cli: %s\n", qPrintable(f.message));
         return f.code;

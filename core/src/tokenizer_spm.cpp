@@ -72,6 +72,31 @@ std::string Tokenizer::piece(int id) const {
     return m_impl->sp.IdToPiece(id);
 }
 
+float Tokenizer::score(int id) const {
+    return id >= 0 && id < vocabSize() ? m_impl->sp.GetScore(id) : 0.0f;
+}
+
+int Tokenizer::pieceType(int id) const {
+    const auto &sp = m_impl->sp;
+    if (id < 0 || id >= vocabSize())
+        return 1;
+    if (sp.IsUnknown(id))
+        return 2;
+    if (sp.IsControl(id))
+        return 3;
+    if (sp.IsUnused(id))
+        return 5;
+    if (sp.IsByte(id))
+        return 6;
+    return 1;
+}
+
+bool Tokenizer::addsSpacePrefix() const {
+    // The processor does not expose its normalizer spec; encoding a word shows whether a "▁" is prepended.
+    const auto pieces = m_impl->sp.EncodeAsPieces("a");
+    return !pieces.empty() && pieces.front().rfind("\xE2\x96\x81", 0) == 0;
+}
+
 Result<std::vector<Token>> Tokenizer::encode(std::string_view text, bool addBos) const {
     std::vector<Token> tokens;
     const auto &sp = m_impl->sp;

@@ -24,6 +24,7 @@ private slots:
     void failedDumpLeavesNothingBehind();
     void exportAllHeadsWritesFortyFiles();
     void ggufModelDumpAndInfo();
+    void convertWritesLoadableGguf();
     void exportEveryViewAndFormat();
     void exportNumbers();
     void exportRefusesToOverwrite();
@@ -221,6 +222,21 @@ void TestCli::ggufModelDumpAndInfo() {
         QVERIFY(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
         QVERIFY2(a.readAll() == b.readAll(), name);
     }
+}
+
+void TestCli::convertWritesLoadableGguf() {
+    QTemporaryDir dir;
+    const QString out = dir.filePath("s.q8_0.gguf");
+    Run r = cli({"convert", "--model", model(), "--type", "q8_0", "--out", out});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(r.out.trimmed(), out);
+    r = cli({"info", "--model", out});
+    QVERIFY2(r.out.contains("weights      F32, Q8_0"), qPrintable(r.out)); // ffn_down (172 columns) stays F32
+    r = cli({"convert", "--model", model(), "--type", "q8_0", "--out", out});
+    QVERIFY(r.code == 1 && r.err.contains("exists; pass --force"));
+    r = cli({"convert", "--model", model(), "--type", "q3_k", "--out", dir.filePath("x.gguf")});
+    QVERIFY(r.code == 2 && r.err.contains("--type must be"));
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files), QStringList{"s.q8_0.gguf"});
 }
 
 void TestCli::exportAllHeadsWritesFortyFiles() {

@@ -5,9 +5,12 @@
 #include "test_support.h"
 
 #include <attnscope/engine.h>
+#include <attnscope/gguf_writer.h>
 #include <attnscope/npy.h>
 
 #include <QtTest>
+
+#include <cstring>
 
 using namespace attnscope;
 
@@ -18,6 +21,8 @@ private slots:
     void stories260KMatchesRunC();
     void tinyRandomF16MatchesFloat64();
     void configFromMetadata();
+    void convertedModels_data();
+    void convertedModels();
     void notAModel();
 };
 
@@ -84,6 +89,61 @@ void TestGgufModel::tinyRandomF16MatchesFloat64() {
     qInfo("llama-2-tiny-random F16: max |attention - f64| %.2e, max |logit - f64| %.2e", maxAttention, maxLogit);
     QVERIFY(maxAttention <= 5e-5);
     QVERIFY(maxLogit <= 5e-4);
+}
+
+void TestGgufModel::convertedModels_data() {
+    QTest::addColumn<int>("type");
+    QTest::newRow("f32") << int(GgmlType::F32);
+    QTest::newRow("f16") << int(GgmlType::F16);
+    QTest::newRow("q8_0") << int(GgmlType::Q8_0);
+    QTest::newRow("q4_0") << int(GgmlType::Q4_0);
+}
+
+// stories260K.bin written as GGUF by our writer, read back by our reader: the attention equals a float64 forward
+// pass over the stored (dequantized) weights, which checks the block layouts; the drift against the float32 model
+// is the quantization error, reported.
+void TestGgufModel::convertedModels() {
+    QFETCH(int, type);
+    const auto source = Engine::load(testsupport::stories260K(), testsupport::tok512());
+    QVERIFY(source.ok());
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("converted.gguf").toStdString();
+    GgufWriteParams params;
+    params.matrixType = GgmlType(type);
+    params.name = "stories260K";
+    const Status written = writeGguf(source.value()->model(), source.value()->tokenizer(), path, params);
+    QVERIFY2(written.ok(), written.ok() ? "" : written.error().message.c_str());
+    QVERIFY(!QFileInfo::exists(QString::fromStdString(path + ".part")));
+
+    const auto file = gguf::File::open(path);
+    QVERIFY(file.ok());
+    QCOMPARE(file.value()->tensor("blk.0.attn_q.weight")->type, std::uint32_t(type));
+    // 172-value rows are not whole 32-blocks: they stay F32 in every quantized file.
+    QCOMPARE(file.value()->tensor("blk.0.ffn_down.weight")->type,
+             std::uint32_t(type == int(GgmlType::F16) ? GgmlType::F16 : GgmlType::F32));
+
+    const auto engine = Engine::load(path);
+    QVERIFY2(engine.ok(), engine.ok() ? "" : engine.error().message.c_str());
+    const std::string text = "Lily and Ben went to the park. Lily saw a big red ball and Ben ran to get it.";
+    const auto r = engine.value()->analyze(text);
+    const auto f32 = source.value()->analyze(text);
+    QVERIFY(r.ok() && f32.ok());
+    std::vector<int> ids;
+    for (std::size_t i = 0; i < r->tokens.size(); ++i) {
+        QCOMPARE(r->tokens[i].id, f32->tokens[i].id); // the vocabulary survived the round trip
+        ids.push_back(r->tokens[i].id);
+    }
+    const testsupport::F64Result ref = testsupport::llamaForwardF64(*file.value(), ids);
+    double layout = 0, drift = 0;
+    for (std::size_t i = 0; i < ref.attention.size(); ++i) {
+        layout = std::max(layout, std::abs(ref.attention[i] - double(r->attention[i])));
+        drift = std::max(drift, std::abs(double(f32->attention[i]) - double(r->attention[i])));
+    }
+    qInfo("%s: max |attention - float64 over stored weights| %.2e; max drift from the float32 model %.3f",
+          ggmlTypeName(std::uint32_t(type)).c_str(), layout, drift);
+    QVERIFY(layout <= 5e-5);
+    if (type == int(GgmlType::F32))
+        QCOMPARE(std::memcmp(r->attention.data(), f32->attention.data(), r->attention.size() * 4), 0);
 }
 
 void TestGgufModel::configFromMetadata() {

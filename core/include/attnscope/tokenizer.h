@@ -38,6 +38,10 @@ public:
     int vocabSize() const;
     int bosId() const;
     std::string piece(int id) const;
+    float score(int id) const;    // the piece's score (log probability or merge rank)
+    // GGUF / sentencepiece piece type: 1 normal, 2 unknown, 3 control, 5 unused, 6 byte.
+    int pieceType(int id) const;
+    bool addsSpacePrefix() const; // sentencepiece's add_dummy_prefix
     const std::string &path() const { return m_path; }
 
     struct Impl; // opaque (sentencepiece lives only in the .cpp)
