@@ -13,27 +13,43 @@ namespace {
 constexpr std::size_t kMaxTokenizerBytes = 64u << 20; // real sentencepiece models are < 10 MB
 }
 
-struct Tokenizer::Impl {
-    sentencepiece::SentencePieceProcessor sp;
-};
-
-Tokenizer::Tokenizer(std::unique_ptr<Impl> impl, std::string path) : m_impl(std::move(impl)), m_path(std::move(path)) {}
 Tokenizer::~Tokenizer() = default;
 
 namespace {
-Result<std::unique_ptr<Tokenizer::Impl>> loadProto(const char *data, std::size_t size, const std::string &name) {
-    auto impl = std::make_unique<Tokenizer::Impl>();
+
+class SentencePieceTokenizer final : public Tokenizer {
+public:
+    SentencePieceTokenizer(std::unique_ptr<sentencepiece::SentencePieceProcessor> sp, std::string path)
+        : Tokenizer(std::move(path)), m_sp(std::move(sp)) {}
+
+    Result<std::vector<Token>> encode(std::string_view text, bool addSpecial) const override;
+    int vocabSize() const override { return m_sp->GetPieceSize(); }
+    int bosId() const override { return m_sp->bos_id(); }
+    std::string piece(int id) const override { return id >= 0 && id < vocabSize() ? m_sp->IdToPiece(id) : std::string(); }
+    float score(int id) const override;
+    int pieceType(int id) const override;
+    bool addsSpacePrefix() const override;
+    std::string kind() const override { return "sentencepiece"; }
+
+private:
+    std::unique_ptr<sentencepiece::SentencePieceProcessor> m_sp;
+};
+
+Result<std::unique_ptr<sentencepiece::SentencePieceProcessor>> loadProto(const char *data, std::size_t size,
+                                                                          const std::string &name) {
+    auto impl = std::make_unique<sentencepiece::SentencePieceProcessor>();
     try {
-        const auto status = impl->sp.LoadFromSerializedProto(absl::string_view(data, size));
+        const auto status = impl->LoadFromSerializedProto(absl::string_view(data, size));
         if (!status.ok())
             return makeError(name + ": not a sentencepiece model (" + status.ToString() + ")");
     } catch (const std::exception &e) {
         return makeError(name + ": not a sentencepiece model (" + e.what() + ")");
     }
-    if (impl->sp.GetPieceSize() <= 0)
+    if (impl->GetPieceSize() <= 0)
         return makeError(name + ": sentencepiece model has no pieces");
     return impl;
 }
+
 } // namespace
 
 Result<std::shared_ptr<const Tokenizer>> Tokenizer::loadSentencePiece(const std::string &path) {
@@ -49,7 +65,7 @@ Result<std::shared_ptr<const Tokenizer>> Tokenizer::loadSentencePiece(const std:
     auto impl = loadProto(reinterpret_cast<const char *>(file.data()), file.size(), name);
     if (!impl)
         return impl.error();
-    return std::shared_ptr<const Tokenizer>(new Tokenizer(std::move(impl.value()), path));
+    return std::shared_ptr<const Tokenizer>(std::make_shared<SentencePieceTokenizer>(std::move(impl.value()), path));
 }
 
 Result<std::shared_ptr<const Tokenizer>> Tokenizer::fromSentencePieceProto(const std::string &serialized,
@@ -57,27 +73,15 @@ Result<std::shared_ptr<const Tokenizer>> Tokenizer::fromSentencePieceProto(const
     auto impl = loadProto(serialized.data(), serialized.size(), name);
     if (!impl)
         return impl.error();
-    return std::shared_ptr<const Tokenizer>(new Tokenizer(std::move(impl.value()), name));
+    return std::shared_ptr<const Tokenizer>(std::make_shared<SentencePieceTokenizer>(std::move(impl.value()), name));
 }
 
-int Tokenizer::vocabSize() const {
-    return m_impl->sp.GetPieceSize();
-}
-int Tokenizer::bosId() const {
-    return m_impl->sp.bos_id();
-}
-std::string Tokenizer::piece(int id) const {
-    if (id < 0 || id >= vocabSize())
-        return {};
-    return m_impl->sp.IdToPiece(id);
+float SentencePieceTokenizer::score(int id) const {
+    return id >= 0 && id < vocabSize() ? m_sp->GetScore(id) : 0.0f;
 }
 
-float Tokenizer::score(int id) const {
-    return id >= 0 && id < vocabSize() ? m_impl->sp.GetScore(id) : 0.0f;
-}
-
-int Tokenizer::pieceType(int id) const {
-    const auto &sp = m_impl->sp;
+int SentencePieceTokenizer::pieceType(int id) const {
+    const auto &sp = *m_sp;
     if (id < 0 || id >= vocabSize())
         return 1;
     if (sp.IsUnknown(id))
@@ -91,19 +95,19 @@ int Tokenizer::pieceType(int id) const {
     return 1;
 }
 
-bool Tokenizer::addsSpacePrefix() const {
+bool SentencePieceTokenizer::addsSpacePrefix() const {
     // The processor does not expose its normalizer spec; encoding a word shows whether a "▁" is prepended.
-    const auto pieces = m_impl->sp.EncodeAsPieces("a");
+    const auto pieces = m_sp->EncodeAsPieces("a");
     return !pieces.empty() && pieces.front().rfind("\xE2\x96\x81", 0) == 0;
 }
 
-Result<std::vector<Token>> Tokenizer::encode(std::string_view text, bool addBos) const {
+Result<std::vector<Token>> SentencePieceTokenizer::encode(std::string_view text, bool addBos) const {
     std::vector<Token> tokens;
-    const auto &sp = m_impl->sp;
+    const auto &sp = *m_sp;
     if (addBos) {
         const int bos = sp.bos_id();
         if (bos < 0)
-            return makeError(fileName(m_path) + ": tokenizer has no BOS token");
+            return makeError(fileName(path()) + ": tokenizer has no BOS token");
         tokens.push_back(Token{bos, sp.IdToPiece(bos), 0, 0, true, false});
     }
     sentencepiece::ImmutableSentencePieceText spt;

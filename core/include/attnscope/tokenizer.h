@@ -19,9 +19,11 @@ struct Token {
     bool byte = false;    // a byte-fallback piece such as <0xF0>
 };
 
+// The interface every tokenizer implements: sentencepiece (llama2.c .model files and GGUF "llama" vocabularies),
+// byte-level BPE (GGUF "gpt2") and WordPiece (GGUF "bert").
 class Tokenizer {
 public:
-    ~Tokenizer();
+    virtual ~Tokenizer();
     Tokenizer(const Tokenizer &) = delete;
     Tokenizer &operator=(const Tokenizer &) = delete;
 
@@ -32,23 +34,24 @@ public:
     static Result<std::shared_ptr<const Tokenizer>> fromSentencePieceProto(const std::string &serialized,
                                                                            const std::string &name);
 
-    // Encodes text; prepends BOS when addBos (as llama2.c does). Invalid UTF-8 is tokenized, never rejected.
-    Result<std::vector<Token>> encode(std::string_view text, bool addBos = true) const;
+    // Encodes text; prepends BOS (or [CLS] ... [SEP] for BERT) when addSpecial, as the model expects.
+    // Invalid UTF-8 is tokenized, never rejected.
+    virtual Result<std::vector<Token>> encode(std::string_view text, bool addSpecial = true) const = 0;
 
-    int vocabSize() const;
-    int bosId() const;
-    std::string piece(int id) const;
-    float score(int id) const;    // the piece's score (log probability or merge rank)
-    // GGUF / sentencepiece piece type: 1 normal, 2 unknown, 3 control, 5 unused, 6 byte.
-    int pieceType(int id) const;
-    bool addsSpacePrefix() const; // sentencepiece's add_dummy_prefix
+    virtual int vocabSize() const = 0;
+    virtual int bosId() const = 0; // -1 when there is none
+    virtual std::string piece(int id) const = 0;
+    virtual float score(int id) const { (void)id; return 0.0f; } // log probability or merge rank
+    // GGUF / sentencepiece piece type: 1 normal, 2 unknown, 3 control, 4 user-defined, 5 unused, 6 byte.
+    virtual int pieceType(int id) const { (void)id; return 1; }
+    virtual bool addsSpacePrefix() const { return false; } // sentencepiece's add_dummy_prefix
+    virtual std::string kind() const = 0; // "sentencepiece", "byte-level BPE (gpt-2)", "WordPiece"
     const std::string &path() const { return m_path; }
 
-    struct Impl; // opaque (sentencepiece lives only in the .cpp)
+protected:
+    explicit Tokenizer(std::string path) : m_path(std::move(path)) {}
 
 private:
-    explicit Tokenizer(std::unique_ptr<Impl> impl, std::string path);
-    std::unique_ptr<Impl> m_impl;
     std::string m_path;
 };
 
