@@ -1,6 +1,7 @@
 // GGUF vocabularies to tokenizers. The sentencepiece path writes protobuf wire format by hand: field numbers from
 // sentencepiece_model.proto (ModelProto: pieces 1, trainer_spec 2, normalizer_spec 3).
 #include "attnscope/gguf_tokenizer.h"
+#include "tokenizer_bpe.h"
 
 #include <cstring>
 
@@ -108,10 +109,12 @@ Result<std::shared_ptr<const Tokenizer>> tokenizerFromGguf(const gguf::File &f) 
             return proto.error();
         return Tokenizer::fromSentencePieceProto(proto.value(), f.name());
     }
+    if (kind == "gpt2")
+        return byteLevelBpeFromGguf(f);
     if (kind.empty())
         return makeError(f.name() + ": no tokenizer in the file (tokenizer.ggml.model is missing)");
     return makeError(f.name() + ": tokenizer type \"" + kind + "\" is not supported yet (AttnScope reads \"llama\" "
-                                "sentencepiece vocabularies from GGUF)");
+                                "sentencepiece and \"gpt2\" byte-level BPE vocabularies from GGUF)");
 }
 
 } // namespace attnscope

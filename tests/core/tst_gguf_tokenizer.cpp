@@ -58,8 +58,9 @@ private slots:
 
 void TestGgufTokenizer::llamaCppVectors_data() {
     QTest::addColumn<QString>("vocab");
-    QTest::newRow("llama-spm") << "llama-spm";
-    QTest::newRow("phi-3") << "phi-3";
+    for (const char *vocab : {"llama-spm", "phi-3", "gpt-2", "mpt", "falcon", "refact", "starcoder", "deepseek-coder",
+                              "deepseek-llm"})
+        QTest::newRow(vocab) << vocab;
 }
 
 void TestGgufTokenizer::llamaCppVectors() {
@@ -91,7 +92,7 @@ void TestGgufTokenizer::llamaCppVectors() {
         }
     }
     qInfo("%s: %d of %d llama.cpp cases", qPrintable(vocab), passed, int(cases.size()));
-    QVERIFY2(passed == int(cases.size()), qPrintable(failures.join('\n')));
+    QVERIFY2(passed == int(cases.size()), qPrintable(failures.mid(0, 6).join('\n')));
 }
 
 void TestGgufTokenizer::stories260KMatchesItsModelFile() {
