@@ -2,6 +2,7 @@
 // sentencepiece_model.proto (ModelProto: pieces 1, trainer_spec 2, normalizer_spec 3).
 #include "attnscope/gguf_tokenizer.h"
 #include "tokenizer_bpe.h"
+#include "tokenizer_wordpiece.h"
 
 #include <cstring>
 
@@ -111,10 +112,12 @@ Result<std::shared_ptr<const Tokenizer>> tokenizerFromGguf(const gguf::File &f) 
     }
     if (kind == "gpt2")
         return byteLevelBpeFromGguf(f);
+    if (kind == "bert")
+        return wordPieceFromGguf(f);
     if (kind.empty())
         return makeError(f.name() + ": no tokenizer in the file (tokenizer.ggml.model is missing)");
     return makeError(f.name() + ": tokenizer type \"" + kind + "\" is not supported yet (AttnScope reads \"llama\" "
-                                "sentencepiece and \"gpt2\" byte-level BPE vocabularies from GGUF)");
+                                "sentencepiece, \"gpt2\" byte-level BPE and \"bert\" WordPiece vocabularies from GGUF)");
 }
 
 } // namespace attnscope

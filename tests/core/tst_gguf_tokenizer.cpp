@@ -53,13 +53,14 @@ private slots:
     void llamaCppVectors_data();
     void llamaCppVectors();
     void stories260KMatchesItsModelFile();
+    void spansMapBackToTheText();
     void unsupportedTypesSayWhich();
 };
 
 void TestGgufTokenizer::llamaCppVectors_data() {
     QTest::addColumn<QString>("vocab");
     for (const char *vocab : {"llama-spm", "phi-3", "gpt-2", "mpt", "falcon", "refact", "starcoder", "deepseek-coder",
-                              "deepseek-llm"})
+                              "deepseek-llm", "bert-bge"})
         QTest::newRow(vocab) << vocab;
 }
 
@@ -117,12 +118,57 @@ void TestGgufTokenizer::stories260KMatchesItsModelFile() {
     }
 }
 
+void TestGgufTokenizer::spansMapBackToTheText() {
+    const std::string text = "Hello, Wörld! naïve café 3.14159 — “quotes” 😀 \xff end";
+    for (const char *vocab : {"gpt-2", "llama-bpe", "deepseek-llm", "bert-bge"}) {
+        const std::string path = testsupport::sharedStd(QString("gguf/vocab/ggml-vocab-%1.gguf").arg(vocab));
+        if (!QFileInfo::exists(QString::fromStdString(path)))
+            continue; // llama-bpe has test vectors but no vocabulary file here
+        const auto file = gguf::File::open(path);
+        QVERIFY(file.ok());
+        const auto t = tokenizerFromGguf(*file.value());
+        QVERIFY(t.ok());
+        const auto tokens = t.value()->encode(text, true);
+        QVERIFY(tokens.ok());
+        int previousEnd = 0;
+        std::string covered;
+        for (const Token &tok : tokens.value()) {
+            QVERIFY(tok.byteBegin >= previousEnd && tok.byteEnd >= tok.byteBegin && tok.byteEnd <= int(text.size()));
+            covered += text.substr(std::size_t(tok.byteBegin), std::size_t(tok.byteEnd - tok.byteBegin));
+            previousEnd = tok.byteEnd;
+        }
+        if (QString(vocab) == "bert-bge") { // [CLS] ... [SEP]; spaces belong to no token
+            QCOMPARE(QString::fromStdString(tokens->front().piece), QStringLiteral("[CLS]"));
+            QCOMPARE(QString::fromStdString(tokens->back().piece), QStringLiteral("[SEP]"));
+            QVERIFY(tokens->front().special && tokens->back().special);
+            std::string noSpaces;
+            for (const char c : text)
+                if (c != ' ')
+                    noSpaces += c;
+            QCOMPARE(covered.size(), noSpaces.size() - 1); // the invalid byte \xff is dropped, as llama.cpp does
+        } else { // byte-level BPE: every byte in exactly one token, in order
+            QCOMPARE(covered, text);
+        }
+    }
+}
+
 void TestGgufTokenizer::unsupportedTypesSayWhich() {
-    const auto file = gguf::File::open(testsupport::sharedStd("gguf/vocab/ggml-vocab-bert-bge.gguf"));
-    QVERIFY(file.ok());
-    const auto t = tokenizerFromGguf(*file.value());
-    QVERIFY(!t.ok()); // WordPiece is not implemented yet: the message names the type the user has
-    QVERIFY2(t.error().message.find("\"bert\"") != std::string::npos, t.error().message.c_str());
+    // A vocabulary type we do not read: the message names it.
+    QTemporaryDir dir;
+    QFile whole(testsupport::sharedPath("gguf/vocab/ggml-vocab-bert-bge.gguf"));
+    QVERIFY(whole.open(QIODevice::ReadOnly));
+    QByteArray bytes = whole.readAll();
+    const qsizetype at = bytes.indexOf(QByteArray("tokenizer.ggml.model"));
+    QVERIFY(at > 0);
+    const qsizetype value = bytes.indexOf("bert", at + 20);
+    QVERIFY(value > at && value < at + 40);
+    bytes.replace(value, 4, "rwkv"); // same length, another tokenizer family
+    const auto f = gguf::File::parse(reinterpret_cast<const unsigned char *>(bytes.constData()), std::size_t(bytes.size()),
+                                     "x.gguf");
+    QVERIFY(f.ok());
+    const auto t = tokenizerFromGguf(*f.value());
+    QVERIFY(!t.ok());
+    QVERIFY2(t.error().message.find("\"rwkv\" is not supported") != std::string::npos, t.error().message.c_str());
 }
 
 QTEST_GUILESS_MAIN(TestGgufTokenizer)
