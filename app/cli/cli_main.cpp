@@ -30,12 +30,14 @@ int dump(const QCommandLineParser &args) {
     const ResultPtr r = analyze(*engine, args);
     const std::int64_t T = r->seqLen();
     OutputBatch batch(out);
-    const QStringList written = {
+    QStringList written = {
         batch.write(QStringLiteral("attention.npy"),
                     QByteArray::fromStdString(encodeNpy(r->attention.data(), {r->layers, r->heads, T, T}))),
-        batch.write(QStringLiteral("last_logits.npy"), QByteArray::fromStdString(encodeNpy(r->lastLogits(), {r->vocabSize}))),
         batch.write(QStringLiteral("tokens.json"), QByteArray::fromStdString(tokensJson(*r))),
     };
+    if (r->lastLogits()) // encoders without a language-model head have none
+        written.insert(1, batch.write(QStringLiteral("last_logits.npy"),
+                                      QByteArray::fromStdString(encodeNpy(r->lastLogits(), {r->vocabSize}))));
     batch.commit();
     for (const QString &p : written)
         println(p);

@@ -1,5 +1,7 @@
-// Llama forward pass, read top to bottom next to the paper / llama2.c's run.c, but batched over the sequence:
-// every projection is one matrix-matrix product over all T positions. Attention heads run in parallel.
+// The transformer forward pass, read top to bottom next to the papers / llama2.c's run.c, but batched over the
+// sequence: every projection is one matrix-matrix product over all T positions. Attention heads run in parallel.
+// Llama, Qwen2, GPT-2 and BERT differ only in the settings of ModelConfig (norm, positions, feed-forward, biases,
+// causal mask, pre- or post-norm).
 #include "transformer.h"
 
 #include <Eigen/Dense>
@@ -17,31 +19,48 @@ using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMa
 using ConstWeight = Eigen::Map<const RowMat>;
 using ConstVec = Eigen::Map<const Eigen::VectorXf>;
 
-// out = x / sqrt(mean(x^2) + eps) * weight, row by row. x, out: (T, dim); weight: (dim)
-void rmsNorm(const RowMat &x, const float *weight, float eps, RowMat &out) {
+// RMSNorm: out = x / sqrt(mean(x^2) + eps) * weight. LayerNorm: out = (x - mean) / sqrt(var + eps) * weight + bias.
+// Row by row; x, out: (T, dim); weight, bias: (dim).
+void normalize(const RowMat &x, NormKind kind, const float *weight, const float *bias, float eps, RowMat &out) {
     const ConstVec w(weight, x.cols());
     out.resize(x.rows(), x.cols());
+    const float n = static_cast<float>(x.cols());
     for (Eigen::Index t = 0; t < x.rows(); ++t) {
-        const float meanSquare = x.row(t).squaredNorm() / static_cast<float>(x.cols());
-        const float scale = 1.0f / std::sqrt(meanSquare + eps);
-        out.row(t) = (x.row(t).array() * scale) * w.transpose().array();
+        if (kind == NormKind::Rms) {
+            const float meanSquare = x.row(t).squaredNorm() / n;
+            const float scale = 1.0f / std::sqrt(meanSquare + eps);
+            out.row(t) = (x.row(t).array() * scale) * w.transpose().array();
+            continue;
+        }
+        const float mean = x.row(t).sum() / n;
+        const float variance = (x.row(t).array() - mean).square().sum() / n;
+        const float scale = 1.0f / std::sqrt(variance + eps);
+        out.row(t) = ((x.row(t).array() - mean) * scale) * w.transpose().array();
+        if (bias)
+            out.row(t).array() += ConstVec(bias, x.cols()).transpose().array();
     }
 }
 
-// llama2.c's RoPE: rotate interleaved pairs (i, i+1) of every head by pos * theta^(-(i mod headSize)/rotaryDim),
-// for the first rotaryDim dimensions of each head (all of them in Llama).
-// cosTable/sinTable: (T, rotaryDim/2), computed once per forward pass in float exactly as run.c does.
-void applyRope(RowMat &m, int headSize, int rotaryDim, const RowMat &cosTable, const RowMat &sinTable) {
+void addBias(RowMat &m, const float *bias) {
+    if (bias)
+        m.rowwise() += ConstVec(bias, m.cols()).transpose();
+}
+
+// RoPE on the first rotaryDim dimensions of every head, angle pos * theta^(-2p/rotaryDim) for pair p. Interleaved
+// (llama2.c, GGUF llama): pair p is dimensions (2p, 2p+1). Half (GPT-NeoX style: Qwen2, Hugging Face Llama): pair p
+// is (p, p + rotaryDim/2). cosTable/sinTable: (T, rotaryDim/2), computed in float exactly as run.c does.
+void applyRope(RowMat &m, int headSize, int rotaryDim, bool half, const RowMat &cosTable, const RowMat &sinTable) {
+    const int pairs = rotaryDim / 2;
     for (Eigen::Index t = 0; t < m.rows(); ++t) {
         float *row = m.row(t).data();
-        for (Eigen::Index i = 0; i < m.cols(); i += 2) {
-            if (i % headSize >= rotaryDim)
-                continue;
-            const Eigen::Index pair = (i % headSize) / 2;
-            const float c = cosTable(t, pair), s = sinTable(t, pair);
-            const float v0 = row[i], v1 = row[i + 1];
-            row[i] = v0 * c - v1 * s;
-            row[i + 1] = v0 * s + v1 * c;
+        for (Eigen::Index h0 = 0; h0 < m.cols(); h0 += headSize) {
+            for (int p = 0; p < pairs; ++p) {
+                const Eigen::Index i0 = h0 + (half ? p : 2 * p), i1 = h0 + (half ? p + pairs : 2 * p + 1);
+                const float c = cosTable(t, p), s = sinTable(t, p);
+                const float v0 = row[i0], v1 = row[i1];
+                row[i0] = v0 * c - v1 * s;
+                row[i1] = v0 * s + v1 * c;
+            }
         }
     }
 }
@@ -82,27 +101,29 @@ void multiply(const Eigen::Ref<const RowMat> &x, const Tensor &w, RowMat &out, b
 
 } // namespace
 
-Status forwardLlama(const Model &model, const std::vector<int> &ids, bool allPositionLogits, AttentionResult &out,
-                    const ProgressFn &progress) {
+Status forwardTransformer(const Model &model, const std::vector<int> &ids, bool allPositionLogits, AttentionResult &out,
+                          const ProgressFn &progress) {
     const ModelConfig &cfg = model.config();
     const ModelWeights &w = model.weights();
     const Eigen::Index T = static_cast<Eigen::Index>(ids.size());
     const int dim = cfg.dim, hidden = cfg.hiddenDim, headSize = cfg.headSize(), kvDim = cfg.kvDim();
     const int heads = cfg.heads, groupSize = cfg.heads / cfg.kvHeads;
     const float attnScale = 1.0f / std::sqrt(static_cast<float>(headSize));
+    const bool causal = cfg.causal;
 
     out.layers = cfg.layers;
     out.heads = heads;
-    out.vocabSize = cfg.vocabSize;
-    out.causal = true;
+    out.vocabSize = w.classifier.data ? cfg.vocabSize : 0;
+    out.causal = causal;
     const std::size_t headStride = static_cast<std::size_t>(T) * static_cast<std::size_t>(T);
     // Not zero-filled (see buffer.h): the head loop writes every element, the masked triangle included.
     out.attention.clear();
     out.attention.resize(static_cast<std::size_t>(cfg.layers) * heads * headStride);
 
+    const bool rope = cfg.positions != Positions::Learned;
     const int rotaryDim = cfg.rotaryDim();
     RowMat cosTable(T, rotaryDim / 2), sinTable(T, rotaryDim / 2); // (T, rotaryDim/2)
-    for (Eigen::Index t = 0; t < T; ++t)
+    for (Eigen::Index t = 0; rope && t < T; ++t)
         for (int p = 0; p < rotaryDim / 2; ++p) {
             const float freq = 1.0f / std::pow(cfg.ropeTheta, static_cast<float>(2 * p) / static_cast<float>(rotaryDim));
             const float angle = static_cast<float>(t) * freq;
@@ -111,10 +132,26 @@ Status forwardLlama(const Model &model, const std::vector<int> &ids, bool allPos
         }
 
     RowMat x(T, dim); // (T, dim) residual stream
-    for (Eigen::Index t = 0; t < T; ++t)
-        w.tokenEmbedding.dequantizeRow(ids[static_cast<std::size_t>(t)], x.row(t).data());
+    {
+        std::vector<float> row(static_cast<std::size_t>(dim));
+        for (Eigen::Index t = 0; t < T; ++t) {
+            w.tokenEmbedding.dequantizeRow(ids[static_cast<std::size_t>(t)], x.row(t).data());
+            if (w.positionEmbedding.data) { // learned absolute positions (GPT-2, BERT)
+                w.positionEmbedding.dequantizeRow(t, row.data());
+                x.row(t) += ConstVec(row.data(), dim).transpose();
+            }
+            if (w.tokenTypeEmbedding.data) { // BERT: every token is segment 0
+                w.tokenTypeEmbedding.dequantizeRow(0, row.data());
+                x.row(t) += ConstVec(row.data(), dim).transpose();
+            }
+        }
+    }
+    RowMat xb; // (T, dim) normalised input of a block
+    if (w.embNorm) {
+        normalize(x, cfg.norm, w.embNorm, w.embNormBias, cfg.rmsEps, xb);
+        x = xb;
+    }
 
-    RowMat xb;                                  // (T, dim) normalised input of a block
     RowMat q(T, dim), k(T, kvDim), v(T, kvDim); // (T, heads*headSize), (T, kvDim), (T, kvDim)
     RowMat attnOut(T, dim);                     // (T, heads*headSize) concatenated head outputs
     RowMat h1(T, hidden), h3(T, hidden);        // (T, hidden)
@@ -122,13 +159,22 @@ Status forwardLlama(const Model &model, const std::vector<int> &ids, bool allPos
     for (int l = 0; l < cfg.layers; ++l) {
         const LayerWeights &lw = w.layers[static_cast<std::size_t>(l)];
 
-        // Attention block.
-        rmsNorm(x, lw.rmsAtt, cfg.rmsEps, xb);
+        // Attention block. Pre-norm: x += attn(norm(x)). Post-norm (BERT): x = norm(x + attn(x)).
+        if (cfg.postNorm)
+            xb = x;
+        else
+            normalize(x, cfg.norm, lw.rmsAtt, lw.attNormBias, cfg.rmsEps, xb);
         multiply(xb, lw.wq, q);
         multiply(xb, lw.wk, k);
         multiply(xb, lw.wv, v);
-        applyRope(q, headSize, rotaryDim, cosTable, sinTable);
-        applyRope(k, headSize, rotaryDim, cosTable, sinTable);
+        addBias(q, lw.bq);
+        addBias(k, lw.bk);
+        addBias(v, lw.bv);
+        if (rope) {
+            const bool half = cfg.positions == Positions::RopeHalf;
+            applyRope(q, headSize, rotaryDim, half, cosTable, sinTable);
+            applyRope(k, headSize, rotaryDim, half, cosTable, sinTable);
+        }
 
 #pragma omp parallel for schedule(static)
         for (int h = 0; h < heads; ++h) {
@@ -139,44 +185,82 @@ Status forwardLlama(const Model &model, const std::vector<int> &ids, bool allPos
             // probs: (T, T) in the result buffer.
             Eigen::Map<RowMat> probs(out.attention.data() + (static_cast<std::size_t>(l) * heads + h) * headStride, T,
                                      T);
-            // Causal row blocks: queries [r0, r0+rows) only see keys [0, r0+rows). Half the work of a full T x T
-            // product, and one block of scores stays in cache from the product through softmax to P*V.
+            // Row blocks: in a causal model queries [r0, r0+rows) only see keys [0, r0+rows), half the work of a
+            // full T x T product; one block of scores stays in cache from the product through softmax to P*V.
             for (Eigen::Index r0 = 0; r0 < T; r0 += kQueryBlock) {
                 const Eigen::Index rows = std::min<Eigen::Index>(kQueryBlock, T - r0);
-                const Eigen::Index cols = r0 + rows;
+                const Eigen::Index cols = causal ? r0 + rows : T;
                 auto block = probs.block(r0, 0, rows, cols); // (rows, cols)
                 block.noalias() = qh.middleRows(r0, rows) * kh.topRows(cols).transpose();
                 for (Eigen::Index r = 0; r < rows; ++r) {
-                    auto visible = block.row(r).head(r0 + r + 1); // query r0+r sees keys 0..r0+r
+                    auto visible = block.row(r).head(causal ? r0 + r + 1 : cols); // keys query r0+r may see
                     visible *= attnScale;
                     const float maxScore = visible.maxCoeff();
                     visible = (visible.array() - maxScore).exp();
                     visible /= visible.sum();
-                    block.row(r).tail(rows - r - 1).setZero();
+                    if (causal)
+                        block.row(r).tail(rows - r - 1).setZero();
                 }
-                probs.block(r0, cols, rows, T - cols).setZero(); // keys no query of this block may see
+                if (cols < T)
+                    probs.block(r0, cols, rows, T - cols).setZero(); // keys no query of this block may see
                 attnOut.block(r0, h * headSize, rows, headSize).noalias() = block * vh.topRows(cols);
             }
         }
         multiply(attnOut, lw.wo, x, true);
+        addBias(x, lw.bo);
+        if (cfg.postNorm) {
+            normalize(x, cfg.norm, lw.rmsAtt, lw.attNormBias, cfg.rmsEps, xb);
+            x = xb;
+        }
 
-        // SwiGLU feed-forward block: w2(silu(w1 x) * w3 x).
-        rmsNorm(x, lw.rmsFfn, cfg.rmsEps, xb);
-        multiply(xb, lw.w1, h1);
+        // Feed-forward block: SwiGLU w2(silu(w1 x) * w3 x), or GELU w2(gelu(w3 x + b3)) + b2.
+        if (cfg.postNorm)
+            xb = x;
+        else
+            normalize(x, cfg.norm, lw.rmsFfn, lw.ffnNormBias, cfg.rmsEps, xb);
         multiply(xb, lw.w3, h3);
-        h1.array() = h1.array() / (1.0f + (-h1.array()).exp()) * h3.array();
+        addBias(h3, lw.b3);
+        switch (cfg.feedForward) {
+        case FeedForward::SwiGlu:
+            multiply(xb, lw.w1, h1);
+            h1.array() = h1.array() / (1.0f + (-h1.array()).exp()) * h3.array();
+            break;
+        case FeedForward::GeluTanh: {
+            constexpr float kSqrt2OverPi = 0.7978845608028654f;
+            h1.array() = 0.5f * h3.array() * (1.0f + (kSqrt2OverPi * (h3.array() + 0.044715f * h3.array().cube())).tanh());
+            break;
+        }
+        case FeedForward::GeluErf:
+            h1.resize(h3.rows(), h3.cols());
+            for (Eigen::Index i = 0; i < h3.size(); ++i)
+                h1.data()[i] = 0.5f * h3.data()[i] * (1.0f + std::erf(h3.data()[i] * 0.7071067811865476f));
+            break;
+        }
         multiply(h1, lw.w2, x, true);
+        addBias(x, lw.b2);
+        if (cfg.postNorm) {
+            normalize(x, cfg.norm, lw.rmsFfn, lw.ffnNormBias, cfg.rmsEps, xb);
+            x = xb;
+        }
 
         if (progress && !progress(static_cast<float>(l + 1) / static_cast<float>(cfg.layers + 1)))
             return cancelledError();
     }
 
-    rmsNorm(x, w.rmsFinal, cfg.rmsEps, xb);
-    const Eigen::Index rows = allPositionLogits ? T : 1;
-    out.logitRows = static_cast<int>(rows);
-    RowMat logits; // (rows, vocab)
-    multiply(xb.bottomRows(rows), w.classifier, logits);
-    out.logits.assign(logits.data(), logits.data() + logits.size());
+    if (w.rmsFinal)
+        normalize(x, cfg.norm, w.rmsFinal, w.finalNormBias, cfg.rmsEps, xb);
+    else
+        xb = x;
+    if (w.classifier.data) {
+        const Eigen::Index rows = allPositionLogits ? T : 1;
+        out.logitRows = static_cast<int>(rows);
+        RowMat logits; // (rows, vocab)
+        multiply(xb.bottomRows(rows), w.classifier, logits);
+        out.logits.assign(logits.data(), logits.data() + logits.size());
+    } else { // an encoder without a language-model head: attention only
+        out.logitRows = 0;
+        out.logits.clear();
+    }
     if (progress)
         progress(1.0f);
     return Ok{};

@@ -1,4 +1,4 @@
-// The Llama forward pass over a whole sequence at once, capturing every layer's attention probabilities.
+// The transformer forward pass over a whole sequence at once, capturing every layer's attention probabilities.
 #pragma once
 
 #include "attnscope/attention.h"
@@ -10,8 +10,8 @@
 namespace attnscope {
 
 // Runs ids (T) through the model. Fills out.attention (layers, heads, T, T) and out.logits
-// ((T or 1), vocab). ids must be valid and T <= context; the engine checks both before calling.
-Status forwardLlama(const Model &model, const std::vector<int> &ids, bool allPositionLogits, AttentionResult &out,
+// ((T or 1), vocab), or no logits for an encoder without a language-model head. ids must be valid and T <= context; the engine checks both before calling.
+Status forwardTransformer(const Model &model, const std::vector<int> &ids, bool allPositionLogits, AttentionResult &out,
                     const ProgressFn &progress);
 
 } // namespace attnscope

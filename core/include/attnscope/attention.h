@@ -33,7 +33,10 @@ struct AttentionResult {
         return head(layer, h)[static_cast<std::size_t>(query) * tokens.size() + key];
     }
     // Logits at the last position (vocab).
-    const float *lastLogits() const { return logits.data() + static_cast<std::size_t>(logitRows - 1) * vocabSize; }
+    // nullptr for an encoder without a language-model head (logitRows == 0).
+    const float *lastLogits() const {
+        return logitRows > 0 ? logits.data() + static_cast<std::size_t>(logitRows - 1) * vocabSize : nullptr;
+    }
 };
 
 } // namespace attnscope

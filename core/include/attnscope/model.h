@@ -1,6 +1,7 @@
-// Model configuration and weights of a Llama-family model, as read from a llama2.c checkpoint or a GGUF file.
-// Weights stay in the memory-mapped file in their stored type (F32, F16 or a ggml quantization); the forward pass
-// dequantizes them block by block as it multiplies.
+// Model configuration and weights of a transformer, as read from a llama2.c checkpoint or a GGUF file: decoders of
+// the Llama family (Llama, Mistral, TinyLlama, SmolLM, Qwen2), GPT-2, and BERT encoders. The differences between them
+// are settings (norm, positions, feed-forward, biases, causal or not), so one forward pass reads them all. Weights
+// stay in the memory-mapped file in their stored type; the forward pass dequantizes them block by block.
 #pragma once
 
 #include "attnscope/quant.h"
@@ -12,6 +13,11 @@
 #include <vector>
 
 namespace attnscope {
+
+enum class NormKind { Rms, Layer };                       // RMSNorm (Llama) or LayerNorm with bias (GPT-2, BERT)
+enum class Positions { RopeInterleaved, RopeHalf, Learned }; // RoPE on pairs (i, i+1) (Llama, GGUF) or (i, i+d/2)
+                                                           // (Qwen2, Hugging Face Llama), or learned absolute
+enum class FeedForward { SwiGlu, GeluTanh, GeluErf };    // gated SiLU (Llama) or GELU (GPT-2 tanh form, BERT exact)
 
 struct ModelConfig {
     int dim = 0;       // transformer width
@@ -26,6 +32,12 @@ struct ModelConfig {
     float ropeTheta = 10000.0f;
     int ropeDim = 0;                    // rotated dimensions per head (0 = all of them)
     std::string architecture = "llama"; // GGUF general.architecture
+    NormKind norm = NormKind::Rms;
+    Positions positions = Positions::RopeInterleaved;
+    FeedForward feedForward = FeedForward::SwiGlu;
+    bool causal = true;    // decoder; false for BERT (every token sees every token)
+    bool postNorm = false; // BERT: norm after each residual instead of before each block
+    int tokenTypes = 0;    // BERT segment embeddings (type 0 is used)
     std::string weightTypes = "F32";    // stored types of the weight matrices, e.g. "Q8_0, F32"
 
     int headSize() const { return heads > 0 ? dim / heads : 0; }
@@ -45,24 +57,33 @@ struct Tensor {
     void dequantizeRow(std::int64_t row, float *out) const; // (cols) floats
 };
 
-// Every matrix is row-major (out, in), as llama2.c and GGUF store it. Norm weights are float32.
+// Every matrix is row-major (out, in), as llama2.c and GGUF store it. Norm weights and biases are float32; a null
+// bias is zero.
 struct LayerWeights {
-    const float *rmsAtt = nullptr; // (dim)
+    const float *rmsAtt = nullptr; // (dim) norm before attention (pre-norm) or after its residual (post-norm)
+    const float *attNormBias = nullptr;
     Tensor wq;                     // (heads * headSize, dim)
     Tensor wk;                     // (kvDim, dim)
     Tensor wv;                     // (kvDim, dim)
     Tensor wo;                     // (dim, heads * headSize)
-    const float *rmsFfn = nullptr; // (dim)
-    Tensor w1;                     // (hiddenDim, dim) gate
+    const float *bq = nullptr, *bk = nullptr, *bv = nullptr, *bo = nullptr;
+    const float *rmsFfn = nullptr; // (dim) norm before the feed-forward (pre-norm) or after its residual (post-norm)
+    const float *ffnNormBias = nullptr;
+    Tensor w1;                     // (hiddenDim, dim) gate (SwiGLU only)
     Tensor w2;                     // (dim, hiddenDim) down
     Tensor w3;                     // (hiddenDim, dim) up
+    const float *b3 = nullptr, *b2 = nullptr; // up and down biases
 };
 
 struct ModelWeights {
     Tensor tokenEmbedding;            // (vocab, dim)
+    Tensor positionEmbedding;         // (context, dim) learned positions; empty otherwise
+    Tensor tokenTypeEmbedding;        // (types, dim) BERT; empty otherwise
+    const float *embNorm = nullptr, *embNormBias = nullptr; // BERT: LayerNorm of the summed embeddings
     std::vector<LayerWeights> layers; // (layers)
-    const float *rmsFinal = nullptr;  // (dim)
-    Tensor classifier;                // (vocab, dim); the embedding itself when shared
+    const float *rmsFinal = nullptr;  // (dim) final norm (none in post-norm encoders)
+    const float *finalNormBias = nullptr;
+    Tensor classifier;                // (vocab, dim); the embedding itself when shared; empty: no language-model head
 };
 
 // A loaded model: configuration plus weights that stay valid as long as the Model lives (`storage` keeps the
