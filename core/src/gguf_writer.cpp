@@ -27,6 +27,7 @@ public:
     }
     void pad() { m_out.append((kAlignment - m_out.size() % kAlignment) % kAlignment, '\0'); }
     std::string &data() { return m_out; }
+    const std::string &data() const { return m_out; }
 
 private:
     std::string m_out;
@@ -38,6 +39,121 @@ struct PendingTensor {
     GgmlType type;
     std::string bytes;
 };
+
+} // namespace
+
+struct GgufBuilder::Data {
+    Bytes meta;
+    std::uint64_t kvCount = 0;
+    std::vector<PendingTensor> tensors;
+};
+
+GgufBuilder::GgufBuilder() : m_data(std::make_unique<Data>()) {}
+GgufBuilder::~GgufBuilder() = default;
+
+// GGUF value types: 4 u32, 5 i32, 6 f32, 7 bool, 8 string, 9 array.
+void GgufBuilder::setString(const std::string &key, const std::string &value) {
+    m_data->meta.key(key, 8);
+    m_data->meta.str(value);
+    ++m_data->kvCount;
+}
+void GgufBuilder::setU32(const std::string &key, std::uint32_t value) {
+    m_data->meta.key(key, 4);
+    m_data->meta.put(value);
+    ++m_data->kvCount;
+}
+void GgufBuilder::setF32(const std::string &key, float value) {
+    m_data->meta.key(key, 6);
+    m_data->meta.put(value);
+    ++m_data->kvCount;
+}
+void GgufBuilder::setBool(const std::string &key, bool value) {
+    m_data->meta.key(key, 7);
+    m_data->meta.put<std::uint8_t>(value ? 1 : 0);
+    ++m_data->kvCount;
+}
+void GgufBuilder::setStringArray(const std::string &key, const std::vector<std::string> &values) {
+    m_data->meta.key(key, 9);
+    m_data->meta.put<std::uint32_t>(8);
+    m_data->meta.put<std::uint64_t>(values.size());
+    for (const std::string &v : values)
+        m_data->meta.str(v);
+    ++m_data->kvCount;
+}
+void GgufBuilder::setF32Array(const std::string &key, const std::vector<float> &values) {
+    m_data->meta.key(key, 9);
+    m_data->meta.put<std::uint32_t>(6);
+    m_data->meta.put<std::uint64_t>(values.size());
+    for (const float v : values)
+        m_data->meta.put(v);
+    ++m_data->kvCount;
+}
+void GgufBuilder::setI32Array(const std::string &key, const std::vector<std::int32_t> &values) {
+    m_data->meta.key(key, 9);
+    m_data->meta.put<std::uint32_t>(5);
+    m_data->meta.put<std::uint64_t>(values.size());
+    for (const std::int32_t v : values)
+        m_data->meta.put(v);
+    ++m_data->kvCount;
+}
+void GgufBuilder::addTensor(const std::string &name, const std::vector<std::int64_t> &dims, GgmlType type,
+                            std::string bytes) {
+    m_data->tensors.push_back({name, dims, type, std::move(bytes)});
+}
+void GgufBuilder::addF32(const std::string &name, const std::vector<std::int64_t> &dims, const float *data) {
+    std::int64_t n = 1;
+    for (const std::int64_t d : dims)
+        n *= d;
+    addTensor(name, dims, GgmlType::F32, std::string(reinterpret_cast<const char *>(data), static_cast<std::size_t>(n) * 4));
+}
+
+Status GgufBuilder::write(const std::string &path) const {
+    Bytes head;
+    head.put<std::uint32_t>(0x46554747);
+    head.put<std::uint32_t>(3);
+    head.put<std::uint64_t>(m_data->tensors.size());
+    head.put<std::uint64_t>(m_data->kvCount);
+    head.data() += m_data->meta.data();
+    std::uint64_t offset = 0;
+    for (const PendingTensor &t : m_data->tensors) {
+        head.str(t.name);
+        head.put<std::uint32_t>(static_cast<std::uint32_t>(t.dims.size()));
+        for (const std::int64_t d : t.dims)
+            head.put<std::uint64_t>(static_cast<std::uint64_t>(d));
+        head.put<std::uint32_t>(static_cast<std::uint32_t>(t.type));
+        head.put<std::uint64_t>(offset);
+        offset += (t.bytes.size() + kAlignment - 1) / kAlignment * kAlignment;
+    }
+    head.pad();
+
+    const std::string part = path + ".part";
+    {
+        std::ofstream out(part, std::ios::binary | std::ios::trunc);
+        if (!out)
+            return makeError(fileName(path) + ": cannot write (" + std::strerror(errno) + ")");
+        out.write(head.data().data(), static_cast<std::streamsize>(head.data().size()));
+        static const char zeros[kAlignment] = {};
+        for (const PendingTensor &t : m_data->tensors) {
+            out.write(t.bytes.data(), static_cast<std::streamsize>(t.bytes.size()));
+            out.write(zeros, static_cast<std::streamsize>((kAlignment - t.bytes.size() % kAlignment) % kAlignment));
+        }
+        out.flush();
+        if (!out) {
+            out.close();
+            std::remove(part.c_str());
+            return makeError(fileName(path) + ": write failed (disk full?); nothing was written");
+        }
+    }
+    std::error_code ec;
+    std::filesystem::rename(part, path, ec);
+    if (ec) {
+        std::remove(part.c_str());
+        return makeError(fileName(path) + ": could not be put in place (" + ec.message() + ")");
+    }
+    return Ok{};
+}
+
+namespace {
 
 std::string encodeMatrix(const Tensor &t, GgmlType type) {
     std::vector<float> row(static_cast<std::size_t>(t.cols));
@@ -63,9 +179,6 @@ std::string encodeMatrix(const Tensor &t, GgmlType type) {
     return out;
 }
 
-std::string encodeVector(const float *v, std::int64_t n) {
-    return std::string(reinterpret_cast<const char *>(v), static_cast<std::size_t>(n) * 4);
-}
 
 } // namespace
 
@@ -75,20 +188,54 @@ Status writeGguf(const Model &model, const Tokenizer &tokenizer, const std::stri
         return makeError("GGUF writer: choose f32, f16, q8_0 or q4_0");
     const ModelConfig &c = model.config();
     const ModelWeights &w = model.weights();
+    if (c.architecture != "llama" || c.positions != Positions::RopeInterleaved)
+        return makeError("GGUF writer: only Llama-family models with llama.cpp's RoPE layout can be written");
     if (tokenizer.vocabSize() != c.vocabSize)
         return makeError("GGUF writer: the tokenizer has " + std::to_string(tokenizer.vocabSize()) +
                          " pieces, the model " + std::to_string(c.vocabSize));
 
-    std::vector<PendingTensor> tensors;
+    GgufBuilder b;
+    b.setString("general.architecture", "llama");
+    b.setString("general.name", params.name);
+    b.setU32("general.alignment", static_cast<std::uint32_t>(kAlignment));
+    // llama_ftype: 0 all F32, 1 mostly F16, 2 mostly Q4_0, 7 mostly Q8_0
+    b.setU32("general.file_type", type == GgmlType::F32 ? 0 : type == GgmlType::F16 ? 1 : type == GgmlType::Q4_0 ? 2 : 7);
+    b.setU32("llama.context_length", static_cast<std::uint32_t>(c.contextLength));
+    b.setU32("llama.embedding_length", static_cast<std::uint32_t>(c.dim));
+    b.setU32("llama.block_count", static_cast<std::uint32_t>(c.layers));
+    b.setU32("llama.feed_forward_length", static_cast<std::uint32_t>(c.hiddenDim));
+    b.setU32("llama.rope.dimension_count", static_cast<std::uint32_t>(c.rotaryDim()));
+    b.setU32("llama.attention.head_count", static_cast<std::uint32_t>(c.heads));
+    b.setU32("llama.attention.head_count_kv", static_cast<std::uint32_t>(c.kvHeads));
+    b.setF32("llama.attention.layer_norm_rms_epsilon", c.rmsEps);
+    b.setF32("llama.rope.freq_base", c.ropeTheta);
+    b.setString("tokenizer.ggml.model", "llama");
+    std::vector<std::string> pieces;
+    std::vector<float> scores;
+    std::vector<std::int32_t> types;
+    std::uint32_t unknown = 0;
+    for (int i = 0; i < tokenizer.vocabSize(); ++i) {
+        pieces.push_back(tokenizer.piece(i));
+        scores.push_back(tokenizer.score(i));
+        types.push_back(tokenizer.pieceType(i));
+        if (types.back() == 2)
+            unknown = static_cast<std::uint32_t>(i);
+    }
+    b.setStringArray("tokenizer.ggml.tokens", pieces);
+    b.setF32Array("tokenizer.ggml.scores", scores);
+    b.setI32Array("tokenizer.ggml.token_type", types);
+    b.setU32("tokenizer.ggml.unknown_token_id", unknown);
+    if (tokenizer.bosId() >= 0)
+        b.setU32("tokenizer.ggml.bos_token_id", static_cast<std::uint32_t>(tokenizer.bosId()));
+    b.setBool("tokenizer.ggml.add_space_prefix", tokenizer.addsSpacePrefix());
+
     const int blockSize = typeInfo(static_cast<std::uint32_t>(type))->blockSize;
     auto matrix = [&](const std::string &name, const Tensor &t) {
         // Rows that are not whole blocks (stories260K's ffn_down has 172 columns) stay F32, as llama.cpp keeps them.
         const GgmlType stored = t.cols % blockSize == 0 ? type : GgmlType::F32;
-        tensors.push_back({name, {t.cols, t.rows}, stored, encodeMatrix(t, stored)});
+        b.addTensor(name, {t.cols, t.rows}, stored, encodeMatrix(t, stored));
     };
-    auto vector = [&](const std::string &name, const float *v, std::int64_t n) {
-        tensors.push_back({name, {n}, GgmlType::F32, encodeVector(v, n)});
-    };
+    auto vector = [&](const std::string &name, const float *v, std::int64_t n) { b.addF32(name, {n}, v); };
     matrix("token_embd.weight", w.tokenEmbedding);
     vector("output_norm.weight", w.rmsFinal, c.dim);
     if (!c.sharedClassifier)
@@ -106,101 +253,7 @@ Status writeGguf(const Model &model, const Tokenizer &tokenizer, const std::stri
         matrix(p + "ffn_up.weight", lw.w3);
         matrix(p + "ffn_down.weight", lw.w2);
     }
-
-    // GGUF value types: 4 u32, 5 i32, 6 f32, 7 bool, 8 string, 9 array.
-    Bytes meta;
-    std::uint64_t kvCount = 0;
-    auto u32 = [&](const std::string &k, std::uint32_t v) { meta.key(k, 4); meta.put(v); ++kvCount; };
-    auto f32 = [&](const std::string &k, float v) { meta.key(k, 6); meta.put(v); ++kvCount; };
-    auto str = [&](const std::string &k, const std::string &v) { meta.key(k, 8); meta.str(v); ++kvCount; };
-    auto boolean = [&](const std::string &k, bool v) { meta.key(k, 7); meta.put<std::uint8_t>(v); ++kvCount; };
-    str("general.architecture", "llama");
-    str("general.name", params.name);
-    u32("general.alignment", static_cast<std::uint32_t>(kAlignment));
-    // llama_ftype: 0 all F32, 1 mostly F16, 2 mostly Q4_0, 7 mostly Q8_0
-    u32("general.file_type", type == GgmlType::F32 ? 0 : type == GgmlType::F16 ? 1 : type == GgmlType::Q4_0 ? 2 : 7);
-    u32("llama.context_length", static_cast<std::uint32_t>(c.contextLength));
-    u32("llama.embedding_length", static_cast<std::uint32_t>(c.dim));
-    u32("llama.block_count", static_cast<std::uint32_t>(c.layers));
-    u32("llama.feed_forward_length", static_cast<std::uint32_t>(c.hiddenDim));
-    u32("llama.rope.dimension_count", static_cast<std::uint32_t>(c.rotaryDim()));
-    u32("llama.attention.head_count", static_cast<std::uint32_t>(c.heads));
-    u32("llama.attention.head_count_kv", static_cast<std::uint32_t>(c.kvHeads));
-    f32("llama.attention.layer_norm_rms_epsilon", c.rmsEps);
-    f32("llama.rope.freq_base", c.ropeTheta);
-    str("tokenizer.ggml.model", "llama");
-    const auto n = static_cast<std::uint64_t>(tokenizer.vocabSize());
-    meta.key("tokenizer.ggml.tokens", 9);
-    meta.put<std::uint32_t>(8);
-    meta.put(n);
-    for (int i = 0; i < tokenizer.vocabSize(); ++i)
-        meta.str(tokenizer.piece(i));
-    ++kvCount;
-    meta.key("tokenizer.ggml.scores", 9);
-    meta.put<std::uint32_t>(6);
-    meta.put(n);
-    for (int i = 0; i < tokenizer.vocabSize(); ++i)
-        meta.put(tokenizer.score(i));
-    ++kvCount;
-    meta.key("tokenizer.ggml.token_type", 9);
-    meta.put<std::uint32_t>(5);
-    meta.put(n);
-    int unknown = 0;
-    for (int i = 0; i < tokenizer.vocabSize(); ++i) {
-        const int t = tokenizer.pieceType(i);
-        if (t == 2)
-            unknown = i;
-        meta.put<std::int32_t>(t);
-    }
-    ++kvCount;
-    u32("tokenizer.ggml.unknown_token_id", static_cast<std::uint32_t>(unknown));
-    if (tokenizer.bosId() >= 0)
-        u32("tokenizer.ggml.bos_token_id", static_cast<std::uint32_t>(tokenizer.bosId()));
-    boolean("tokenizer.ggml.add_space_prefix", tokenizer.addsSpacePrefix());
-
-    Bytes head;
-    head.put<std::uint32_t>(0x46554747);
-    head.put<std::uint32_t>(3);
-    head.put<std::uint64_t>(tensors.size());
-    head.put<std::uint64_t>(kvCount);
-    head.data() += meta.data();
-    std::uint64_t offset = 0;
-    for (const PendingTensor &t : tensors) {
-        head.str(t.name);
-        head.put<std::uint32_t>(static_cast<std::uint32_t>(t.dims.size()));
-        for (const std::int64_t d : t.dims)
-            head.put<std::uint64_t>(static_cast<std::uint64_t>(d));
-        head.put<std::uint32_t>(static_cast<std::uint32_t>(t.type));
-        head.put<std::uint64_t>(offset);
-        offset += (t.bytes.size() + kAlignment - 1) / kAlignment * kAlignment;
-    }
-    head.pad();
-
-    const std::string part = path + ".part";
-    {
-        std::ofstream out(part, std::ios::binary | std::ios::trunc);
-        if (!out)
-            return makeError(fileName(path) + ": cannot write (" + std::strerror(errno) + ")");
-        out.write(head.data().data(), static_cast<std::streamsize>(head.data().size()));
-        static const char zeros[kAlignment] = {};
-        for (const PendingTensor &t : tensors) {
-            out.write(t.bytes.data(), static_cast<std::streamsize>(t.bytes.size()));
-            out.write(zeros, static_cast<std::streamsize>((kAlignment - t.bytes.size() % kAlignment) % kAlignment));
-        }
-        out.flush();
-        if (!out) {
-            out.close();
-            std::remove(part.c_str());
-            return makeError(fileName(path) + ": write failed (disk full?); nothing was written");
-        }
-    }
-    std::error_code ec;
-    std::filesystem::rename(part, path, ec);
-    if (ec) {
-        std::remove(part.c_str());
-        return makeError(fileName(path) + ": could not be put in place (" + ec.message() + ")");
-    }
-    return Ok{};
+    return b.write(path);
 }
 
 } // namespace attnscope
