@@ -2,6 +2,7 @@
 #include "attnscope/engine.h"
 #include "attnscope/gguf.h"
 #include "attnscope/gguf_tokenizer.h"
+#include "attnscope/safetensors.h"
 #include "mapped_file.h"
 #include "transformer.h"
 
@@ -88,11 +89,45 @@ Result<std::shared_ptr<const Engine>> loadGguf(const std::string &modelPath, con
     return std::shared_ptr<const Engine>(std::make_shared<Engine>(model.value(), tokenizer.value(), std::move(info)));
 }
 
+Result<std::shared_ptr<const Engine>> loadFolder(const std::string &dir, const std::string &tokenizerPath) {
+    auto model = loadHfFolder(dir);
+    if (!model)
+        return model.error();
+    const ModelConfig &cfg = model.value()->config();
+    std::string tokPath = tokenizerPath;
+    std::error_code ec;
+    if (tokPath.empty()) {
+        if (fs::is_regular_file(fs::path(dir) / "tokenizer.model", ec))
+            tokPath = (fs::path(dir) / "tokenizer.model").string();
+        else
+            return makeError(fs::path(dir).filename().string() + ": no tokenizer.model (sentencepiece) in the folder; "
+                             "tokenizer.json alone is not read yet — pass a .model with --tokenizer, or open a GGUF "
+                             "of the model, which carries its tokenizer");
+    }
+    auto tokenizer = checkedTokenizer(Tokenizer::loadSentencePiece(tokPath), fileName(tokPath), cfg, dir);
+    if (!tokenizer)
+        return tokenizer.error();
+    EngineInfo info;
+    info.modelPath = dir;
+    info.tokenizerPath = tokPath;
+    info.tokenizerKind = "sentencepiece (" + fileName(tokPath) + ")";
+    info.format = model.value()->format();
+    const fs::path p(dir);
+    info.name = (p.filename().empty() ? p.parent_path() : p).filename().string();
+    info.config = cfg;
+    return std::shared_ptr<const Engine>(std::make_shared<Engine>(model.value(), tokenizer.value(), std::move(info)));
+}
+
 } // namespace
 
 Result<std::shared_ptr<const Engine>> Engine::load(const std::string &modelPath, const std::string &tokenizerPath) {
+    std::error_code ec;
+    if (fs::is_directory(modelPath, ec))
+        return loadFolder(modelPath, tokenizerPath);
     if (startsWithGgufMagic(modelPath))
         return loadGguf(modelPath, tokenizerPath);
+    if (isPickle(modelPath))
+        return makeError(pickleRefusal(fileName(modelPath)));
     auto model = loadLlama2c(modelPath);
     if (!model)
         return model.error();

@@ -147,7 +147,7 @@ void TestCli::errors_data() {
                                                   "--out", "/tmp/x"}
                                    << "m.bin";
     QTest::newRow("model is a directory")
-        << QStringList{"dump", "--model", "/tmp", "--text", "x", "--out", "/tmp/x"} << "directory";
+        << QStringList{"dump", "--model", "/tmp", "--text", "x", "--out", "/tmp/x"} << "folder without config.json";
     QTest::newRow("tokenizer is the model")
         << QStringList{"dump", "--model", model(), "--tokenizer", model(), "--text", "x", "--out", "/tmp/x"}
         << "not a sentencepiece model";

@@ -113,6 +113,11 @@ Result<std::shared_ptr<const Model>> loadLlama2c(const std::string &path);
 namespace gguf {
 class File;
 }
+// A Hugging Face model folder (config.json + safetensors, sharded or not): Llama, Mistral, Qwen2.
+Result<std::shared_ptr<const Model>> loadHfFolder(const std::string &dir);
+// The message for a PyTorch pickle (never loaded: unpickling can run code), with how to convert it.
+std::string pickleRefusal(const std::string &name);
+
 // A Llama-family model from an opened GGUF file (kept alive by the model): hyperparameters from its metadata,
 // tensors by llama.cpp's names, shapes checked.
 Result<std::shared_ptr<const Model>> loadGgufModel(const std::shared_ptr<const gguf::File> &file,
