@@ -6,6 +6,7 @@
 #include "json.h"
 #include "mapped_file.h"
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -153,6 +154,13 @@ Result<std::shared_ptr<const Model>> loadHfFolder(const std::string &dirPath) {
             return {};
         }
         types.insert(t->dtype);
+        if (*t->type == GgmlType::F32 && reinterpret_cast<std::uintptr_t>(t->data) % alignof(float) != 0) {
+            // safetensors does not align tensors: an F32 one after an odd number of F16 values is copied once, so the
+            // matrix code reads floats at float addresses.
+            owned.emplace_back(static_cast<std::size_t>(rows * cols));
+            std::memcpy(owned.back().data(), t->data, owned.back().size() * sizeof(float));
+            return Tensor{GgmlType::F32, owned.back().data(), rows, cols};
+        }
         return Tensor{*t->type, t->data, rows, cols};
     };
     auto vector = [&](const std::string &tname, std::int64_t n) -> const float * {
