@@ -2,6 +2,7 @@
 #include "test_support.h"
 
 #include "models/heatmap_model.h"
+#include "views/heatmap_renderer.h"
 
 #include <QAbstractItemModelTester>
 #include <QtTest>
@@ -15,6 +16,7 @@ private slots:
     void passesModelTester();
     void dataIsTheCoreResult();
     void layerHeadSwitchAndClamp();
+    void encoderResultWithClsAndSep();
 
 private:
     EnginePtr m_engine;
@@ -79,6 +81,47 @@ void TestHeatmapModel::layerHeadSwitchAndClamp() {
     model.setLayerHead(99, -3); // out of range: clamped, never out of bounds
     QCOMPARE(model.layer(), 4);
     QCOMPARE(model.head(), 0);
+}
+
+void TestHeatmapModel::encoderResultWithClsAndSep() {
+    // A BERT-style result: bidirectional (every row spans all keys), [CLS] first and [SEP] last, both special.
+    auto r = std::make_shared<AttentionResult>();
+    const int T = 5;
+    r->layers = 1;
+    r->heads = 1;
+    r->causal = false;
+    const std::string word = "\xE2\x96\x81"; // "▁"
+    for (const std::string &piece : {std::string("[CLS]"), word + "the", word + "cat", std::string("!"), std::string("[SEP]")})
+        r->tokens.push_back(Token{0, piece, 0, 0, false, false});
+    r->tokens.front().special = r->tokens.back().special = true;
+    r->attention.resize(T * T);
+    for (int i = 0; i < T; ++i)
+        for (int j = 0; j < T; ++j)
+            r->attention[std::size_t(i * T + j)] = float(1 + i + 2 * j) / float(T * (1 + i) + T * (T - 1));
+    HeatmapModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setResult(r);
+    QVERIFY(!model.matrix().causal);
+    QVERIFY(!model.index(0, 4).data(HeatmapModel::MaskedRole).toBool()); // [CLS] sees [SEP]: nothing is masked
+    QCOMPARE(model.index(1, 3).data(HeatmapModel::WeightRole).toFloat(), r->weight(0, 0, 1, 3));
+    // No cell of the heatmap has the masked colour.
+    const HeatmapScene scene = makeHeatmapScene(model, QStringLiteral("tiny-bert"), ViewStyle());
+    QVERIFY(!scene.causal);
+    for (int y = 0; y < T; ++y)
+        for (int x = 0; x < T; ++x)
+            QVERIFY(scene.levels.front().pixel(x, y) != ViewStyle().empty().rgb());
+    // Hiding special tokens drops [CLS] and [SEP]; the rest renormalise over the remaining keys.
+    model.setHideSpecial(true);
+    QCOMPARE(model.rowCount(), 3);
+    QCOMPARE(model.tokenText(0), QString::fromUtf8("\xE2\x96\x81the"));
+    QCOMPARE(model.position(2), 3);
+    for (int i = 0; i < 3; ++i) {
+        double sum = 0;
+        for (int j = 0; j < 3; ++j)
+            sum += model.matrix().at(i, j);
+        QVERIFY(std::abs(sum - 1.0) < 1e-6);
+        QVERIFY(model.matrix().at(i, 2) > 0); // later keys are visible
+    }
 }
 
 QTEST_MAIN(TestHeatmapModel)
