@@ -7,6 +7,7 @@
 #include <Eigen/Dense>
 
 #include <algorithm>
+#include <type_traits>
 #include <cmath>
 
 namespace attnscope {
@@ -70,9 +71,11 @@ constexpr std::int64_t kChunkFloats = 1 << 16; // dequantized rows per thread: 2
 // out = x * W^T (or out += when accumulate): x (T, in), W (out, in). Float32 weights are used where they lie;
 // other types are dequantized a chunk of rows at a time on each thread, so a quantized model never needs a float32
 // copy of itself.
-void multiply(const Eigen::Ref<const RowMat> &x, const Tensor &w, RowMat &out, bool accumulate = false) {
-    if (!accumulate)
-        out.resize(x.rows(), w.rows);
+template <typename Out>
+void multiply(const Eigen::Ref<const RowMat> &x, const Tensor &w, Out &&out, bool accumulate = false) {
+    if constexpr (std::is_same_v<std::decay_t<Out>, RowMat>)
+        if (!accumulate)
+            out.resize(x.rows(), w.rows);
     if (w.isF32()) {
         const ConstWeight m(w.f32(), w.rows, w.cols);
         if (accumulate)
@@ -254,9 +257,8 @@ Status forwardTransformer(const Model &model, const std::vector<int> &ids, bool 
     if (w.classifier.data) {
         const Eigen::Index rows = allPositionLogits ? T : 1;
         out.logitRows = static_cast<int>(rows);
-        RowMat logits; // (rows, vocab)
-        multiply(xb.bottomRows(rows), w.classifier, logits);
-        out.logits.assign(logits.data(), logits.data() + logits.size());
+        out.logits.resize(static_cast<std::size_t>(rows) * cfg.vocabSize);
+        multiply(xb.bottomRows(rows), w.classifier, Eigen::Map<RowMat>(out.logits.data(), rows, cfg.vocabSize));
     } else { // an encoder without a language-model head: attention only
         out.logitRows = 0;
         out.logits.clear();
