@@ -325,6 +325,12 @@ void MainWindow::buildMenus() {
     QMenu *file = menuBar()->addMenu(tr("&File"));
     QAction *open = file->addAction(tr("&Open Model…"), this, &MainWindow::openModelDialog);
     open->setShortcut(QKeySequence::Open);
+    QAction *openFolder = file->addAction(tr("Open Model &Folder…"), this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a Hugging Face model folder"), userModelDir());
+        if (!dir.isEmpty())
+            openModel(dir);
+    });
+    openFolder->setStatusTip(tr("A folder with config.json and model.safetensors (Llama, Mistral, Qwen2)."));
     m_modelsMenu = file->addMenu(tr("&Models"));
     auto *group = new QActionGroup(m_modelsMenu);
     for (const ModelEntry &m : m_options.models) {
