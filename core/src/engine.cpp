@@ -2,6 +2,7 @@
 #include "attnscope/engine.h"
 #include "attnscope/gguf.h"
 #include "attnscope/gguf_tokenizer.h"
+#include "attnscope/hf_tokenizer.h"
 #include "attnscope/safetensors.h"
 #include "mapped_file.h"
 #include "transformer.h"
@@ -94,23 +95,16 @@ Result<std::shared_ptr<const Engine>> loadFolder(const std::string &dir, const s
     if (!model)
         return model.error();
     const ModelConfig &cfg = model.value()->config();
-    std::string tokPath = tokenizerPath;
-    std::error_code ec;
-    if (tokPath.empty()) {
-        if (fs::is_regular_file(fs::path(dir) / "tokenizer.model", ec))
-            tokPath = (fs::path(dir) / "tokenizer.model").string();
-        else
-            return makeError(fs::path(dir).filename().string() + ": no tokenizer.model (sentencepiece) in the folder; "
-                             "tokenizer.json alone is not read yet — pass a .model with --tokenizer, or open a GGUF "
-                             "of the model, which carries its tokenizer");
-    }
-    auto tokenizer = checkedTokenizer(Tokenizer::loadSentencePiece(tokPath), fileName(tokPath), cfg, dir);
+    auto tokenizer = checkedTokenizer(tokenizerPath.empty() ? tokenizerFromHfFolder(dir, cfg.architecture)
+                                                            : Tokenizer::loadSentencePiece(tokenizerPath),
+                                      tokenizerPath.empty() ? fs::path(dir).filename().string() : fileName(tokenizerPath),
+                                      cfg, dir);
     if (!tokenizer)
         return tokenizer.error();
     EngineInfo info;
     info.modelPath = dir;
-    info.tokenizerPath = tokPath;
-    info.tokenizerKind = "sentencepiece (" + fileName(tokPath) + ")";
+    info.tokenizerPath = tokenizerPath;
+    info.tokenizerKind = tokenizer.value()->kind() + " (" + fileName(tokenizer.value()->path()) + ")";
     info.format = model.value()->format();
     const fs::path p(dir);
     info.name = (p.filename().empty() ? p.parent_path() : p).filename().string();

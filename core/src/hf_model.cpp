@@ -1,6 +1,6 @@
 // Hugging Face model folders: config.json + model.safetensors (or shards listed in model.safetensors.index.json).
-// Llama, Mistral and Qwen2 (LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM): Hugging Face keeps q/k in the
-// rotate-half RoPE layout, so these run with Positions::RopeHalf and no permutation. Pickles are refused.
+// Llama, Mistral and Qwen2 (Hugging Face keeps q/k in the rotate-half RoPE layout, so these run with
+// Positions::RopeHalf and no permutation), GPT-2 (Conv1D weights transposed once) and BERT. Pickles are refused.
 #include "attnscope/model.h"
 #include "attnscope/safetensors.h"
 #include "json.h"
@@ -99,25 +99,38 @@ Result<std::shared_ptr<const Model>> loadHfFolder(const std::string &dirPath) {
     std::string arch;
     if (const JsonValue *a = cfg.get("architectures"); a && a->type == JsonValue::Type::Array && !a->array.empty())
         arch = a->array.front().asString().value_or("");
-    if (arch != "LlamaForCausalLM" && arch != "MistralForCausalLM" && arch != "Qwen2ForCausalLM")
-        return makeError(name + ": Hugging Face architecture \"" + arch + "\" is not supported in folders yet " +
-                         "(LlamaForCausalLM, MistralForCausalLM and Qwen2ForCausalLM are); a GGUF of the model opens");
+    const bool llamaLike = arch == "LlamaForCausalLM" || arch == "MistralForCausalLM" || arch == "Qwen2ForCausalLM";
+    const bool gpt2 = arch == "GPT2LMHeadModel" || arch == "GPT2Model";
+    const bool bert = arch == "BertModel" || arch == "BertForMaskedLM";
+    if (!llamaLike && !gpt2 && !bert)
+        return makeError(name + ": Hugging Face architecture \"" + arch + "\" is not supported (LlamaForCausalLM, "
+                         "MistralForCausalLM, Qwen2ForCausalLM, GPT2LMHeadModel, BertModel and BertForMaskedLM are)");
     auto integer = [&](const char *key, std::int64_t fallback) {
         const JsonValue *v = cfg.get(key);
         return v && v->integer() ? *v->integer() : fallback;
     };
+    auto number = [&](const char *key, double fallback) {
+        const JsonValue *v = cfg.get(key);
+        return v && v->asNumber() ? *v->asNumber() : fallback;
+    };
     ModelConfig c;
-    c.architecture = arch == "Qwen2ForCausalLM" ? "qwen2" : "llama";
-    c.positions = Positions::RopeHalf;
-    c.dim = static_cast<int>(integer("hidden_size", 0));
-    c.hiddenDim = static_cast<int>(integer("intermediate_size", 0));
-    c.layers = static_cast<int>(integer("num_hidden_layers", 0));
-    c.heads = static_cast<int>(integer("num_attention_heads", 0));
+    c.architecture = gpt2 ? "gpt2" : bert ? "bert" : arch == "Qwen2ForCausalLM" ? "qwen2" : "llama";
+    c.positions = llamaLike ? Positions::RopeHalf : Positions::Learned;
+    c.dim = static_cast<int>(integer(gpt2 ? "n_embd" : "hidden_size", 0));
+    c.layers = static_cast<int>(integer(gpt2 ? "n_layer" : "num_hidden_layers", 0));
+    c.heads = static_cast<int>(integer(gpt2 ? "n_head" : "num_attention_heads", 0));
+    c.hiddenDim = static_cast<int>(gpt2 ? integer("n_inner", 4 * std::int64_t(c.dim)) : integer("intermediate_size", 0));
     c.kvHeads = static_cast<int>(integer("num_key_value_heads", c.heads));
     c.vocabSize = static_cast<int>(integer("vocab_size", 0));
-    c.contextLength = static_cast<int>(integer("max_position_embeddings", 2048));
-    c.rmsEps = static_cast<float>(cfg.get("rms_norm_eps") && cfg.get("rms_norm_eps")->asNumber()
-                                      ? *cfg.get("rms_norm_eps")->asNumber() : 1e-6);
+    c.contextLength = static_cast<int>(gpt2 ? integer("n_positions", integer("n_ctx", 1024)) : integer("max_position_embeddings", 2048));
+    c.rmsEps = static_cast<float>(number("rms_norm_eps", 1e-6));
+    if (!llamaLike) {
+        c.norm = NormKind::Layer;
+        c.rmsEps = static_cast<float>(gpt2 ? number("layer_norm_epsilon", 1e-5) : number("layer_norm_eps", 1e-12));
+        c.feedForward = gpt2 ? FeedForward::GeluTanh : FeedForward::GeluErf;
+        c.causal = gpt2;
+        c.postNorm = bert;
+    }
     c.ropeTheta = static_cast<float>(cfg.get("rope_theta") && cfg.get("rope_theta")->asNumber()
                                          ? *cfg.get("rope_theta")->asNumber() : 10000.0);
     const bool tied = cfg.get("tie_word_embeddings") && cfg.get("tie_word_embeddings")->type == JsonValue::Type::Bool &&
@@ -176,13 +189,104 @@ Result<std::shared_ptr<const Model>> loadHfFolder(const std::string &dirPath) {
         return owned.back().data();
     };
 
+    // Names with or without the wrapper's prefix ("model.", "transformer.", "bert."), as checkpoints differ.
+    auto named = [&](const std::string &prefix, const std::string &rest) {
+        return shards->byName.count(prefix + rest) ? prefix + rest : rest;
+    };
+    // GPT-2's Conv1D stores (in, out): transposed once into float32 (out, in).
+    auto transposed = [&](const std::string &tname, std::int64_t in, std::int64_t out) -> Tensor {
+        const SafeTensor *t = find(tname);
+        if (!t)
+            return {};
+        if (t->shape.size() != 2 || t->shape[0] != in || t->shape[1] != out) {
+            problem = problem.empty() ? name + ": tensor " + tname + " is not [" + std::to_string(in) + ", " +
+                                            std::to_string(out) + "]" : problem;
+            return {};
+        }
+        types.insert(t->dtype);
+        std::vector<float> stored(static_cast<std::size_t>(in * out));
+        dequantizeRow(*t->type, t->data, stored.data(), in * out);
+        owned.emplace_back(stored.size());
+        for (std::int64_t i = 0; i < in; ++i)
+            for (std::int64_t o = 0; o < out; ++o)
+                owned.back()[static_cast<std::size_t>(o * in + i)] = stored[static_cast<std::size_t>(i * out + o)];
+        return Tensor{GgmlType::F32, owned.back().data(), out, in};
+    };
     const std::int64_t dim = c.dim, hidden = c.hiddenDim, kvDim = c.kvDim();
     ModelWeights w;
+    w.layers.resize(static_cast<std::size_t>(c.layers));
+    if (gpt2) {
+        const std::string t = "transformer.";
+        w.tokenEmbedding = matrix(named(t, "wte.weight"), c.vocabSize, dim);
+        w.positionEmbedding = matrix(named(t, "wpe.weight"), c.contextLength, dim);
+        for (int l = 0; l < c.layers; ++l) {
+            const std::string p = "h." + std::to_string(l) + ".";
+            LayerWeights &lw = w.layers[static_cast<std::size_t>(l)];
+            lw.rmsAtt = vector(named(t, p + "ln_1.weight"), dim);
+            lw.attNormBias = vector(named(t, p + "ln_1.bias"), dim);
+            const Tensor qkv = transposed(named(t, p + "attn.c_attn.weight"), dim, 3 * dim); // rows: q, k, v
+            for (int part = 0; part < 3 && qkv.data; ++part)
+                (part == 0 ? lw.wq : part == 1 ? lw.wk : lw.wv) =
+                    Tensor{GgmlType::F32, qkv.f32() + part * dim * dim, dim, dim};
+            if (const float *b = vector(named(t, p + "attn.c_attn.bias"), 3 * dim)) {
+                lw.bq = b;
+                lw.bk = b + dim;
+                lw.bv = b + 2 * dim;
+            }
+            lw.wo = transposed(named(t, p + "attn.c_proj.weight"), dim, dim);
+            lw.bo = vector(named(t, p + "attn.c_proj.bias"), dim);
+            lw.rmsFfn = vector(named(t, p + "ln_2.weight"), dim);
+            lw.ffnNormBias = vector(named(t, p + "ln_2.bias"), dim);
+            lw.w3 = transposed(named(t, p + "mlp.c_fc.weight"), dim, hidden);
+            lw.b3 = vector(named(t, p + "mlp.c_fc.bias"), hidden);
+            lw.w2 = transposed(named(t, p + "mlp.c_proj.weight"), hidden, dim);
+            lw.b2 = vector(named(t, p + "mlp.c_proj.bias"), dim);
+        }
+        w.rmsFinal = vector(named(t, "ln_f.weight"), dim);
+        w.finalNormBias = vector(named(t, "ln_f.bias"), dim);
+        c.sharedClassifier = shards->byName.count("lm_head.weight") == 0;
+        w.classifier = c.sharedClassifier ? w.tokenEmbedding : matrix("lm_head.weight", c.vocabSize, dim);
+    } else if (bert) {
+        const std::string b = "bert.";
+        // Older checkpoints call LayerNorm's parameters gamma and beta.
+        auto normWeight = [&](const std::string &base) {
+            return shards->byName.count(named(b, base + ".weight")) ? named(b, base + ".weight") : named(b, base + ".gamma");
+        };
+        auto normBias = [&](const std::string &base) {
+            return shards->byName.count(named(b, base + ".bias")) ? named(b, base + ".bias") : named(b, base + ".beta");
+        };
+        c.tokenTypes = static_cast<int>(integer("type_vocab_size", 2));
+        w.tokenEmbedding = matrix(named(b, "embeddings.word_embeddings.weight"), c.vocabSize, dim);
+        w.positionEmbedding = matrix(named(b, "embeddings.position_embeddings.weight"), c.contextLength, dim);
+        w.tokenTypeEmbedding = matrix(named(b, "embeddings.token_type_embeddings.weight"), c.tokenTypes, dim);
+        w.embNorm = vector(normWeight("embeddings.LayerNorm"), dim);
+        w.embNormBias = vector(normBias("embeddings.LayerNorm"), dim);
+        for (int l = 0; l < c.layers; ++l) {
+            const std::string p = "encoder.layer." + std::to_string(l) + ".";
+            LayerWeights &lw = w.layers[static_cast<std::size_t>(l)];
+            lw.wq = matrix(named(b, p + "attention.self.query.weight"), dim, dim);
+            lw.bq = vector(named(b, p + "attention.self.query.bias"), dim);
+            lw.wk = matrix(named(b, p + "attention.self.key.weight"), dim, dim);
+            lw.bk = vector(named(b, p + "attention.self.key.bias"), dim);
+            lw.wv = matrix(named(b, p + "attention.self.value.weight"), dim, dim);
+            lw.bv = vector(named(b, p + "attention.self.value.bias"), dim);
+            lw.wo = matrix(named(b, p + "attention.output.dense.weight"), dim, dim);
+            lw.bo = vector(named(b, p + "attention.output.dense.bias"), dim);
+            lw.rmsAtt = vector(normWeight(p + "attention.output.LayerNorm"), dim);
+            lw.attNormBias = vector(normBias(p + "attention.output.LayerNorm"), dim);
+            lw.w3 = matrix(named(b, p + "intermediate.dense.weight"), hidden, dim);
+            lw.b3 = vector(named(b, p + "intermediate.dense.bias"), hidden);
+            lw.w2 = matrix(named(b, p + "output.dense.weight"), dim, hidden);
+            lw.b2 = vector(named(b, p + "output.dense.bias"), dim);
+            lw.rmsFfn = vector(normWeight(p + "output.LayerNorm"), dim);
+            lw.ffnNormBias = vector(normBias(p + "output.LayerNorm"), dim);
+        }
+        c.sharedClassifier = false; // the masked-LM head, if present, is not used: attention only
+    } else {
     w.tokenEmbedding = matrix("model.embed_tokens.weight", c.vocabSize, dim);
     w.rmsFinal = vector("model.norm.weight", dim);
     c.sharedClassifier = tied || shards->byName.count("lm_head.weight") == 0;
     w.classifier = c.sharedClassifier ? w.tokenEmbedding : matrix("lm_head.weight", c.vocabSize, dim);
-    w.layers.resize(static_cast<std::size_t>(c.layers));
     for (int l = 0; l < c.layers; ++l) {
         const std::string p = "model.layers." + std::to_string(l) + ".";
         LayerWeights &lw = w.layers[static_cast<std::size_t>(l)];
@@ -200,6 +304,7 @@ Result<std::shared_ptr<const Model>> loadHfFolder(const std::string &dirPath) {
         lw.w1 = matrix(p + "mlp.gate_proj.weight", hidden, dim);
         lw.w3 = matrix(p + "mlp.up_proj.weight", hidden, dim);
         lw.w2 = matrix(p + "mlp.down_proj.weight", dim, hidden);
+    }
     }
     if (!problem.empty())
         return makeError(problem);

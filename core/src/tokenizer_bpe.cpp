@@ -178,6 +178,36 @@ Result<std::vector<Token>> ByteLevelBpe::encode(std::string_view text, bool addS
 
 } // namespace
 
+Result<std::shared_ptr<const Tokenizer>> makeByteLevelBpe(const std::string &name, BpeVocabulary v) {
+    if (v.pieces.empty())
+        return makeError(name + ": the BPE vocabulary is empty");
+    auto bpe = std::make_shared<ByteLevelBpe>(name, v.pre);
+    const std::size_t n = v.pieces.size();
+    bpe->m_pieces = std::move(v.pieces);
+    bpe->m_types = v.types.size() == n ? std::move(v.types) : std::vector<int>(n, 1);
+    for (std::size_t i = 0; i < n; ++i) {
+        bpe->m_ids.emplace(bpe->m_pieces[i], static_cast<int>(i));
+        if (bpe->m_types[i] == 4) // user-defined
+            bpe->m_userDefined.emplace_back(bpe->m_pieces[i], static_cast<int>(i));
+    }
+    std::stable_sort(bpe->m_userDefined.begin(), bpe->m_userDefined.end(),
+                     [](const auto &a, const auto &b) { return a.first.size() > b.first.size(); });
+    bpe->m_ranks.reserve(v.merges.size());
+    for (std::size_t r = 0; r < v.merges.size(); ++r)
+        bpe->m_ranks.emplace(std::move(v.merges[r]), static_cast<int>(r));
+    for (const std::string &pattern : preTokenizer(v.pre)) {
+        CodepointRegex re(pattern);
+        if (!re.valid())
+            return makeError(name + ": internal error in the \"" + v.pre + "\" pre-tokenizer (" + re.error() + ")");
+        bpe->m_regexes.push_back(std::move(re));
+    }
+    const auto valid = [n](int id) { return id >= 0 && static_cast<std::size_t>(id) < n ? id : -1; };
+    bpe->m_bos = valid(v.bos);
+    bpe->m_unknown = valid(v.unknown);
+    bpe->m_addBos = v.addBos;
+    return std::shared_ptr<const Tokenizer>(std::move(bpe));
+}
+
 Result<std::shared_ptr<const Tokenizer>> byteLevelBpeFromGguf(const gguf::File &f) {
     const std::string name = f.name();
     const gguf::Array *tokens = f.getArray("tokenizer.ggml.tokens");
@@ -187,37 +217,23 @@ Result<std::shared_ptr<const Tokenizer>> byteLevelBpeFromGguf(const gguf::File &
     if (!merges || merges->elementType != gguf::ValueType::String)
         return makeError(name + ": a BPE vocabulary needs tokenizer.ggml.merges, which is missing");
     const gguf::Array *types = f.getArray("tokenizer.ggml.token_type");
-    const std::string pre = f.getString("tokenizer.ggml.pre").value_or("");
-    auto bpe = std::make_shared<ByteLevelBpe>(name, pre);
+    BpeVocabulary v;
+    v.pre = f.getString("tokenizer.ggml.pre").value_or("");
     const std::size_t n = tokens->strings.size();
-    bpe->m_pieces.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
-        bpe->m_pieces.emplace_back(tokens->strings[i]);
-        const int type = types && types->count == n ? static_cast<int>(types->integer(i)) : 1;
-        bpe->m_types.push_back(type);
-        bpe->m_ids.emplace(bpe->m_pieces.back(), static_cast<int>(i));
-        if (type == 4) // user-defined
-            bpe->m_userDefined.emplace_back(bpe->m_pieces.back(), static_cast<int>(i));
+        v.pieces.emplace_back(tokens->strings[i]);
+        v.types.push_back(types && types->count == n ? static_cast<int>(types->integer(i)) : 1);
     }
-    std::stable_sort(bpe->m_userDefined.begin(), bpe->m_userDefined.end(),
-                     [](const auto &a, const auto &b) { return a.first.size() > b.first.size(); });
-    bpe->m_ranks.reserve(merges->strings.size());
-    for (std::size_t r = 0; r < merges->strings.size(); ++r)
-        bpe->m_ranks.emplace(std::string(merges->strings[r]), static_cast<int>(r));
-    for (const std::string &pattern : preTokenizer(pre)) {
-        CodepointRegex re(pattern);
-        if (!re.valid())
-            return makeError(name + ": internal error in the \"" + pre + "\" pre-tokenizer (" + re.error() + ")");
-        bpe->m_regexes.push_back(std::move(re));
-    }
+    for (const std::string_view m : merges->strings)
+        v.merges.emplace_back(m);
     const auto id = [&](const char *key) {
-        const auto v = f.getInt(key);
-        return v && *v >= 0 && static_cast<std::uint64_t>(*v) < n ? static_cast<int>(*v) : -1;
+        const auto value = f.getInt(key);
+        return value && *value >= 0 && static_cast<std::uint64_t>(*value) < n ? static_cast<int>(*value) : -1;
     };
-    bpe->m_bos = id("tokenizer.ggml.bos_token_id");
-    bpe->m_unknown = id("tokenizer.ggml.unknown_token_id");
-    bpe->m_addBos = f.getBool("tokenizer.ggml.add_bos_token").value_or(false);
-    return std::shared_ptr<const Tokenizer>(std::move(bpe));
+    v.bos = id("tokenizer.ggml.bos_token_id");
+    v.unknown = id("tokenizer.ggml.unknown_token_id");
+    v.addBos = f.getBool("tokenizer.ggml.add_bos_token").value_or(false);
+    return makeByteLevelBpe(name, std::move(v));
 }
 
 } // namespace attnscope

@@ -9,6 +9,16 @@
 
 namespace attnscope {
 
+struct BpeVocabulary {
+    std::vector<std::string> pieces;  // by id, in GPT-2's byte stand-in spelling
+    std::vector<int> types;           // GGUF token types (4 = user-defined: matched before pre-tokenizing)
+    std::vector<std::string> merges;  // "left right", by rank
+    std::string pre;                  // llama.cpp's pre-tokenizer name ("gpt-2", "llama3", "qwen2", ...)
+    int bos = -1, unknown = -1;
+    bool addBos = false;
+};
+
+Result<std::shared_ptr<const Tokenizer>> makeByteLevelBpe(const std::string &name, BpeVocabulary vocabulary);
 Result<std::shared_ptr<const Tokenizer>> byteLevelBpeFromGguf(const gguf::File &file);
 
 } // namespace attnscope

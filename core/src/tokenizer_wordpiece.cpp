@@ -120,32 +120,70 @@ Result<std::vector<Token>> WordPiece::encode(std::string_view text, bool addSpec
 
 } // namespace
 
+Result<std::shared_ptr<const Tokenizer>> makeWordPiece(const std::string &name, WordPieceVocabulary v) {
+    if (v.pieces.empty())
+        return makeError(name + ": the WordPiece vocabulary is empty");
+    auto wp = std::make_shared<WordPiece>(name);
+    const std::size_t n = v.pieces.size();
+    wp->m_pieces = std::move(v.pieces);
+    wp->m_types = v.types.size() == n ? std::move(v.types) : std::vector<int>(n, 1);
+    for (std::size_t i = 0; i < n; ++i) {
+        wp->m_ids.emplace(wp->m_pieces[i], static_cast<int>(i));
+        wp->m_maxPiece = std::max(wp->m_maxPiece, wp->m_pieces[i].size());
+    }
+    const auto valid = [n](int id) { return id >= 0 && static_cast<std::size_t>(id) < n ? id : -1; };
+    wp->m_cls = valid(v.cls);
+    wp->m_sep = valid(v.sep);
+    wp->m_unknown = valid(v.unknown);
+    return std::shared_ptr<const Tokenizer>(std::move(wp));
+}
+
+WordPieceVocabulary wordPieceFromHuggingFace(const std::vector<std::string> &vocab) {
+    WordPieceVocabulary v;
+    for (std::size_t i = 0; i < vocab.size(); ++i) {
+        const std::string &t = vocab[i];
+        const bool bracketed = t.size() > 2 && t.front() == '[' && t.back() == ']';
+        if (bracketed) {
+            v.pieces.push_back(t);
+            v.types.push_back(t == "[UNK]" ? 2 : 3);
+            if (t == "[CLS]")
+                v.cls = static_cast<int>(i);
+            else if (t == "[SEP]")
+                v.sep = static_cast<int>(i);
+            else if (t == "[UNK]")
+                v.unknown = static_cast<int>(i);
+            continue;
+        }
+        v.pieces.push_back(t.rfind("##", 0) == 0 ? t.substr(2) : kWordStart + t);
+        v.types.push_back(1);
+    }
+    return v;
+}
+
 Result<std::shared_ptr<const Tokenizer>> wordPieceFromGguf(const gguf::File &f) {
     const std::string name = f.name();
     const gguf::Array *tokens = f.getArray("tokenizer.ggml.tokens");
     if (!tokens || tokens->elementType != gguf::ValueType::String || tokens->count == 0)
         return makeError(name + ": no vocabulary (tokenizer.ggml.tokens is missing or not a list of strings)");
     const gguf::Array *types = f.getArray("tokenizer.ggml.token_type");
-    auto wp = std::make_shared<WordPiece>(name);
+    WordPieceVocabulary v;
     const std::size_t n = tokens->strings.size();
     for (std::size_t i = 0; i < n; ++i) {
-        wp->m_pieces.emplace_back(tokens->strings[i]);
-        wp->m_types.push_back(types && types->count == n ? static_cast<int>(types->integer(i)) : 1);
-        wp->m_ids.emplace(wp->m_pieces.back(), static_cast<int>(i));
-        wp->m_maxPiece = std::max(wp->m_maxPiece, wp->m_pieces.back().size());
+        v.pieces.emplace_back(tokens->strings[i]);
+        v.types.push_back(types && types->count == n ? static_cast<int>(types->integer(i)) : 1);
     }
     const auto id = [&](std::initializer_list<const char *> keys) {
         for (const char *key : keys) {
-            const auto v = f.getInt(key);
-            if (v && *v >= 0 && static_cast<std::uint64_t>(*v) < n)
-                return static_cast<int>(*v);
+            const auto value = f.getInt(key);
+            if (value && *value >= 0 && static_cast<std::uint64_t>(*value) < n)
+                return static_cast<int>(*value);
         }
         return -1;
     };
-    wp->m_cls = id({"tokenizer.ggml.cls_token_id", "tokenizer.ggml.bos_token_id"});
-    wp->m_sep = id({"tokenizer.ggml.seperator_token_id", "tokenizer.ggml.separator_token_id", "tokenizer.ggml.eos_token_id"});
-    wp->m_unknown = id({"tokenizer.ggml.unknown_token_id"});
-    return std::shared_ptr<const Tokenizer>(std::move(wp));
+    v.cls = id({"tokenizer.ggml.cls_token_id", "tokenizer.ggml.bos_token_id"});
+    v.sep = id({"tokenizer.ggml.seperator_token_id", "tokenizer.ggml.separator_token_id", "tokenizer.ggml.eos_token_id"});
+    v.unknown = id({"tokenizer.ggml.unknown_token_id"});
+    return makeWordPiece(name, std::move(v));
 }
 
 } // namespace attnscope

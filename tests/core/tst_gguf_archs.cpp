@@ -1,7 +1,8 @@
-// Qwen2, GPT-2 and BERT from GGUF: tiny random models written here (our GgufBuilder, llama.cpp's tensor names),
-// loaded by the engine, and compared with a float64 forward pass computed here from the same in-memory weights
-// (never read back from the file): norms, positions, biases, fused q/k/v, GELU, post-norm and the bidirectional
-// mask all have to be right for attention to agree within 5e-5.
+// Qwen2, GPT-2 and BERT from GGUF, and GPT-2 and BERT from Hugging Face folders: tiny random models written here
+// (our GgufBuilder with llama.cpp's tensor names; safetensors with Hugging Face's names, GPT-2's Conv1D transposed,
+// vocab.json + merges.txt and vocab.txt tokenizers), loaded by the engine, and compared with a float64 forward pass
+// computed here from the same in-memory weights (never read back from the file): norms, positions, biases, fused
+// q/k/v, GELU, post-norm and the bidirectional mask all have to be right for attention to agree within 5e-5.
 #include "test_support.h"
 
 #include <attnscope/engine.h>
@@ -11,6 +12,7 @@
 
 #include <cmath>
 #include <random>
+#include <tuple>
 
 using namespace attnscope;
 
@@ -348,11 +350,142 @@ Reference forward(const Tiny &t, const std::vector<int> &ids) {
 
 } // namespace
 
+// A safetensors file (F32) of named row-major matrices.
+QByteArray safetensors(const std::vector<std::tuple<std::string, std::vector<std::int64_t>, Mat>> &tensors) {
+    QByteArray header = "{", data;
+    for (const auto &[name, shape, values] : tensors) {
+        const qsizetype begin = data.size();
+        for (const double v : values) {
+            const float f = float(v);
+            data.append(reinterpret_cast<const char *>(&f), 4);
+        }
+        QStringList dims;
+        for (auto d : shape)
+            dims << QString::number(d);
+        header += QString("%1\"%2\":{\"dtype\":\"F32\",\"shape\":[%3],\"data_offsets\":[%4,%5]}")
+                      .arg(header.size() > 1 ? "," : "", QString::fromStdString(name), dims.join(','))
+                      .arg(begin)
+                      .arg(data.size())
+                      .toUtf8();
+    }
+    header += "}";
+    QByteArray out;
+    const std::uint64_t n = std::uint64_t(header.size());
+    out.append(reinterpret_cast<const char *>(&n), 8);
+    return out + header + data;
+}
+
+Mat transpose(const Mat &m, std::size_t rows, std::size_t cols) { // (rows, cols) -> (cols, rows)
+    Mat t(m.size());
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t c = 0; c < cols; ++c)
+            t[c * rows + r] = m[r * cols + c];
+    return t;
+}
+
+void writeText(const QString &path, const QByteArray &text) {
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(text);
+}
+
+// The same tiny model as a Hugging Face folder: config.json, model.safetensors and the tokenizer files.
+void writeHuggingFace(const Tiny &t, const QString &dir) {
+    const std::int64_t d = t.dim, h = t.hidden;
+    std::vector<std::tuple<std::string, std::vector<std::int64_t>, Mat>> tensors;
+    if (t.arch == "gpt2") {
+        tensors.emplace_back("wte.weight", std::vector<std::int64_t>{t.vocab, d}, t.embedding);
+        tensors.emplace_back("wpe.weight", std::vector<std::int64_t>{t.context, d}, t.positions);
+        tensors.emplace_back("ln_f.weight", std::vector<std::int64_t>{d}, t.finalNorm);
+        tensors.emplace_back("ln_f.bias", std::vector<std::int64_t>{d}, t.finalNormBias);
+        tensors.emplace_back("lm_head.weight", std::vector<std::int64_t>{t.vocab, d}, t.output);
+        for (int l = 0; l < t.layers; ++l) {
+            const Layer &b = t.blocks[std::size_t(l)];
+            const std::string p = "h." + std::to_string(l) + ".";
+            Mat qkv = b.wq, bias = b.bq;
+            qkv.insert(qkv.end(), b.wk.begin(), b.wk.end());
+            qkv.insert(qkv.end(), b.wv.begin(), b.wv.end());
+            bias.insert(bias.end(), b.bk.begin(), b.bk.end());
+            bias.insert(bias.end(), b.bv.begin(), b.bv.end());
+            // Conv1D keeps (in, out).
+            tensors.emplace_back(p + "attn.c_attn.weight", std::vector<std::int64_t>{d, 3 * d}, transpose(qkv, std::size_t(3 * d), std::size_t(d)));
+            tensors.emplace_back(p + "attn.c_attn.bias", std::vector<std::int64_t>{3 * d}, bias);
+            tensors.emplace_back(p + "attn.c_proj.weight", std::vector<std::int64_t>{d, d}, transpose(b.wo, std::size_t(d), std::size_t(d)));
+            tensors.emplace_back(p + "attn.c_proj.bias", std::vector<std::int64_t>{d}, b.bo);
+            tensors.emplace_back(p + "ln_1.weight", std::vector<std::int64_t>{d}, b.n1);
+            tensors.emplace_back(p + "ln_1.bias", std::vector<std::int64_t>{d}, b.n1b);
+            tensors.emplace_back(p + "ln_2.weight", std::vector<std::int64_t>{d}, b.n2);
+            tensors.emplace_back(p + "ln_2.bias", std::vector<std::int64_t>{d}, b.n2b);
+            tensors.emplace_back(p + "mlp.c_fc.weight", std::vector<std::int64_t>{d, h}, transpose(b.wu, std::size_t(h), std::size_t(d)));
+            tensors.emplace_back(p + "mlp.c_fc.bias", std::vector<std::int64_t>{h}, b.bu);
+            tensors.emplace_back(p + "mlp.c_proj.weight", std::vector<std::int64_t>{h, d}, transpose(b.wd, std::size_t(d), std::size_t(h)));
+            tensors.emplace_back(p + "mlp.c_proj.bias", std::vector<std::int64_t>{d}, b.bd);
+        }
+        writeText(dir + "/config.json", QString("{\"architectures\": [\"GPT2LMHeadModel\"], \"n_embd\": %1, \"n_layer\": %2, "
+                                                "\"n_head\": %3, \"n_positions\": %4, \"n_inner\": %5, "
+                                                "\"layer_norm_epsilon\": 1e-05, \"vocab_size\": %6}")
+                                            .arg(t.dim).arg(t.layers).arg(t.heads).arg(t.context).arg(t.hidden).arg(t.vocab)
+                                            .toUtf8());
+        QByteArray vocab = "{";
+        for (std::size_t i = 0; i < t.pieces.size(); ++i) {
+            QString piece = QString::fromStdString(t.pieces[i]);
+            piece.replace('\\', "\\\\").replace('"', "\\\"");
+            vocab += QString("%1\"%2\": %3").arg(i ? ", " : "", piece).arg(i).toUtf8();
+        }
+        writeText(dir + "/vocab.json", vocab + "}");
+        writeText(dir + "/merges.txt", "#version: 0.2\n");
+    } else { // bert
+        const std::string p0 = "bert.";
+        tensors.emplace_back(p0 + "embeddings.word_embeddings.weight", std::vector<std::int64_t>{t.vocab, d}, t.embedding);
+        tensors.emplace_back(p0 + "embeddings.position_embeddings.weight", std::vector<std::int64_t>{t.context, d}, t.positions);
+        tensors.emplace_back(p0 + "embeddings.token_type_embeddings.weight", std::vector<std::int64_t>{t.types, d}, t.tokenTypes);
+        tensors.emplace_back(p0 + "embeddings.LayerNorm.weight", std::vector<std::int64_t>{d}, t.embNorm);
+        tensors.emplace_back(p0 + "embeddings.LayerNorm.bias", std::vector<std::int64_t>{d}, t.embNormBias);
+        for (int l = 0; l < t.layers; ++l) {
+            const Layer &b = t.blocks[std::size_t(l)];
+            const std::string p = p0 + "encoder.layer." + std::to_string(l) + ".";
+            for (const auto &[n, w, bias] : {std::tuple{"attention.self.query", &b.wq, &b.bq}, std::tuple{"attention.self.key", &b.wk, &b.bk},
+                                             std::tuple{"attention.self.value", &b.wv, &b.bv}, std::tuple{"attention.output.dense", &b.wo, &b.bo}}) {
+                tensors.emplace_back(p + n + ".weight", std::vector<std::int64_t>{d, d}, *w);
+                tensors.emplace_back(p + n + ".bias", std::vector<std::int64_t>{d}, *bias);
+            }
+            tensors.emplace_back(p + "attention.output.LayerNorm.weight", std::vector<std::int64_t>{d}, b.n1);
+            tensors.emplace_back(p + "attention.output.LayerNorm.bias", std::vector<std::int64_t>{d}, b.n1b);
+            tensors.emplace_back(p + "intermediate.dense.weight", std::vector<std::int64_t>{h, d}, b.wu);
+            tensors.emplace_back(p + "intermediate.dense.bias", std::vector<std::int64_t>{h}, b.bu);
+            tensors.emplace_back(p + "output.dense.weight", std::vector<std::int64_t>{d, h}, b.wd);
+            tensors.emplace_back(p + "output.dense.bias", std::vector<std::int64_t>{d}, b.bd);
+            tensors.emplace_back(p + "output.LayerNorm.weight", std::vector<std::int64_t>{d}, b.n2);
+            tensors.emplace_back(p + "output.LayerNorm.bias", std::vector<std::int64_t>{d}, b.n2b);
+        }
+        writeText(dir + "/config.json", QString("{\"architectures\": [\"BertModel\"], \"hidden_size\": %1, "
+                                                "\"num_hidden_layers\": %2, \"num_attention_heads\": %3, "
+                                                "\"intermediate_size\": %4, \"max_position_embeddings\": %5, "
+                                                "\"type_vocab_size\": 2, \"layer_norm_eps\": 1e-12, \"vocab_size\": %6}")
+                                            .arg(t.dim).arg(t.layers).arg(t.heads).arg(t.hidden).arg(t.context).arg(t.vocab)
+                                            .toUtf8());
+        QByteArray vocab; // Hugging Face spelling: words bare, continuations with ##
+        const QString mark = QString::fromUtf8("\xE2\x96\x81");
+        for (const std::string &piece : t.pieces) {
+            QString p = QString::fromStdString(piece);
+            if (p.startsWith(mark))
+                p = p.mid(1);
+            else if (!p.startsWith('['))
+                p = "##" + p;
+            vocab += p.toUtf8() + "\n";
+        }
+        writeText(dir + "/vocab.txt", vocab);
+    }
+    writeText(dir + "/model.safetensors", safetensors(tensors));
+}
+
 class TestGgufArchs : public QObject {
     Q_OBJECT
 private slots:
     void matchesFloat64_data();
     void matchesFloat64();
+    void huggingFaceFoldersMatchFloat64_data();
+    void huggingFaceFoldersMatchFloat64();
 };
 
 void TestGgufArchs::matchesFloat64_data() {
@@ -406,6 +539,42 @@ void TestGgufArchs::matchesFloat64() {
         QVERIFY(upperMass > 1.0); // tokens attend to later tokens
     else
         QCOMPARE(upperMass, 0.0);
+}
+
+void TestGgufArchs::huggingFaceFoldersMatchFloat64_data() {
+    QTest::addColumn<QString>("arch");
+    QTest::addColumn<QString>("text");
+    QTest::newRow("GPT2LMHeadModel") << "gpt2" << "Hello, world! It's 2024.";
+    QTest::newRow("BertModel") << "bert" << "The cat sat on a mat!";
+}
+
+void TestGgufArchs::huggingFaceFoldersMatchFloat64() {
+    QFETCH(QString, arch);
+    QFETCH(QString, text);
+    const Tiny model = makeModel(arch.toStdString());
+    QTemporaryDir dir;
+    writeHuggingFace(model, dir.path());
+    const auto engine = Engine::load(dir.path().toStdString());
+    QVERIFY2(engine.ok(), engine.ok() ? "" : engine.error().message.c_str());
+    QCOMPARE(QString::fromStdString(engine.value()->info().config.architecture), arch);
+    const auto r = engine.value()->analyze(text.toStdString());
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+    std::vector<int> ids;
+    for (const Token &t : r->tokens)
+        ids.push_back(t.id);
+    if (arch == "bert")
+        QCOMPARE(ids, (std::vector<int>{2, 4, 5, 6, 7, 11, 8, 9, 3})); // vocab.txt read in Hugging Face spelling
+    else
+        QCOMPARE(int(ids.size()), int(text.toUtf8().size()));
+    const Reference ref = forward(model, ids);
+    double maxAttention = 0, maxLogit = 0;
+    for (std::size_t i = 0; i < ref.attention.size(); ++i)
+        maxAttention = std::max(maxAttention, std::abs(ref.attention[i] - double(r->attention[i])));
+    for (std::size_t i = 0; i < ref.logits.size(); ++i)
+        maxLogit = std::max(maxLogit, std::abs(ref.logits[i] - double(r->logits[i])));
+    qInfo("%s folder: max |attention - float64| %.2e, max |logit - float64| %.2e", qPrintable(arch), maxAttention, maxLogit);
+    QVERIFY(maxAttention <= 5e-5);
+    QVERIFY(maxLogit <= 5e-4);
 }
 
 QTEST_GUILESS_MAIN(TestGgufArchs)
