@@ -1,11 +1,15 @@
-// Forward pass + full attention capture on stories260K at 16, 64, 256 and 512 tokens.
+// Forward pass + full attention capture on stories260K at 16, 64, 256 and 512 tokens (BM_Forward), and the same
+// model read from llama.cpp's GGUF (BM_ForwardGguf) and from our Q8_0 conversion (BM_ForwardGgufQ8_0), so the
+// formats can be compared on the same tokens.
 // Run: build/release/bench/bench_forward --benchmark_format=json
-// Model: $ATTNSCOPE_MODEL (a llama2.c .bin) or stories260K from ../shared/models.
+// Model: $ATTNSCOPE_MODEL (any model file) or stories260K from ../shared/models.
 #include <attnscope/engine.h>
+#include <attnscope/gguf_writer.h>
 
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 
 using namespace attnscope;
@@ -45,28 +49,60 @@ std::vector<Token> storyTokens(int n) {
     return tokens;
 }
 
-void BM_Forward(benchmark::State &state) {
-    if (!engine()) {
+const Engine *ggufEngine(bool q8) {
+    static std::shared_ptr<const Engine> f32, quantized;
+    std::shared_ptr<const Engine> &e = q8 ? quantized : f32;
+    if (!e) {
+        std::string path = std::string(ATTNSCOPE_SHARED_DIR) + "/gguf/stories260K.gguf";
+        if (q8 && engine()) {
+            path = (std::filesystem::temp_directory_path() / "attnscope-bench-stories260K-q8_0.gguf").string();
+            GgufWriteParams params;
+            params.matrixType = GgmlType::Q8_0;
+            if (!writeGguf(engine()->model(), engine()->tokenizer(), path, params))
+                return nullptr;
+        }
+        if (auto loaded = Engine::load(path))
+            e = loaded.value();
+    }
+    return e.get();
+}
+
+void runForward(benchmark::State &state, const Engine *model) {
+    if (!model || !engine()) {
         state.SkipWithError("model not found");
         return;
     }
     const int n = static_cast<int>(state.range(0));
     const std::vector<Token> tokens = storyTokens(n);
     for (auto _ : state) {
-        auto result = engine()->analyzeTokens(tokens);
+        auto result = model->analyzeTokens(tokens);
         if (!result) {
             state.SkipWithError(result.error().message.c_str());
             return;
         }
         benchmark::DoNotOptimize(result->attention.data());
     }
-    const auto &cfg = engine()->info().config;
+    const auto &cfg = model->info().config;
     state.counters["tokens"] = n;
     state.counters["attention_MB"] = double(cfg.layers) * cfg.heads * n * n * sizeof(float) / (1024.0 * 1024.0);
+}
+
+void BM_Forward(benchmark::State &state) {
+    runForward(state, engine());
+}
+
+void BM_ForwardGguf(benchmark::State &state) {
+    runForward(state, ggufEngine(false));
+}
+
+void BM_ForwardGgufQ8_0(benchmark::State &state) {
+    runForward(state, ggufEngine(true));
 }
 
 } // namespace
 
 BENCHMARK(BM_Forward)->Arg(16)->Arg(64)->Arg(256)->Arg(512)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_ForwardGguf)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_ForwardGgufQ8_0)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();

@@ -108,7 +108,8 @@ Result<std::shared_ptr<const Tokenizer>> tokenizerFromGguf(const gguf::File &f) 
         auto proto = sentencePieceProtoFromGguf(f);
         if (!proto)
             return proto.error();
-        return Tokenizer::fromSentencePieceProto(proto.value(), f.name());
+        return Tokenizer::fromSentencePieceProto(proto.value(), f.name(),
+                                                 f.getBool("tokenizer.ggml.add_bos_token").value_or(true));
     }
     if (kind == "gpt2")
         return byteLevelBpeFromGguf(f);

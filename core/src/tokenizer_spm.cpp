@@ -19,8 +19,8 @@ namespace {
 
 class SentencePieceTokenizer final : public Tokenizer {
 public:
-    SentencePieceTokenizer(std::unique_ptr<sentencepiece::SentencePieceProcessor> sp, std::string path)
-        : Tokenizer(std::move(path)), m_sp(std::move(sp)) {}
+    SentencePieceTokenizer(std::unique_ptr<sentencepiece::SentencePieceProcessor> sp, std::string path, bool addBos = true)
+        : Tokenizer(std::move(path)), m_sp(std::move(sp)), m_addBos(addBos) {}
 
     Result<std::vector<Token>> encode(std::string_view text, bool addSpecial) const override;
     int vocabSize() const override { return m_sp->GetPieceSize(); }
@@ -33,6 +33,7 @@ public:
 
 private:
     std::unique_ptr<sentencepiece::SentencePieceProcessor> m_sp;
+    bool m_addBos = true;
 };
 
 Result<std::unique_ptr<sentencepiece::SentencePieceProcessor>> loadProto(const char *data, std::size_t size,
@@ -69,11 +70,11 @@ Result<std::shared_ptr<const Tokenizer>> Tokenizer::loadSentencePiece(const std:
 }
 
 Result<std::shared_ptr<const Tokenizer>> Tokenizer::fromSentencePieceProto(const std::string &serialized,
-                                                                           const std::string &name) {
+                                                                           const std::string &name, bool addBos) {
     auto impl = loadProto(serialized.data(), serialized.size(), name);
     if (!impl)
         return impl.error();
-    return std::shared_ptr<const Tokenizer>(std::make_shared<SentencePieceTokenizer>(std::move(impl.value()), name));
+    return std::shared_ptr<const Tokenizer>(std::make_shared<SentencePieceTokenizer>(std::move(impl.value()), name, addBos));
 }
 
 float SentencePieceTokenizer::score(int id) const {
@@ -104,7 +105,7 @@ bool SentencePieceTokenizer::addsSpacePrefix() const {
 Result<std::vector<Token>> SentencePieceTokenizer::encode(std::string_view text, bool addBos) const {
     std::vector<Token> tokens;
     const auto &sp = *m_sp;
-    if (addBos) {
+    if (addBos && m_addBos) {
         const int bos = sp.bos_id();
         if (bos < 0)
             return makeError(fileName(path()) + ": tokenizer has no BOS token");

@@ -4,6 +4,7 @@
 
 #include <attnscope/gguf.h>
 #include <attnscope/gguf_tokenizer.h>
+#include <attnscope/gguf_writer.h>
 
 #include <QtTest>
 
@@ -54,6 +55,7 @@ private slots:
     void llamaCppVectors();
     void stories260KMatchesItsModelFile();
     void spansMapBackToTheText();
+    void addBosTokenFromMetadata();
     void unsupportedTypesSayWhich();
 };
 
@@ -149,6 +151,39 @@ void TestGgufTokenizer::spansMapBackToTheText() {
         } else { // byte-level BPE: every byte in exactly one token, in order
             QCOMPARE(covered, text);
         }
+    }
+}
+
+void TestGgufTokenizer::addBosTokenFromMetadata() {
+    const auto source = gguf::File::open(testsupport::sharedStd("gguf/stories260K.gguf"));
+    QVERIFY(source.ok());
+    const gguf::File &f = *source.value();
+    for (const bool addBos : {true, false}) {
+        GgufBuilder b;
+        b.setString("tokenizer.ggml.model", "llama");
+        const gguf::Array *tokens = f.getArray("tokenizer.ggml.tokens");
+        std::vector<std::string> pieces(tokens->strings.begin(), tokens->strings.end());
+        std::vector<float> scores;
+        std::vector<std::int32_t> types;
+        for (std::uint64_t i = 0; i < tokens->count; ++i) {
+            scores.push_back(float(f.getArray("tokenizer.ggml.scores")->number(i)));
+            types.push_back(std::int32_t(f.getArray("tokenizer.ggml.token_type")->integer(i)));
+        }
+        b.setStringArray("tokenizer.ggml.tokens", pieces);
+        b.setF32Array("tokenizer.ggml.scores", scores);
+        b.setI32Array("tokenizer.ggml.token_type", types);
+        b.setU32("tokenizer.ggml.bos_token_id", 1);
+        b.setBool("tokenizer.ggml.add_bos_token", addBos);
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("v.gguf").toStdString();
+        QVERIFY(b.write(path).ok());
+        const auto file = gguf::File::open(path);
+        QVERIFY(file.ok());
+        const auto t = tokenizerFromGguf(*file.value());
+        QVERIFY(t.ok());
+        const auto encoded = t.value()->encode("Lily", true);
+        QVERIFY(encoded.ok());
+        QCOMPARE(encoded->front().id == 1, addBos);
     }
 }
 

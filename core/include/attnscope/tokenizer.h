@@ -30,9 +30,9 @@ public:
     // Loads a sentencepiece .model file.
     static Result<std::shared_ptr<const Tokenizer>> loadSentencePiece(const std::string &path);
     // A sentencepiece model from its serialized ModelProto (e.g. rebuilt from a GGUF's vocabulary); `name` is used
-    // in messages and as path().
+    // in messages and as path(). addBos: whether encode(text, true) prepends BOS (GGUF tokenizer.ggml.add_bos_token).
     static Result<std::shared_ptr<const Tokenizer>> fromSentencePieceProto(const std::string &serialized,
-                                                                           const std::string &name);
+                                                                           const std::string &name, bool addBos = true);
 
     // Encodes text; prepends BOS (or [CLS] ... [SEP] for BERT) when addSpecial, as the model expects.
     // Invalid UTF-8 is tokenized, never rejected.
