@@ -1,5 +1,6 @@
 // Recursive descent over the text with a depth limit.
 #include "json.h"
+#include "unicode.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -37,24 +38,6 @@ private:
             return fail("invalid literal");
         m_pos += word.size();
         return true;
-    }
-
-    static void appendUtf8(std::string &out, std::uint32_t cp) {
-        if (cp < 0x80) {
-            out += static_cast<char>(cp);
-        } else if (cp < 0x800) {
-            out += static_cast<char>(0xc0 | (cp >> 6));
-            out += static_cast<char>(0x80 | (cp & 0x3f));
-        } else if (cp < 0x10000) {
-            out += static_cast<char>(0xe0 | (cp >> 12));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-            out += static_cast<char>(0x80 | (cp & 0x3f));
-        } else {
-            out += static_cast<char>(0xf0 | (cp >> 18));
-            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-            out += static_cast<char>(0x80 | (cp & 0x3f));
-        }
     }
 
     bool hex4(std::uint32_t &out) {
@@ -117,7 +100,7 @@ private:
                 } else if (cp >= 0xd800 && cp <= 0xdfff) {
                     cp = 0xfffd; // a lone surrogate
                 }
-                appendUtf8(out, cp);
+                out += unicode::encodeUtf8(static_cast<char32_t>(cp));
                 break;
             }
             default: return fail("unknown escape");
