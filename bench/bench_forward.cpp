@@ -1,10 +1,11 @@
 // Forward pass + full attention capture on stories260K at 16, 64, 256 and 512 tokens (BM_Forward), and the same
 // model read from llama.cpp's GGUF (BM_ForwardGguf) and from our Q8_0 conversion (BM_ForwardGgufQ8_0), so the
-// formats can be compared on the same tokens.
+// formats can be compared on the same tokens. BM_HeadRoles/512: the head-role scores of every head.
 // Run: build/release/bench/bench_forward --benchmark_format=json
 // Model: $ATTNSCOPE_MODEL (any model file) or stories260K from ../shared/models.
 #include <attnscope/engine.h>
 #include <attnscope/gguf_writer.h>
+#include <attnscope/head_roles.h>
 
 #include <benchmark/benchmark.h>
 
@@ -91,6 +92,26 @@ void BM_Forward(benchmark::State &state) {
     runForward(state, engine());
 }
 
+// Head-role scores (entropy, previous-token, self, first-token, distance, induction) of all 40 heads.
+void BM_HeadRoles(benchmark::State &state) {
+    if (!engine()) {
+        state.SkipWithError("model not found");
+        return;
+    }
+    const int n = static_cast<int>(state.range(0));
+    const auto result = engine()->analyzeTokens(storyTokens(n));
+    if (!result) {
+        state.SkipWithError(result.error().message.c_str());
+        return;
+    }
+    for (auto _ : state) {
+        const auto roles = allHeadRoles(result.value());
+        benchmark::DoNotOptimize(roles.data());
+    }
+    state.counters["tokens"] = n;
+    state.counters["heads"] = result->layers * result->heads;
+}
+
 void BM_ForwardGguf(benchmark::State &state) {
     runForward(state, ggufEngine(false));
 }
@@ -102,6 +123,7 @@ void BM_ForwardGgufQ8_0(benchmark::State &state) {
 } // namespace
 
 BENCHMARK(BM_Forward)->Arg(16)->Arg(64)->Arg(256)->Arg(512)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_HeadRoles)->Arg(512)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_ForwardGguf)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_ForwardGgufQ8_0)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
 

@@ -6,12 +6,16 @@
 
 #include <attnscope/engine.h>
 #include <attnscope/gguf_writer.h>
+#include <attnscope/head_roles.h>
 #include <attnscope/npy.h>
 #include <attnscope/numbers_export.h>
 
 #include <QCommandLineParser>
 #include <QFileInfo>
 #include <QGuiApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 
 #include <cstdio>
 
@@ -68,6 +72,40 @@ int convert(const QCommandLineParser &args) {
     if (!written)
         fail(QString::fromStdString(written.error().message));
     println(out);
+    return 0;
+}
+
+int heads(const QCommandLineParser &args) {
+    const EnginePtr engine = loadEngine(args);
+    const ResultPtr r = analyze(*engine, args);
+    const std::vector<HeadRoles> roles = allHeadRoles(*r);
+    if (args.isSet(QStringLiteral("json"))) {
+        QJsonArray out;
+        for (const HeadRoles &h : roles)
+            out.append(QJsonObject{{QStringLiteral("layer"), h.layer},
+                                   {QStringLiteral("head"), h.head},
+                                   {QStringLiteral("entropy"), h.entropy},
+                                   {QStringLiteral("previous_token"), h.previousToken},
+                                   {QStringLiteral("self"), h.self},
+                                   {QStringLiteral("first_token"), h.firstToken},
+                                   {QStringLiteral("distance"), h.distance},
+                                   {QStringLiteral("induction"), h.induction ? QJsonValue(*h.induction) : QJsonValue()},
+                                   {QStringLiteral("label"), QString::fromStdString(h.label)}});
+        std::fprintf(stdout, "%s", QJsonDocument(out).toJson(QJsonDocument::Indented).constData());
+        return 0;
+    }
+    println(QStringLiteral("layer head  entropy  prev   self   first  distance induction  label"));
+    for (const HeadRoles &h : roles)
+        println(QStringLiteral("%1 %2  %3  %4  %5  %6  %7  %8  %9")
+                    .arg(h.layer, 5)
+                    .arg(h.head, 4)
+                    .arg(h.entropy, 7, 'f', 3)
+                    .arg(h.previousToken, 5, 'f', 3)
+                    .arg(h.self, 5, 'f', 3)
+                    .arg(h.firstToken, 5, 'f', 3)
+                    .arg(h.distance, 8, 'f', 2)
+                    .arg(h.induction ? QString::number(*h.induction, 'f', 3) : QStringLiteral("-"), 9)
+                    .arg(QString::fromStdString(h.label)));
     return 0;
 }
 
@@ -139,6 +177,8 @@ int main(int argc, char *argv[]) {
         "           Existing files are refused unless --force; a failed export leaves nothing behind.\n"
         "  heatmap  render one head's heatmap to --out FILE.png (--layer L --head H)\n"
         "  convert  write the model as GGUF to --out FILE.gguf (--type f32|f16|q8_0|q4_0)\n"
+        "  heads    what each head does on the text: entropy, previous-token, self, first-token, distance,\n"
+        "           induction scores and a label (--json for a machine-readable array)\n"
         "  models   list the models found on this machine\n"
         "  info     print the model's architecture and sizes\n\n"
         "Example: attnscope-cli export --text \"Lily saw a ball.\" --view heatmap,arcs --layer all --head all "
@@ -146,7 +186,7 @@ int main(int argc, char *argv[]) {
     args.addHelpOption();
     args.addVersionOption();
     args.addPositionalArgument(QStringLiteral("command"),
-                               QStringLiteral("dump | export | heatmap | convert | models | info"));
+                               QStringLiteral("dump | export | heatmap | convert | heads | models | info"));
     args.addOptions({
         {QStringLiteral("model"), QStringLiteral("Model file (GGUF or llama2.c .bin); default: the bundled stories260K."),
          QStringLiteral("FILE")},
@@ -195,6 +235,7 @@ int main(int argc, char *argv[]) {
         {QStringLiteral("force"), QStringLiteral("export, convert: overwrite files that exist.")},
         {QStringLiteral("type"), QStringLiteral("convert: weight type, f32 (default), f16, q8_0 or q4_0."),
          QStringLiteral("TYPE")},
+        {QStringLiteral("json"), QStringLiteral("heads: print a JSON array, one object per head.")},
     });
     if (!args.parse(QCoreApplication::arguments())) {
         std::fprintf(stderr, "attnscope-cli: %s\n", qPrintable(args.errorText()));
@@ -208,7 +249,7 @@ int main(int argc, char *argv[]) {
     const QStringList positional = args.positionalArguments();
     try {
         if (positional.size() != 1)
-            fail(QStringLiteral("expected one command (dump, export, heatmap, convert, models, info); see --help"), 2);
+            fail(QStringLiteral("expected one command (dump, export, heatmap, convert, heads, models, info); see --help"), 2);
         const QString command = positional.front();
         if (command == QLatin1String("dump"))
             return dump(args);
@@ -218,11 +259,13 @@ int main(int argc, char *argv[]) {
             return heatmapCommand(args);
         if (command == QLatin1String("convert"))
             return convert(args);
+        if (command == QLatin1String("heads"))
+            return heads(args);
         if (command == QLatin1String("models"))
             return models(args);
         if (command == QLatin1String("info"))
             return info(args);
-        fail(QStringLiteral("unknown command \"%1\" (expected dump, export, heatmap, convert, models or info)").arg(command), 2);
+        fail(QStringLiteral("unknown command \"%1\" (expected dump, export, heatmap, convert, heads, models or info)").arg(command), 2);
     } catch (const Failure &f) {
         std::fprintf(stderr, "attnscope-cli: %s\n", qPrintable(f.message));
         return f.code;

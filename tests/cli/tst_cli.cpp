@@ -25,6 +25,7 @@ private slots:
     void exportAllHeadsWritesFortyFiles();
     void ggufModelDumpAndInfo();
     void convertWritesLoadableGguf();
+    void headsJsonContract();
     void exportEveryViewAndFormat();
     void exportNumbers();
     void exportRefusesToOverwrite();
@@ -237,6 +238,27 @@ void TestCli::convertWritesLoadableGguf() {
     r = cli({"convert", "--model", model(), "--type", "q3_k", "--out", dir.filePath("x.gguf")});
     QVERIFY(r.code == 2 && r.err.contains("--type must be"));
     QCOMPARE(QDir(dir.path()).entryList(QDir::Files), QStringList{"s.q8_0.gguf"});
+}
+
+void TestCli::headsJsonContract() {
+    Run r = cli({"heads", "--model", model(), "--text", "Lily saw a big red ball.", "--json"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QJsonParseError error;
+    QJsonArray heads = QJsonDocument::fromJson(r.out.toUtf8(), &error).array();
+    QCOMPARE(error.error, QJsonParseError::NoError);
+    QCOMPARE(heads.size(), 40);
+    for (const QJsonValue &h : heads) {
+        const QJsonObject o = h.toObject();
+        for (const char *key : {"layer", "head", "entropy", "previous_token", "self", "first_token", "distance", "label"})
+            QVERIFY2(o.contains(key), key);
+        QVERIFY(o.value("induction").isNull()); // no token repeats in this text
+        QVERIFY(o.value("previous_token").toDouble() >= 0 && o.value("previous_token").toDouble() <= 1);
+    }
+    QCOMPARE(heads[11].toObject().value("layer").toInt(), 1); // layer by layer, head by head
+    QCOMPARE(heads[11].toObject().value("head").toInt(), 3);
+    r = cli({"heads", "--model", model(), "--text", "Lily saw a ball. Lily saw a ball.", "--json"});
+    heads = QJsonDocument::fromJson(r.out.toUtf8()).array();
+    QVERIFY(heads[0].toObject().value("induction").isDouble());
 }
 
 void TestCli::exportAllHeadsWritesFortyFiles() {

@@ -1,0 +1,95 @@
+// Head role scores: one pass over each row; the induction targets are found once per text, not per head.
+#include "attnscope/head_roles.h"
+
+#include <Eigen/Dense>
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
+
+namespace attnscope {
+
+namespace {
+
+// For each row i: the keys j+1 where an earlier occurrence j of ids[i] has j + 1 < i.
+std::vector<std::vector<int>> inductionTargets(const std::vector<int> &ids) {
+    std::vector<std::vector<int>> targets(ids.size());
+    std::unordered_map<int, std::vector<int>> seen; // id -> earlier positions
+    for (int i = 0; i < static_cast<int>(ids.size()); ++i) {
+        auto &earlier = seen[ids[static_cast<std::size_t>(i)]];
+        for (const int j : earlier)
+            if (j + 1 < i)
+                targets[static_cast<std::size_t>(i)].push_back(j + 1);
+        earlier.push_back(i);
+    }
+    return targets;
+}
+
+HeadRoles scores(const float *a, int T, const std::vector<std::vector<int>> &targets, bool causal) {
+    HeadRoles r;
+    if (T < 2)
+        return r;
+    double inductionSum = 0;
+    int inductionRows = 0;
+    for (int i = 1; i < T; ++i) {
+        const float *row = a + static_cast<std::size_t>(i) * T;
+        r.previousToken += row[i - 1];
+        r.self += row[i];
+        r.firstToken += row[0];
+        // Keys past i are structurally zero in a causal head: skip them. Row sums in float (T <= a few thousand
+        // terms of at most 1), accumulated across rows in double.
+        const int last = causal ? i : T - 1;
+        const Eigen::Map<const Eigen::ArrayXf> p(row, last + 1); // (keys visible to row i)
+        // Vectorised log; 0 * log 0 counts as 0.
+        r.entropy -= (p > 0.0f).select(p * p.max(1e-30f).log(), 0.0f).sum();
+        r.distance += (p * (static_cast<float>(i) - Eigen::ArrayXf::LinSpaced(last + 1, 0.0f, static_cast<float>(last)))).sum();
+        const auto &t = targets[static_cast<std::size_t>(i)];
+        if (!t.empty()) {
+            double s = 0;
+            for (const int k : t)
+                s += row[k];
+            inductionSum += s;
+            ++inductionRows;
+        }
+    }
+    const double rows = T - 1;
+    r.entropy /= rows;
+    r.previousToken /= rows;
+    r.self /= rows;
+    r.firstToken /= rows;
+    r.distance /= rows;
+    if (inductionRows > 0)
+        r.induction = inductionSum / inductionRows;
+    std::vector<std::pair<double, const char *>> c = {
+        {r.previousToken, "previous token"}, {r.self, "self"}, {r.firstToken, "first-token sink"}};
+    if (r.induction)
+        c.emplace_back(*r.induction, "induction");
+    std::sort(c.begin(), c.end(), [](const auto &x, const auto &y) { return x.first > y.first; });
+    if (c[0].first >= 0.5 && c[0].first >= c[1].first + 0.2)
+        r.label = c[0].second;
+    return r;
+}
+
+} // namespace
+
+HeadRoles headRoles(const float *matrix, const std::vector<int> &ids) {
+    return scores(matrix, static_cast<int>(ids.size()), inductionTargets(ids), false);
+}
+
+std::vector<HeadRoles> allHeadRoles(const AttentionResult &result) {
+    std::vector<int> ids;
+    for (const Token &t : result.tokens)
+        ids.push_back(t.id);
+    const auto targets = inductionTargets(ids);
+    std::vector<HeadRoles> out(static_cast<std::size_t>(result.layers) * result.heads);
+#pragma omp parallel for schedule(static)
+    for (int k = 0; k < result.layers * result.heads; ++k) {
+        HeadRoles r = scores(result.head(k / result.heads, k % result.heads), result.seqLen(), targets, result.causal);
+        r.layer = k / result.heads;
+        r.head = k % result.heads;
+        out[static_cast<std::size_t>(k)] = std::move(r);
+    }
+    return out;
+}
+
+} // namespace attnscope
