@@ -26,6 +26,7 @@ private slots:
     void ggufModelDumpAndInfo();
     void convertWritesLoadableGguf();
     void headsJsonContract();
+    void dumpRollout();
     void exportEveryViewAndFormat();
     void exportNumbers();
     void exportRefusesToOverwrite();
@@ -259,6 +260,27 @@ void TestCli::headsJsonContract() {
     r = cli({"heads", "--model", model(), "--text", "Lily saw a ball. Lily saw a ball.", "--json"});
     heads = QJsonDocument::fromJson(r.out.toUtf8()).array();
     QVERIFY(heads[0].toObject().value("induction").isDouble());
+}
+
+void TestCli::dumpRollout() {
+    QTemporaryDir dir;
+    const Run r = cli({"dump", "--model", model(), "--text", kText, "--measure", "rollout", "--out", dir.path()});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const auto rollout = attnscope::readNpy(dir.filePath("attention.npy").toStdString());
+    QVERIFY(rollout.ok());
+    QCOMPARE(rollout->shape.size(), std::size_t(4));
+    QCOMPARE(rollout->shape[0], std::int64_t(5));
+    QCOMPARE(rollout->shape[1], std::int64_t(1));
+    const std::int64_t T = rollout->shape[2];
+    for (std::int64_t l = 0; l < 5; ++l) // every row of every layer's rollout is a distribution over the tokens
+        for (std::int64_t i = 0; i < T; ++i) {
+            double sum = 0;
+            for (std::int64_t j = 0; j < T; ++j)
+                sum += rollout->data[std::size_t((l * T + i) * T + j)];
+            QVERIFY(std::abs(sum - 1.0) < 1e-4);
+        }
+    const Run bad = cli({"dump", "--model", model(), "--text", "x", "--measure", "magic", "--out", dir.path()});
+    QVERIFY(bad.code == 2 && bad.err.contains("--measure must be"));
 }
 
 void TestCli::exportAllHeadsWritesFortyFiles() {

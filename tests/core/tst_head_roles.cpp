@@ -1,8 +1,10 @@
-// Head role scores on synthetic attention with known answers, and on stories260K's reference text.
+// Head role scores on synthetic attention with known answers, and on stories260K's reference text; attention
+// rollout on a hand-computed two-layer example.
 #include "test_support.h"
 
 #include <attnscope/engine.h>
 #include <attnscope/head_roles.h>
+#include <attnscope/measures.h>
 
 #include <QtTest>
 
@@ -33,6 +35,7 @@ private slots:
     void knownAnswers();
     void induction();
     void stories260KPreviousTokenHead();
+    void rolloutByHand();
 };
 
 void TestHeadRoles::knownAnswers() {
@@ -95,6 +98,29 @@ void TestHeadRoles::stories260KPreviousTokenHead() {
     QCOMPARE(QString::fromStdString(best->label), QStringLiteral("previous token"));
     for (const HeadRoles &h : roles) // scores are means of probabilities
         QVERIFY(h.previousToken >= 0 && h.previousToken <= 1 && h.entropy >= 0 && h.distance >= 0);
+}
+
+void TestHeadRoles::rolloutByHand() {
+    // Two layers, two heads each, three tokens. Layer 0's heads average to
+    // A0 = [[1,0,0],[.5,.5,0],[.2,.3,.5]]; layer 1's to A1 = [[1,0,0],[1,0,0],[0,1,0]].
+    AttentionResult r;
+    r.layers = 2;
+    r.heads = 2;
+    r.tokens.resize(3);
+    const float l0a[9] = {1, 0, 0, 1, 0, 0, 0.4f, 0.1f, 0.5f}, l0b[9] = {1, 0, 0, 0, 1, 0, 0, 0.5f, 0.5f};
+    const float l1a[9] = {1, 0, 0, 1, 0, 0, 0, 1, 0}, l1b[9] = {1, 0, 0, 1, 0, 0, 0, 1, 0};
+    for (const float *m : {l0a, l0b, l1a, l1b})
+        r.attention.insert(r.attention.end(), m, m + 9);
+    const std::vector<float> rollout = attentionRollout(r);
+    QCOMPARE(rollout.size(), std::size_t(18));
+    // Layer 0: 0.5 A0 + 0.5 I.
+    const double layer0[9] = {1, 0, 0, 0.25, 0.75, 0, 0.1, 0.15, 0.75};
+    // Layer 1: (0.5 A1 + 0.5 I) x layer 0, worked out by hand.
+    const double layer1[9] = {1, 0, 0, 0.625, 0.375, 0, 0.175, 0.45, 0.375};
+    for (int i = 0; i < 9; ++i) {
+        QVERIFY(std::abs(rollout[std::size_t(i)] - layer0[i]) < 1e-6);
+        QVERIFY(std::abs(rollout[std::size_t(9 + i)] - layer1[i]) < 1e-6);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestHeadRoles)
