@@ -9,6 +9,7 @@
 #include <QJsonObject>
 #include <QString>
 #include <QtGlobal>
+#include <QtTest>
 
 #include <string>
 
@@ -38,6 +39,20 @@ inline QJsonObject referenceCases() {
     if (!f.open(QIODevice::ReadOnly))
         return {};
     return QJsonDocument::fromJson(f.readAll()).object();
+}
+
+// QTest data rows (name, text, ids) for every reference case, for tests that run each case.
+inline void addReferenceCaseRows() {
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QList<int>>("ids");
+    for (const QJsonValue &c : referenceCases().value("cases").toArray()) {
+        const QJsonObject o = c.toObject();
+        QList<int> ids;
+        for (const QJsonValue &id : o.value("ids").toArray())
+            ids.append(id.toInt());
+        QTest::newRow(qPrintable(o.value("name").toString())) << o.value("name").toString() << o.value("text").toString() << ids;
+    }
 }
 
 } // namespace testsupport

@@ -57,17 +57,7 @@ private:
 };
 
 void TestCli::dumpMatchesReference_data() {
-    QTest::addColumn<QString>("name");
-    QTest::addColumn<QString>("text");
-    QTest::addColumn<QList<int>>("ids");
-    for (const QJsonValue &c : testsupport::referenceCases().value("cases").toArray()) {
-        const QJsonObject o = c.toObject();
-        QList<int> ids;
-        for (const QJsonValue &id : o.value("ids").toArray())
-            ids.append(id.toInt());
-        QTest::newRow(qPrintable(o.value("name").toString()))
-            << o.value("name").toString() << o.value("text").toString() << ids;
-    }
+    testsupport::addReferenceCaseRows();
 }
 
 void TestCli::dumpMatchesReference() {

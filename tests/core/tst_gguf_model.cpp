@@ -27,16 +27,7 @@ private slots:
 };
 
 void TestGgufModel::stories260KMatchesRunC_data() {
-    QTest::addColumn<QString>("name");
-    QTest::addColumn<QString>("text");
-    QTest::addColumn<QList<int>>("ids");
-    for (const QJsonValue &c : testsupport::referenceCases().value("cases").toArray()) {
-        const QJsonObject o = c.toObject();
-        QList<int> ids;
-        for (const QJsonValue &id : o.value("ids").toArray())
-            ids.append(id.toInt());
-        QTest::newRow(qPrintable(o.value("name").toString())) << o.value("name").toString() << o.value("text").toString() << ids;
-    }
+    testsupport::addReferenceCaseRows();
 }
 
 void TestGgufModel::stories260KMatchesRunC() {
