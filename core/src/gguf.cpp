@@ -361,6 +361,17 @@ const Array *File::getArray(std::string_view key) const {
     return v && v->type == ValueType::Array ? v->array.get() : nullptr;
 }
 
+int File::tokenId(std::initializer_list<std::string_view> keys) const {
+    const Array *tokens = getArray("tokenizer.ggml.tokens");
+    const std::uint64_t n = tokens ? tokens->count : 0;
+    for (const std::string_view key : keys) {
+        const auto v = getInt(key);
+        if (v && *v >= 0 && static_cast<std::uint64_t>(*v) < n)
+            return static_cast<int>(*v);
+    }
+    return -1;
+}
+
 const TensorInfo *File::tensor(std::string_view tensorName) const {
     const auto it = m_tensorIndex.find(tensorName);
     return it == m_tensorIndex.end() ? nullptr : &m_tensors[it->second];

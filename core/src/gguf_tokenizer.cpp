@@ -75,12 +75,8 @@ Result<std::string> sentencePieceProtoFromGguf(const gguf::File &f) {
         piece.intField(3, type);
         model.bytesField(1, piece.bytes());
     }
-    const auto id = [&](const char *key, std::int64_t fallback) {
-        const auto v = f.getInt(key);
-        return v && *v >= 0 && static_cast<std::uint64_t>(*v) < n ? *v : fallback;
-    };
     if (unknown < 0)
-        unknown = static_cast<int>(id("tokenizer.ggml.unknown_token_id", -1));
+        unknown = f.tokenId({"tokenizer.ggml.unknown_token_id"});
     if (unknown < 0)
         return makeError(name + ": the vocabulary has no unknown token, which a sentencepiece model needs");
 
@@ -89,9 +85,9 @@ Result<std::string> sentencePieceProtoFromGguf(const gguf::File &f) {
     trainer.intField(4, static_cast<std::int64_t>(n));
     trainer.intField(35, bytePieces == 256 ? 1 : 0); // byte_fallback
     trainer.intField(40, unknown);
-    trainer.intField(41, id("tokenizer.ggml.bos_token_id", -1));
-    trainer.intField(42, id("tokenizer.ggml.eos_token_id", -1));
-    trainer.intField(43, id("tokenizer.ggml.padding_token_id", -1));
+    trainer.intField(41, f.tokenId({"tokenizer.ggml.bos_token_id"}));
+    trainer.intField(42, f.tokenId({"tokenizer.ggml.eos_token_id"}));
+    trainer.intField(43, f.tokenId({"tokenizer.ggml.padding_token_id"}));
     model.bytesField(2, trainer.bytes());
 
     ProtoWriter normalizer;

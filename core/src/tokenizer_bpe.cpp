@@ -226,12 +226,8 @@ Result<std::shared_ptr<const Tokenizer>> byteLevelBpeFromGguf(const gguf::File &
     }
     for (const std::string_view m : merges->strings)
         v.merges.emplace_back(m);
-    const auto id = [&](const char *key) {
-        const auto value = f.getInt(key);
-        return value && *value >= 0 && static_cast<std::uint64_t>(*value) < n ? static_cast<int>(*value) : -1;
-    };
-    v.bos = id("tokenizer.ggml.bos_token_id");
-    v.unknown = id("tokenizer.ggml.unknown_token_id");
+    v.bos = f.tokenId({"tokenizer.ggml.bos_token_id"});
+    v.unknown = f.tokenId({"tokenizer.ggml.unknown_token_id"});
     v.addBos = f.getBool("tokenizer.ggml.add_bos_token").value_or(false);
     return makeByteLevelBpe(name, std::move(v));
 }

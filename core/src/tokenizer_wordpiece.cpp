@@ -172,17 +172,9 @@ Result<std::shared_ptr<const Tokenizer>> wordPieceFromGguf(const gguf::File &f) 
         v.pieces.emplace_back(tokens->strings[i]);
         v.types.push_back(types && types->count == n ? static_cast<int>(types->integer(i)) : 1);
     }
-    const auto id = [&](std::initializer_list<const char *> keys) {
-        for (const char *key : keys) {
-            const auto value = f.getInt(key);
-            if (value && *value >= 0 && static_cast<std::uint64_t>(*value) < n)
-                return static_cast<int>(*value);
-        }
-        return -1;
-    };
-    v.cls = id({"tokenizer.ggml.cls_token_id", "tokenizer.ggml.bos_token_id"});
-    v.sep = id({"tokenizer.ggml.seperator_token_id", "tokenizer.ggml.separator_token_id", "tokenizer.ggml.eos_token_id"});
-    v.unknown = id({"tokenizer.ggml.unknown_token_id"});
+    v.cls = f.tokenId({"tokenizer.ggml.cls_token_id", "tokenizer.ggml.bos_token_id"});
+    v.sep = f.tokenId({"tokenizer.ggml.seperator_token_id", "tokenizer.ggml.separator_token_id", "tokenizer.ggml.eos_token_id"});
+    v.unknown = f.tokenId({"tokenizer.ggml.unknown_token_id"});
     return makeWordPiece(name, std::move(v));
 }
 

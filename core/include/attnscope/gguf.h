@@ -8,6 +8,7 @@
 #include "attnscope/result.h"
 
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -83,6 +84,8 @@ public:
     std::optional<bool> getBool(std::string_view key) const;
     const Array *getArray(std::string_view key) const;
     const TensorInfo *tensor(std::string_view name) const;
+    // The first of `keys` (e.g. tokenizer.ggml.bos_token_id) that names a token of tokenizer.ggml.tokens, or -1.
+    int tokenId(std::initializer_list<std::string_view> keys) const;
 
 private:
     File() = default;
