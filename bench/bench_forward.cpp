@@ -1,11 +1,13 @@
 // Forward pass + full attention capture on stories260K at 16, 64, 256 and 512 tokens (BM_Forward), and the same
 // model read from llama.cpp's GGUF (BM_ForwardGguf) and from our Q8_0 conversion (BM_ForwardGgufQ8_0), so the
-// formats can be compared on the same tokens. BM_HeadRoles/512: the head-role scores of every head.
+// formats can be compared on the same tokens. BM_ForwardValue*/256: the same with value-weighted attention
+// (capture plus the measure). BM_HeadRoles/512: the head-role scores of every head.
 // Run: build/release/bench/bench_forward --benchmark_format=json
 // Model: $ATTNSCOPE_MODEL (any model file) or stories260K from ../shared/models.
 #include <attnscope/engine.h>
 #include <attnscope/gguf_writer.h>
 #include <attnscope/head_roles.h>
+#include <attnscope/measures.h>
 
 #include <benchmark/benchmark.h>
 
@@ -68,20 +70,28 @@ const Engine *ggufEngine(bool q8) {
     return e.get();
 }
 
-void runForward(benchmark::State &state, const Engine *model) {
+// measure Value: the forward pass with value-norm capture plus the value-weighted matrices (withMeasure), all a
+// user waits for when switching to that measure.
+void runForward(benchmark::State &state, const Engine *model, Measure measure = Measure::Raw) {
     if (!model || !engine()) {
         state.SkipWithError("model not found");
         return;
     }
     const int n = static_cast<int>(state.range(0));
     const std::vector<Token> tokens = storyTokens(n);
+    AnalyzeParams params;
+    params.valueNorms = measure == Measure::Value;
     for (auto _ : state) {
-        auto result = model->analyzeTokens(tokens);
+        auto result = model->analyzeTokens(tokens, params);
         if (!result) {
             state.SkipWithError(result.error().message.c_str());
             return;
         }
         benchmark::DoNotOptimize(result->attention.data());
+        if (measure != Measure::Raw) {
+            const auto measured = withMeasure(result.value(), measure);
+            benchmark::DoNotOptimize(measured->attention.data());
+        }
     }
     const auto &cfg = model->info().config;
     state.counters["tokens"] = n;
@@ -90,6 +100,14 @@ void runForward(benchmark::State &state, const Engine *model) {
 
 void BM_Forward(benchmark::State &state) {
     runForward(state, engine());
+}
+
+void BM_ForwardValue(benchmark::State &state) {
+    runForward(state, engine(), Measure::Value);
+}
+
+void BM_ForwardValueQ8_0(benchmark::State &state) { // W_O dequantized once per layer for the norms
+    runForward(state, ggufEngine(true), Measure::Value);
 }
 
 // Head-role scores (entropy, previous-token, self, first-token, distance, induction) of all 40 heads.
@@ -123,6 +141,8 @@ void BM_ForwardGgufQ8_0(benchmark::State &state) {
 } // namespace
 
 BENCHMARK(BM_Forward)->Arg(16)->Arg(64)->Arg(256)->Arg(512)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_ForwardValue)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_ForwardValueQ8_0)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_HeadRoles)->Arg(512)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_ForwardGguf)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_ForwardGgufQ8_0)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();

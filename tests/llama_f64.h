@@ -15,6 +15,7 @@ namespace testsupport {
 struct F64Result {
     std::vector<double> attention; // (layers, heads, T, T)
     std::vector<double> logits;    // (T, vocab)
+    std::vector<double> valueNorms; // (layers, heads, T): ||W_O^h v_j||, head h's columns of W_O times its value
     int layers = 0, heads = 0, vocab = 0;
 };
 
@@ -58,6 +59,7 @@ inline F64Result llamaForwardF64(const attnscope::gguf::File &f, const std::vect
     r.heads = heads;
     r.vocab = int(vocab);
     r.attention.assign(std::size_t(layers) * heads * T * T, 0.0);
+    r.valueNorms.assign(std::size_t(layers) * heads * T, 0.0);
     // x[t][d]
     std::vector<std::vector<double>> x(static_cast<std::size_t>(T), std::vector<double>(static_cast<std::size_t>(dim)));
     for (int t = 0; t < T; ++t)
@@ -106,6 +108,20 @@ inline F64Result llamaForwardF64(const attnscope::gguf::File &f, const std::vect
             v[std::size_t(t)] = matvec(wv, xn);
             rope(q[std::size_t(t)], t);
             rope(k[std::size_t(t)], t);
+        }
+        for (int h = 0; h < heads; ++h) { // what one unit of attention to token j adds through head h
+            const int kh = h / (heads / kvHeads);
+            for (int j = 0; j < T; ++j) {
+                double squares = 0;
+                for (int d = 0; d < dim; ++d) {
+                    double o = 0;
+                    for (int i = 0; i < hs; ++i)
+                        o += wo[std::size_t(d) * std::size_t(dim) + std::size_t(h * hs + i)] *
+                             v[std::size_t(j)][std::size_t(kh * hs + i)];
+                    squares += o * o;
+                }
+                r.valueNorms[(std::size_t(l) * heads + h) * T + j] = std::sqrt(squares);
+            }
         }
         for (int t = 0; t < T; ++t) {
             std::vector<double> att(std::size_t(dim), 0.0);

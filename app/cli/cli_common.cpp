@@ -5,6 +5,7 @@
 #include "export/export_files.h"
 
 #include <attnscope/engine.h>
+#include <attnscope/measures.h>
 
 #include <QDir>
 #include <QFile>
@@ -62,15 +63,31 @@ EnginePtr loadEngine(const QCommandLineParser &args) {
     return engine.value();
 }
 
-ResultPtr analyze(const Engine &engine, const QCommandLineParser &args) {
+Measure measureOption(const QCommandLineParser &args) {
+    if (!args.isSet(QStringLiteral("measure")))
+        return Measure::Raw;
+    const QString key = args.value(QStringLiteral("measure")).toLower();
+    const std::optional<Measure> measure = parseMeasure(key.toStdString());
+    if (!measure)
+        fail(QStringLiteral("--measure must be raw, value or rollout (got \"%1\")").arg(key), 2);
+    return *measure;
+}
+
+ResultPtr analyze(const Engine &engine, const QCommandLineParser &args, Measure measure) {
     const QByteArray text = inputText(args);
     AnalyzeParams params;
     params.truncateToContext = args.isSet(QStringLiteral("truncate"));
+    params.valueNorms = measure == Measure::Value;
     auto result = engine.analyze(std::string_view(text.constData(), static_cast<std::size_t>(text.size())), params);
     if (!result)
         fail(QString::fromStdString(result.error().message) +
              (params.truncateToContext ? QString() : QStringLiteral(" (or pass --truncate)")));
-    return std::make_shared<const AttentionResult>(std::move(result).value());
+    if (measure == Measure::Raw)
+        return std::make_shared<const AttentionResult>(std::move(result).value());
+    auto measured = withMeasure(result.value(), measure);
+    if (!measured)
+        fail(QString::fromStdString(measured.error().message));
+    return std::make_shared<const AttentionResult>(std::move(measured).value());
 }
 
 namespace {

@@ -19,7 +19,10 @@ struct Failure {
 void println(const QString &line);
 
 EnginePtr loadEngine(const QCommandLineParser &args);
-ResultPtr analyze(const Engine &engine, const QCommandLineParser &args);
+// --measure raw|value|rollout (default raw); a wrong name fails with code 2.
+Measure measureOption(const QCommandLineParser &args);
+// The text's result in the given measure (value-weighted capture is switched on only for Measure::Value).
+ResultPtr analyze(const Engine &engine, const QCommandLineParser &args, Measure measure = Measure::Raw);
 int intOption(const QCommandLineParser &args, const QString &name, int lo, int hi);
 double doubleOption(const QCommandLineParser &args, const QString &name, double lo, double hi);
 

@@ -197,10 +197,12 @@ int exportCommand(const QCommandLineParser &args) {
     if (QFileInfo(out).exists() && !QFileInfo(out).isDir())
         fail(QStringLiteral("%1: exists and is not a directory").arg(out));
 
+    const Measure measure = measureOption(args);
     const EnginePtr engine = loadEngine(args);
     const ModelConfig &c = engine->info().config;
-    const std::vector<ViewParams> chosen = selections(args, c.layers, c.heads, hideSpecial);
-    const ResultPtr result = analyze(*engine, args);
+    const int heads = measure == Measure::Rollout ? 1 : c.heads; // rollout mixes the heads of each layer
+    const std::vector<ViewParams> chosen = selections(args, c.layers, heads, hideSpecial);
+    const ResultPtr result = analyze(*engine, args, measure);
     const QString modelName = QString::fromStdString(engine->info().name);
 
     HeatmapModel model;
@@ -224,7 +226,7 @@ int exportCommand(const QCommandLineParser &args) {
     std::vector<Job> jobs;
     if (options.numbers == NumberFormat::Csv) {
         for (const ViewParams &p : chosen)
-            jobs.push_back({numbersBaseName(p, c.layers, c.heads) + QStringLiteral(".csv"), p, {}, 1});
+            jobs.push_back({numbersBaseName(p, c.layers, heads, measure) + QStringLiteral(".csv"), p, {}, 1});
     } else if (options.numbers == NumberFormat::Npy || options.numbers == NumberFormat::Json) {
         const bool npy = options.numbers == NumberFormat::Npy;
         jobs.push_back({npy ? QStringLiteral("attention.npy") : QStringLiteral("attention.json"), {}, {}, npy ? 2 : 3});
@@ -233,11 +235,11 @@ int exportCommand(const QCommandLineParser &args) {
         const QString suffix = QLatin1Char('.') + formatId(*options.image);
         for (const ExportView v : viewList) {
             if (v == ExportView::Grid || v == ExportView::Tokens) { // one picture, drawn for the first selection
-                jobs.push_back({exportBaseName(v, chosen.front(), c.layers, c.heads) + suffix, chosen.front(), v, 0});
+                jobs.push_back({exportBaseName(v, chosen.front(), c.layers, heads, measure) + suffix, chosen.front(), v, 0});
                 continue;
             }
             for (const ViewParams &p : chosen)
-                jobs.push_back({exportBaseName(v, p, c.layers, c.heads) + suffix, p, v, 0});
+                jobs.push_back({exportBaseName(v, p, c.layers, heads, measure) + suffix, p, v, 0});
         }
     }
     QStringList names;
@@ -284,14 +286,15 @@ int heatmapCommand(const QCommandLineParser &args) {
     const QString out = args.value(QStringLiteral("out"));
     if (out.isEmpty() || !out.endsWith(QStringLiteral(".png"), Qt::CaseInsensitive))
         fail(QStringLiteral("heatmap needs --out FILE.png"), 2);
+    const Measure measure = measureOption(args);
     const EnginePtr engine = loadEngine(args);
     const ModelConfig &c = engine->info().config;
     const int layer = intOption(args, QStringLiteral("layer"), 0, c.layers - 1);
-    const int head = intOption(args, QStringLiteral("head"), 0, c.heads - 1);
+    const int head = intOption(args, QStringLiteral("head"), 0, measure == Measure::Rollout ? 0 : c.heads - 1);
     const int width = args.isSet(QStringLiteral("width")) ? intOption(args, QStringLiteral("width"), 200, 16384) : 1400;
     const int height =
         args.isSet(QStringLiteral("height")) ? intOption(args, QStringLiteral("height"), 200, 16384) : width;
-    const ResultPtr r = analyze(*engine, args);
+    const ResultPtr r = analyze(*engine, args, measure);
 
     HeatmapModel model;
     model.setResult(r);

@@ -31,17 +31,12 @@ int dump(const QCommandLineParser &args) {
         fail(QStringLiteral("dump needs --out DIR"), 2);
     if (QFileInfo(out).exists() && !QFileInfo(out).isDir())
         fail(QStringLiteral("%1: exists and is not a directory").arg(out));
-    const QString measure = args.isSet(QStringLiteral("measure")) ? args.value(QStringLiteral("measure")).toLower()
-                                                                  : QStringLiteral("raw");
-    if (measure != QLatin1String("raw") && measure != QLatin1String("rollout"))
-        fail(QStringLiteral("--measure must be raw or rollout (got \"%1\")").arg(measure), 2);
+    const Measure measure = measureOption(args);
     const EnginePtr engine = loadEngine(args);
-    const ResultPtr r = analyze(*engine, args);
+    const ResultPtr r = analyze(*engine, args, measure);
     const std::int64_t T = r->seqLen();
-    // raw: [layers, heads, T, T]; rollout: [layers, 1, T, T], entry l through layers 0..l.
-    const std::vector<float> rollout = measure == QLatin1String("rollout") ? attentionRollout(*r) : std::vector<float>();
-    const std::string attention = rollout.empty() ? encodeNpy(r->attention.data(), {r->layers, r->heads, T, T})
-                                                  : encodeNpy(rollout.data(), {r->layers, 1, T, T});
+    // raw and value (rows normalised): [layers, heads, T, T]; rollout: [layers, 1, T, T], entry l through 0..l.
+    const std::string attention = encodeNpy(r->attention.data(), {r->layers, r->heads, T, T});
     OutputBatch batch(out);
     QStringList written = {
         batch.write(QStringLiteral("attention.npy"), QByteArray::fromStdString(attention)),
@@ -244,8 +239,9 @@ int main(int argc, char *argv[]) {
         {QStringLiteral("type"), QStringLiteral("convert: weight type, f32 (default), f16, q8_0 or q4_0."),
          QStringLiteral("TYPE")},
         {QStringLiteral("json"), QStringLiteral("heads: print a JSON array, one object per head.")},
-        {QStringLiteral("measure"), QStringLiteral("dump: raw (default: [layers, heads, T, T]) or rollout (attention "
-                                                   "rollout, [layers, 1, T, T], entry l through layers 0..l)."),
+        {QStringLiteral("measure"), QStringLiteral("dump, export, heatmap: raw (default), value (value-weighted "
+                                                   "attention, rows normalised to 1; [layers, heads, T, T]) or rollout "
+                                                   "(attention rollout, [layers, 1, T, T], entry l through layers 0..l)."),
          QStringLiteral("M")},
     });
     if (!args.parse(QCoreApplication::arguments())) {

@@ -195,7 +195,7 @@ Result<AttentionResult> Engine::analyzeTokens(std::vector<Token> tokens, const A
     AttentionResult result;
     result.tokens = std::move(tokens);
     try {
-        const Status status = forwardTransformer(*m_model, ids, params.allPositionLogits, result, progress);
+        const Status status = forwardTransformer(*m_model, ids, params, result, progress);
         if (!status)
             return status.error();
     } catch (const std::bad_alloc &) {

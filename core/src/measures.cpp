@@ -1,9 +1,45 @@
-// Rollout as a running product of (T, T) matrices in double, stored as float per layer.
+// Rollout as a running product of (T, T) matrices in double, stored as float per layer; value-weighted attention
+// as each weight times its key's value norm.
 #include "attnscope/measures.h"
 
 #include <Eigen/Dense>
 
 namespace attnscope {
+
+namespace {
+using FloatMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+}
+
+const char *measureKey(Measure measure) {
+    switch (measure) {
+    case Measure::Value:
+        return "value";
+    case Measure::Rollout:
+        return "rollout";
+    case Measure::Raw:
+        break;
+    }
+    return "raw";
+}
+
+std::optional<Measure> parseMeasure(std::string_view key) {
+    for (Measure m : {Measure::Raw, Measure::Value, Measure::Rollout})
+        if (key == measureKey(m))
+            return m;
+    return std::nullopt;
+}
+
+const char *measureTitle(Measure measure) {
+    switch (measure) {
+    case Measure::Value:
+        return "value-weighted attention";
+    case Measure::Rollout:
+        return "attention rollout";
+    case Measure::Raw:
+        break;
+    }
+    return "attention weights";
+}
 
 std::vector<float> attentionRollout(const AttentionResult &r) {
     using Mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -15,14 +51,73 @@ std::vector<float> attentionRollout(const AttentionResult &r) {
     for (int l = 0; l < r.layers; ++l) {
         Mat a = Mat::Zero(T, T); // (T, T) mean over heads
         for (int h = 0; h < r.heads; ++h)
-            a += Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(r.head(l, h), T, T)
-                     .cast<double>();
+            a += Eigen::Map<const FloatMat>(r.head(l, h), T, T).cast<double>();
         a /= r.heads;
         a = 0.5 * a + 0.5 * Mat::Identity(T, T); // the residual connection
         a.array().colwise() /= a.rowwise().sum().array();
         rollout = a * rollout;
-        Eigen::Map<Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
-            out.data() + static_cast<std::size_t>(l) * T * T, T, T) = rollout.cast<float>();
+        Eigen::Map<FloatMat>(out.data() + static_cast<std::size_t>(l) * T * T, T, T) = rollout.cast<float>();
+    }
+    return out;
+}
+
+FloatBuffer valueWeightedAttention(const AttentionResult &r, bool normalise, std::vector<float> *rowTotals) {
+    const std::size_t T = static_cast<std::size_t>(r.seqLen()), n = static_cast<std::size_t>(r.layers) * r.heads;
+    FloatBuffer out;
+    if (r.valueNorms.size() != n * T || r.attention.size() != n * T * T)
+        return out;
+    out.resize(r.attention.size());
+    if (rowTotals)
+        rowTotals->resize(n * T);
+    for (std::size_t lh = 0; lh < n; ++lh) {
+        const Eigen::Map<const Eigen::RowVectorXf> norms(r.valueNorms.data() + lh * T, Eigen::Index(T)); // (T)
+        const Eigen::Map<const FloatMat> a(r.attention.data() + lh * T * T, Eigen::Index(T), Eigen::Index(T));
+        Eigen::Map<FloatMat> v(out.data() + lh * T * T, Eigen::Index(T), Eigen::Index(T));
+        v = a.array().rowwise() * norms.array();
+        for (Eigen::Index i = 0; i < Eigen::Index(T) && (normalise || rowTotals); ++i) {
+            const float sum = v.row(i).sum();
+            if (rowTotals)
+                (*rowTotals)[lh * T + std::size_t(i)] = sum;
+            if (normalise && sum > 0.0f)
+                v.row(i) /= sum;
+        }
+    }
+    return out;
+}
+
+Result<AttentionResult> withMeasure(const AttentionResult &raw, Measure measure) {
+    if (raw.measure != Measure::Raw)
+        return makeError("a measure is computed from raw attention");
+    AttentionResult out;
+    out.text = raw.text;
+    out.tokens = raw.tokens;
+    out.layers = raw.layers;
+    out.heads = raw.heads;
+    out.vocabSize = raw.vocabSize;
+    out.causal = raw.causal;
+    out.truncated = raw.truncated;
+    out.logits = raw.logits;
+    out.logitRows = raw.logitRows;
+    out.computeMs = raw.computeMs;
+    out.valueNorms = raw.valueNorms;
+    out.measure = measure;
+    const std::size_t T = static_cast<std::size_t>(raw.seqLen());
+    switch (measure) {
+    case Measure::Raw:
+        out.attention = raw.attention;
+        break;
+    case Measure::Value: {
+        if (raw.valueNorms.size() != static_cast<std::size_t>(raw.layers) * raw.heads * T)
+            return makeError("value-weighted attention needs the value norms; analyse with valueNorms on");
+        out.attention = valueWeightedAttention(raw, true, &out.rowTotals);
+        break;
+    }
+    case Measure::Rollout: {
+        const std::vector<float> rollout = attentionRollout(raw);
+        out.heads = 1;
+        out.attention.assign(rollout.begin(), rollout.end());
+        break;
+    }
     }
     return out;
 }

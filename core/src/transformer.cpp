@@ -104,8 +104,8 @@ void multiply(const Eigen::Ref<const RowMat> &x, const Tensor &w, Out &&out, boo
 
 } // namespace
 
-Status forwardTransformer(const Model &model, const std::vector<int> &ids, bool allPositionLogits, AttentionResult &out,
-                          const ProgressFn &progress) {
+Status forwardTransformer(const Model &model, const std::vector<int> &ids, const AnalyzeParams &params,
+                          AttentionResult &out, const ProgressFn &progress) {
     const ModelConfig &cfg = model.config();
     const ModelWeights &w = model.weights();
     const Eigen::Index T = static_cast<Eigen::Index>(ids.size());
@@ -122,6 +122,10 @@ Status forwardTransformer(const Model &model, const std::vector<int> &ids, bool 
     // Not zero-filled (see buffer.h): the head loop writes every element, the masked triangle included.
     out.attention.clear();
     out.attention.resize(static_cast<std::size_t>(cfg.layers) * heads * headStride);
+    out.measure = Measure::Raw;
+    out.valueNorms.clear();
+    if (params.valueNorms)
+        out.valueNorms.resize(static_cast<std::size_t>(cfg.layers) * heads * static_cast<std::size_t>(T));
 
     const bool rope = cfg.positions != Positions::Learned;
     const int rotaryDim = cfg.rotaryDim();
@@ -158,6 +162,7 @@ Status forwardTransformer(const Model &model, const std::vector<int> &ids, bool 
     RowMat q(T, dim), k(T, kvDim), v(T, kvDim); // (T, heads*headSize), (T, kvDim), (T, kvDim)
     RowMat attnOut(T, dim);                     // (T, heads*headSize) concatenated head outputs
     RowMat h1(T, hidden), h3(T, hidden);        // (T, hidden)
+    RowMat woF32;                               // (dim, dim) dequantized W_O, for value norms of a quantized model
 
     for (int l = 0; l < cfg.layers; ++l) {
         const LayerWeights &lw = w.layers[static_cast<std::size_t>(l)];
@@ -177,6 +182,19 @@ Status forwardTransformer(const Model &model, const std::vector<int> &ids, bool 
             const bool half = cfg.positions == Positions::RopeHalf;
             applyRope(q, headSize, rotaryDim, half, cosTable, sinTable);
             applyRope(k, headSize, rotaryDim, half, cosTable, sinTable);
+        }
+
+        // Value norms need W_O's columns of each head: map float32 weights, dequantize others once per layer.
+        const float *wo = nullptr;
+        if (params.valueNorms) {
+            if (lw.wo.isF32()) {
+                wo = lw.wo.f32();
+            } else {
+                woF32.resize(lw.wo.rows, lw.wo.cols);
+                for (std::int64_t r = 0; r < lw.wo.rows; ++r)
+                    lw.wo.dequantizeRow(r, woF32.row(r).data());
+                wo = woF32.data();
+            }
         }
 
 #pragma omp parallel for schedule(static)
@@ -207,6 +225,12 @@ Status forwardTransformer(const Model &model, const std::vector<int> &ids, bool 
                 if (cols < T)
                     probs.block(r0, cols, rows, T - cols).setZero(); // keys no query of this block may see
                 attnOut.block(r0, h * headSize, rows, headSize).noalias() = block * vh.topRows(cols);
+            }
+            if (wo) { // ||W_O^h v_j|| for every key j: what one unit of attention to j adds to the residual stream
+                const auto woHead = ConstWeight(wo, lw.wo.rows, lw.wo.cols).middleCols(h * headSize, headSize);
+                const RowMat projected = vh * woHead.transpose(); // (T, dim)
+                Eigen::Map<Eigen::VectorXf>(out.valueNorms.data() + (static_cast<std::size_t>(l) * heads + h) * T, T) =
+                    projected.rowwise().norm();
             }
         }
         multiply(attnOut, lw.wo, x, true);
@@ -255,7 +279,7 @@ Status forwardTransformer(const Model &model, const std::vector<int> &ids, bool 
     else
         xb = x;
     if (w.classifier.data) {
-        const Eigen::Index rows = allPositionLogits ? T : 1;
+        const Eigen::Index rows = params.allPositionLogits ? T : 1;
         out.logitRows = static_cast<int>(rows);
         out.logits.resize(static_cast<std::size_t>(rows) * cfg.vocabSize);
         multiply(xb.bottomRows(rows), w.classifier, Eigen::Map<RowMat>(out.logits.data(), rows, cfg.vocabSize));

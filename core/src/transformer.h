@@ -10,8 +10,9 @@
 namespace attnscope {
 
 // Runs ids (T) through the model. Fills out.attention (layers, heads, T, T) and out.logits
-// ((T or 1), vocab), or no logits for an encoder without a language-model head. ids must be valid and T <= context; the engine checks both before calling.
-Status forwardTransformer(const Model &model, const std::vector<int> &ids, bool allPositionLogits, AttentionResult &out,
-                    const ProgressFn &progress);
+// ((T or 1), vocab), or no logits for an encoder without a language-model head; with params.valueNorms also
+// out.valueNorms (layers, heads, T). ids must be valid and T <= context; the engine checks both before calling.
+Status forwardTransformer(const Model &model, const std::vector<int> &ids, const AnalyzeParams &params,
+                          AttentionResult &out, const ProgressFn &progress);
 
 } // namespace attnscope

@@ -26,7 +26,7 @@ private slots:
     void ggufModelDumpAndInfo();
     void convertWritesLoadableGguf();
     void headsJsonContract();
-    void dumpRollout();
+    void dumpMeasures();
     void exportEveryViewAndFormat();
     void exportNumbers();
     void exportRefusesToOverwrite();
@@ -252,7 +252,7 @@ void TestCli::headsJsonContract() {
     QVERIFY(heads[0].toObject().value("induction").isDouble());
 }
 
-void TestCli::dumpRollout() {
+void TestCli::dumpMeasures() {
     QTemporaryDir dir;
     const Run r = cli({"dump", "--model", model(), "--text", kText, "--measure", "rollout", "--out", dir.path()});
     QVERIFY2(r.code == 0, qPrintable(r.err));
@@ -271,6 +271,42 @@ void TestCli::dumpRollout() {
         }
     const Run bad = cli({"dump", "--model", model(), "--text", "x", "--measure", "magic", "--out", dir.path()});
     QVERIFY(bad.code == 2 && bad.err.contains("--measure must be"));
+
+    // Value-weighted: [layers, heads, T, T], every row a distribution, zero exactly where raw attention is zero.
+    QTemporaryDir rawDir, valueDir;
+    QCOMPARE(cli({"dump", "--model", model(), "--text", kText, "--out", rawDir.path()}).code, 0);
+    const Run v = cli({"dump", "--model", model(), "--text", kText, "--measure", "value", "--out", valueDir.path()});
+    QVERIFY2(v.code == 0, qPrintable(v.err));
+    const auto raw = attnscope::readNpy(rawDir.filePath("attention.npy").toStdString());
+    const auto value = attnscope::readNpy(valueDir.filePath("attention.npy").toStdString());
+    QVERIFY(raw.ok() && value.ok());
+    QCOMPARE(value->shape, raw->shape);
+    QCOMPARE(value->shape[1], std::int64_t(8));
+    const std::int64_t rows = value->shape[0] * value->shape[1] * value->shape[2], n = value->shape[3];
+    double worst = 0, changed = 0;
+    for (std::int64_t r = 0; r < rows; ++r) {
+        double sum = 0;
+        for (std::int64_t j = 0; j < n; ++j) {
+            const float a = raw->data[std::size_t(r * n + j)], b = value->data[std::size_t(r * n + j)];
+            QCOMPARE(a == 0.0f, b == 0.0f);
+            sum += b;
+            changed = std::max(changed, double(std::abs(a - b)));
+        }
+        worst = std::max(worst, std::abs(sum - 1.0));
+    }
+    QVERIFY(worst < 1e-5);
+    QVERIFY(changed > 0.05); // not raw attention under another name
+
+    // export names the measure in its files; rollout has one picture per layer.
+    QTemporaryDir pictures;
+    const Run e = cli(exportArgs(pictures.path(), {"--measure", "rollout", "--layer", "all", "--head", "all"}));
+    QVERIFY2(e.code == 0, qPrintable(e.err));
+    QCOMPARE(filesIn(pictures.path()), (QStringList{"heatmap_L0_rollout.png", "heatmap_L1_rollout.png",
+                                                    "heatmap_L2_rollout.png", "heatmap_L3_rollout.png",
+                                                    "heatmap_L4_rollout.png"}));
+    const Run csv = cli(exportArgs(pictures.path(), {"--measure", "value", "--layer", "1", "--head", "3", "--format", "csv"}));
+    QVERIFY2(csv.code == 0, qPrintable(csv.err));
+    QVERIFY(QFileInfo::exists(pictures.filePath("attention_L1_H3_value.csv")));
 }
 
 void TestCli::exportAllHeadsWritesFortyFiles() {

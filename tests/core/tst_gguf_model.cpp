@@ -14,6 +14,18 @@
 
 using namespace attnscope;
 
+namespace {
+// max |ours - reference| / max(|reference|, 1e-3) over value norms; the sizes must agree.
+template <typename Floats> double maxRelativeError(const std::vector<double> &reference, const Floats &ours) {
+    if (reference.size() != ours.size() || reference.empty())
+        return 1e9;
+    double worst = 0;
+    for (std::size_t i = 0; i < reference.size(); ++i)
+        worst = std::max(worst, std::abs(reference[i] - double(ours[i])) / std::max(std::abs(reference[i]), 1e-3));
+    return worst;
+}
+} // namespace
+
 class TestGgufModel : public QObject {
     Q_OBJECT
 private slots:
@@ -61,7 +73,9 @@ void TestGgufModel::tinyRandomF16MatchesFloat64() {
     const auto engine = Engine::load(path);
     QVERIFY2(engine.ok(), engine.ok() ? "" : engine.error().message.c_str());
     QCOMPARE(QString::fromStdString(engine.value()->info().config.weightTypes), QStringLiteral("F16"));
-    const auto r = engine.value()->analyze("The quick brown fox jumps over the lazy dog. Hello, world!");
+    AnalyzeParams params;
+    params.valueNorms = true;
+    const auto r = engine.value()->analyze("The quick brown fox jumps over the lazy dog. Hello, world!", params);
     QVERIFY(r.ok());
     QVERIFY(r->seqLen() > 10);
     std::vector<int> ids;
@@ -77,9 +91,12 @@ void TestGgufModel::tinyRandomF16MatchesFloat64() {
     QCOMPARE(r->logitRows, r->seqLen());
     for (std::size_t i = 0; i < ref.logits.size(); ++i)
         maxLogit = std::max(maxLogit, std::abs(ref.logits[i] - double(r->logits[i])));
-    qInfo("llama-2-tiny-random F16: max |attention - f64| %.2e, max |logit - f64| %.2e", maxAttention, maxLogit);
+    const double maxNorm = maxRelativeError(ref.valueNorms, r->valueNorms);
+    qInfo("llama-2-tiny-random F16: max |attention - f64| %.2e, max |logit - f64| %.2e, value norms %.2e relative",
+          maxAttention, maxLogit, maxNorm);
     QVERIFY(maxAttention <= 5e-5);
     QVERIFY(maxLogit <= 5e-4);
+    QVERIFY(maxNorm <= 1e-4);
 }
 
 void TestGgufModel::convertedModels_data() {
@@ -116,7 +133,9 @@ void TestGgufModel::convertedModels() {
     const auto engine = Engine::load(path);
     QVERIFY2(engine.ok(), engine.ok() ? "" : engine.error().message.c_str());
     const std::string text = "Lily and Ben went to the park. Lily saw a big red ball and Ben ran to get it.";
-    const auto r = engine.value()->analyze(text);
+    AnalyzeParams withNorms;
+    withNorms.valueNorms = true; // float32 W_O is read in place, a quantized one dequantized once per layer
+    const auto r = engine.value()->analyze(text, withNorms);
     const auto f32 = source.value()->analyze(text);
     QVERIFY(r.ok() && f32.ok());
     std::vector<int> ids;
@@ -130,9 +149,12 @@ void TestGgufModel::convertedModels() {
         layout = std::max(layout, std::abs(ref.attention[i] - double(r->attention[i])));
         drift = std::max(drift, std::abs(double(f32->attention[i]) - double(r->attention[i])));
     }
-    qInfo("%s: max |attention - float64 over stored weights| %.2e; max drift from the float32 model %.3f",
-          ggmlTypeName(std::uint32_t(type)).c_str(), layout, drift);
+    const double norms = maxRelativeError(ref.valueNorms, r->valueNorms);
+    qInfo("%s: max |attention - float64 over stored weights| %.2e; max drift from the float32 model %.3f; value "
+          "norms %.2e relative",
+          ggmlTypeName(std::uint32_t(type)).c_str(), layout, drift, norms);
     QVERIFY(layout <= 5e-5);
+    QVERIFY(norms <= 1e-4);
     if (type == int(GgmlType::F32))
         QCOMPARE(std::memcmp(r->attention.data(), f32->attention.data(), r->attention.size() * 4), 0);
 }

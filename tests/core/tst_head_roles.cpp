@@ -9,6 +9,7 @@
 #include <QtTest>
 
 #include <cmath>
+#include <cstring>
 #include <functional>
 
 using namespace attnscope;
@@ -36,6 +37,8 @@ private slots:
     void induction();
     void stories260KPreviousTokenHead();
     void rolloutByHand();
+    void valueWeightedByHand();
+    void measuresOfARealResult();
 };
 
 void TestHeadRoles::knownAnswers() {
@@ -121,6 +124,84 @@ void TestHeadRoles::rolloutByHand() {
         QVERIFY(std::abs(rollout[std::size_t(i)] - layer0[i]) < 1e-6);
         QVERIFY(std::abs(rollout[std::size_t(9 + i)] - layer1[i]) < 1e-6);
     }
+}
+
+void TestHeadRoles::valueWeightedByHand() {
+    // One layer, one head, two tokens: alpha = [[1, 0], [0.5, 0.5]], ||W_O v|| = [1, 3].
+    AttentionResult r;
+    r.layers = r.heads = 1;
+    r.tokens.resize(2);
+    r.attention = {1.0f, 0.0f, 0.5f, 0.5f};
+    r.valueNorms = {1.0f, 3.0f};
+    const FloatBuffer raw = valueWeightedAttention(r, false);
+    QCOMPARE(std::vector<float>(raw.begin(), raw.end()), (std::vector<float>{1.0f, 0.0f, 0.5f, 1.5f}));
+    std::vector<float> totals;
+    const FloatBuffer normalised = valueWeightedAttention(r, true, &totals);
+    QCOMPARE(std::vector<float>(normalised.begin(), normalised.end()), (std::vector<float>{1.0f, 0.0f, 0.25f, 0.75f}));
+    QCOMPARE(totals, (std::vector<float>{1.0f, 2.0f}));
+    r.valueNorms.clear();
+    QVERIFY(valueWeightedAttention(r, true).empty());
+    const auto missing = withMeasure(r, Measure::Value);
+    QVERIFY(!missing.ok());
+    QVERIFY(QString::fromStdString(missing.error().message).contains("value norms"));
+}
+
+void TestHeadRoles::measuresOfARealResult() {
+    const auto engine = Engine::load(testsupport::stories260K(), testsupport::tok512());
+    QVERIFY(engine.ok());
+    const std::string text = "Lily saw a cat. The cat ran to Lily and Lily smiled.";
+    AnalyzeParams params;
+    params.valueNorms = true;
+    const auto r = engine.value()->analyze(text, params);
+    const auto plain = engine.value()->analyze(text);
+    QVERIFY(r.ok() && plain.ok());
+    QVERIFY(plain->valueNorms.empty()); // captured only when asked
+    // Asking for the norms leaves the attention itself untouched.
+    QCOMPARE(std::memcmp(r->attention.data(), plain->attention.data(), r->attention.size() * sizeof(float)), 0);
+    const int T = r->seqLen();
+    QCOMPARE(r->valueNorms.size(), std::size_t(r->layers * r->heads * T));
+
+    const auto value = withMeasure(r.value(), Measure::Value);
+    QVERIFY(value.ok());
+    QCOMPARE(value->measure, Measure::Value);
+    QCOMPARE(value->heads, r->heads);
+    double worstSum = 0, worstCell = 0;
+    for (int l = 0; l < r->layers; ++l)
+        for (int h = 0; h < r->heads; ++h)
+            for (int i = 0; i < T; ++i) {
+                // Independently: alpha_ij * n_j over the row's total, in double.
+                double total = 0, sum = 0;
+                for (int j = 0; j < T; ++j)
+                    total += double(r->weight(l, h, i, j)) * r->valueNorms[std::size_t((l * r->heads + h) * T + j)];
+                for (int j = 0; j < T; ++j) {
+                    const double expected =
+                        double(r->weight(l, h, i, j)) * r->valueNorms[std::size_t((l * r->heads + h) * T + j)] / total;
+                    worstCell = std::max(worstCell, std::abs(expected - double(value->weight(l, h, i, j))));
+                    sum += value->weight(l, h, i, j);
+                }
+                worstSum = std::max(worstSum, std::abs(sum - 1.0));
+                QVERIFY(std::abs(value->rowTotals[std::size_t((l * r->heads + h) * T + i)] - total) <= 1e-4 * total);
+            }
+    qInfo("value-weighted: max |cell - independent| %.2e, max |row sum - 1| %.2e", worstCell, worstSum);
+    QVERIFY(worstCell <= 1e-6);
+    QVERIFY(worstSum <= 1e-5);
+    // Value weighting moves weight: somewhere it differs from raw attention by more than 0.05.
+    double moved = 0;
+    for (std::size_t i = 0; i < r->attention.size(); ++i)
+        moved = std::max(moved, std::abs(double(value->attention[i]) - double(r->attention[i])));
+    QVERIFY(moved > 0.05);
+
+    const auto rollout = withMeasure(r.value(), Measure::Rollout);
+    QVERIFY(rollout.ok());
+    QCOMPARE(rollout->heads, 1);
+    QCOMPARE(rollout->attention.size(), std::size_t(r->layers * T * T));
+    const std::vector<float> direct = attentionRollout(r.value());
+    QCOMPARE(std::memcmp(rollout->attention.data(), direct.data(), direct.size() * sizeof(float)), 0);
+    QVERIFY(!withMeasure(rollout.value(), Measure::Value).ok()); // measures start from raw attention
+
+    for (Measure m : {Measure::Raw, Measure::Value, Measure::Rollout})
+        QCOMPARE(parseMeasure(measureKey(m)), std::optional<Measure>(m));
+    QVERIFY(!parseMeasure("values"));
 }
 
 QTEST_GUILESS_MAIN(TestHeadRoles)

@@ -1,6 +1,8 @@
 // Atomic writes and export file names.
 #include "export/export_files.h"
 
+#include <attnscope/measures.h>
+
 #include <QDir>
 #include <QFileInfo>
 #include <QSaveFile>
@@ -13,7 +15,7 @@ QString padded(int value, int count) {
     return QStringLiteral("%1").arg(value, width, 10, QLatin1Char('0'));
 }
 
-QString selection(const ViewParams &params, int layers, int heads) {
+QString plainSelection(const ViewParams &params, int layers, int heads) {
     switch (params.aggregation) {
     case Aggregation::Head:
         return QStringLiteral("L%1_H%2").arg(padded(params.layer, layers), padded(params.head, heads));
@@ -22,6 +24,18 @@ QString selection(const ViewParams &params, int layers, int heads) {
     case Aggregation::MeanOfAll: return QStringLiteral("all_mean");
     }
     return {};
+}
+
+// "L1_H3" ... plus "_value" or "_rollout" for the other measures; rollout has no heads ("L1_rollout").
+QString measureSuffix(Measure measure) {
+    return measure == Measure::Raw ? QString() : QLatin1Char('_') + QLatin1String(measureKey(measure));
+}
+
+QString selection(const ViewParams &params, int layers, int heads, Measure measure) {
+    const QString suffix = measureSuffix(measure);
+    if (measure == Measure::Rollout && params.aggregation != Aggregation::MeanOfAll)
+        return QStringLiteral("L%1").arg(padded(params.layer, layers)) + suffix;
+    return plainSelection(params, layers, heads) + suffix;
 }
 } // namespace
 
@@ -46,14 +60,14 @@ QString writeFileAtomically(const QString &path, const QByteArray &bytes) {
     return {};
 }
 
-QString exportBaseName(ExportView view, const ViewParams &params, int layers, int heads) {
+QString exportBaseName(ExportView view, const ViewParams &params, int layers, int heads, Measure measure) {
     if (view == ExportView::Grid || view == ExportView::Tokens)
-        return viewId(view);
-    return viewId(view) + QLatin1Char('_') + selection(params, layers, heads);
+        return viewId(view) + measureSuffix(measure);
+    return viewId(view) + QLatin1Char('_') + selection(params, layers, heads, measure);
 }
 
-QString numbersBaseName(const ViewParams &params, int layers, int heads) {
-    return QStringLiteral("attention_") + selection(params, layers, heads);
+QString numbersBaseName(const ViewParams &params, int layers, int heads, Measure measure) {
+    return QStringLiteral("attention_") + selection(params, layers, heads, measure);
 }
 
 } // namespace attnscope

@@ -16,9 +16,11 @@ namespace attnscope {
 QString writeFileAtomically(const QString &path, const QByteArray &bytes);
 
 // "heatmap_L1_H3", "arcs_L0_mean", "line-arcs_L2_max", "heatmap_all_mean", "grid", "tokens". Layer and head numbers
-// are zero-padded to the width of the model's largest, so file names sort in order.
-QString exportBaseName(ExportView view, const ViewParams &params, int layers, int heads);
+// are zero-padded to the width of the model's largest, so file names sort in order. Other measures than raw
+// attention add "_value" or "_rollout"; rollout has one matrix per layer ("heatmap_L1_rollout").
+QString exportBaseName(ExportView view, const ViewParams &params, int layers, int heads,
+                       Measure measure = Measure::Raw);
 // "attention_L1_H3" (CSV of one head or aggregate), same numbering.
-QString numbersBaseName(const ViewParams &params, int layers, int heads);
+QString numbersBaseName(const ViewParams &params, int layers, int heads, Measure measure = Measure::Raw);
 
 } // namespace attnscope

@@ -9,6 +9,8 @@
 #include "views/heatmap_renderer.h"
 #include "views/token_strip_renderer.h"
 
+#include <attnscope/measures.h>
+
 #include <QBuffer>
 #include <QFontMetricsF>
 #include <QLinearGradient>
@@ -343,6 +345,9 @@ QFont defaultExportFont(QSizeF size) {
 
 QString exportTitle(const ExportSources &src, const ImageSpec &spec) {
     QStringList parts;
+    // What the numbers are: raw weights, value-weighted attention or rollout, as the result says.
+    const QString measure = QString::fromLatin1(
+        measureTitle(src.heatmap && src.heatmap->result() ? src.heatmap->result()->measure : Measure::Raw));
     if (!spec.modelName.isEmpty())
         parts << spec.modelName;
     const HeatmapModel *m = src.heatmap;
@@ -351,7 +356,7 @@ QString exportTitle(const ExportSources &src, const ImageSpec &spec) {
     case ExportView::Heatmap:
         if (m)
             parts << m->viewTitle();
-        parts << spec.measure;
+        parts << measure;
         break;
     case ExportView::Arcs:
     case ExportView::LineArcs: {
@@ -366,7 +371,7 @@ QString exportTitle(const ExportSources &src, const ImageSpec &spec) {
             parts << QStringLiteral("layer %1 · heads %2").arg(m->layer()).arg(heads.join(QStringLiteral(", ")));
         else
             parts << m->viewTitle();
-        parts << spec.measure;
+        parts << measure;
         break;
     }
     case ExportView::Grid:
@@ -374,13 +379,13 @@ QString exportTitle(const ExportSources &src, const ImageSpec &spec) {
             parts << QStringLiteral("all %1 heads (%2 layers × %3)").arg(m->layers() * m->heads()).arg(m->layers()).arg(m->heads());
         if (hidden)
             parts << QStringLiteral("special tokens hidden, rows renormalised");
-        parts << spec.measure;
+        parts << measure;
         break;
     case ExportView::Tokens:
         parts << QStringLiteral("%1 tokens").arg(m && m->result() ? m->result()->seqLen() : 0);
         if (m && spec.state.focus.query >= 0 && spec.state.focus.query < m->tokenCount())
             parts << QStringLiteral("shaded by the %1 of %2 (%3)")
-                         .arg(spec.measure, m->tokenText(spec.state.focus.query), m->viewTitle());
+                         .arg(measure, m->tokenText(spec.state.focus.query), m->viewTitle());
         break;
     }
     return parts.join(QStringLiteral(" · "));

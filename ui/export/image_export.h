@@ -55,7 +55,6 @@ struct ImageSpec {
     QFont font;              // labels; the title is its bold
     bool caption = true;     // the analysed sentence under the view
     QString modelName;
-    QString measure = QStringLiteral("attention weights");
     ViewStyle style;
     float threshold = 0.05f; // arcs: lines for weights at least this
     int topK = 0;            // arcs: at most this many lines per token (0 = all)

@@ -147,6 +147,14 @@ QString HeatmapModel::tokenText(int row) const {
 
 QString HeatmapModel::viewTitle() const {
     QString title;
+    if (m_result && m_result->measure == Measure::Rollout) { // one matrix per layer: the heads are already mixed
+        title = m_params.aggregation == Aggregation::MeanOfAll
+                    ? tr("mean of the rollouts through each of %1 layers").arg(layers())
+                    : tr("rollout through layers 0–%1").arg(m_params.layer);
+        if (m_params.hideSpecial && m_matrix.size < m_result->seqLen())
+            title += tr(" · special tokens hidden, rows renormalised");
+        return title;
+    }
     switch (m_params.aggregation) {
     case Aggregation::Head:
         title = tr("layer %1 · head %2").arg(m_params.layer).arg(m_params.head);
@@ -171,9 +179,19 @@ QString HeatmapModel::cellDescription(int query, int key) const {
         return {};
     if (m_matrix.masked(query, key))
         return tr("%1 -> %2: masked (a causal model cannot look ahead)").arg(tokenText(query), tokenText(key));
-    return QStringLiteral("%1 -> %2: %3")
-        .arg(tokenText(query), tokenText(key))
-        .arg(static_cast<double>(m_matrix.at(query, key)), 0, 'f', 4);
+    QString text = QStringLiteral("%1 -> %2: %3")
+                       .arg(tokenText(query), tokenText(key))
+                       .arg(static_cast<double>(m_matrix.at(query, key)), 0, 'f', 4);
+    // Value-weighted attention of one head: also the norm itself, ||alpha W_O v||, before rows were normalised.
+    if (m_result->measure == Measure::Value && m_params.aggregation == Aggregation::Head && !m_params.hideSpecial &&
+        !m_result->rowTotals.empty()) {
+        const int q = position(query), k = position(key);
+        const std::size_t row = (static_cast<std::size_t>(m_params.layer) * m_result->heads + m_params.head) *
+                                    static_cast<std::size_t>(m_result->seqLen()) + static_cast<std::size_t>(q);
+        const double norm = double(m_result->weight(m_params.layer, m_params.head, q, k)) * m_result->rowTotals[row];
+        text += tr(" of the row · ‖α·W_O·v‖ = %1").arg(norm, 0, 'f', 4);
+    }
+    return text;
 }
 
 } // namespace attnscope

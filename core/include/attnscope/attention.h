@@ -10,6 +10,13 @@
 
 namespace attnscope {
 
+// What the attention numbers of a result measure (see measures.h).
+enum class Measure {
+    Raw,     // the softmax probabilities alpha_ij
+    Value,   // value-weighted (Kobayashi et al. 2020): ||alpha_ij W_O^h v_j||, rows normalised to sum 1
+    Rollout, // attention rollout (Abnar & Zuidema 2020) through layers 0..l; one "head" per layer
+};
+
 struct AttentionResult {
     std::string text;          // the analysed text (after any truncation the caller asked for)
     std::vector<Token> tokens; // (T)
@@ -19,6 +26,13 @@ struct AttentionResult {
     bool causal = true;        // decoder: entries above the diagonal are zero
     bool truncated = false;    // the text was cut to the model's context at the caller's request
     FloatBuffer attention;     // (layers, heads, T, T), row = query, column = key; rows sum to 1
+    Measure measure = Measure::Raw; // what attention holds; heads == 1 for rollout
+    // ||W_O^h v_j||: the norm of what key j adds to the residual stream through head h per unit of attention
+    // (layers, heads, T). Captured only when AnalyzeParams::valueNorms asks; empty otherwise.
+    FloatBuffer valueNorms;
+    // Measure::Value: sum_j ||alpha_ij W_O^h v_j|| of each row before normalisation (layers, heads, T), so a cell's
+    // raw norm is attention * rowTotal. Empty for the other measures.
+    std::vector<float> rowTotals;
     std::vector<float> logits; // (T, vocab) or (1, vocab) when only the last position was asked for
     int logitRows = 0;         // T or 1
     double computeMs = 0.0;    // wall time of tokenize + forward

@@ -20,6 +20,7 @@ using ProgressFn = std::function<bool(float)>;
 struct AnalyzeParams {
     bool truncateToContext = false; // cut text longer than the context instead of failing
     bool allPositionLogits = true;  // logits of every position (T, vocab), else only the last (1, vocab)
+    bool valueNorms = false;        // also capture ||W_O^h v_j|| for value-weighted attention (Measure::Value)
 };
 
 struct EngineInfo {
