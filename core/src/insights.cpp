@@ -1,0 +1,103 @@
+// Next-token predictions, head search and head changes between two results.
+#include "attnscope/insights.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace attnscope {
+
+namespace {
+void rank(std::vector<HeadScore> &scores) {
+    std::stable_sort(scores.begin(), scores.end(), [](const HeadScore &x, const HeadScore &y) { return x.score > y.score; });
+}
+} // namespace
+
+std::vector<Prediction> nextTokenPredictions(const AttentionResult &r, const Tokenizer &tokenizer, int position, int k) {
+    const int T = r.seqLen();
+    if (position < 0 || position >= T || r.logitRows <= 0 || r.vocabSize <= 0 || k <= 0)
+        return {};
+    const int row = r.logitRows == T ? position : (position == T - 1 ? r.logitRows - 1 : -1);
+    if (row < 0)
+        return {};
+    const float *logits = r.logits.data() + static_cast<std::size_t>(row) * r.vocabSize;
+    const double top = *std::max_element(logits, logits + r.vocabSize);
+    double sum = 0;
+    for (int v = 0; v < r.vocabSize; ++v)
+        sum += std::exp(double(logits[v]) - top);
+    std::vector<int> ids(static_cast<std::size_t>(r.vocabSize));
+    std::iota(ids.begin(), ids.end(), 0);
+    const int n = std::min(k, r.vocabSize);
+    std::partial_sort(ids.begin(), ids.begin() + n, ids.end(), [logits](int x, int y) {
+        return logits[x] > logits[y] || (logits[x] == logits[y] && x < y);
+    });
+    std::vector<Prediction> out;
+    for (int i = 0; i < n; ++i) {
+        const int id = ids[static_cast<std::size_t>(i)];
+        out.push_back({id, id < tokenizer.vocabSize() ? tokenizer.piece(id) : std::string(),
+                       std::exp(double(logits[id]) - top) / sum});
+    }
+    return out;
+}
+
+std::vector<HeadScore> findHeads(const AttentionResult &r, int query, int key) {
+    const int T = r.seqLen();
+    if (query < 0 || key < 0 || query >= T || key >= T)
+        return {};
+    std::vector<HeadScore> out;
+    for (int l = 0; l < r.layers; ++l)
+        for (int h = 0; h < r.heads; ++h)
+            out.push_back({l, h, double(r.weight(l, h, query, key))});
+    rank(out);
+    return out;
+}
+
+std::vector<HeadScore> headChanges(const AttentionResult &a, int posA, const AttentionResult &b, int posB) {
+    if (a.layers != b.layers || a.heads != b.heads || posA < 0 || posB < 0 || posA >= a.seqLen() || posB >= b.seqLen())
+        return {};
+    // Pieces as small integers, shared between the two texts.
+    std::unordered_map<std::string, int> index;
+    auto ids = [&index](const AttentionResult &r) {
+        std::vector<int> out;
+        for (const Token &t : r.tokens)
+            out.push_back(index.emplace(t.piece, static_cast<int>(index.size())).first->second);
+        return out;
+    };
+    const std::vector<int> pa = ids(a), pb = ids(b);
+    std::vector<double> diff(index.size());
+    std::vector<HeadScore> out;
+    for (int l = 0; l < a.layers; ++l)
+        for (int h = 0; h < a.heads; ++h) {
+            std::fill(diff.begin(), diff.end(), 0.0);
+            for (int j = 0; j < a.seqLen(); ++j)
+                diff[static_cast<std::size_t>(pa[std::size_t(j)])] += a.weight(l, h, posA, j);
+            for (int j = 0; j < b.seqLen(); ++j)
+                diff[static_cast<std::size_t>(pb[std::size_t(j)])] -= b.weight(l, h, posB, j);
+            double tv = 0;
+            for (double d : diff)
+                tv += std::abs(d);
+            out.push_back({l, h, 0.5 * tv});
+        }
+    rank(out);
+    return out;
+}
+
+std::vector<std::pair<int, int>> sharedTokens(const AttentionResult &a, const AttentionResult &b) {
+    std::unordered_map<std::string, int> firstInB;
+    for (int j = b.seqLen() - 1; j >= 0; --j)
+        if (!b.tokens[std::size_t(j)].special)
+            firstInB[b.tokens[std::size_t(j)].piece] = j;
+    std::vector<std::pair<int, int>> out;
+    std::unordered_set<std::string> seen;
+    for (int i = 0; i < a.seqLen(); ++i) {
+        const Token &t = a.tokens[std::size_t(i)];
+        const auto it = firstInB.find(t.piece);
+        if (!t.special && it != firstInB.end() && seen.insert(t.piece).second)
+            out.emplace_back(i, it->second);
+    }
+    return out;
+}
+
+} // namespace attnscope
