@@ -5,12 +5,17 @@
 #include "models/focus.h"
 #include "models/head_grid_model.h"
 #include "models/heatmap_model.h"
+#include "models/insights_model.h"
 #include "views/arcs_view.h"
 #include "views/head_grid_view.h"
 #include "views/heatmap_view.h"
 #include "views/token_strip_view.h"
 #include "widgets/export_dialog.h"
+#include "widgets/compare_window.h"
 #include "widgets/inference_worker.h"
+#include "widgets/insights_panel.h"
+
+#include <attnscope/measures.h>
 
 #include <QActionGroup>
 #include <QApplication>
@@ -19,6 +24,7 @@
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QDir>
+#include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -43,6 +49,7 @@ MainWindow::MainWindow(Options options, QWidget *parent) : QMainWindow(parent), 
     m_selection = new QItemSelectionModel(m_heatmapModel, this);
     m_gridModel = new HeadGridModel(this);
     m_gridModel->setSourceModel(m_heatmapModel);
+    m_insights = new InsightsModel(this);
     buildUi();
     buildMenus();
 
@@ -124,11 +131,9 @@ void MainWindow::buildUi() {
     m_heatmap->setSelectionModel(m_selection);
     m_heatmap->setToolTip(tr("Click a cell to select it · Ctrl+wheel or +/- zoom, 0 fits · "
                              "PgUp/PgDn or Up/Down: layer · Left/Right: head"));
-    m_grid = new HeadGridView;
-    m_grid->setModel(m_gridModel);
     auto *right = new QSplitter(Qt::Vertical);
     right->addWidget(buildArcsPane(right));
-    right->addWidget(m_grid);
+    right->addWidget(buildGridPane(right));
     right->setStretchFactor(0, 1);
     right->setStretchFactor(1, 1);
     auto *split = new QSplitter(Qt::Horizontal, central);
@@ -140,6 +145,23 @@ void MainWindow::buildUi() {
     right->setSizes({360, 340});
     layout->addWidget(split, 1);
     setCentralWidget(central);
+
+    m_insightsPanel = new InsightsPanel(m_insights, this);
+    auto *dock = new QDockWidget(tr("Insights"), this);
+    dock->setObjectName(QStringLiteral("insights"));
+    dock->setWidget(m_insightsPanel);
+    dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable | QDockWidget::DockWidgetClosable);
+    addDockWidget(Qt::RightDockWidgetArea, dock);
+    resizeDocks({dock}, {380}, Qt::Horizontal);
+    m_insightsDock = dock;
+    connect(m_insightsPanel, &InsightsPanel::headChosen, this, [this](int layer, int head) {
+        if (m_analysis && m_analysis->shown && m_analysis->shown->measure == Measure::Rollout)
+            head = 0; // rollout has one matrix per layer
+        m_aggregation->setCurrentIndex(0);
+        m_layer->setValue(layer);
+        m_head->setValue(head);
+    });
+    connect(m_selection, &QItemSelectionModel::selectionChanged, this, &MainWindow::syncInsightsFocus);
 
     for (QWidget *view : {static_cast<QWidget *>(m_heatmap), static_cast<QWidget *>(m_arcs),
                           static_cast<QWidget *>(m_grid), static_cast<QWidget *>(m_strip)}) {
@@ -211,7 +233,16 @@ QWidget *MainWindow::buildControls(QWidget *parent) {
     for (const ColorMap *map : ColorMap::all())
         m_colorMap->addItem(map->displayName(), map->id());
     m_colorMap->setToolTip(tr("Colour map for weights in every view."));
-    for (QWidget *w : std::initializer_list<QWidget *>{m_layer, m_head, m_aggregation, m_hideSpecial, m_scale, m_colorMap})
+    m_measure = new QComboBox(row);
+    m_measure->addItem(tr("Raw attention"), int(Measure::Raw));
+    m_measure->addItem(tr("Value-weighted"), int(Measure::Value));
+    m_measure->addItem(tr("Rollout"), int(Measure::Rollout));
+    m_measure->setToolTip(tr("What the views show. Raw attention: the softmax weights. Value-weighted (Kobayashi et "
+                             "al. 2020): each weight times the size of what that token's value adds, ‖α·W_O·v‖, rows "
+                             "scaled to sum 1. Rollout (Abnar & Zuidema 2020): attention traced back to the input "
+                             "tokens through all layers up to this one, counting the residual connection."));
+    for (QWidget *w : std::initializer_list<QWidget *>{m_layer, m_head, m_aggregation, m_measure, m_hideSpecial,
+                                                       m_scale, m_colorMap})
         controls->addWidget(w);
     controls->addStretch(1);
     m_busy = new QLabel(tr("computing…"), row);
@@ -222,6 +253,7 @@ QWidget *MainWindow::buildControls(QWidget *parent) {
     connect(m_layer, qOverload<int>(&QSpinBox::valueChanged), this, selectHead);
     connect(m_head, qOverload<int>(&QSpinBox::valueChanged), this, selectHead);
     connect(m_aggregation, qOverload<int>(&QComboBox::currentIndexChanged), this, &MainWindow::applyAggregation);
+    connect(m_measure, qOverload<int>(&QComboBox::currentIndexChanged), this, &MainWindow::applyMeasure);
     connect(m_hideSpecial, &QCheckBox::toggled, this, &MainWindow::applyHideSpecial);
     connect(m_scale, qOverload<int>(&QComboBox::currentIndexChanged), this, &MainWindow::applyStyle);
     connect(m_colorMap, qOverload<int>(&QComboBox::currentIndexChanged), this, &MainWindow::applyStyle);
@@ -270,6 +302,41 @@ QWidget *MainWindow::buildArcsPane(QWidget *parent) {
     return pane;
 }
 
+QWidget *MainWindow::buildGridPane(QWidget *parent) {
+    auto *pane = new QWidget(parent);
+    auto *v = new QVBoxLayout(pane);
+    v->setContentsMargins(0, 0, 0, 0);
+    m_gridHighlight = new QComboBox(pane);
+    m_gridHighlight->addItem(tr("Grid: pattern labels"), int(HeadGridModel::Highlight::Labels));
+    m_gridHighlight->addItem(tr("Grid: previous-token score"), int(HeadGridModel::Highlight::PreviousToken));
+    m_gridHighlight->addItem(tr("Grid: self score"), int(HeadGridModel::Highlight::Self));
+    m_gridHighlight->addItem(tr("Grid: first-token (sink) score"), int(HeadGridModel::Highlight::FirstToken));
+    m_gridHighlight->addItem(tr("Grid: induction score"), int(HeadGridModel::Highlight::Induction));
+    m_gridHighlight->setToolTip(tr("Mark every head in the grid by one role score of the raw attention: a thicker "
+                                   "frame and the number mean a higher score."));
+    auto *bar = new QHBoxLayout;
+    bar->addWidget(m_gridHighlight);
+    bar->addStretch(1);
+    v->addLayout(bar);
+    m_grid = new HeadGridView(pane);
+    m_grid->setModel(m_gridModel);
+    v->addWidget(m_grid, 1);
+    connect(m_gridHighlight, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
+        m_gridModel->setHighlight(HeadGridModel::Highlight(m_gridHighlight->currentData().toInt()));
+    });
+    return pane;
+}
+
+void MainWindow::applyMeasure() {
+    requestAnalysis(); // value-weighted needs the value norms captured; every measure comes back off this thread
+}
+
+void MainWindow::syncInsightsFocus() {
+    const Focus f = focusOf(m_selection);
+    m_insights->setFocus(f.query >= 0 ? m_heatmapModel->position(f.query) : -1,
+                         f.key >= 0 ? m_heatmapModel->position(f.key) : -1);
+}
+
 void MainWindow::addNavigationKeys(QWidget *view) {
     // While a view has focus: PgUp/PgDn and Up/Down change the layer, Left/Right the head (the text box keeps
     // its arrows for the cursor).
@@ -297,12 +364,15 @@ void MainWindow::applyStyle() {
     m_arcs->setStyle(style);
     m_grid->setStyle(style);
     m_strip->setStyle(style);
+    if (m_compare)
+        m_compare->setStyle(style);
 }
 
 void MainWindow::applyAggregation() {
     const auto aggregation = Aggregation(m_aggregation->currentData().toInt());
     const bool loaded = m_service->engine() != nullptr;
-    m_head->setEnabled(loaded && aggregation == Aggregation::Head);
+    const bool rollout = m_analysis && m_analysis->shown && m_analysis->shown->measure == Measure::Rollout;
+    m_head->setEnabled(loaded && aggregation == Aggregation::Head && !rollout);
     m_layer->setEnabled(loaded && aggregation != Aggregation::MeanOfAll);
     m_heatmapModel->setAggregation(aggregation);
 }
@@ -356,6 +426,13 @@ void MainWindow::buildMenus() {
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), qApp, &QApplication::closeAllWindows);
     quit->setShortcut(QKeySequence::Quit);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    view->addAction(m_insightsDock->toggleViewAction());
+    m_insightsDock->toggleViewAction()->setStatusTip(tr("Show or hide the head table and next-token predictions."));
+    QAction *compare = view->addAction(tr("&Compare Two Sentences…"), this, &MainWindow::openCompare);
+    compare->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
+    compare->setStatusTip(tr("Two sentences side by side, aligned on a shared token, with the heads that change most."));
 
     QMenu *examples = menuBar()->addMenu(tr("&Examples"));
     for (const Example &e : builtInExamples()) {
@@ -427,14 +504,23 @@ void MainWindow::onModelLoaded(const EnginePtr &engine) {
 void MainWindow::requestAnalysis() {
     m_debounce.stop();
     if (m_service->engine())
-        m_service->analyze(m_text->toPlainText());
+        m_service->analyze(m_text->toPlainText(), Measure(m_measure->currentData().toInt()));
 }
 
-void MainWindow::showResult(const ResultPtr &result) {
+void MainWindow::showResult(const AnalysisPtr &analysis) {
     clearError();
+    m_analysis = analysis;
+    const ResultPtr &result = analysis->shown;
+    m_head->setRange(0, std::max(0, result->heads - 1)); // rollout: one matrix per layer
     m_heatmapModel->setResult(result);
     m_heatmapModel->setLayerHead(m_layer->value(), m_head->value());
+    m_gridModel->setRoles(result->heads == analysis->raw->heads ? analysis->roles : std::vector<HeadRoles>());
+    m_insights->setAnalysis(analysis, m_service->engine());
+    syncInsightsFocus();
+    applyAggregation();
     m_tokensLabel->setText(tr("%n token(s)", nullptr, result->seqLen()));
+    if (m_compare && m_compare->engine() != m_service->engine())
+        m_compare->setEngine(m_service->engine());
     m_timeLabel->setText(tr("computed in %1 ms").arg(result->computeMs, 0, 'f', 1));
 }
 
@@ -488,6 +574,19 @@ ExportContext MainWindow::exportContext() const {
     c.initialView = currentExportView();
     c.directory = m_exportDir;
     return c;
+}
+
+CompareWindow *MainWindow::openCompare() {
+    if (!m_compare) {
+        m_compare = new CompareWindow(this);
+        m_compare->setWindowFlag(Qt::Window);
+        m_compare->setStyle(m_heatmap->viewStyle());
+    }
+    m_compare->setEngine(m_service->engine());
+    m_compare->show();
+    m_compare->raise();
+    m_compare->activateWindow();
+    return m_compare;
 }
 
 ExportDialog *MainWindow::openExportDialog() {

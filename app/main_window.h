@@ -12,6 +12,7 @@
 
 class QCheckBox;
 class QComboBox;
+class QDockWidget;
 class QDoubleSpinBox;
 class QItemSelectionModel;
 class QLabel;
@@ -29,6 +30,9 @@ class HeadGridView;
 class HeatmapModel;
 class HeatmapView;
 class InferenceService;
+class InsightsModel;
+class InsightsPanel;
+class CompareWindow;
 class TokenStripView;
 
 class MainWindow : public QMainWindow {
@@ -63,6 +67,12 @@ public:
     InferenceService *service() const { return m_service; }
     QSpinBox *layerBox() const { return m_layer; }
     QSpinBox *headBox() const { return m_head; }
+    QComboBox *measureBox() const { return m_measure; }
+    QComboBox *gridHighlightBox() const { return m_gridHighlight; }
+    InsightsModel *insightsModel() const { return m_insights; }
+    InsightsPanel *insightsPanel() const { return m_insightsPanel; }
+    CompareWindow *compareWindow() const { return m_compare; } // null until View > Compare is opened
+    const AnalysisPtr &analysis() const { return m_analysis; }
     QString errorText() const; // the banner's text, empty when hidden
     // The view File > Export and Copy Image start from: the one last clicked or focused.
     ExportView currentExportView() const;
@@ -73,18 +83,22 @@ public slots:
     void copyImage();                 // Copy Image (Ctrl+Shift+C): the current view as on screen
     void openModel(const QString &modelPath, const QString &tokenizerPath = {});
     void openModelDialog();
+    CompareWindow *openCompare(); // View > Compare Two Sentences
 
 private:
     void buildUi();
     QWidget *buildControls(QWidget *parent);
     QWidget *buildArcsPane(QWidget *parent);
+    QWidget *buildGridPane(QWidget *parent);
+    void applyMeasure();
+    void syncInsightsFocus();
     void addNavigationKeys(QWidget *view);
     void buildMenus();
     void applyStyle();
     void applyAggregation();
     void applyHideSpecial(bool hide);
     void requestAnalysis();
-    void showResult(const ResultPtr &result);
+    void showResult(const AnalysisPtr &analysis);
     void showError(const QString &message);
     void clearError();
     void onModelLoaded(const EnginePtr &engine);
@@ -103,6 +117,13 @@ private:
     QSpinBox *m_layer = nullptr;
     QSpinBox *m_head = nullptr;
     QComboBox *m_aggregation = nullptr;
+    QComboBox *m_measure = nullptr;
+    QComboBox *m_gridHighlight = nullptr;
+    InsightsModel *m_insights = nullptr;
+    InsightsPanel *m_insightsPanel = nullptr;
+    CompareWindow *m_compare = nullptr;
+    AnalysisPtr m_analysis;
+    QDockWidget *m_insightsDock = nullptr;
     QCheckBox *m_hideSpecial = nullptr;
     QComboBox *m_scale = nullptr;
     QComboBox *m_colorMap = nullptr;

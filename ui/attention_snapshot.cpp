@@ -35,6 +35,7 @@ QString tokenDescription(const Token &token) {
 void registerMetaTypes() {
     qRegisterMetaType<ResultPtr>();
     qRegisterMetaType<EnginePtr>();
+    qRegisterMetaType<AnalysisPtr>();
 }
 
 } // namespace attnscope

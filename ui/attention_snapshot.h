@@ -4,6 +4,7 @@
 
 #include <attnscope/attention.h>
 #include <attnscope/engine.h>
+#include <attnscope/head_roles.h>
 
 #include <QMetaType>
 #include <QString>
@@ -14,6 +15,14 @@ namespace attnscope {
 
 using ResultPtr = std::shared_ptr<const AttentionResult>;
 using EnginePtr = std::shared_ptr<const Engine>;
+
+// One analysed text as the window shows it.
+struct Analysis {
+    ResultPtr raw;                 // softmax weights, logits (and value norms when the measure needs them)
+    ResultPtr shown;               // the chosen measure (raw, value-weighted or rollout): what the views draw
+    std::vector<HeadRoles> roles;  // of the raw attention, one per head, layer by layer
+};
+using AnalysisPtr = std::shared_ptr<const Analysis>;
 
 // A token as a reader should see it: "▁" kept (it is how sentencepiece marks a word start), control
 // characters escaped, byte pieces such as <0xF0> left as they are.
@@ -27,3 +36,4 @@ void registerMetaTypes();
 
 Q_DECLARE_METATYPE(attnscope::ResultPtr)
 Q_DECLARE_METATYPE(attnscope::EnginePtr)
+Q_DECLARE_METATYPE(attnscope::AnalysisPtr)

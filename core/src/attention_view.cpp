@@ -171,6 +171,8 @@ HeadPattern headPattern(const AttentionMatrix &m) {
 }
 
 float ColorScale::toUnit(float w) const {
+    if (kind == Kind::Signed) // -1 -> 0, 0 -> 0.5, 1 -> 1
+        return std::isnan(w) ? 0.5f : (std::clamp(w, -1.0f, 1.0f) + 1.0f) * 0.5f;
     if (!(w > 0))
         return 0.0f;
     if (w >= 1.0f)
@@ -184,6 +186,8 @@ float ColorScale::toUnit(float w) const {
     }
     case Kind::Power:
         return std::pow(w, gamma);
+    case Kind::Signed: // handled above
+        break;
     }
     return w;
 }
@@ -199,6 +203,8 @@ float ColorScale::fromUnit(float t) const {
     }
     case Kind::Power:
         return std::pow(t, 1.0f / gamma);
+    case Kind::Signed:
+        return 2.0f * t - 1.0f;
     }
     return t;
 }
@@ -215,6 +221,8 @@ std::vector<float> ColorScale::ticks() const {
     }
     case Kind::Power:
         return {0.0f, 0.05f, 0.2f, 0.5f, 1.0f};
+    case Kind::Signed:
+        return {-1.0f, -0.5f, 0.0f, 0.5f, 1.0f};
     }
     return {};
 }
@@ -225,6 +233,8 @@ std::string ColorScale::name() const {
         return "linear";
     case Kind::Log:
         return "log";
+    case Kind::Signed:
+        return "difference";
     case Kind::Power: {
         std::string g = std::to_string(gamma);
         g.erase(g.find_last_not_of('0') + 1);

@@ -40,6 +40,45 @@ void HeadGridModel::refresh() {
     emit thumbnailsChanged();
 }
 
+void HeadGridModel::setRoles(std::vector<HeadRoles> roles) {
+    m_roles = std::move(roles);
+    emit thumbnailsChanged();
+}
+
+void HeadGridModel::setHighlight(Highlight highlight) {
+    if (highlight == m_highlight)
+        return;
+    m_highlight = highlight;
+    emit thumbnailsChanged();
+}
+
+float HeadGridModel::highlightScore(int layer, int head) const {
+    const std::size_t k = static_cast<std::size_t>(layer) * m_heads + head;
+    if (m_highlight == Highlight::Labels || layer < 0 || head < 0 || layer >= m_layers || head >= m_heads ||
+        m_roles.size() != static_cast<std::size_t>(m_layers) * m_heads)
+        return -1;
+    const HeadRoles &r = m_roles[k];
+    switch (m_highlight) {
+    case Highlight::PreviousToken: return float(r.previousToken);
+    case Highlight::Self: return float(r.self);
+    case Highlight::FirstToken: return float(r.firstToken);
+    case Highlight::Induction: return r.induction ? float(*r.induction) : -1.0f;
+    case Highlight::Labels: break;
+    }
+    return -1;
+}
+
+QString HeadGridModel::highlightName(Highlight highlight) {
+    switch (highlight) {
+    case Highlight::PreviousToken: return tr("previous-token score");
+    case Highlight::Self: return tr("self score");
+    case Highlight::FirstToken: return tr("first-token (sink) score");
+    case Highlight::Induction: return tr("induction score");
+    case Highlight::Labels: break;
+    }
+    return tr("pattern labels");
+}
+
 int HeadGridModel::rowCount(const QModelIndex &parent) const {
     return parent.isValid() ? 0 : m_layers;
 }

@@ -6,6 +6,8 @@
 
 #include "models/heatmap_model.h"
 
+#include <attnscope/head_roles.h>
+
 #include <QAbstractTableModel>
 #include <QPointer>
 
@@ -32,6 +34,16 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
     QHash<int, QByteArray> roleNames() const override;
 
+    // Which role score the grid shows on every head: the short pattern labels (default), or one score of the
+    // head roles, drawn as a frame as thick as the score and the number as the badge.
+    enum class Highlight { Labels, PreviousToken, Self, FirstToken, Induction };
+    void setRoles(std::vector<HeadRoles> roles); // from the analysis, one per head (ignored when the count differs)
+    void setHighlight(Highlight highlight);
+    Highlight highlight() const { return m_highlight; }
+    // The chosen role's score of a head in [0, 1], or -1 (labels chosen, no roles, no induction score).
+    float highlightScore(int layer, int head) const;
+    static QString highlightName(Highlight highlight); // "previous-token score", ...
+
     int thumbnailSide() const { return m_side; }
     bool causal() const { return m_causal; }
     // (side, side) max-pooled weights, -1 where masked.
@@ -53,6 +65,8 @@ private:
     bool m_causal = true;
     std::vector<std::vector<float>> m_thumbnails; // (layers * heads)
     std::vector<HeadPattern> m_patterns;          // (layers * heads)
+    std::vector<HeadRoles> m_roles;               // (layers * heads) or empty
+    Highlight m_highlight = Highlight::Labels;
 };
 
 } // namespace attnscope

@@ -29,7 +29,9 @@ GridScene makeGridScene(const HeadGridModel &model, const ViewStyle &style) {
     scene.style = style;
     scene.layers = model.rowCount();
     scene.heads = model.columnCount();
-    scene.title = QStringLiteral("All heads · click one to open it");
+    const bool scored = model.highlight() != HeadGridModel::Highlight::Labels;
+    scene.title = scored ? QStringLiteral("All heads · framed by %1").arg(HeadGridModel::highlightName(model.highlight()))
+                         : QStringLiteral("All heads · click one to open it");
     const int side = model.thumbnailSide();
     const QRgb empty = style.empty().rgb();
     for (int l = 0; l < scene.layers; ++l)
@@ -44,7 +46,13 @@ GridScene makeGridScene(const HeadGridModel &model, const ViewStyle &style) {
                 }
             }
             scene.thumbnails.push_back(std::move(image));
-            scene.badges.push_back(badgeText(model.pattern(l, h).label));
+            if (!scored) {
+                scene.badges.push_back(badgeText(model.pattern(l, h).label));
+                continue;
+            }
+            const float score = model.highlightScore(l, h);
+            scene.scores.push_back(score);
+            scene.badges.push_back(score < 0 ? QString() : QString::number(double(score), 'f', 2));
         }
     return scene;
 }
@@ -105,6 +113,12 @@ void paintGrid(QPainter &p, const GridGeometry &g, const GridScene &scene, const
                 const QImage &t = scene.thumbnails[k];
                 const int f = std::clamp(static_cast<int>(std::ceil(2 * g.cell / std::max(1, t.width()))), 1, 16);
                 p.drawImage(r, t.scaled(t.size() * f, Qt::IgnoreAspectRatio, Qt::FastTransformation));
+            }
+            if (k < scene.scores.size() && scene.scores[k] > 0) { // role frame: 1 px at score 0 up to 5 px + half the gap at 1
+                const double w = 1 + scene.scores[k] * (g.gap / 2 + 4);
+                p.setBrush(Qt::NoBrush);
+                p.setPen(QPen(style.hover, w, Qt::SolidLine, Qt::SquareCap, Qt::MiterJoin));
+                p.drawRect(r.adjusted(w / 2, w / 2, -w / 2, -w / 2));
             }
             const QString &badge = k < scene.badges.size() ? scene.badges[k] : QString();
             if (!badge.isEmpty() && g.cell >= smallFm.horizontalAdvance(badge) + 8) {

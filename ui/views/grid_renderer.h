@@ -22,6 +22,7 @@ struct GridScene {
     int heads = 0;
     std::vector<QImage> thumbnails; // (layers * heads)
     std::vector<QString> badges;    // (layers * heads) short pattern label or empty
+    std::vector<float> scores;      // (layers * heads) role score framed in [0, 1], -1 = none; empty = labels only
     QString title;
     ViewStyle style;
 };

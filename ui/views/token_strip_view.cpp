@@ -81,7 +81,9 @@ void TokenStripView::mousePressEvent(QMouseEvent *event) {
     if (row < 0)
         return; // hidden token: nothing to focus
     const Focus current = focus();
-    if (current.isToken() && current.query == row)
+    if ((event->modifiers() & Qt::ShiftModifier) && current.query >= 0) // the key for the focused query
+        focusCell(m_selection, current.query, row);
+    else if (current.isToken() && current.query == row)
         attnscope::clearFocus(m_selection);
     else
         focusToken(m_selection, row);

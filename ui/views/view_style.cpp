@@ -6,7 +6,9 @@
 namespace attnscope {
 
 QString weightLabel(float w) {
-    if (w <= 0)
+    if (w < 0) // differences
+        return QStringLiteral("−") + weightLabel(-w);
+    if (w == 0)
         return QStringLiteral("0");
     if (w >= 0.01f)
         return QString::number(static_cast<double>(w), 'f', 2);

@@ -292,14 +292,15 @@ QString ExportDialog::suggestedName() const {
     const HeatmapModel *m = m_context.sources.heatmap;
     const ViewParams params = m ? m->params() : ViewParams{};
     const int layers = m ? m->layers() : 1, heads = m ? m->heads() : 1;
+    const Measure measure = m && m->result() ? m->result()->measure : Measure::Raw;
     switch (what()) {
-    case What::Csv: return numbersBaseName(params, layers, heads) + QStringLiteral(".csv");
+    case What::Csv: return numbersBaseName(params, layers, heads, measure) + QStringLiteral(".csv");
     case What::Npy: return QStringLiteral("attention.npy");
     case What::Json: return QStringLiteral("attention.json");
     case What::Image: break;
     }
     const ImageSpec spec = imageSpec();
-    return exportBaseName(spec.view, params, layers, heads) + QLatin1Char('.') + formatId(spec.format);
+    return exportBaseName(spec.view, params, layers, heads, measure) + QLatin1Char('.') + formatId(spec.format);
 }
 
 QString ExportDialog::filePath() const {

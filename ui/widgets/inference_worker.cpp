@@ -1,6 +1,8 @@
 // InferenceWorker / InferenceService: queued calls into a worker thread, immutable results back.
 #include "widgets/inference_worker.h"
 
+#include <attnscope/measures.h>
+
 namespace attnscope {
 
 InferenceWorker::InferenceWorker(std::shared_ptr<std::atomic<quint64>> latest) : m_latest(std::move(latest)) {}
@@ -13,18 +15,33 @@ void InferenceWorker::loadModel(quint64 request, const QString &modelPath, const
         emit modelLoaded(request, engine.value());
 }
 
-void InferenceWorker::analyze(quint64 request, EnginePtr engine, const QString &text) {
+void InferenceWorker::analyze(quint64 request, EnginePtr engine, const QString &text, Measure measure) {
     if (m_latest->load() != request || !engine)
         return; // a newer request is queued behind this one
     const QByteArray utf8 = text.toUtf8();
-    auto result = engine->analyze(std::string_view(utf8.constData(), static_cast<std::size_t>(utf8.size())), {},
+    AnalyzeParams params;
+    params.valueNorms = measure == Measure::Value;
+    auto result = engine->analyze(std::string_view(utf8.constData(), static_cast<std::size_t>(utf8.size())), params,
                                   [this, request](float) { return m_latest->load() == request; });
     if (!result) {
         if (!result.error().cancelled)
             emit analysisFailed(request, QString::fromStdString(result.error().message));
         return;
     }
-    emit resultReady(request, std::make_shared<const AttentionResult>(std::move(result).value()));
+    auto analysis = std::make_shared<Analysis>();
+    analysis->raw = std::make_shared<const AttentionResult>(std::move(result).value());
+    analysis->roles = allHeadRoles(*analysis->raw);
+    if (measure == Measure::Raw) {
+        analysis->shown = analysis->raw;
+    } else {
+        auto measured = withMeasure(*analysis->raw, measure);
+        if (!measured) {
+            emit analysisFailed(request, QString::fromStdString(measured.error().message));
+            return;
+        }
+        analysis->shown = std::make_shared<const AttentionResult>(std::move(measured).value());
+    }
+    emit resultReady(request, std::move(analysis));
 }
 
 template <typename Payload>
@@ -54,7 +71,8 @@ InferenceService::InferenceService(QObject *parent) : QObject(parent) {
     connect(m_worker, &InferenceWorker::modelFailed, this,
             onlyLatest<QString>(m_pendingLoad, [this](const QString &message) { emit modelFailed(message); }));
     connect(m_worker, &InferenceWorker::resultReady, this,
-            onlyLatest<ResultPtr>(m_pendingAnalysis, [this](const ResultPtr &result) { emit resultReady(result); }));
+            onlyLatest<AnalysisPtr>(m_pendingAnalysis,
+                                    [this](const AnalysisPtr &analysis) { emit resultReady(analysis); }));
     connect(m_worker, &InferenceWorker::analysisFailed, this,
             onlyLatest<QString>(m_pendingAnalysis, [this](const QString &message) { emit analysisFailed(message); }));
     m_thread.start();
@@ -78,7 +96,7 @@ quint64 InferenceService::loadModel(const QString &modelPath, const QString &tok
     return m_pendingLoad;
 }
 
-quint64 InferenceService::analyze(const QString &text) {
+quint64 InferenceService::analyze(const QString &text, Measure measure) {
     if (!m_engine) {
         emit analysisFailed(tr("No model is loaded; open one with File > Open Model."));
         return 0;
@@ -88,8 +106,8 @@ quint64 InferenceService::analyze(const QString &text) {
     emit busyChanged(true);
     QMetaObject::invokeMethod(
         m_worker,
-        [worker = m_worker, request = m_pendingAnalysis, engine = m_engine, text] {
-            worker->analyze(request, engine, text);
+        [worker = m_worker, request = m_pendingAnalysis, engine = m_engine, text, measure] {
+            worker->analyze(request, engine, text, measure);
         },
         Qt::QueuedConnection);
     return m_pendingAnalysis;

@@ -20,12 +20,13 @@ public:
 
 public slots:
     void loadModel(quint64 request, const QString &modelPath, const QString &tokenizerPath);
-    void analyze(quint64 request, attnscope::EnginePtr engine, const QString &text);
+    // The raw result, the chosen measure of it and the head roles, all computed here, off the GUI thread.
+    void analyze(quint64 request, attnscope::EnginePtr engine, const QString &text, attnscope::Measure measure);
 
 signals:
     void modelLoaded(quint64 request, attnscope::EnginePtr engine);
     void modelFailed(quint64 request, const QString &message);
-    void resultReady(quint64 request, attnscope::ResultPtr result);
+    void resultReady(quint64 request, attnscope::AnalysisPtr analysis);
     void analysisFailed(quint64 request, const QString &message);
 
 private:
@@ -40,7 +41,7 @@ public:
 
     // Both return the request id; results for older ids of the same kind are never delivered.
     quint64 loadModel(const QString &modelPath, const QString &tokenizerPath = {});
-    quint64 analyze(const QString &text);
+    quint64 analyze(const QString &text, Measure measure = Measure::Raw);
     void setEngine(EnginePtr engine) { m_engine = std::move(engine); }
     const EnginePtr &engine() const { return m_engine; }
     bool busy() const { return m_pendingAnalysis != 0 || m_pendingLoad != 0; }
@@ -48,7 +49,7 @@ public:
 signals:
     void modelLoaded(attnscope::EnginePtr engine);
     void modelFailed(const QString &message);
-    void resultReady(attnscope::ResultPtr result);
+    void resultReady(attnscope::AnalysisPtr analysis);
     void analysisFailed(const QString &message);
     void busyChanged(bool busy);
 
