@@ -152,7 +152,7 @@ void MainWindow::buildUi() {
     dock->setWidget(m_insightsPanel);
     dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable | QDockWidget::DockWidgetClosable);
     addDockWidget(Qt::RightDockWidgetArea, dock);
-    resizeDocks({dock}, {380}, Qt::Horizontal);
+    resizeDocks({dock}, {420}, Qt::Horizontal);
     m_insightsDock = dock;
     connect(m_insightsPanel, &InsightsPanel::headChosen, this, [this](int layer, int head) {
         if (m_analysis && m_analysis->shown && m_analysis->shown->measure == Measure::Rollout)
@@ -241,6 +241,10 @@ QWidget *MainWindow::buildControls(QWidget *parent) {
                              "al. 2020): each weight times the size of what that token's value adds, ‖α·W_O·v‖, rows "
                              "scaled to sum 1. Rollout (Abnar & Zuidema 2020): attention traced back to the input "
                              "tokens through all layers up to this one, counting the residual connection."));
+    for (QComboBox *box : {m_aggregation, m_measure, m_scale, m_colorMap}) { // narrow enough for the insights dock
+        box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        box->setMinimumContentsLength(box == m_scale ? 9 : 14);
+    }
     for (QWidget *w : std::initializer_list<QWidget *>{m_layer, m_head, m_aggregation, m_measure, m_hideSpecial,
                                                        m_scale, m_colorMap})
         controls->addWidget(w);
@@ -509,10 +513,26 @@ void MainWindow::requestAnalysis() {
 
 void MainWindow::showResult(const AnalysisPtr &analysis) {
     clearError();
+    // The same tokens again (another measure, or an edit after them): keep the focused token or cell.
+    const ResultPtr before = m_heatmapModel->result();
+    const Focus focus = focusOf(m_selection);
+    const int query = m_heatmapModel->position(focus.query), key = m_heatmapModel->position(focus.key);
+    auto sameToken = [&](int position) {
+        return position >= 0 && before && position < analysis->shown->seqLen() &&
+               before->tokens[std::size_t(position)].id == analysis->shown->tokens[std::size_t(position)].id &&
+               before->tokens[std::size_t(position)].byteBegin == analysis->shown->tokens[std::size_t(position)].byteBegin;
+    };
     m_analysis = analysis;
     const ResultPtr &result = analysis->shown;
     m_head->setRange(0, std::max(0, result->heads - 1)); // rollout: one matrix per layer
     m_heatmapModel->setResult(result);
+    if (sameToken(query) && (focus.isToken() || sameToken(key))) {
+        const int row = m_heatmapModel->rowOfPosition(query), column = m_heatmapModel->rowOfPosition(key);
+        if (row >= 0 && focus.isToken())
+            focusToken(m_selection, row);
+        else if (row >= 0 && column >= 0)
+            focusCell(m_selection, row, column);
+    }
     m_heatmapModel->setLayerHead(m_layer->value(), m_head->value());
     m_gridModel->setRoles(result->heads == analysis->raw->heads ? analysis->roles : std::vector<HeadRoles>());
     m_insights->setAnalysis(analysis, m_service->engine());

@@ -10,10 +10,17 @@
 #include "views/head_grid_view.h"
 #include "views/heatmap_view.h"
 #include "views/token_strip_view.h"
+#include "models/insights_model.h"
+#include "widgets/compare_window.h"
 #include "widgets/export_dialog.h"
 #include "widgets/inference_worker.h"
+#include "widgets/insights_panel.h"
 
 #include <QAction>
+#include <QLineEdit>
+#include <QSortFilterProxyModel>
+#include <QTableView>
+#include <QTableWidget>
 #include <QCheckBox>
 #include <QClipboard>
 #include <QMenuBar>
@@ -27,6 +34,9 @@
 #include <QStatusBar>
 #include <QtTest>
 
+#include <attnscope/head_roles.h>
+#include <attnscope/insights.h>
+#include <attnscope/measures.h>
 #include <attnscope/npy.h>
 
 #include <cstring>
@@ -52,6 +62,11 @@ private slots:
     void exportFailureKeepsDialogOpen();
     void exportNumbersFromTheDialog();
     void copyImageToClipboard();
+    void measureSwitch();
+    void headTableSortsAndFindsHeads();
+    void nextTokenPredictions();
+    void gridFramesHeadsByRole();
+    void compareTwoSentences();
 
 private:
     std::unique_ptr<MainWindow> m_window;
@@ -424,6 +439,183 @@ void TestMainWindow::copyImageToClipboard() {
     QVERIFY(data->hasFormat("image/svg+xml"));
     QVERIFY(QSvgRenderer(data->data("image/svg+xml")).isValid());
     QVERIFY(data->text().contains("stories260K"));
+}
+
+namespace {
+bool waitForText(MainWindow *w, const QString &text) {
+    w->textEdit()->setPlainText(text);
+    return QTest::qWaitFor([&] { return w->analysis() && w->analysis()->raw->text == text.toStdString(); }, 10000);
+}
+} // namespace
+
+void TestMainWindow::measureSwitch() {
+    const QString text = QStringLiteral("Lily saw a cat. The cat ran to Lily.");
+    QVERIFY(waitForText(m_window.get(), text));
+    HeatmapModel *model = m_window->heatmapModel();
+    m_window->aggregationBox()->setCurrentIndex(0);
+    m_window->layerBox()->setValue(1);
+    m_window->headBox()->setValue(3);
+    focusToken(m_window->selectionModel(), 4);
+    QComboBox *measure = m_window->measureBox();
+    measure->setCurrentIndex(measure->findData(int(Measure::Value)));
+    QTRY_VERIFY_WITH_TIMEOUT(model->result() && model->result()->measure == Measure::Value, 10000);
+    QCOMPARE(focusOf(m_window->selectionModel()).query, 4); // same tokens: the focus stays
+    // The views show core's value-weighted attention of the same text.
+    AnalyzeParams params;
+    params.valueNorms = true;
+    const auto raw = m_engine->analyze(text.toStdString(), params);
+    QVERIFY(raw.ok());
+    const auto value = withMeasure(raw.value(), Measure::Value);
+    QVERIFY(value.ok());
+    for (int i = 0; i < model->tokenCount(); ++i) {
+        double sum = 0;
+        for (int j = 0; j <= i; ++j) {
+            const float w = model->index(i, j).data(HeatmapModel::WeightRole).toFloat();
+            QCOMPARE(w, value->weight(1, 3, i, j));
+            sum += w;
+        }
+        QVERIFY(std::abs(sum - 1.0) < 1e-5);
+    }
+    QVERIFY(model->cellDescription(4, 1).contains(QString::fromUtf8("‖α·W_O·v‖")));
+    ExportContext context = m_window->exportContext();
+    ImageSpec spec;
+    QVERIFY(exportTitle(context.sources, spec).contains("value-weighted attention"));
+
+    measure->setCurrentIndex(measure->findData(int(Measure::Rollout)));
+    QTRY_VERIFY_WITH_TIMEOUT(model->result() && model->result()->measure == Measure::Rollout, 10000);
+    QCOMPARE(model->heads(), 1);
+    QCOMPARE(m_window->headBox()->maximum(), 0);
+    QVERIFY(!m_window->headBox()->isEnabled());
+    QCOMPARE(m_window->gridModel()->columnCount(), 1);
+    QVERIFY(model->viewTitle().startsWith("rollout through layers 0"));
+    const std::vector<float> rollout = attentionRollout(raw.value());
+    const int T = model->tokenCount();
+    QCOMPARE(model->index(T - 1, 0).data(HeatmapModel::WeightRole).toFloat(),
+             rollout[std::size_t((1 * T + T - 1) * T + 0)]);
+
+    measure->setCurrentIndex(measure->findData(int(Measure::Raw)));
+    QTRY_VERIFY_WITH_TIMEOUT(model->result() && model->result()->measure == Measure::Raw, 10000);
+    QCOMPARE(m_window->headBox()->maximum(), 7);
+    QVERIFY(m_window->headBox()->isEnabled());
+}
+
+void TestMainWindow::headTableSortsAndFindsHeads() {
+    const QString text = QStringLiteral("Lily and Ben went to the park. Lily saw a big red ball.");
+    QVERIFY(waitForText(m_window.get(), text));
+    InsightsPanel *panel = m_window->insightsPanel();
+    QTableView *table = panel->headsTable();
+    QCOMPARE(table->model()->rowCount(), 40);
+    const std::vector<HeadRoles> roles = m_window->analysis()->roles;
+    const auto best = std::max_element(roles.begin(), roles.end(), [](const HeadRoles &a, const HeadRoles &b) {
+        return a.previousToken < b.previousToken;
+    });
+    // Sorting by the previous-token column (a header click, descending) puts that head first.
+    table->sortByColumn(InsightsModel::Previous, Qt::DescendingOrder);
+    QCOMPARE(table->model()->index(0, InsightsModel::Layer).data().toInt(), best->layer);
+    QCOMPARE(table->model()->index(0, InsightsModel::Head).data().toInt(), best->head);
+    QCOMPARE(table->model()->index(0, InsightsModel::Role).data().toString(), QStringLiteral("previous token"));
+    // A row click opens that head.
+    m_window->aggregationBox()->setCurrentIndex(2);
+    const QModelIndex first = table->model()->index(0, 0);
+    QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, table->visualRect(first).center());
+    QCOMPARE(m_window->aggregationBox()->currentIndex(), 0);
+    QCOMPARE(m_window->layerBox()->value(), best->layer);
+    QCOMPARE(m_window->headBox()->value(), best->head);
+
+    // Find heads: click a query token in the strip, Shift+click a key token.
+    TokenStripView *strip = m_window->tokenStrip();
+    const int queryRow = m_window->heatmapModel()->tokenCount() - 2, keyRow = 1; // "ball" -> "Lily"
+    QTest::mouseClick(strip, Qt::LeftButton, {}, strip->chips()[std::size_t(queryRow)].rect.center().toPoint());
+    QTest::mouseClick(strip, Qt::LeftButton, Qt::ShiftModifier, strip->chips()[std::size_t(keyRow)].rect.center().toPoint());
+    QCOMPARE(focusOf(m_window->selectionModel()), (Focus{queryRow, keyRow}));
+    InsightsModel *insights = m_window->insightsModel();
+    QVERIFY(insights->hasPair());
+    const auto expected = findHeads(*m_window->analysis()->raw, queryRow, keyRow);
+    QCOMPARE(int(expected.size()), 40);
+    // The table is now sorted by that link, strongest first.
+    QCOMPARE(table->model()->index(0, InsightsModel::Layer).data().toInt(), expected.front().layer);
+    QCOMPARE(table->model()->index(0, InsightsModel::Head).data().toInt(), expected.front().head);
+    QCOMPARE(table->model()->index(0, InsightsModel::PairWeight).data(InsightsModel::SortRole).toDouble(),
+             expected.front().score);
+    QVERIFY(table->model()->headerData(InsightsModel::PairWeight, Qt::Horizontal).toString().contains("Lily"));
+    attnscope::clearFocus(m_window->selectionModel());
+    QVERIFY(!insights->hasPair());
+}
+
+void TestMainWindow::nextTokenPredictions() {
+    // Empty text: BOS alone, and the model predicts how TinyStories begin.
+    m_window->textEdit()->clear();
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->analysis() && m_window->analysis()->raw->seqLen() == 1, 10000);
+    InsightsModel *insights = m_window->insightsModel();
+    QCOMPARE(insights->predictionPosition(), 0);
+    QCOMPARE(int(insights->predictions().size()), 10);
+    QCOMPARE(QString::fromStdString(insights->predictions().front().piece), QStringLiteral("▁Once"));
+    // A focused token moves the prediction to that position.
+    QVERIFY(waitForText(m_window.get(), QStringLiteral("Once upon a time")));
+    focusToken(m_window->selectionModel(), 1);
+    QCOMPARE(insights->predictionPosition(), 1);
+    QCOMPARE(QString::fromStdString(insights->predictions().front().piece), QStringLiteral("▁upon"));
+    attnscope::clearFocus(m_window->selectionModel());
+    QCOMPARE(insights->predictionPosition(), m_window->analysis()->raw->seqLen() - 1);
+}
+
+void TestMainWindow::gridFramesHeadsByRole() {
+    QVERIFY(waitForText(m_window.get(), QStringLiteral("Lily saw a big red ball. Lily wanted the ball.")));
+    HeadGridModel *grid = m_window->gridModel();
+    QCOMPARE(grid->highlightScore(1, 3), -1.0f); // labels by default
+    QComboBox *box = m_window->gridHighlightBox();
+    box->setCurrentIndex(box->findData(int(HeadGridModel::Highlight::PreviousToken)));
+    const auto &roles = m_window->analysis()->roles;
+    for (const HeadRoles &r : roles)
+        QCOMPARE(grid->highlightScore(r.layer, r.head), float(r.previousToken));
+    box->setCurrentIndex(box->findData(int(HeadGridModel::Highlight::Induction))); // "Lily" and "ball" repeat
+    QVERIFY(roles.front().induction);
+    QCOMPARE(grid->highlightScore(0, 0), float(*roles.front().induction));
+    QVERIFY(!m_window->gridView()->grab().isNull());
+    box->setCurrentIndex(0);
+}
+
+void TestMainWindow::compareTwoSentences() {
+    CompareWindow *compare = m_window->openCompare();
+    QVERIFY(compare && compare->isVisible());
+    QSignalSpy compared(compare, &CompareWindow::compared);
+    compare->setTexts(QStringLiteral("Swing the bat!"), QStringLiteral("The bat flew at night."));
+    QTRY_VERIFY_WITH_TIMEOUT(compare->modelA()->result() && compare->modelB()->result() &&
+                                 compare->modelA()->result()->text == "Swing the bat!" &&
+                                 compare->modelB()->result()->text == "The bat flew at night.",
+                             10000);
+    // Every head ranked: layers x heads rows, largest change first.
+    QCOMPARE(compare->rankedHeads()->rowCount(), 5 * 8);
+    QCOMPARE(int(compare->ranking().size()), 40);
+    QVERIFY(compare->ranking().front().score >= compare->ranking().back().score);
+    QVERIFY(compare->anchorBox()->count() >= 1);
+    QVERIFY(!compare->differenceShown()); // 8 and 14 tokens
+    // The anchor token is focused in both heatmaps.
+    const QPoint anchor = compare->anchorBox()->currentData().toPoint();
+    QCOMPARE(compare->modelA()->tokenText(anchor.x()), compare->modelB()->tokenText(anchor.y()));
+    // A row click shows that head in both.
+    QTest::mouseClick(compare->rankedHeads()->viewport(), Qt::LeftButton, {},
+                      compare->rankedHeads()->visualItemRect(compare->rankedHeads()->item(0, 0)).center());
+    QCOMPARE(compare->modelA()->layer(), compare->ranking().front().layer);
+    QCOMPARE(compare->modelB()->head(), compare->ranking().front().head);
+
+    // Same token count: the difference heatmap is A - B cell by cell.
+    compare->setTexts(QStringLiteral("The cat sat."), QStringLiteral("The dog sat."));
+    QTRY_VERIFY_WITH_TIMEOUT(compare->modelA()->result() && compare->modelB()->result() &&
+                                 compare->modelA()->result()->text == "The cat sat." &&
+                                 compare->modelB()->result()->text == "The dog sat.",
+                             10000);
+    QCOMPARE(compare->modelA()->tokenCount(), 7); // "▁cat" and "▁dog" are single tokens of tok512
+    QCOMPARE(compare->modelB()->tokenCount(), 7);
+    QVERIFY(compare->differenceShown());
+    const HeatmapModel *d = compare->differenceModel();
+    for (int i = 0; i < 7; ++i)
+        for (int j = 0; j <= i; ++j)
+            QCOMPARE(d->index(i, j).data(HeatmapModel::WeightRole).toFloat(),
+                     compare->modelA()->index(i, j).data(HeatmapModel::WeightRole).toFloat() -
+                         compare->modelB()->index(i, j).data(HeatmapModel::WeightRole).toFloat());
+    QCOMPARE(compare->rankedHeads()->rowCount(), 40);
+    compare->close();
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -116,8 +116,10 @@ void paintGrid(QPainter &p, const GridGeometry &g, const GridScene &scene, const
             }
             if (k < scene.scores.size() && scene.scores[k] > 0) { // role frame: 1 px at score 0 up to 5 px + half the gap at 1
                 const double w = 1 + scene.scores[k] * (g.gap / 2 + 4);
+                QColor frame = style.hover;
+                frame.setAlphaF(0.15f + 0.85f * std::min(1.0f, scene.scores[k])); // faint for weak scores
                 p.setBrush(Qt::NoBrush);
-                p.setPen(QPen(style.hover, w, Qt::SolidLine, Qt::SquareCap, Qt::MiterJoin));
+                p.setPen(QPen(frame, w, Qt::SolidLine, Qt::SquareCap, Qt::MiterJoin));
                 p.drawRect(r.adjusted(w / 2, w / 2, -w / 2, -w / 2));
             }
             const QString &badge = k < scene.badges.size() ? scene.badges[k] : QString();

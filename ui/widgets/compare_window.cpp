@@ -109,7 +109,8 @@ CompareWindow::CompareWindow(QWidget *parent) : QWidget(parent) {
     split->addWidget(views);
     split->addWidget(lower);
     split->setStretchFactor(0, 3);
-    split->setStretchFactor(1, 1);
+    split->setStretchFactor(1, 2);
+    split->setSizes({520, 330});
     layout->addWidget(split, 1);
     resize(1500, 900);
 

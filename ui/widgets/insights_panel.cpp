@@ -59,6 +59,11 @@ InsightsPanel::InsightsPanel(InsightsModel *model, QWidget *parent) : QWidget(pa
     updateHint();
 }
 
+QSize InsightsPanel::sizeHint() const {
+    const QFontMetrics fm(font()); // layer, head, role and the find-heads column without scrolling
+    return {fm.horizontalAdvance(QLatin1Char('x')) * 60, 600};
+}
+
 void InsightsPanel::updateHint() {
     const bool pair = m_model->hasPair();
     if (pair) {

@@ -18,6 +18,7 @@ class InsightsPanel : public QWidget {
     Q_OBJECT
 public:
     explicit InsightsPanel(InsightsModel *model, QWidget *parent = nullptr);
+    QSize sizeHint() const override;
 
     QTableView *headsTable() const { return m_table; }
     QSortFilterProxyModel *sortedHeads() const { return m_sorted; }
