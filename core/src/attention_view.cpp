@@ -171,8 +171,8 @@ HeadPattern headPattern(const AttentionMatrix &m) {
 }
 
 float ColorScale::toUnit(float w) const {
-    if (kind == Kind::Signed) // -1 -> 0, 0 -> 0.5, 1 -> 1
-        return std::isnan(w) ? 0.5f : (std::clamp(w, -1.0f, 1.0f) + 1.0f) * 0.5f;
+    if (kind == Kind::Signed) // -range -> 0, 0 -> 0.5, range -> 1
+        return std::isnan(w) ? 0.5f : (std::clamp(w / signedRange, -1.0f, 1.0f) + 1.0f) * 0.5f;
     if (!(w > 0))
         return 0.0f;
     if (w >= 1.0f)
@@ -204,7 +204,7 @@ float ColorScale::fromUnit(float t) const {
     case Kind::Power:
         return std::pow(t, 1.0f / gamma);
     case Kind::Signed:
-        return 2.0f * t - 1.0f;
+        return (2.0f * t - 1.0f) * signedRange;
     }
     return t;
 }
@@ -222,7 +222,7 @@ std::vector<float> ColorScale::ticks() const {
     case Kind::Power:
         return {0.0f, 0.05f, 0.2f, 0.5f, 1.0f};
     case Kind::Signed:
-        return {-1.0f, -0.5f, 0.0f, 0.5f, 1.0f};
+        return {-signedRange, -0.5f * signedRange, 0.0f, 0.5f * signedRange, signedRange};
     }
     return {};
 }
@@ -234,7 +234,7 @@ std::string ColorScale::name() const {
     case Kind::Log:
         return "log";
     case Kind::Signed:
-        return "difference";
+        return "signed";
     case Kind::Power: {
         std::string g = std::to_string(gamma);
         g.erase(g.find_last_not_of('0') + 1);

@@ -57,14 +57,20 @@ void paintVectorCells(QPainter &p, const HeatmapGeometry &g, const QImage &image
     p.restore();
 }
 
+// Masked cells carry a value below any weight: -1 for weights, -2 for signed differences (which reach -1).
+float maskedValue(const ViewStyle &style) {
+    return style.scale.kind == ColorScale::Kind::Signed ? -2.0f : -1.0f;
+}
+
 QImage colourMap(const float *weights, int side, const ViewStyle &style) {
     QImage image(side, side, QImage::Format_RGB32);
     const QRgb empty = style.empty().rgb();
+    const float below = style.scale.kind == ColorScale::Kind::Signed ? -1.5f : 0.0f; // masked cells lie below
     for (int i = 0; i < side; ++i) {
         auto *line = reinterpret_cast<QRgb *>(image.scanLine(i));
         const float *row = weights + static_cast<std::size_t>(i) * side;
         for (int j = 0; j < side; ++j)
-            line[j] = row[j] < 0 ? empty : style.rgb(row[j]);
+            line[j] = row[j] < below ? empty : style.rgb(row[j]);
     }
     return image;
 }
@@ -80,14 +86,14 @@ HeatmapScene makeHeatmapScene(const HeatmapModel &model, const QString &modelNam
         return scene;
     scene.causal = m.causal;
     scene.tokens = n;
-    // Level 0: masked cells as -1 so one colour-mapping loop serves every level.
+    // Level 0: masked cells below any weight so one colour-mapping loop serves every level.
     std::vector<float> full(m.weights);
     if (m.causal)
         for (int i = 0; i < n; ++i)
             std::fill(full.begin() + static_cast<std::ptrdiff_t>(i) * n + i + 1,
-                      full.begin() + static_cast<std::ptrdiff_t>(i + 1) * n, -1.0f);
+                      full.begin() + static_cast<std::ptrdiff_t>(i + 1) * n, maskedValue(style));
     scene.levels.push_back(colourMap(full.data(), n, style));
-    // Each level pools the previous one (masked cells are -1, below any weight, so plain max keeps them
+    // Each level pools the previous one (masked cells are below any weight, so plain max keeps them
     // masked only where a whole block is masked).
     AttentionMatrix previous;
     previous.size = n;

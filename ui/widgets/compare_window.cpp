@@ -17,6 +17,9 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
+#include <cmath>
+
 namespace attnscope {
 
 CompareWindow::CompareWindow(QWidget *parent) : QWidget(parent) {
@@ -116,6 +119,7 @@ CompareWindow::CompareWindow(QWidget *parent) : QWidget(parent) {
 
     m_debounce.setSingleShot(true);
     m_debounce.setInterval(200);
+    setStyle(ViewStyle{}); // the difference view always uses the diverging map
     connect(&m_debounce, &QTimer::timeout, this, &CompareWindow::analyze);
     connect(m_textA, &QLineEdit::textChanged, &m_debounce, qOverload<>(&QTimer::start));
     connect(m_textB, &QLineEdit::textChanged, &m_debounce, qOverload<>(&QTimer::start));
@@ -137,6 +141,7 @@ CompareWindow::CompareWindow(QWidget *parent) : QWidget(parent) {
     auto layerHead = [this] {
         for (HeatmapModel *m : {m_modelA, m_modelB, m_diffModel})
             m->setLayerHead(m_layer->value(), m_head->value());
+        fitDifferenceRange();
     };
     connect(m_layer, qOverload<int>(&QSpinBox::valueChanged), this, layerHead);
     connect(m_head, qOverload<int>(&QSpinBox::valueChanged), this, layerHead);
@@ -174,6 +179,7 @@ void CompareWindow::setStyle(const ViewStyle &style) {
     ViewStyle diverging = style;
     diverging.map = &ColorMap::purpleOrange();
     diverging.scale.kind = ColorScale::Kind::Signed;
+    diverging.scale.signedRange = m_viewDiff->viewStyle().scale.signedRange;
     m_viewDiff->setStyle(diverging);
 }
 
@@ -218,6 +224,7 @@ void CompareWindow::resultIn() {
     }
     for (HeatmapModel *m : {m_modelA, m_modelB, m_diffModel})
         m->setLayerHead(m_layer->value(), m_head->value());
+    fitDifferenceRange();
     rebuildAnchors();
     rebuildComparison();
     emit compared();
@@ -229,10 +236,15 @@ void CompareWindow::rebuildAnchors() {
     m_anchor->clear();
     for (const auto &[a, b] : sharedTokens(*m_a, *m_b))
         m_anchor->addItem(tokenLabel(m_a->tokens[std::size_t(a)]), QPoint(a, b));
-    // Keep the chosen word when it is still shared; otherwise the last shared one (often the word that matters,
-    // after shared function words such as "the").
-    const int kept = m_anchor->findText(previous);
-    m_anchor->setCurrentIndex(kept >= 0 ? kept : m_anchor->count() - 1);
+    // Keep the chosen word when it is still shared; otherwise the last shared one with a letter in it (often the
+    // word that matters, after function words such as "the"; punctuation is a poor anchor).
+    int chosen = m_anchor->findText(previous);
+    for (int i = m_anchor->count() - 1; chosen < 0 && i >= 0; --i) {
+        const QString piece = m_anchor->itemText(i);
+        if (std::any_of(piece.begin(), piece.end(), [](QChar c) { return c.isLetter(); }))
+            chosen = i;
+    }
+    m_anchor->setCurrentIndex(chosen >= 0 ? chosen : m_anchor->count() - 1);
 }
 
 void CompareWindow::rebuildComparison() {
@@ -275,6 +287,25 @@ void CompareWindow::rebuildComparison() {
 void CompareWindow::selectHead(int layer, int head) {
     m_layer->setValue(layer);
     m_head->setValue(head);
+}
+
+void CompareWindow::fitDifferenceRange() {
+    // The colour range follows the largest difference in the head shown, rounded up to 0.1, 0.2, 0.25, 0.5 or 1,
+    // so small changes stay visible; the colour bar labels the range.
+    float largest = 0;
+    for (const float d : m_diffModel->matrix().weights)
+        largest = std::max(largest, std::abs(d));
+    float range = 1;
+    for (const float nice : {0.1f, 0.2f, 0.25f, 0.5f, 1.0f})
+        if (largest <= nice) {
+            range = nice;
+            break;
+        }
+    ViewStyle style = m_viewDiff->viewStyle();
+    if (style.scale.signedRange != range) {
+        style.scale.signedRange = range;
+        m_viewDiff->setStyle(style);
+    }
 }
 
 bool CompareWindow::differenceShown() const {

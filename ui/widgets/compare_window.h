@@ -58,6 +58,7 @@ private:
     void rebuildAnchors();
     void rebuildComparison();
     void selectHead(int layer, int head);
+    void fitDifferenceRange();
 
     InferenceService *m_serviceA = nullptr;
     InferenceService *m_serviceB = nullptr;

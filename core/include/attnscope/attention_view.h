@@ -75,16 +75,17 @@ struct HeadPattern {
 HeadPattern headPattern(const AttentionMatrix &matrix);
 
 // Mapping weights to [0, 1] for colour: linear, logarithmic (for attention sinks that wash everything
-// else out) or a power curve; Signed maps differences in [-1, 1] to [0, 1] (0 -> 0.5) for a diverging map.
+// else out) or a power curve; Signed maps differences in [-range, range] to [0, 1] (0 -> 0.5) for a diverging map.
 struct ColorScale {
     enum class Kind { Linear, Log, Power, Signed };
     Kind kind = Kind::Linear;
     float gamma = 0.5f;     // Power: t = w^gamma
     float logFloor = 1e-4f; // Log: weights at or below this map to 0; 1 maps to 1
+    float signedRange = 1;  // Signed: -range -> 0, 0 -> 0.5, range -> 1
 
     float toUnit(float w) const;
     float fromUnit(float t) const; // inverse, for colour-bar labels
-    // Weights worth labelling on a colour bar for this scale, ascending, all in [0, 1] ([-1, 1] for Signed).
+    // Weights worth labelling on a colour bar for this scale, ascending, all in [0, 1] ([-range, range] for Signed).
     std::vector<float> ticks() const;
     std::string name() const; // "linear", "log", "power 0.5"
 };
