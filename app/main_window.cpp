@@ -12,6 +12,7 @@
 #include "views/token_strip_view.h"
 #include "widgets/export_dialog.h"
 #include "widgets/compare_window.h"
+#include "widgets/error_banner.h"
 #include "widgets/inference_worker.h"
 #include "widgets/insights_panel.h"
 
@@ -118,12 +119,7 @@ void MainWindow::buildUi() {
 
     layout->addWidget(buildControls(central));
 
-    m_banner = new QLabel(central);
-    m_banner->setWordWrap(true);
-    m_banner->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_banner->setStyleSheet(QStringLiteral("QLabel { background: #fdecea; color: #611a15; border: 1px solid #f5c2c0; "
-                                           "border-radius: 4px; padding: 6px; }"));
-    m_banner->setVisible(false);
+    m_banner = makeErrorBanner(central);
     layout->addWidget(m_banner);
 
     m_heatmap = new HeatmapView;

@@ -3,6 +3,7 @@
 #include "models/focus.h"
 #include "models/heatmap_model.h"
 #include "views/heatmap_view.h"
+#include "widgets/error_banner.h"
 #include "widgets/inference_worker.h"
 
 #include <QComboBox>
@@ -60,11 +61,7 @@ CompareWindow::CompareWindow(QWidget *parent) : QWidget(parent) {
     bar->addStretch(1);
     layout->addLayout(bar);
 
-    m_error = new QLabel(this);
-    m_error->setWordWrap(true);
-    m_error->setStyleSheet(QStringLiteral("QLabel { background: #fdecea; color: #611a15; border: 1px solid #f5c2c0; "
-                                          "border-radius: 4px; padding: 6px; }"));
-    m_error->setVisible(false);
+    m_error = makeErrorBanner(this);
     layout->addWidget(m_error);
 
     auto *views = new QSplitter(Qt::Horizontal, this);
