@@ -8,6 +8,7 @@
 int main(int argc, char *argv[]) {
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("attnscope"));
+    QApplication::setOrganizationName(QStringLiteral("AttnScope"));
     QApplication::setApplicationDisplayName(QStringLiteral("AttnScope"));
     QApplication::setApplicationVersion(QStringLiteral(ATTNSCOPE_VERSION_STRING));
 
@@ -23,6 +24,8 @@ int main(int argc, char *argv[]) {
     const QCommandLineOption text({QStringLiteral("t"), QStringLiteral("text")}, QStringLiteral("Text to analyse."),
                                   QStringLiteral("TEXT"));
     parser.addOptions({model, tokenizer, text});
+    parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("A model or a .attnscope session to open."),
+                                 QStringLiteral("[file]"));
     parser.process(app);
 
     attnscope::MainWindow::Options options;
@@ -30,7 +33,11 @@ int main(int argc, char *argv[]) {
     options.tokenizerPath = parser.value(tokenizer);
     options.initialText = parser.value(text);
     options.models = attnscope::discoverModels();
+    options.useSettings = true; // the last model and text come back; Recent Models persists
+    const QStringList files = parser.positionalArguments(); // attnscope lesson.attnscope, or a model file
     attnscope::MainWindow window(std::move(options));
     window.show();
+    if (files.size() == 1)
+        window.openFile(files.front());
     return app.exec();
 }

@@ -14,6 +14,7 @@
 #include "widgets/compare_window.h"
 #include "widgets/error_banner.h"
 #include "widgets/inference_worker.h"
+#include "export/export_files.h"
 #include "widgets/insights_panel.h"
 
 #include <attnscope/measures.h>
@@ -24,12 +25,17 @@
 #include <QClipboard>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QCloseEvent>
 #include <QDir>
 #include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QSettings>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
@@ -69,13 +75,29 @@ MainWindow::MainWindow(Options options, QWidget *parent) : QMainWindow(parent), 
     connect(m_service, &InferenceService::analysisFailed, this, &MainWindow::showError);
     connect(m_service, &InferenceService::busyChanged, m_busy, &QLabel::setVisible);
 
-    const QString initial = m_options.initialText.isEmpty() ? builtInExamples().front().text : m_options.initialText;
+    setAcceptDrops(true); // a model or session file dropped anywhere on the window opens it
+    QSettings settings;
+    if (m_options.useSettings)
+        m_recent = settings.value(QStringLiteral("recentModels")).toStringList();
+    rebuildRecentMenu();
+    QString initial = m_options.initialText;
+    if (initial.isEmpty() && m_options.useSettings && settings.contains(QStringLiteral("lastText")))
+        initial = settings.value(QStringLiteral("lastText")).toString();
+    else if (initial.isEmpty())
+        initial = builtInExamples().front().text;
     {
         const QSignalBlocker block(m_text); // the model is not loaded yet; analyse once it is
         m_text->setPlainText(initial);
     }
 
     QString modelPath = m_options.modelPath, tokenizerPath = m_options.tokenizerPath;
+    if (modelPath.isEmpty() && m_options.useSettings) { // the model of the last session, if it is still there
+        const QString last = settings.value(QStringLiteral("lastModel")).toString();
+        if (!last.isEmpty() && QFileInfo::exists(last)) {
+            modelPath = last;
+            tokenizerPath = settings.value(QStringLiteral("lastTokenizer")).toString();
+        }
+    }
     if (modelPath.isEmpty()) {
         const ModelEntry def = defaultModel(m_options.models);
         modelPath = QString::fromStdString(def.modelPath);
@@ -393,14 +415,18 @@ void MainWindow::applyHideSpecial(bool hide) {
 
 void MainWindow::buildMenus() {
     QMenu *file = menuBar()->addMenu(tr("&File"));
-    QAction *open = file->addAction(tr("&Open Model…"), this, &MainWindow::openModelDialog);
+    QAction *open = file->addAction(tr("&Open…"), this, &MainWindow::openModelDialog);
     open->setShortcut(QKeySequence::Open);
+    open->setStatusTip(tr("Open a model (GGUF, llama2.c .bin) or a saved session (.attnscope). Dropping the file "
+                          "on the window does the same."));
     QAction *openFolder = file->addAction(tr("Open Model &Folder…"), this, [this] {
         const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a Hugging Face model folder"), userModelDir());
         if (!dir.isEmpty())
             openModel(dir);
     });
     openFolder->setStatusTip(tr("A folder with config.json and model.safetensors (Llama, Mistral, Qwen2)."));
+    m_recentMenu = file->addMenu(tr("&Recent Models"));
+    rebuildRecentMenu();
     m_modelsMenu = file->addMenu(tr("&Models"));
     auto *group = new QActionGroup(m_modelsMenu);
     for (const ModelEntry &m : m_options.models) {
@@ -416,6 +442,17 @@ void MainWindow::buildMenus() {
     }
     if (m_options.models.empty())
         m_modelsMenu->addAction(tr("(none found)"))->setEnabled(false);
+    file->addSeparator();
+    QAction *save = file->addAction(tr("&Save Session…"), this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Save Session"),
+                                                          QDir(m_exportDir).filePath(QStringLiteral("lesson.attnscope")),
+                                                          tr("AttnScope sessions (*.attnscope)"));
+        if (!path.isEmpty())
+            saveSession(path.endsWith(QStringLiteral(".attnscope")) ? path : path + QStringLiteral(".attnscope"));
+    });
+    save->setShortcut(QKeySequence::Save);
+    save->setStatusTip(tr("Save the model, the text, the head shown, the measure, the pinned token and the colours "
+                          "to a .attnscope file, to open the same view later."));
     file->addSeparator();
     QAction *exportAction = file->addAction(tr("&Export…"), this, &MainWindow::openExportDialog);
     exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
@@ -473,10 +510,187 @@ void MainWindow::buildMenus() {
 }
 
 void MainWindow::openModelDialog() {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open Model"), userModelDir(),
-                                                      tr("Models (*.gguf *.bin);;GGUF (*.gguf);;llama2.c checkpoints (*.bin);;All files (*)"));
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open Model or Session"), userModelDir(),
+        tr("Models and sessions (*.gguf *.bin *.attnscope);;GGUF (*.gguf);;llama2.c checkpoints (*.bin);;"
+           "AttnScope sessions (*.attnscope);;All files (*)"));
     if (!path.isEmpty())
+        openFile(path);
+}
+
+void MainWindow::openFile(const QString &path) {
+    if (path.endsWith(QStringLiteral(".attnscope"), Qt::CaseInsensitive))
+        openSession(path);
+    else
         openModel(path);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent *event) {
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (urls.size() == 1 && urls.front().isLocalFile())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent *event) {
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (urls.size() != 1 || !urls.front().isLocalFile())
+        return;
+    event->acceptProposedAction();
+    openFile(urls.front().toLocalFile()); // a file that is no model reports why and keeps the current one
+}
+
+void MainWindow::closeEvent(QCloseEvent *event) {
+    if (m_options.useSettings) {
+        QSettings settings;
+        settings.setValue(QStringLiteral("lastText"), m_text->toPlainText());
+        if (const auto &engine = m_service->engine()) {
+            settings.setValue(QStringLiteral("lastModel"), QString::fromStdString(engine->info().modelPath));
+            settings.setValue(QStringLiteral("lastTokenizer"), QString::fromStdString(engine->info().tokenizerPath));
+        }
+    }
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::rememberModel(const QString &path) {
+    m_recent.removeAll(path);
+    m_recent.prepend(path);
+    while (m_recent.size() > 8)
+        m_recent.removeLast();
+    if (m_options.useSettings)
+        QSettings().setValue(QStringLiteral("recentModels"), m_recent);
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+    if (!m_recentMenu)
+        return;
+    m_recentMenu->clear();
+    for (const QString &path : m_recent) {
+        QAction *a = m_recentMenu->addAction(QFileInfo(path).fileName(), this, [this, path] { openModel(path); });
+        a->setStatusTip(QDir::toNativeSeparators(path));
+        a->setToolTip(a->statusTip());
+    }
+    if (m_recent.isEmpty())
+        m_recentMenu->addAction(tr("(none yet)"))->setEnabled(false);
+}
+
+namespace {
+const char *const kAggregations[] = {"head", "mean", "max", "all"}; // the aggregation box's order
+const char *const kScales[] = {"linear", "log", "sqrt"};            // the colour-scale box's order
+} // namespace
+
+Session MainWindow::currentSession() const {
+    Session s;
+    if (const auto &engine = m_service->engine()) {
+        s.modelPath = QFileInfo(QString::fromStdString(engine->info().modelPath)).absoluteFilePath();
+        s.tokenizerPath = QString::fromStdString(engine->info().tokenizerPath);
+    }
+    s.text = m_text->toPlainText();
+    if (m_compare) {
+        s.compareA = m_compare->textA()->text();
+        s.compareB = m_compare->textB()->text();
+    }
+    s.layer = m_layer->value();
+    s.head = m_head->value();
+    s.aggregation = QLatin1String(kAggregations[std::clamp(m_aggregation->currentIndex(), 0, 3)]);
+    s.measure = QLatin1String(measureKey(Measure(m_measure->currentData().toInt())));
+    const Focus focus = focusOf(m_selection);
+    s.pinnedQuery = m_heatmapModel->position(focus.query);
+    s.pinnedKey = focus.key >= 0 ? m_heatmapModel->position(focus.key) : -1;
+    s.hideSpecial = m_hideSpecial->isChecked();
+    s.colorMap = m_colorMap->currentData().toString();
+    s.colorScale = QLatin1String(kScales[std::clamp(m_scale->currentIndex(), 0, 2)]);
+    s.arcsLayout = m_arcsLayout->currentIndex() == 1 ? QStringLiteral("line") : QStringLiteral("columns");
+    s.threshold = m_threshold->value();
+    s.topK = m_topK->value();
+    return s;
+}
+
+QString MainWindow::saveSession(const QString &path) {
+    const Session s = currentSession();
+    if (s.modelPath.isEmpty()) {
+        showError(tr("Nothing to save yet: no model is loaded."));
+        return errorText();
+    }
+    const QString error = writeFileAtomically(path, sessionToJson(s));
+    if (!error.isEmpty()) {
+        showError(error);
+        return error;
+    }
+    statusBar()->showMessage(tr("Saved the session to %1").arg(QDir::toNativeSeparators(path)), 6000);
+    return {};
+}
+
+QString MainWindow::openSession(const QString &path) {
+    const QString shown = QDir::toNativeSeparators(path);
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        showError(tr("%1: cannot open (%2)").arg(shown, file.errorString()));
+        return errorText();
+    }
+    Session s;
+    const QString problem = sessionFromJson(file.read(16 << 20 | 1), &s);
+    if (!problem.isEmpty()) {
+        showError(tr("%1: %2; nothing was changed").arg(shown, problem));
+        return errorText();
+    }
+    if (!QFileInfo::exists(s.modelPath)) {
+        showError(tr("%1: its model %2 is not there any more; open the model with File > Open, then the session "
+                     "again").arg(shown, QDir::toNativeSeparators(s.modelPath)));
+        return errorText();
+    }
+    clearError();
+    m_pendingSession = s;
+    applySessionView(s);
+    {
+        const QSignalBlocker block(m_text);
+        m_text->setPlainText(s.text);
+    }
+    if (!s.compareA.isEmpty() || !s.compareB.isEmpty())
+        openCompare()->setTexts(s.compareA, s.compareB);
+    const auto &engine = m_service->engine();
+    const bool sameModel = engine && QFileInfo(QString::fromStdString(engine->info().modelPath)).absoluteFilePath() ==
+                                         QFileInfo(s.modelPath).absoluteFilePath();
+    if (sameModel)
+        requestAnalysis();
+    else
+        openModel(s.modelPath, s.tokenizerPath); // analyses once loaded
+    return {};
+}
+
+void MainWindow::applySessionView(const Session &s) {
+    // Everything here is known without the result; the measure box must not start an analysis of its own.
+    const QSignalBlocker block(m_measure);
+    if (const auto measure = parseMeasure(s.measure.toStdString()))
+        m_measure->setCurrentIndex(m_measure->findData(int(*measure)));
+    m_colorMap->setCurrentIndex(std::max(0, m_colorMap->findData(s.colorMap)));
+    for (int i = 0; i < 3; ++i)
+        if (s.colorScale == QLatin1String(kScales[i]))
+            m_scale->setCurrentIndex(i);
+    m_arcsLayout->setCurrentIndex(s.arcsLayout == QLatin1String("line") ? 1 : 0);
+    m_threshold->setValue(s.threshold);
+    m_topK->setValue(s.topK);
+    m_hideSpecial->setChecked(s.hideSpecial);
+}
+
+void MainWindow::applyPendingSession() {
+    if (!m_pendingSession || !m_analysis || m_analysis->raw->text != m_pendingSession->text.toStdString())
+        return;
+    const Session s = *m_pendingSession;
+    m_pendingSession.reset();
+    for (int i = 0; i < 4; ++i)
+        if (s.aggregation == QLatin1String(kAggregations[i]))
+            m_aggregation->setCurrentIndex(i);
+    m_layer->setValue(s.layer);
+    m_head->setValue(s.head);
+    const int row = m_heatmapModel->rowOfPosition(s.pinnedQuery);
+    const int column = m_heatmapModel->rowOfPosition(s.pinnedKey);
+    if (row >= 0 && s.pinnedKey < 0)
+        focusToken(m_selection, row);
+    else if (row >= 0 && column >= 0)
+        focusCell(m_selection, row, column);
+    else
+        attnscope::clearFocus(m_selection);
 }
 
 void MainWindow::openModel(const QString &modelPath, const QString &tokenizerPath) {
@@ -497,6 +711,7 @@ void MainWindow::onModelLoaded(const EnginePtr &engine) {
         a->setChecked(a->data().toString() == QString::fromStdString(info.modelPath));
     m_layer->setRange(0, info.config.layers - 1);
     m_head->setRange(0, info.config.heads - 1);
+    rememberModel(QFileInfo(QString::fromStdString(info.modelPath)).absoluteFilePath());
     applyAggregation(); // enables the selectors that apply
     requestAnalysis();
 }
@@ -534,6 +749,7 @@ void MainWindow::showResult(const AnalysisPtr &analysis) {
     m_insights->setAnalysis(analysis, m_service->engine());
     syncInsightsFocus();
     applyAggregation();
+    applyPendingSession();
     m_tokensLabel->setText(tr("%n token(s)", nullptr, result->seqLen()));
     if (m_compare && m_compare->engine() != m_service->engine())
         m_compare->setEngine(m_service->engine());

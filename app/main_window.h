@@ -6,8 +6,11 @@
 
 #include "attention_snapshot.h"
 #include "export/image_export.h"
+#include "session.h"
 
 #include <QMainWindow>
+
+#include <optional>
 #include <QTimer>
 
 class QCheckBox;
@@ -44,6 +47,9 @@ public:
         QString initialText;            // empty = the first built-in example
         std::vector<ModelEntry> models; // everything discovery found, for the Models menu
         int debounceMs = 150;
+        // Remember the last model and text (and the recent models) in QSettings and start from them. The app
+        // turns it on; tests leave it off so no run depends on the one before.
+        bool useSettings = false;
     };
 
     explicit MainWindow(Options options, QWidget *parent = nullptr);
@@ -73,6 +79,9 @@ public:
     InsightsPanel *insightsPanel() const { return m_insightsPanel; }
     CompareWindow *compareWindow() const { return m_compare; } // null until View > Compare is opened
     const AnalysisPtr &analysis() const { return m_analysis; }
+    // The state a .attnscope file stores: model, texts, layer/head, aggregation, measure, pinned token, style.
+    Session currentSession() const;
+    QStringList recentModels() const { return m_recent; }
     QString errorText() const; // the banner's text, empty when hidden
     // The view File > Export and Copy Image start from: the one last clicked or focused.
     ExportView currentExportView() const;
@@ -84,6 +93,10 @@ public slots:
     void openModel(const QString &modelPath, const QString &tokenizerPath = {});
     void openModelDialog();
     CompareWindow *openCompare(); // View > Compare Two Sentences
+    // Both return an empty string on success, else the message (also shown in the banner).
+    QString saveSession(const QString &path);
+    QString openSession(const QString &path); // the model loads and the text runs; the view state follows
+    void openFile(const QString &path);       // a dropped or chosen file: a session or a model
 
 private:
     void buildUi();
@@ -103,6 +116,13 @@ private:
     void clearError();
     void onModelLoaded(const EnginePtr &engine);
     bool eventFilter(QObject *watched, QEvent *event) override;
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
+    void closeEvent(QCloseEvent *event) override;
+    void applySessionView(const Session &session); // controls that need no result
+    void applyPendingSession();                     // layer, head and pin, once the result is in
+    void rememberModel(const QString &path);
+    void rebuildRecentMenu();
 
     Options m_options;
     InferenceService *m_service = nullptr;
@@ -136,6 +156,9 @@ private:
     QLabel *m_tokensLabel = nullptr;
     QLabel *m_timeLabel = nullptr;
     QMenu *m_modelsMenu = nullptr;
+    QMenu *m_recentMenu = nullptr;
+    QStringList m_recent;                 // most recent first
+    std::optional<Session> m_pendingSession; // waiting for its model and text
     QTimer m_debounce;
     QString m_loadingPath;
     QWidget *m_currentView = nullptr; // for export: the view last clicked or focused

@@ -17,6 +17,9 @@
 #include "widgets/insights_panel.h"
 
 #include <QAction>
+#include <QDropEvent>
+#include <QSettings>
+#include <QStandardPaths>
 #include <QLineEdit>
 #include <QSortFilterProxyModel>
 #include <QTableView>
@@ -67,6 +70,10 @@ private slots:
     void nextTokenPredictions();
     void gridFramesHeadsByRole();
     void compareTwoSentences();
+    void sessionSaveAndOpen();
+    void badSessionsChangeNothing();
+    void dropModelFile();
+    void lastModelAndTextComeBack();
 
 private:
     std::unique_ptr<MainWindow> m_window;
@@ -74,6 +81,7 @@ private:
 };
 
 void TestMainWindow::initTestCase() {
+    QStandardPaths::setTestModeEnabled(true); // QSettings and caches go to a test location, never the user's
     QApplication::setApplicationName(QStringLiteral("attnscope-test"));
     auto engine = Engine::load(testsupport::stories260K());
     QVERIFY(engine.ok());
@@ -616,6 +624,139 @@ void TestMainWindow::compareTwoSentences() {
                          compare->modelB()->index(i, j).data(HeatmapModel::WeightRole).toFloat());
     QCOMPARE(compare->rankedHeads()->rowCount(), 40);
     compare->close();
+}
+
+void TestMainWindow::sessionSaveAndOpen() {
+    MainWindow *w = m_window.get();
+    const QString text = QStringLiteral("Lily saw a cat. The cat ran to Lily.");
+    QVERIFY(waitForText(w, text));
+    w->aggregationBox()->setCurrentIndex(0);
+    w->layerBox()->setValue(2);
+    w->headBox()->setValue(5);
+    w->colorMapBox()->setCurrentIndex(w->colorMapBox()->findData(QStringLiteral("magma")));
+    w->measureBox()->setCurrentIndex(w->measureBox()->findData(int(Measure::Value)));
+    QTRY_VERIFY_WITH_TIMEOUT(w->heatmapModel()->result()->measure == Measure::Value, 10000);
+    focusToken(w->selectionModel(), 3);
+    const Session saved = w->currentSession();
+    QCOMPARE(saved.measure, QStringLiteral("value"));
+    QCOMPARE(saved.pinnedQuery, 3);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("lesson.attnscope"));
+    QCOMPARE(w->saveSession(path), QString());
+
+    // Change everything, then open the session again.
+    QVERIFY(waitForText(w, QStringLiteral("Something else entirely.")));
+    w->measureBox()->setCurrentIndex(w->measureBox()->findData(int(Measure::Raw)));
+    w->layerBox()->setValue(0);
+    w->headBox()->setValue(0);
+    w->colorMapBox()->setCurrentIndex(0);
+    attnscope::clearFocus(w->selectionModel());
+    QCOMPARE(w->openSession(path), QString());
+    QTRY_VERIFY_WITH_TIMEOUT(w->analysis() && w->analysis()->raw->text == text.toStdString() &&
+                                 w->heatmapModel()->result()->measure == Measure::Value && w->layerBox()->value() == 2,
+                             10000);
+    const Session restored = w->currentSession();
+    QCOMPARE(restored.modelPath, saved.modelPath);
+    QCOMPARE(restored.text, text);
+    QCOMPARE(restored.layer, 2);
+    QCOMPARE(restored.head, 5);
+    QCOMPARE(w->heatmapModel()->head(), 5);
+    QCOMPARE(restored.measure, QStringLiteral("value"));
+    QCOMPARE(restored.pinnedQuery, 3);
+    QCOMPARE(focusOf(w->selectionModel()), (Focus{3, -1}));
+    QCOMPARE(restored.colorMap, QStringLiteral("magma"));
+    QCOMPARE(w->heatmapView()->viewStyle().map->id(), QStringLiteral("magma"));
+    w->measureBox()->setCurrentIndex(0);
+    w->colorMapBox()->setCurrentIndex(0);
+    QTRY_VERIFY_WITH_TIMEOUT(w->heatmapModel()->result()->measure == Measure::Raw, 10000);
+}
+
+void TestMainWindow::badSessionsChangeNothing() {
+    MainWindow *w = m_window.get();
+    QVERIFY(waitForText(w, QStringLiteral("Keep this text.")));
+    QTemporaryDir dir;
+    auto write = [&](const QString &name, const QByteArray &bytes) {
+        QFile f(dir.filePath(name));
+        f.open(QIODevice::WriteOnly);
+        f.write(bytes);
+        return f.fileName();
+    };
+    const QStringList expected = {"not an AttnScope session", "not an AttnScope session", "\"layer\" must be",
+                                  "is not there any more", "newer AttnScope"};
+    const QStringList paths = {
+        write("garbage.attnscope", QByteArray("\x89PNG\r\n\x1a\n not json at all")),
+        write("other.attnscope", QByteArray("{\"model\": \"x.gguf\"}")),
+        write("typed.attnscope", QByteArray("{\"attnscope-session\": 1, \"model\": \"/m.gguf\", \"layer\": \"two\"}")),
+        write("gone.attnscope", QByteArray("{\"attnscope-session\": 1, \"model\": \"/no/such/model.gguf\", \"text\": \"x\"}")),
+        write("future.attnscope", QByteArray("{\"attnscope-session\": 99, \"model\": \"/m.gguf\"}")),
+    };
+    const EnginePtr engine = w->service()->engine();
+    for (int i = 0; i < paths.size(); ++i) {
+        const QString message = w->openSession(paths[i]);
+        QVERIFY2(message.contains(expected[i]), qPrintable(message));
+        QCOMPARE(w->errorText(), message);
+        QCOMPARE(w->textEdit()->toPlainText(), QStringLiteral("Keep this text."));
+        QCOMPARE(w->service()->engine(), engine);
+    }
+    QVERIFY(w->openSession(dir.filePath("missing.attnscope")).contains("cannot open"));
+}
+
+void TestMainWindow::dropModelFile() {
+    MainWindow *w = m_window.get();
+    auto drop = [w](const QString &path) {
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(path)});
+        QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(w, &enter);
+        if (!enter.isAccepted())
+            return false;
+        QDropEvent dropEvent(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(w, &dropEvent);
+        return dropEvent.isAccepted();
+    };
+    const EnginePtr before = w->service()->engine();
+    const QString gguf = testsupport::sharedPath("gguf/stories260K.gguf");
+    QVERIFY(drop(gguf));
+    QTRY_VERIFY_WITH_TIMEOUT(w->service()->engine() != before, 10000);
+    QCOMPARE(QString::fromStdString(w->service()->engine()->info().format).contains("GGUF", Qt::CaseInsensitive), true);
+    QCOMPARE(w->recentModels().front(), QFileInfo(gguf).absoluteFilePath());
+    // A file that is no model: one message, and the GGUF model stays.
+    const EnginePtr current = w->service()->engine();
+    QTemporaryDir dir;
+    QFile notes(dir.filePath("notes.txt"));
+    QVERIFY(notes.open(QIODevice::WriteOnly));
+    notes.write("these are my lecture notes, not a model\n");
+    notes.close();
+    QVERIFY(drop(notes.fileName()));
+    QTRY_VERIFY_WITH_TIMEOUT(!w->errorText().isEmpty(), 10000);
+    QVERIFY2(w->errorText().contains("notes.txt") && w->errorText().contains("still using"), qPrintable(w->errorText()));
+    QCOMPARE(w->service()->engine(), current);
+    // Back to the checkpoint the other tests use.
+    QVERIFY(drop(QString::fromStdString(testsupport::stories260K())));
+    QTRY_VERIFY_WITH_TIMEOUT(w->service()->engine() != current, 10000);
+}
+
+void TestMainWindow::lastModelAndTextComeBack() {
+    QSettings settings;
+    const QString gguf = QFileInfo(testsupport::sharedPath("gguf/stories260K.gguf")).absoluteFilePath();
+    settings.setValue(QStringLiteral("lastModel"), gguf);
+    settings.setValue(QStringLiteral("lastText"), QStringLiteral("Ben likes his red truck."));
+    settings.setValue(QStringLiteral("recentModels"), QStringList{gguf});
+    {
+        MainWindow::Options options;
+        options.useSettings = true;
+        MainWindow w(options);
+        QCOMPARE(w.textEdit()->toPlainText(), QStringLiteral("Ben likes his red truck."));
+        QTRY_VERIFY_WITH_TIMEOUT(w.service()->engine() && w.analysis(), 10000);
+        QCOMPARE(QFileInfo(QString::fromStdString(w.service()->engine()->info().modelPath)).absoluteFilePath(), gguf);
+        QCOMPARE(w.recentModels().front(), gguf);
+        w.textEdit()->setPlainText(QStringLiteral("Ben went home."));
+        w.close(); // remembers the text
+    }
+    QCOMPARE(QSettings().value(QStringLiteral("lastText")).toString(), QStringLiteral("Ben went home."));
+    settings.remove(QStringLiteral("lastModel"));
+    settings.remove(QStringLiteral("lastText"));
+    settings.remove(QStringLiteral("recentModels"));
 }
 
 QTEST_MAIN(TestMainWindow)
