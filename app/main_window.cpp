@@ -34,6 +34,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
+#include <QIcon>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenuBar>
@@ -217,6 +218,7 @@ void MainWindow::buildUi() {
 
     applyStyle();
     setWindowTitle(tr("AttnScope"));
+    setWindowIcon(QIcon(QStringLiteral(":/icons/attnscope.svg")));
     resize(1280, 900);
 }
 

@@ -1,0 +1,21 @@
+# cmake --install into a scratch prefix, then check that the binaries, the launcher entry and the icon land where
+# a Linux desktop looks for them.
+file(REMOVE_RECURSE "${PREFIX}")
+execute_process(COMMAND "${CMAKE_COMMAND}" --install "${BUILD}" --prefix "${PREFIX}" RESULT_VARIABLE rc OUTPUT_QUIET)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "cmake --install failed (${rc})")
+endif()
+foreach(f bin/attnscope bin/attnscope-cli share/applications/attnscope.desktop
+          share/icons/hicolor/scalable/apps/attnscope.svg)
+  if(NOT EXISTS "${PREFIX}/${f}")
+    message(FATAL_ERROR "missing after install: ${f}")
+  endif()
+endforeach()
+file(READ "${PREFIX}/share/applications/attnscope.desktop" entry)
+foreach(line "Type=Application" "Exec=attnscope %f" "Icon=attnscope")
+  string(FIND "${entry}" "${line}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "attnscope.desktop lacks ${line}")
+  endif()
+endforeach()
+file(REMOVE_RECURSE "${PREFIX}")
