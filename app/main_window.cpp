@@ -35,6 +35,7 @@
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QIcon>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenuBar>
@@ -384,12 +385,54 @@ void MainWindow::applyStyle() {
     ViewStyle style;
     style.map = &ColorMap::byId(m_colorMap->currentData().toString());
     style.scale.kind = ColorScale::Kind(m_scale->currentData().toInt());
+    style.lineScale = m_presentation ? 2.0 : 1.0;
     m_heatmap->setStyle(style);
     m_arcs->setStyle(style);
     m_grid->setStyle(style);
     m_strip->setStyle(style);
     if (m_compare)
         m_compare->setStyle(style);
+}
+
+void MainWindow::setPresentation(bool on) {
+    if (on == m_presentation)
+        return;
+    m_presentation = on;
+    m_presentationAction->setChecked(on);
+    if (on) {
+        m_chrome = {font(), palette(), m_insightsDock->isVisible(), isMaximized()};
+        QFont big = font();
+        big.setPointSizeF(std::max(14.0, big.pointSizeF() * 1.6));
+        setFont(big);
+        QPalette contrast; // black on white, a strong blue for the selection: readable on any projector
+        contrast.setColor(QPalette::Window, Qt::white);
+        contrast.setColor(QPalette::Base, Qt::white);
+        contrast.setColor(QPalette::AlternateBase, QColor(0xf0, 0xf0, 0xf0));
+        contrast.setColor(QPalette::WindowText, Qt::black);
+        contrast.setColor(QPalette::Text, Qt::black);
+        contrast.setColor(QPalette::ButtonText, Qt::black);
+        contrast.setColor(QPalette::Button, QColor(0xf4, 0xf4, 0xf4));
+        contrast.setColor(QPalette::Highlight, QColor(0x00, 0x5f, 0xcc));
+        contrast.setColor(QPalette::HighlightedText, Qt::white);
+        setPalette(contrast);
+        menuBar()->hide();
+        statusBar()->hide();
+        m_insightsDock->hide();
+        showFullScreen();
+    } else {
+        setFont(m_chrome.font);
+        setPalette(m_chrome.palette);
+        menuBar()->show();
+        statusBar()->show();
+        m_insightsDock->setVisible(m_chrome.dock);
+        if (m_chrome.maximized)
+            showMaximized();
+        else
+            showNormal();
+    }
+    const QFontMetrics fm(font()); // the text box keeps room for three lines at the new size
+    m_text->setFixedHeight(fm.lineSpacing() * 3 + 14);
+    applyStyle();
 }
 
 void MainWindow::applyAggregation() {
@@ -469,6 +512,17 @@ void MainWindow::buildMenus() {
     QMenu *view = menuBar()->addMenu(tr("&View"));
     view->addAction(m_insightsDock->toggleViewAction());
     m_insightsDock->toggleViewAction()->setStatusTip(tr("Show or hide the head table and next-token predictions."));
+    m_presentationAction = view->addAction(tr("&Presentation"), this, [this](bool on) { setPresentation(on); });
+    m_presentationAction->setCheckable(true);
+    m_presentationAction->setShortcuts({QKeySequence(Qt::Key_F11), QKeySequence::FullScreen});
+    m_presentationAction->setStatusTip(tr("Full screen with large type and thick lines, for a projector. F11 or Esc "
+                                          "returns."));
+    addAction(m_presentationAction); // F11 still works while the menu bar is hidden
+    auto *leave = new QShortcut(QKeySequence(Qt::Key_Escape), this);
+    connect(leave, &QShortcut::activated, this, [this] {
+        if (m_presentation)
+            setPresentation(false);
+    });
     QAction *compare = view->addAction(tr("&Compare Two Sentences…"), this, &MainWindow::openCompare);
     compare->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
     compare->setStatusTip(tr("Two sentences side by side, aligned on a shared token, with the heads that change most."));
@@ -770,6 +824,14 @@ void MainWindow::clearError() {
 }
 
 bool MainWindow::eventFilter(QObject *watched, QEvent *event) {
+    // Esc leaves presentation mode even when a view would use the key itself (clearing its selection).
+    if (m_presentation && (event->type() == QEvent::ShortcutOverride || event->type() == QEvent::KeyPress) &&
+        static_cast<QKeyEvent *>(event)->key() == Qt::Key_Escape) {
+        if (event->type() == QEvent::KeyPress)
+            setPresentation(false);
+        event->accept();
+        return true;
+    }
     if (event->type() == QEvent::FocusIn || event->type() == QEvent::MouseButtonPress)
         m_currentView = qobject_cast<QWidget *>(watched);
     return QMainWindow::eventFilter(watched, event);

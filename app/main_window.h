@@ -8,11 +8,14 @@
 #include "export/image_export.h"
 #include "session.h"
 
+#include <QFont>
 #include <QMainWindow>
+#include <QPalette>
 
 #include <optional>
 #include <QTimer>
 
+class QAction;
 class QCheckBox;
 class QComboBox;
 class QDockWidget;
@@ -96,6 +99,10 @@ public slots:
     // Both return an empty string on success, else the message (also shown in the banner).
     QString saveSession(const QString &path);
     QString openSession(const QString &path); // the model loads and the text runs; the view state follows
+    // View > Presentation (F11; Esc leaves): full screen, fonts 1.6x, thicker arcs, a high-contrast light theme,
+    // menus, status bar and the insights dock hidden.
+    void setPresentation(bool on);
+    bool presentation() const { return m_presentation; }
     void openFile(const QString &path);       // a dropped or chosen file: a session or a model
 
 private:
@@ -144,6 +151,14 @@ private:
     CompareWindow *m_compare = nullptr;
     AnalysisPtr m_analysis;
     QDockWidget *m_insightsDock = nullptr;
+    QAction *m_presentationAction = nullptr;
+    bool m_presentation = false;
+    struct Chrome { // what presentation mode changes, to put back
+        QFont font;
+        QPalette palette;
+        bool dock = true;
+        bool maximized = false;
+    } m_chrome;
     QCheckBox *m_hideSpecial = nullptr;
     QComboBox *m_scale = nullptr;
     QComboBox *m_colorMap = nullptr;

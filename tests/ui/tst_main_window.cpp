@@ -74,6 +74,7 @@ private slots:
     void badSessionsChangeNothing();
     void dropModelFile();
     void lastModelAndTextComeBack();
+    void presentationModeTogglesAndBack();
 
 private:
     std::unique_ptr<MainWindow> m_window;
@@ -757,6 +758,26 @@ void TestMainWindow::lastModelAndTextComeBack() {
     settings.remove(QStringLiteral("lastModel"));
     settings.remove(QStringLiteral("lastText"));
     settings.remove(QStringLiteral("recentModels"));
+}
+
+void TestMainWindow::presentationModeTogglesAndBack() {
+    MainWindow *w = m_window.get();
+    const double normal = w->heatmapView()->font().pointSizeF();
+    QVERIFY(w->menuBar()->isVisible());
+    w->setPresentation(true);
+    QVERIFY(w->presentation());
+    QVERIFY(w->heatmapView()->font().pointSizeF() >= normal * 1.5); // the views inherit the large type
+    QVERIFY(!w->menuBar()->isVisible());
+    QVERIFY(!w->statusBar()->isVisible());
+    QCOMPARE(w->arcsView()->viewStyle().lineScale, 2.0);
+    QCOMPARE(w->palette().color(QPalette::Base), QColor(Qt::white));
+    w->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(w));
+    QTest::keyClick(w->heatmapView(), Qt::Key_Escape); // Esc leaves, wherever the focus is
+    QVERIFY(!w->presentation());
+    QCOMPARE(w->heatmapView()->font().pointSizeF(), normal);
+    QVERIFY(w->menuBar()->isVisible());
+    QCOMPARE(w->arcsView()->viewStyle().lineScale, 1.0);
 }
 
 QTEST_MAIN(TestMainWindow)

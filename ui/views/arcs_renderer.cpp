@@ -172,7 +172,7 @@ Stroke linkStroke(const ArcsScene &scene, float weight, bool active, double spac
     const float t = scene.style.scale.toUnit(weight);
     const double density = std::clamp(spacing / 14.0, 0.12, 1.0);
     return {std::clamp((active ? 0.25 : 0.12) + (active ? 0.75 : 0.6) * t, 0.0, 1.0),
-            (0.8 + (active ? 4.0 : 2.5) * t) * (active ? std::max(density, 0.5) : density)};
+            (0.8 + (active ? 4.0 : 2.5) * t) * (active ? std::max(density, 0.5) : density) * scene.style.lineScale};
 }
 
 QPen strokePen(const QColor &colour, const Stroke &s) {

@@ -19,6 +19,7 @@ struct ViewStyle {
     QColor muted = QColor(0x80, 0x80, 0x80);
     QColor hover = QColor(0xff, 0x40, 0x20);     // what the pointer is over
     QColor selection = QColor(0x00, 0x8c, 0xff); // the shared focus (token or cell)
+    double lineScale = 1; // presentation mode: arcs drawn thicker so they read from the back of a room
 
     QColor empty() const { return map->empty(); }
     QRgb rgb(float weight) const { return map->rgb(scale.toUnit(weight)); }
