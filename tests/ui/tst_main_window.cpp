@@ -3,6 +3,7 @@
 #include "test_support.h"
 
 #include "main_window.h"
+#include "model_paths.h"
 #include "models/focus.h"
 #include "models/head_grid_model.h"
 #include "models/heatmap_model.h"
@@ -102,6 +103,10 @@ void TestMainWindow::opensWithAnAnalysedExample() {
     QCOMPARE(m_window->layerBox()->maximum(), 4);
     QCOMPARE(m_window->headBox()->maximum(), 7);
     QVERIFY(m_window->windowTitle().contains("stories260K"));
+    // The app library's resources reach whoever links it: the example list and the window icon.
+    QVERIFY(builtInExamples().size() >= 4);
+    QVERIFY(QFile::exists(QStringLiteral(":/icons/attnscope.svg")));
+    QVERIFY(!m_window->windowIcon().pixmap(32, 32).isNull());
 }
 
 void TestMainWindow::typingRecomputesInTheWorker() {
