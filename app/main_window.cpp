@@ -35,7 +35,6 @@
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QIcon>
-#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenuBar>
@@ -768,6 +767,8 @@ void MainWindow::onModelLoaded(const EnginePtr &engine) {
     m_layer->setRange(0, info.config.layers - 1);
     m_head->setRange(0, info.config.heads - 1);
     rememberModel(QFileInfo(QString::fromStdString(info.modelPath)).absoluteFilePath());
+    if (m_compare)
+        m_compare->setEngine(engine); // the compare window follows the model
     applyAggregation(); // enables the selectors that apply
     requestAnalysis();
 }
@@ -801,14 +802,12 @@ void MainWindow::showResult(const AnalysisPtr &analysis) {
             focusCell(m_selection, row, column);
     }
     m_heatmapModel->setLayerHead(m_layer->value(), m_head->value());
-    m_gridModel->setRoles(result->heads == analysis->raw->heads ? analysis->roles : std::vector<HeadRoles>());
+    m_gridModel->setRoles(analysis->roles); // ignored by the grid under rollout (one matrix per layer)
     m_insights->setAnalysis(analysis, m_service->engine());
     syncInsightsFocus();
     applyAggregation();
     applyPendingSession();
     m_tokensLabel->setText(tr("%n token(s)", nullptr, result->seqLen()));
-    if (m_compare && m_compare->engine() != m_service->engine())
-        m_compare->setEngine(m_service->engine());
     m_timeLabel->setText(tr("computed in %1 ms").arg(result->computeMs, 0, 'f', 1));
 }
 
@@ -824,14 +823,6 @@ void MainWindow::clearError() {
 }
 
 bool MainWindow::eventFilter(QObject *watched, QEvent *event) {
-    // Esc leaves presentation mode even when a view would use the key itself (clearing its selection).
-    if (m_presentation && (event->type() == QEvent::ShortcutOverride || event->type() == QEvent::KeyPress) &&
-        static_cast<QKeyEvent *>(event)->key() == Qt::Key_Escape) {
-        if (event->type() == QEvent::KeyPress)
-            setPresentation(false);
-        event->accept();
-        return true;
-    }
     if (event->type() == QEvent::FocusIn || event->type() == QEvent::MouseButtonPress)
         m_currentView = qobject_cast<QWidget *>(watched);
     return QMainWindow::eventFilter(watched, event);

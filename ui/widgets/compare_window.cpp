@@ -151,6 +151,8 @@ CompareWindow::CompareWindow(QWidget *parent) : QWidget(parent) {
 CompareWindow::~CompareWindow() = default;
 
 void CompareWindow::setEngine(EnginePtr engine) {
+    if (engine == this->engine())
+        return; // same model: the results on screen stand
     m_serviceA->setEngine(engine);
     m_serviceB->setEngine(engine);
     if (engine) {

@@ -32,7 +32,7 @@ public:
     explicit CompareWindow(QWidget *parent = nullptr);
     ~CompareWindow() override;
 
-    void setEngine(EnginePtr engine); // re-runs both sentences
+    void setEngine(EnginePtr engine); // another model re-runs both sentences; the same one does nothing
     EnginePtr engine() const;
     void setTexts(const QString &a, const QString &b);
     void setStyle(const ViewStyle &style);
