@@ -3,6 +3,8 @@
 // (only core's per-block dequantization, which tst_quant checks against the ggml formulas).
 #pragma once
 
+#include "attention_f64.h"
+
 #include <attnscope/gguf.h>
 #include <attnscope/quant.h>
 
@@ -124,28 +126,8 @@ inline F64Result llamaForwardF64(const attnscope::gguf::File &f, const std::vect
             }
         }
         for (int t = 0; t < T; ++t) {
-            std::vector<double> att(std::size_t(dim), 0.0);
-            for (int h = 0; h < heads; ++h) {
-                const int kh = h / (heads / kvHeads);
-                std::vector<double> s(std::size_t(t + 1));
-                double mx = -1e300;
-                for (int j = 0; j <= t; ++j) {
-                    double dot = 0;
-                    for (int i = 0; i < hs; ++i)
-                        dot += q[std::size_t(t)][std::size_t(h * hs + i)] * k[std::size_t(j)][std::size_t(kh * hs + i)];
-                    s[std::size_t(j)] = dot / std::sqrt(double(hs));
-                    mx = std::max(mx, s[std::size_t(j)]);
-                }
-                double sum = 0;
-                for (double &e : s)
-                    sum += (e = std::exp(e - mx));
-                for (int j = 0; j <= t; ++j) {
-                    const double pr = s[std::size_t(j)] / sum;
-                    r.attention[((std::size_t(l) * heads + h) * T + t) * T + j] = pr;
-                    for (int i = 0; i < hs; ++i)
-                        att[std::size_t(h * hs + i)] += pr * v[std::size_t(j)][std::size_t(kh * hs + i)];
-                }
-            }
+            const std::vector<double> att = attendRowF64(q, k, v, t, t, heads, kvHeads, hs, T,
+                                                         r.attention.data() + std::size_t(l) * heads * T * T);
             const auto o = matvec(wo, att);
             for (int d = 0; d < dim; ++d)
                 x[std::size_t(t)][std::size_t(d)] += o[std::size_t(d)];

@@ -3,6 +3,7 @@
 // vocab.json + merges.txt and vocab.txt tokenizers), loaded by the engine, and compared with a float64 forward pass
 // computed here from the same in-memory weights (never read back from the file): norms, positions, biases, fused
 // q/k/v, GELU, post-norm and the bidirectional mask all have to be right for attention to agree within 5e-5.
+#include "attention_f64.h"
 #include "test_support.h"
 
 #include <attnscope/engine.h>
@@ -258,7 +259,7 @@ struct Reference {
 
 Reference forward(const Tiny &t, const std::vector<int> &ids) {
     const bool bert = t.arch == "bert", gpt2 = t.arch == "gpt2", layerNorm = bert || gpt2, causal = !bert;
-    const int T = int(ids.size()), hs = t.dim / t.heads, group = t.heads / t.kvHeads;
+    const int T = int(ids.size()), hs = t.dim / t.heads;
     Reference r;
     r.attention.assign(std::size_t(t.layers * t.heads * T * T), 0.0);
     const auto steps = static_cast<std::size_t>(T);
@@ -295,27 +296,8 @@ Reference forward(const Tiny &t, const std::vector<int> &ids) {
         }
         std::vector<Mat> next(steps);
         for (int i = 0; i < T; ++i) {
-            Mat mixed(std::size_t(t.dim), 0.0);
-            for (int h = 0; h < t.heads; ++h) {
-                const int kh = h / group, last = causal ? i : T - 1;
-                Mat s(std::size_t(last + 1));
-                double mx = -1e300, sum = 0;
-                for (int j = 0; j <= last; ++j) {
-                    double dot = 0;
-                    for (int e = 0; e < hs; ++e)
-                        dot += q[std::size_t(i)][std::size_t(h * hs + e)] * k[std::size_t(j)][std::size_t(kh * hs + e)];
-                    s[std::size_t(j)] = dot / std::sqrt(double(hs));
-                    mx = std::max(mx, s[std::size_t(j)]);
-                }
-                for (double &e : s)
-                    sum += (e = std::exp(e - mx));
-                for (int j = 0; j <= last; ++j) {
-                    const double p = s[std::size_t(j)] / sum;
-                    r.attention[std::size_t(((l * t.heads + h) * T + i) * T + j)] = p;
-                    for (int e = 0; e < hs; ++e)
-                        mixed[std::size_t(h * hs + e)] += p * v[std::size_t(j)][std::size_t(kh * hs + e)];
-                }
-            }
+            const Mat mixed = testsupport::attendRowF64(q, k, v, i, causal ? i : T - 1, t.heads, t.kvHeads, hs, T,
+                                                        r.attention.data() + std::size_t(l) * t.heads * T * T);
             Mat y = affine(b.wo, b.bo, mixed);
             for (int e = 0; e < t.dim; ++e)
                 y[std::size_t(e)] += x[std::size_t(i)][std::size_t(e)];

@@ -1,6 +1,7 @@
 // Hugging Face folders: tiny random Llama and Qwen2 models written here as config.json + safetensors (one file and
 // sharded), run by the engine and compared with a float64 forward pass from the same in-memory weights using the
 // rotate-half RoPE Hugging Face stores q/k for; hostile safetensors files and PyTorch pickles are refused.
+#include "attention_f64.h"
 #include "test_support.h"
 
 #include <attnscope/engine.h>
@@ -149,7 +150,7 @@ Mat rms(const Mat &x, const Mat &w, double eps) {
 }
 
 std::pair<Mat, Mat> forward(const TinyHf &m, const std::vector<int> &ids) {
-    const int T = int(ids.size()), hs = m.dim / m.heads, group = m.heads / m.kvHeads;
+    const int T = int(ids.size()), hs = m.dim / m.heads;
     Mat attention(std::size_t(m.layers * m.heads * T * T), 0.0), logits;
     const Mat &emb = m.t("model.embed_tokens.weight");
     const auto steps = static_cast<std::size_t>(T);
@@ -177,27 +178,8 @@ std::pair<Mat, Mat> forward(const TinyHf &m, const std::vector<int> &ids) {
             rotateHalf(k[std::size_t(i)], i);
         }
         for (int i = 0; i < T; ++i) {
-            Mat mixed(std::size_t(m.dim), 0.0);
-            for (int h = 0; h < m.heads; ++h) {
-                const int kh = h / group;
-                Mat s(std::size_t(i + 1));
-                double mx = -1e300, sum = 0;
-                for (int j = 0; j <= i; ++j) {
-                    double dot = 0;
-                    for (int e = 0; e < hs; ++e)
-                        dot += q[std::size_t(i)][std::size_t(h * hs + e)] * k[std::size_t(j)][std::size_t(kh * hs + e)];
-                    s[std::size_t(j)] = dot / std::sqrt(double(hs));
-                    mx = std::max(mx, s[std::size_t(j)]);
-                }
-                for (double &e : s)
-                    sum += (e = std::exp(e - mx));
-                for (int j = 0; j <= i; ++j) {
-                    const double pr = s[std::size_t(j)] / sum;
-                    attention[std::size_t(((l * m.heads + h) * T + i) * T + j)] = pr;
-                    for (int e = 0; e < hs; ++e)
-                        mixed[std::size_t(h * hs + e)] += pr * v[std::size_t(j)][std::size_t(kh * hs + e)];
-                }
-            }
+            const Mat mixed = testsupport::attendRowF64(q, k, v, i, i, m.heads, m.kvHeads, hs, T,
+                                                        attention.data() + std::size_t(l) * m.heads * T * T);
             const Mat o = affine(m.t(p + "self_attn.o_proj.weight"), nullptr, mixed);
             for (int e = 0; e < m.dim; ++e)
                 x[std::size_t(i)][std::size_t(e)] += o[std::size_t(e)];
