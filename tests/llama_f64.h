@@ -18,6 +18,7 @@ struct F64Result {
     std::vector<double> attention; // (layers, heads, T, T)
     std::vector<double> logits;    // (T, vocab)
     std::vector<double> valueNorms; // (layers, heads, T): ||W_O^h v_j||, head h's columns of W_O times its value
+    std::vector<double> headOutputs; // (layers, T, heads * hs): sum_j p_j v_j of every head, before W_O
     int layers = 0, heads = 0, vocab = 0;
 };
 
@@ -62,6 +63,7 @@ inline F64Result llamaForwardF64(const attnscope::gguf::File &f, const std::vect
     r.vocab = int(vocab);
     r.attention.assign(std::size_t(layers) * heads * T * T, 0.0);
     r.valueNorms.assign(std::size_t(layers) * heads * T, 0.0);
+    r.headOutputs.assign(std::size_t(layers) * T * dim, 0.0);
     // x[t][d]
     std::vector<std::vector<double>> x(static_cast<std::size_t>(T), std::vector<double>(static_cast<std::size_t>(dim)));
     for (int t = 0; t < T; ++t)
@@ -128,6 +130,7 @@ inline F64Result llamaForwardF64(const attnscope::gguf::File &f, const std::vect
         for (int t = 0; t < T; ++t) {
             const std::vector<double> att = attendRowF64(q, k, v, t, t, heads, kvHeads, hs, T,
                                                          r.attention.data() + std::size_t(l) * heads * T * T);
+            std::copy(att.begin(), att.end(), r.headOutputs.begin() + (std::ptrdiff_t(l) * T + t) * heads * hs);
             const auto o = matvec(wo, att);
             for (int d = 0; d < dim; ++d)
                 x[std::size_t(t)][std::size_t(d)] += o[std::size_t(d)];

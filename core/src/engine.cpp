@@ -175,9 +175,7 @@ Result<AttentionResult> Engine::analyze(std::string_view text, const AnalyzePara
     return result;
 }
 
-Result<AttentionResult> Engine::analyzeTokens(std::vector<Token> tokens, const AnalyzeParams &params,
-                                              const ProgressFn &progress) const {
-    const auto start = std::chrono::steady_clock::now();
+Result<std::vector<int>> Engine::checkedIds(const std::vector<Token> &tokens) const {
     const ModelConfig &cfg = m_model->config();
     if (tokens.empty())
         return makeError("nothing to analyse: no tokens");
@@ -192,6 +190,39 @@ Result<AttentionResult> Engine::analyzeTokens(std::vector<Token> tokens, const A
                              std::to_string(cfg.vocabSize));
         ids.push_back(t.id);
     }
+    return ids;
+}
+
+Result<LayerTrace> Engine::traceLayer(std::vector<Token> tokens, int layer, const ProgressFn &progress) const {
+    const ModelConfig &cfg = m_model->config();
+    if (layer < 0 || layer >= cfg.layers)
+        return makeError("layer " + std::to_string(layer) + " is outside the model's " + std::to_string(cfg.layers) +
+                         " layers");
+    auto ids = checkedIds(tokens);
+    if (!ids)
+        return ids.error();
+    LayerTrace trace;
+    trace.layer = layer;
+    AttentionResult scratch; // one layer's attention at a time, discarded
+    try {
+        const Status status = forwardTransformer(*m_model, ids.value(), AnalyzeParams{}, scratch, progress, &trace);
+        if (!status)
+            return status.error();
+    } catch (const std::bad_alloc &) {
+        return makeError("out of memory tracing " + std::to_string(tokens.size()) + " tokens; analyse a shorter text");
+    }
+    trace.tokens = std::move(tokens);
+    return trace;
+}
+
+Result<AttentionResult> Engine::analyzeTokens(std::vector<Token> tokens, const AnalyzeParams &params,
+                                              const ProgressFn &progress) const {
+    const auto start = std::chrono::steady_clock::now();
+    const ModelConfig &cfg = m_model->config();
+    auto checked = checkedIds(tokens);
+    if (!checked)
+        return checked.error();
+    const std::vector<int> &ids = checked.value();
     AttentionResult result;
     result.tokens = std::move(tokens);
     try {

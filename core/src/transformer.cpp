@@ -105,7 +105,7 @@ void multiply(const Eigen::Ref<const RowMat> &x, const Tensor &w, Out &&out, boo
 } // namespace
 
 Status forwardTransformer(const Model &model, const std::vector<int> &ids, const AnalyzeParams &params,
-                          AttentionResult &out, const ProgressFn &progress) {
+                          AttentionResult &out, const ProgressFn &progress, LayerTrace *trace) {
     const ModelConfig &cfg = model.config();
     const ModelWeights &w = model.weights();
     const Eigen::Index T = static_cast<Eigen::Index>(ids.size());
@@ -120,11 +120,13 @@ Status forwardTransformer(const Model &model, const std::vector<int> &ids, const
     out.causal = causal;
     const std::size_t headStride = static_cast<std::size_t>(T) * static_cast<std::size_t>(T);
     // Not zero-filled (see buffer.h): the head loop writes every element, the masked triangle included.
+    // A trace keeps one layer's attention at a time: the layers before it are only needed for the residual stream.
+    const int storedLayers = trace ? 1 : cfg.layers;
     out.attention.clear();
-    out.attention.resize(static_cast<std::size_t>(cfg.layers) * heads * headStride);
+    out.attention.resize(static_cast<std::size_t>(storedLayers) * heads * headStride);
     out.measure = Measure::Raw;
     out.valueNorms.clear();
-    if (params.valueNorms)
+    if (params.valueNorms && !trace)
         out.valueNorms.resize(static_cast<std::size_t>(cfg.layers) * heads * static_cast<std::size_t>(T));
 
     const bool rope = cfg.positions != Positions::Learned;
@@ -183,10 +185,19 @@ Status forwardTransformer(const Model &model, const std::vector<int> &ids, const
             applyRope(q, headSize, rotaryDim, half, cosTable, sinTable);
             applyRope(k, headSize, rotaryDim, half, cosTable, sinTable);
         }
+        if (trace && l == trace->layer) { // what this layer's scores are made of; nothing after it is needed
+            trace->heads = heads;
+            trace->kvHeads = cfg.kvHeads;
+            trace->headSize = headSize;
+            trace->causal = causal;
+            trace->q.assign(q.data(), q.data() + q.size());
+            trace->k.assign(k.data(), k.data() + k.size());
+            trace->v.assign(v.data(), v.data() + v.size());
+        }
 
         // Value norms need W_O's columns of each head: map float32 weights, dequantize others once per layer.
         const float *wo = nullptr;
-        if (params.valueNorms) {
+        if (params.valueNorms && !trace) {
             if (lw.wo.isF32()) {
                 wo = lw.wo.f32();
             } else {
@@ -204,8 +215,8 @@ Status forwardTransformer(const Model &model, const std::vector<int> &ids, const
             const auto kh = k.middleCols(kvHead * headSize, headSize); // (T, headSize)
             const auto vh = v.middleCols(kvHead * headSize, headSize); // (T, headSize)
             // probs: (T, T) in the result buffer.
-            Eigen::Map<RowMat> probs(out.attention.data() + (static_cast<std::size_t>(l) * heads + h) * headStride, T,
-                                     T);
+            const std::size_t slot = static_cast<std::size_t>(trace ? 0 : l) * heads + h;
+            Eigen::Map<RowMat> probs(out.attention.data() + slot * headStride, T, T);
             // Row blocks: in a causal model queries [r0, r0+rows) only see keys [0, r0+rows), half the work of a
             // full T x T product; one block of scores stays in cache from the product through softmax to P*V.
             for (Eigen::Index r0 = 0; r0 < T; r0 += kQueryBlock) {
@@ -232,6 +243,14 @@ Status forwardTransformer(const Model &model, const std::vector<int> &ids, const
                 Eigen::Map<Eigen::VectorXf>(out.valueNorms.data() + (static_cast<std::size_t>(l) * heads + h) * T, T) =
                     projected.rowwise().norm();
             }
+        }
+        if (trace && l == trace->layer) {
+            out.layers = 1;
+            out.logitRows = 0;
+            out.logits.clear();
+            if (progress)
+                progress(1.0f);
+            return Ok{};
         }
         multiply(attnOut, lw.wo, x, true);
         addBias(x, lw.bo);
@@ -270,7 +289,8 @@ Status forwardTransformer(const Model &model, const std::vector<int> &ids, const
             x = xb;
         }
 
-        if (progress && !progress(static_cast<float>(l + 1) / static_cast<float>(cfg.layers + 1)))
+        const int stopLayer = trace ? trace->layer + 1 : cfg.layers + 1; // the logits count as one more step
+        if (progress && !progress(static_cast<float>(l + 1) / static_cast<float>(stopLayer)))
             return cancelledError();
     }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "attnscope/attention.h"
+#include "attnscope/head_step.h"
 #include "attnscope/model.h"
 #include "attnscope/result.h"
 #include "attnscope/tokenizer.h"
@@ -46,6 +47,10 @@ public:
     Result<AttentionResult> analyzeTokens(std::vector<Token> tokens, const AnalyzeParams &params = {},
                                           const ProgressFn &progress = {}) const;
 
+    // The query, key and value vectors of one layer for these tokens (a result's, so they match what is shown),
+    // running the model only up to that layer. For the step-by-step view of a head (head_step.h).
+    Result<LayerTrace> traceLayer(std::vector<Token> tokens, int layer, const ProgressFn &progress = {}) const;
+
     const EngineInfo &info() const { return m_info; }
     const Tokenizer &tokenizer() const { return *m_tokenizer; }
     const Model &model() const { return *m_model; }
@@ -53,6 +58,8 @@ public:
     Engine(std::shared_ptr<const Model> model, std::shared_ptr<const Tokenizer> tokenizer, EngineInfo info);
 
 private:
+    Result<std::vector<int>> checkedIds(const std::vector<Token> &tokens) const;
+
     std::shared_ptr<const Model> m_model;
     std::shared_ptr<const Tokenizer> m_tokenizer;
     EngineInfo m_info;
