@@ -16,6 +16,7 @@
 #include "widgets/inference_worker.h"
 #include "export/export_files.h"
 #include "widgets/insights_panel.h"
+#include "widgets/step_panel.h"
 
 #include <attnscope/measures.h>
 
@@ -47,6 +48,7 @@
 #include <QSplitter>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QVBoxLayout>
 
 namespace attnscope {
@@ -58,6 +60,7 @@ MainWindow::MainWindow(Options options, QWidget *parent) : QMainWindow(parent), 
     m_gridModel = new HeadGridModel(this);
     m_gridModel->setSourceModel(m_heatmapModel);
     m_insights = new InsightsModel(this);
+    m_stepPanel = new StepPanel(m_service); // before the controls, whose signals it follows; the tabs adopt it
     buildUi();
     buildMenus();
 
@@ -155,13 +158,22 @@ void MainWindow::buildUi() {
     right->addWidget(buildGridPane(right));
     right->setStretchFactor(0, 1);
     right->setStretchFactor(1, 1);
+    m_viewTabs = new QTabWidget;
+    m_viewTabs->setDocumentMode(true);
+    m_viewTabs->addTab(m_heatmap, tr("Heatmap"));
+    m_viewTabs->addTab(m_stepPanel, tr("Step by step"));
+    m_viewTabs->setTabToolTip(0, tr("The attention of the chosen head: one row per query token, one column per key."));
+    m_viewTabs->setTabToolTip(1, tr("How the chosen head computes the focused token's row: query·key scores, "
+                                    "÷√d, softmax and the weighted sum of values, with this model's numbers."));
     auto *split = new QSplitter(Qt::Horizontal, central);
-    split->addWidget(m_heatmap);
+    split->addWidget(m_viewTabs);
     split->addWidget(right);
     split->setStretchFactor(0, 1);
     split->setStretchFactor(1, 1);
     split->setSizes({640, 600});
     right->setSizes({360, 340});
+    // The worked example needs the width of the window; the arcs and the grid come back with the heatmap.
+    connect(m_viewTabs, &QTabWidget::currentChanged, right, [right](int index) { right->setVisible(index == 0); });
     layout->addWidget(split, 1);
     setCentralWidget(central);
 
@@ -273,7 +285,10 @@ QWidget *MainWindow::buildControls(QWidget *parent) {
     m_busy->setVisible(false);
     controls->addWidget(m_busy);
 
-    auto selectHead = [this] { m_heatmapModel->setLayerHead(m_layer->value(), m_head->value()); };
+    auto selectHead = [this] {
+        m_heatmapModel->setLayerHead(m_layer->value(), m_head->value());
+        syncStep();
+    };
     connect(m_layer, qOverload<int>(&QSpinBox::valueChanged), this, selectHead);
     connect(m_head, qOverload<int>(&QSpinBox::valueChanged), this, selectHead);
     connect(m_aggregation, qOverload<int>(&QComboBox::currentIndexChanged), this, &MainWindow::applyAggregation);
@@ -359,6 +374,16 @@ void MainWindow::syncInsightsFocus() {
     const Focus f = focusOf(m_selection);
     m_insights->setFocus(f.query >= 0 ? m_heatmapModel->position(f.query) : -1,
                          f.key >= 0 ? m_heatmapModel->position(f.key) : -1);
+    syncStep();
+}
+
+void MainWindow::syncStep() {
+    const Focus f = focusOf(m_selection);
+    m_stepPanel->setQuery(f.query >= 0 ? m_heatmapModel->position(f.query) : -1);
+    m_stepPanel->setFocusedKey(f.key >= 0 ? m_heatmapModel->position(f.key) : -1);
+    const bool rollout = m_analysis && m_analysis->shown && m_analysis->shown->measure == Measure::Rollout;
+    const bool oneHead = Aggregation(m_aggregation->currentData().toInt()) == Aggregation::Head && !rollout;
+    m_stepPanel->setHead(m_layer->value(), m_head->value(), oneHead);
 }
 
 void MainWindow::addNavigationKeys(QWidget *view) {
@@ -389,6 +414,7 @@ void MainWindow::applyStyle() {
     m_arcs->setStyle(style);
     m_grid->setStyle(style);
     m_strip->setStyle(style);
+    m_stepPanel->setStyle(style);
     if (m_compare)
         m_compare->setStyle(style);
 }
@@ -441,6 +467,7 @@ void MainWindow::applyAggregation() {
     m_head->setEnabled(loaded && aggregation == Aggregation::Head && !rollout);
     m_layer->setEnabled(loaded && aggregation != Aggregation::MeanOfAll);
     m_heatmapModel->setAggregation(aggregation);
+    syncStep();
 }
 
 void MainWindow::applyHideSpecial(bool hide) {
@@ -804,6 +831,7 @@ void MainWindow::showResult(const AnalysisPtr &analysis) {
     m_heatmapModel->setLayerHead(m_layer->value(), m_head->value());
     m_gridModel->setRoles(analysis->roles); // ignored by the grid under rollout (one matrix per layer)
     m_insights->setAnalysis(analysis, m_service->engine());
+    m_stepPanel->setAnalysis(analysis);
     syncInsightsFocus();
     applyAggregation();
     applyPendingSession();

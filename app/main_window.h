@@ -25,6 +25,7 @@ class QLabel;
 class QMenu;
 class QPlainTextEdit;
 class QSpinBox;
+class QTabWidget;
 
 namespace attnscope {
 
@@ -38,6 +39,7 @@ class HeatmapView;
 class InferenceService;
 class InsightsModel;
 class InsightsPanel;
+class StepPanel;
 class CompareWindow;
 class TokenStripView;
 
@@ -81,6 +83,8 @@ public:
     InsightsModel *insightsModel() const { return m_insights; }
     InsightsPanel *insightsPanel() const { return m_insightsPanel; }
     CompareWindow *compareWindow() const { return m_compare; } // null until View > Compare is opened
+    StepPanel *stepPanel() const { return m_stepPanel; }
+    QTabWidget *viewTabs() const { return m_viewTabs; } // the heatmap and the step-by-step page
     const AnalysisPtr &analysis() const { return m_analysis; }
     // The state a .attnscope file stores: model, texts, layer/head, aggregation, measure, pinned token, style.
     Session currentSession() const;
@@ -112,6 +116,7 @@ private:
     QWidget *buildGridPane(QWidget *parent);
     void applyMeasure();
     void syncInsightsFocus();
+    void syncStep(); // the step page follows the head, the aggregation and the focused token
     void addNavigationKeys(QWidget *view);
     void buildMenus();
     void applyStyle();
@@ -148,6 +153,8 @@ private:
     QComboBox *m_gridHighlight = nullptr;
     InsightsModel *m_insights = nullptr;
     InsightsPanel *m_insightsPanel = nullptr;
+    StepPanel *m_stepPanel = nullptr;
+    QTabWidget *m_viewTabs = nullptr;
     CompareWindow *m_compare = nullptr;
     AnalysisPtr m_analysis;
     QDockWidget *m_insightsDock = nullptr;

@@ -36,6 +36,7 @@ void registerMetaTypes() {
     qRegisterMetaType<ResultPtr>();
     qRegisterMetaType<EnginePtr>();
     qRegisterMetaType<AnalysisPtr>();
+    qRegisterMetaType<TracePtr>();
 }
 
 } // namespace attnscope

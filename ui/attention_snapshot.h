@@ -5,6 +5,7 @@
 #include <attnscope/attention.h>
 #include <attnscope/engine.h>
 #include <attnscope/head_roles.h>
+#include <attnscope/head_step.h>
 
 #include <QMetaType>
 #include <QString>
@@ -15,6 +16,7 @@ namespace attnscope {
 
 using ResultPtr = std::shared_ptr<const AttentionResult>;
 using EnginePtr = std::shared_ptr<const Engine>;
+using TracePtr = std::shared_ptr<const LayerTrace>; // one layer's q, k, v for the step-by-step view
 
 // One analysed text as the window shows it.
 struct Analysis {
@@ -37,3 +39,4 @@ void registerMetaTypes();
 Q_DECLARE_METATYPE(attnscope::ResultPtr)
 Q_DECLARE_METATYPE(attnscope::EnginePtr)
 Q_DECLARE_METATYPE(attnscope::AnalysisPtr)
+Q_DECLARE_METATYPE(attnscope::TracePtr)

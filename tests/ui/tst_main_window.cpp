@@ -16,6 +16,9 @@
 #include "widgets/export_dialog.h"
 #include "widgets/inference_worker.h"
 #include "widgets/insights_panel.h"
+#include "widgets/step_panel.h"
+#include "models/step_model.h"
+#include "views/step_view.h"
 
 #include <QAction>
 #include <QDropEvent>
@@ -36,6 +39,7 @@
 #include <QPlainTextEdit>
 #include <QSpinBox>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QtTest>
 
 #include <attnscope/head_roles.h>
@@ -76,6 +80,7 @@ private slots:
     void dropModelFile();
     void lastModelAndTextComeBack();
     void presentationModeTogglesAndBack();
+    void stepViewIsTheAttentionRow();
 
 private:
     std::unique_ptr<MainWindow> m_window;
@@ -785,6 +790,65 @@ void TestMainWindow::presentationModeTogglesAndBack() {
     QCOMPARE(w->heatmapView()->font().pointSizeF(), normal);
     QVERIFY(w->menuBar()->isVisible());
     QCOMPARE(w->arcsView()->viewStyle().lineScale, 1.0);
+}
+
+void TestMainWindow::stepViewIsTheAttentionRow() {
+    MainWindow *w = m_window.get();
+    const QString text = QStringLiteral("Lily saw a big red ball. Lily wanted the ball.");
+    QVERIFY(waitForText(w, text));
+    w->aggregationBox()->setCurrentIndex(0);
+    w->measureBox()->setCurrentIndex(0);
+    w->layerBox()->setValue(2);
+    w->headBox()->setValue(3);
+    StepPanel *panel = w->stepPanel();
+    StepModel *model = panel->model();
+    w->viewTabs()->setCurrentWidget(panel); // the page traces the layer once it is shown
+    QVERIFY(!w->arcsView()->isVisible());   // the worked example takes the window's width
+    const ResultPtr raw = w->analysis()->raw;
+    const int query = 13; // "▁the" of "the ball": which earlier token it looks at
+    focusToken(w->selectionModel(), w->heatmapModel()->rowOfPosition(query));
+    auto ready = [&](int layer, int head, int q) {
+        const HeadStep *s = model->step();
+        return s && s->layer == layer && s->head == head && s->query == q && panel->view()->message().isEmpty();
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(ready(2, 3, query), 10000);
+    auto checkRow = [&](int layer, int head, int q) {
+        const HeadStep *s = model->step();
+        QCOMPARE(s->keys, q + 1);
+        double maxDiff = 0, sum = 0;
+        for (int key = 0; key <= q; ++key) {
+            maxDiff = std::max(maxDiff, std::abs(s->weights[std::size_t(key)] - double(raw->weight(layer, head, q, key))));
+            sum += s->weights[std::size_t(key)];
+        }
+        QVERIFY2(maxDiff <= 5e-5, qPrintable(QString::number(maxDiff)));
+        QVERIFY(std::abs(sum - 1.0) < 1e-9);
+    };
+    checkRow(2, 3, query);
+    // The tooltip of a row spells out its arithmetic with the same weight.
+    const QString row = panel->view()->rowDescription(12);
+    QVERIFY2(row.contains(QStringLiteral("q·k")) && row.contains(QStringLiteral("softmax")), qPrintable(row));
+    QVERIFY(row.contains(QString::number(model->step()->weights[12] * 100.0, 'f', 2) + QLatin1Char('%')));
+    // Strongest first: the row order follows the weights.
+    panel->orderBox()->setCurrentIndex(1);
+    for (int r = 1; r < model->rowCount(); ++r)
+        QVERIFY(model->step()->weights[std::size_t(model->keyOfRow(r - 1))] >=
+                model->step()->weights[std::size_t(model->keyOfRow(r))]);
+    panel->orderBox()->setCurrentIndex(0);
+    // Another layer is traced anew; another head and query of the same layer need no trace.
+    w->layerBox()->setValue(4);
+    w->headBox()->setValue(6);
+    QTRY_VERIFY_WITH_TIMEOUT(ready(4, 6, query), 10000);
+    checkRow(4, 6, query);
+    focusToken(w->selectionModel(), w->heatmapModel()->rowOfPosition(5));
+    QVERIFY(ready(4, 6, 5));
+    checkRow(4, 6, 5);
+    // A mean of heads has no single softmax: the page says so instead of showing numbers.
+    w->aggregationBox()->setCurrentIndex(1);
+    QVERIFY(panel->view()->message().contains(QStringLiteral("One head")));
+    w->aggregationBox()->setCurrentIndex(0);
+    QVERIFY(panel->view()->message().isEmpty());
+    w->viewTabs()->setCurrentIndex(0);
+    QVERIFY(w->arcsView()->isVisible());
 }
 
 QTEST_MAIN(TestMainWindow)

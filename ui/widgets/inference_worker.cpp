@@ -5,7 +5,9 @@
 
 namespace attnscope {
 
-InferenceWorker::InferenceWorker(std::shared_ptr<std::atomic<quint64>> latest) : m_latest(std::move(latest)) {}
+InferenceWorker::InferenceWorker(std::shared_ptr<std::atomic<quint64>> latestAnalysis,
+                                 std::shared_ptr<std::atomic<quint64>> latestTrace)
+    : m_latest(std::move(latestAnalysis)), m_latestTrace(std::move(latestTrace)) {}
 
 void InferenceWorker::loadModel(quint64 request, const QString &modelPath, const QString &tokenizerPath) {
     auto engine = Engine::load(modelPath.toStdString(), tokenizerPath.toStdString());
@@ -22,7 +24,10 @@ void InferenceWorker::analyze(quint64 request, EnginePtr engine, const QString &
     AnalyzeParams params;
     params.valueNorms = measure == Measure::Value;
     auto result = engine->analyze(std::string_view(utf8.constData(), static_cast<std::size_t>(utf8.size())), params,
-                                  [this, request](float) { return m_latest->load() == request; });
+                                  [this, request](float fraction) {
+                                      emit progressed(request, fraction);
+                                      return m_latest->load() == request;
+                                  });
     if (!result) {
         if (!result.error().cancelled)
             emit analysisFailed(request, QString::fromStdString(result.error().message));
@@ -44,6 +49,18 @@ void InferenceWorker::analyze(quint64 request, EnginePtr engine, const QString &
     emit resultReady(request, std::move(analysis));
 }
 
+void InferenceWorker::traceLayer(quint64 request, EnginePtr engine, ResultPtr result, int layer) {
+    if (m_latestTrace->load() != request || !engine || !result)
+        return;
+    auto trace = engine->traceLayer(result->tokens, layer, [this, request](float) { return m_latestTrace->load() == request; });
+    if (!trace) {
+        if (!trace.error().cancelled)
+            emit traceFailed(request, QString::fromStdString(trace.error().message));
+        return;
+    }
+    emit traceReady(request, std::make_shared<const LayerTrace>(std::move(trace).value()));
+}
+
 template <typename Payload>
 std::function<void(quint64, Payload)> InferenceService::onlyLatest(quint64 &pending,
                                                                    std::function<void(const Payload &)> deliver) {
@@ -60,7 +77,7 @@ std::function<void(quint64, Payload)> InferenceService::onlyLatest(quint64 &pend
 InferenceService::InferenceService(QObject *parent) : QObject(parent) {
     registerMetaTypes();
     m_thread.setObjectName(QStringLiteral("inference"));
-    m_worker = new InferenceWorker(m_latestAnalysis);
+    m_worker = new InferenceWorker(m_latestAnalysis, m_latestTrace);
     m_worker->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
     connect(m_worker, &InferenceWorker::modelLoaded, this,
@@ -75,11 +92,20 @@ InferenceService::InferenceService(QObject *parent) : QObject(parent) {
                                     [this](const AnalysisPtr &analysis) { emit resultReady(analysis); }));
     connect(m_worker, &InferenceWorker::analysisFailed, this,
             onlyLatest<QString>(m_pendingAnalysis, [this](const QString &message) { emit analysisFailed(message); }));
+    connect(m_worker, &InferenceWorker::traceReady, this,
+            onlyLatest<TracePtr>(m_pendingTrace, [this](const TracePtr &trace) { emit traceReady(trace); }));
+    connect(m_worker, &InferenceWorker::traceFailed, this,
+            onlyLatest<QString>(m_pendingTrace, [this](const QString &message) { emit traceFailed(message); }));
+    connect(m_worker, &InferenceWorker::progressed, this, [this](quint64 request, float fraction) {
+        if (request == m_pendingAnalysis)
+            emit progress(fraction);
+    });
     m_thread.start();
 }
 
 InferenceService::~InferenceService() {
     m_latestAnalysis->store(0); // cancels a running forward pass at its next layer
+    m_latestTrace->store(0);
     m_thread.quit();
     m_thread.wait();
 }
@@ -111,6 +137,30 @@ quint64 InferenceService::analyze(const QString &text, Measure measure) {
         },
         Qt::QueuedConnection);
     return m_pendingAnalysis;
+}
+
+quint64 InferenceService::traceLayer(const ResultPtr &result, int layer) {
+    if (!m_engine || !result)
+        return 0;
+    m_pendingTrace = ++m_next;
+    m_latestTrace->store(m_pendingTrace);
+    QMetaObject::invokeMethod(
+        m_worker,
+        [worker = m_worker, request = m_pendingTrace, engine = m_engine, result, layer] {
+            worker->traceLayer(request, engine, result, layer);
+        },
+        Qt::QueuedConnection);
+    return m_pendingTrace;
+}
+
+void InferenceService::cancel() {
+    if (!busy() && m_pendingTrace == 0)
+        return;
+    m_latestAnalysis->store(0);
+    m_latestTrace->store(0);
+    m_pendingAnalysis = m_pendingLoad = m_pendingTrace = 0;
+    emit busyChanged(false);
+    emit cancelled();
 }
 
 } // namespace attnscope

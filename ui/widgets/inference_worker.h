@@ -1,5 +1,6 @@
 // Runs the engine off the GUI thread. InferenceService (GUI thread) owns a QThread with an InferenceWorker in it;
-// newer requests make older ones stale: a stale request is skipped or cancelled mid-forward.
+// newer requests make older ones stale: a stale request is skipped or cancelled mid-forward, and cancel() makes
+// every pending request stale at once.
 #pragma once
 
 #include "attention_snapshot.h"
@@ -16,21 +17,29 @@ namespace attnscope {
 class InferenceWorker : public QObject {
     Q_OBJECT
 public:
-    explicit InferenceWorker(std::shared_ptr<std::atomic<quint64>> latest);
+    // The ids of the newest analysis and trace requests; anything older is dropped or cancelled.
+    InferenceWorker(std::shared_ptr<std::atomic<quint64>> latestAnalysis,
+                    std::shared_ptr<std::atomic<quint64>> latestTrace);
 
 public slots:
     void loadModel(quint64 request, const QString &modelPath, const QString &tokenizerPath);
     // The raw result, the chosen measure of it and the head roles, all computed here, off the GUI thread.
     void analyze(quint64 request, attnscope::EnginePtr engine, const QString &text, attnscope::Measure measure);
+    // One layer's q, k and v for a result's tokens, for the step-by-step view.
+    void traceLayer(quint64 request, attnscope::EnginePtr engine, attnscope::ResultPtr result, int layer);
 
 signals:
     void modelLoaded(quint64 request, attnscope::EnginePtr engine);
     void modelFailed(quint64 request, const QString &message);
     void resultReady(quint64 request, attnscope::AnalysisPtr analysis);
     void analysisFailed(quint64 request, const QString &message);
+    void traceReady(quint64 request, attnscope::TracePtr trace);
+    void traceFailed(quint64 request, const QString &message);
+    void progressed(quint64 request, float fraction); // of an analysis, in [0, 1]
 
 private:
     std::shared_ptr<std::atomic<quint64>> m_latest;
+    std::shared_ptr<std::atomic<quint64>> m_latestTrace;
 };
 
 class InferenceService : public QObject {
@@ -39,19 +48,28 @@ public:
     explicit InferenceService(QObject *parent = nullptr);
     ~InferenceService() override;
 
-    // Both return the request id; results for older ids of the same kind are never delivered.
+    // All return the request id; results for older ids of the same kind are never delivered.
     quint64 loadModel(const QString &modelPath, const QString &tokenizerPath = {});
     quint64 analyze(const QString &text, Measure measure = Measure::Raw);
+    quint64 traceLayer(const ResultPtr &result, int layer);
+    // Stops what is pending: a running forward pass stops at its next layer and nothing of it is delivered; a model
+    // load cannot be interrupted, but its engine is dropped when it arrives, so the current model stays.
+    void cancel();
     void setEngine(EnginePtr engine) { m_engine = std::move(engine); }
     const EnginePtr &engine() const { return m_engine; }
     bool busy() const { return m_pendingAnalysis != 0 || m_pendingLoad != 0; }
+    bool loading() const { return m_pendingLoad != 0; }
 
 signals:
     void modelLoaded(attnscope::EnginePtr engine);
     void modelFailed(const QString &message);
     void resultReady(attnscope::AnalysisPtr analysis);
     void analysisFailed(const QString &message);
+    void traceReady(attnscope::TracePtr trace);
+    void traceFailed(const QString &message);
     void busyChanged(bool busy);
+    void progress(float fraction); // of the pending analysis
+    void cancelled();
 
 private:
     template <typename Payload>
@@ -60,10 +78,12 @@ private:
     QThread m_thread;
     InferenceWorker *m_worker = nullptr;
     std::shared_ptr<std::atomic<quint64>> m_latestAnalysis = std::make_shared<std::atomic<quint64>>(0);
+    std::shared_ptr<std::atomic<quint64>> m_latestTrace = std::make_shared<std::atomic<quint64>>(0);
     EnginePtr m_engine;
     quint64 m_next = 0;
     quint64 m_pendingAnalysis = 0;
     quint64 m_pendingLoad = 0;
+    quint64 m_pendingTrace = 0;
 };
 
 } // namespace attnscope

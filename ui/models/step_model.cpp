@@ -1,0 +1,91 @@
+// StepModel: one headStep plus the display order and scales of the step-by-step view.
+#include "models/step_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace attnscope {
+
+StepModel::StepModel(QObject *parent) : QObject(parent) {}
+
+void StepModel::setTrace(TracePtr trace) {
+    m_trace = std::move(trace);
+    recompute();
+}
+
+void StepModel::setHead(int head) {
+    if (head == m_head)
+        return;
+    m_head = head;
+    recompute();
+}
+
+void StepModel::setQuery(int position) {
+    if (position == m_query)
+        return;
+    m_query = position;
+    recompute();
+}
+
+void StepModel::setOrder(Order order) {
+    if (order == m_order)
+        return;
+    m_order = order;
+    recompute();
+}
+
+QString StepModel::tokenText(int position) const {
+    if (!m_trace || position < 0 || position >= m_trace->seqLen())
+        return {};
+    return tokenLabel(m_trace->tokens[static_cast<std::size_t>(position)]);
+}
+
+const float *StepModel::weightedValue(int row) const {
+    return m_weightedValues.data() + static_cast<std::size_t>(keyOfRow(row)) * static_cast<std::size_t>(m_step->headSize);
+}
+
+void StepModel::recompute() {
+    m_step.reset();
+    m_rows.clear();
+    m_weightedValues.clear();
+    if (m_trace && m_trace->seqLen() > 0) {
+        const int query = m_query >= 0 && m_query < m_trace->seqLen() ? m_query : m_trace->seqLen() - 1;
+        if (auto step = headStep(*m_trace, m_head, query))
+            m_step = std::move(step).value();
+    }
+    if (!m_step) {
+        emit changed();
+        return;
+    }
+    const HeadStep &s = *m_step;
+    const std::size_t d = static_cast<std::size_t>(s.headSize);
+    m_rows.resize(static_cast<std::size_t>(s.keys));
+    std::iota(m_rows.begin(), m_rows.end(), 0);
+    if (m_order == Order::Strongest)
+        std::stable_sort(m_rows.begin(), m_rows.end(), [&s](int a, int b) {
+            return s.weights[static_cast<std::size_t>(a)] > s.weights[static_cast<std::size_t>(b)];
+        });
+    m_scoreRange = 1e-9;
+    for (double dot : s.dots)
+        m_scoreRange = std::max(m_scoreRange, std::abs(dot));
+    m_keyRange = 1e-9;
+    for (std::size_t e = 0; e < d; ++e)
+        m_keyRange = std::max(m_keyRange, double(std::abs(m_trace->query(s.query, s.head)[e])));
+    m_weightedValues.resize(static_cast<std::size_t>(s.keys) * d);
+    m_valueRange = 1e-9;
+    for (int j = 0; j < s.keys; ++j) {
+        const float *k = m_trace->key(j, s.head), *v = m_trace->value(j, s.head);
+        for (std::size_t e = 0; e < d; ++e) {
+            m_keyRange = std::max(m_keyRange, double(std::abs(k[e])));
+            const float wv = static_cast<float>(s.weights[static_cast<std::size_t>(j)] * v[e]);
+            m_weightedValues[static_cast<std::size_t>(j) * d + e] = wv;
+            m_valueRange = std::max(m_valueRange, double(std::abs(wv)));
+        }
+    }
+    for (double o : s.output)
+        m_valueRange = std::max(m_valueRange, std::abs(o));
+    emit changed();
+}
+
+} // namespace attnscope

@@ -1,0 +1,326 @@
+// StepView: a worked example of one head's attention for one query token.
+#include "views/step_view.h"
+#include "models/step_model.h"
+
+#include <QHelpEvent>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QToolTip>
+
+#include <cmath>
+
+namespace attnscope {
+
+namespace {
+const QColor kPositive(0xe6, 0x61, 0x01); // PuOr's orange and purple ends: colour-blind safe, and the same
+const QColor kNegative(0x5e, 0x3c, 0x99); // ends as the vector strips
+const QColor kGrid(0xd0, 0xd0, 0xd0);
+
+QString number(double v) {
+    const double a = std::abs(v);
+    return QString::number(v, 'f', a >= 100 ? 0 : a >= 10 ? 1 : 2).replace(QLatin1Char('-'), QChar(0x2212));
+}
+QString percent(double w) {
+    return QStringLiteral("%1%").arg(w * 100.0, 0, 'f', w < 0.1 ? 1 : 0);
+}
+} // namespace
+
+StepView::StepView(QWidget *parent) : QWidget(parent) {
+    setAttribute(Qt::WA_OpaquePaintEvent);
+    setMouseTracking(true);
+}
+
+void StepView::setModel(StepModel *model) {
+    m_model = model;
+    connect(model, &StepModel::changed, this, [this] {
+        m_hoverRow = -1;
+        updateGeometry();
+        update();
+    });
+    updateGeometry();
+    update();
+}
+
+void StepView::setStyle(const ViewStyle &style) {
+    m_style = style;
+    update();
+}
+
+void StepView::setFocusedKey(int position) {
+    m_focusedKey = position;
+    update();
+}
+
+void StepView::setMessage(const QString &message) {
+    if (message == m_message)
+        return;
+    m_message = message;
+    updateGeometry();
+    update();
+}
+
+void StepView::changeEvent(QEvent *event) {
+    if (event->type() == QEvent::FontChange)
+        updateGeometry();
+    QWidget::changeEvent(event);
+}
+
+StepView::Geometry StepView::geometry() const {
+    const QFontMetricsF fm(font());
+    Geometry g;
+    g.margin = fm.height() * 0.6;
+    g.line = fm.height();
+    g.row = std::round(fm.height() * 1.45);
+    g.title = g.margin;
+    g.queryRow = g.title + g.line * 1.5;
+    g.header = g.queryRow + g.row * 1.3;
+    g.rowsTop = g.header + g.line * 3.3; // a bold title and up to two lines of detail
+    double widest = fm.horizontalAdvance(QStringLiteral("query q "));
+    if (m_model && m_model->step())
+        for (int j = 0; j < m_model->step()->keys; ++j)
+            widest = std::max(widest, fm.horizontalAdvance(m_model->tokenText(j)) +
+                                          fm.horizontalAdvance(QStringLiteral(" 000")));
+    g.label = g.margin;
+    g.labelWidth = std::min(widest + fm.height() * 0.5, fm.horizontalAdvance(QLatin1Char('x')) * 18);
+    const double gap = fm.height() * 0.8;
+    const double free = std::max(200.0, width() - 2 * g.margin - g.labelWidth - 5 * gap);
+    const int d = m_model && m_model->step() ? m_model->step()->headSize : 8;
+    const double cell = std::clamp(free * 0.17 / d, 2.0, fm.height() * 1.2);
+    g.strip = cell * d;
+    g.barWidth = std::min((free - 2 * g.strip) / 3.0, fm.height() * 12.0); // numbers stay near their bars
+    g.keys = g.label + g.labelWidth + gap;
+    g.score = g.keys + g.strip + gap;
+    g.scaled = g.score + g.barWidth + gap;
+    g.softmax = g.scaled + g.barWidth + gap;
+    g.values = g.softmax + g.barWidth + gap;
+    return g;
+}
+
+QSize StepView::sizeHint() const {
+    const QFontMetrics fm(font());
+    const Geometry g = geometry();
+    const int rows = m_model && m_model->step() && m_message.isEmpty() ? m_model->rowCount() : 4;
+    return {fm.horizontalAdvance(QLatin1Char('x')) * 110, int(g.rowsTop + g.row * (rows + 4.5) + g.margin)};
+}
+
+QSize StepView::minimumSizeHint() const {
+    const QFontMetrics fm(font());
+    return {fm.horizontalAdvance(QLatin1Char('x')) * 60, fm.height() * 8};
+}
+
+int StepView::rowAt(const QPoint &point) const {
+    if (!m_model || !m_model->step() || !m_message.isEmpty())
+        return -1;
+    const Geometry g = geometry();
+    if (point.y() < g.rowsTop)
+        return -1;
+    const int row = int((point.y() - g.rowsTop) / g.row);
+    return row < m_model->rowCount() ? row : -1;
+}
+
+QString StepView::rowDescription(int row) const {
+    if (!m_model || !m_model->step() || row < 0 || row >= m_model->rowCount())
+        return {};
+    const HeadStep &s = *m_model->step();
+    const int key = m_model->keyOfRow(row);
+    const std::size_t j = std::size_t(key);
+    QStringList values;
+    const float *wv = m_model->weightedValue(row);
+    for (int e = 0; e < std::min(s.headSize, 8); ++e)
+        values << number(wv[e]);
+    if (s.headSize > 8)
+        values << QStringLiteral("… (%1 numbers)").arg(s.headSize);
+    return tr("“%1” (token %2) as a key for “%3” (token %4)\n"
+              "① score q·k = %5\n"
+              "② ÷ √%6 → %7\n"
+              "③ softmax: exp(%7 − %8) ÷ %9 → weight %10\n"
+              "④ weight × v = [%11]")
+        .arg(m_model->tokenText(key))
+        .arg(key)
+        .arg(m_model->tokenText(s.query))
+        .arg(s.query)
+        .arg(QString::number(s.dots[j], 'f', 4), QString::number(s.headSize), QString::number(s.scaled[j], 'f', 4),
+             QString::number(s.maxScaled, 'f', 4), QString::number(s.expSum, 'f', 4),
+             QString::number(s.weights[j] * 100.0, 'f', 2) + QLatin1Char('%'), values.join(QStringLiteral(", ")));
+}
+
+void StepView::paintStrip(QPainter &p, const QRectF &r, const float *values, double range) const {
+    const int d = m_model->step()->headSize;
+    const double cell = r.width() / d;
+    for (int e = 0; e < d; ++e) {
+        const float t = static_cast<float>(0.5 + 0.5 * values[e] / range);
+        p.fillRect(QRectF(r.left() + e * cell, r.top(), cell + 0.5, r.height()), ColorMap::purpleOrange().color(t));
+    }
+    p.setPen(QPen(kGrid, 1));
+    p.setBrush(Qt::NoBrush);
+    p.drawRect(r);
+}
+
+void StepView::paintStrip(QPainter &p, const QRectF &r, const double *values, double range) const {
+    std::vector<float> f(values, values + m_model->step()->headSize);
+    paintStrip(p, r, f.data(), range);
+}
+
+void StepView::paintEvent(QPaintEvent *event) {
+    QPainter p(this);
+    p.fillRect(rect(), m_style.background);
+    p.setRenderHint(QPainter::Antialiasing, false);
+    const QFontMetricsF fm(font());
+    const Geometry g = geometry();
+    const QColor text = m_style.text, muted = m_style.muted;
+    QFont bold = font();
+    bold.setBold(true);
+    if (!m_message.isEmpty() || !m_model || !m_model->step()) {
+        p.setPen(muted);
+        p.drawText(rect().adjusted(int(g.margin), int(g.margin), -int(g.margin), -int(g.margin)),
+                   Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap,
+                   m_message.isEmpty() ? tr("Type a sentence to see how one head computes its attention.") : m_message);
+        return;
+    }
+    const HeadStep &s = *m_model->step();
+    const TracePtr &trace = m_model->trace();
+    const QString queryText = m_model->tokenText(s.query);
+
+    // Title.
+    QFont titleFont = bold;
+    titleFont.setPointSizeF(font().pointSizeF() * 1.15);
+    p.setFont(titleFont);
+    p.setPen(text);
+    p.drawText(QRectF(g.margin, g.title, width() - 2 * g.margin, g.line * 1.4), Qt::AlignLeft | Qt::AlignVCenter,
+               tr("Layer %1, head %2: where “%3” (token %4) looks, step by step")
+                   .arg(s.layer)
+                   .arg(s.head)
+                   .arg(queryText)
+                   .arg(s.query));
+    p.setFont(font());
+
+    // The query vector, right above the key vectors it is compared with.
+    const double stripH = g.row * 0.62;
+    p.setPen(text);
+    p.setFont(bold);
+    p.drawText(QRectF(g.label, g.queryRow, g.labelWidth, g.row), Qt::AlignRight | Qt::AlignVCenter, tr("query q"));
+    p.setFont(font());
+    paintStrip(p, QRectF(g.keys, g.queryRow + (g.row - stripH) / 2, g.strip, stripH), trace->query(s.query, s.head),
+               m_model->keyRange());
+    p.setPen(muted);
+    p.drawText(QRectF(g.score, g.queryRow, width() - g.score - g.margin, g.row), Qt::AlignLeft | Qt::AlignVCenter,
+               tr("%1 numbers per vector · each key below is compared with q").arg(s.headSize));
+
+    // Column headers: what each step does, in two lines.
+    auto header = [&](double x, double w, const QString &title, const QString &detail) {
+        p.setFont(bold);
+        p.setPen(text);
+        p.drawText(QRectF(x, g.header, w, g.line), Qt::AlignLeft | Qt::AlignVCenter, fm.elidedText(title, Qt::ElideRight, w));
+        p.setFont(font());
+        p.setPen(muted);
+        p.drawText(QRectF(x, g.header + g.line * 1.1, w, g.line * 2.2), Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap,
+                   detail);
+    };
+    header(g.label, g.labelWidth, tr("key token"), trace->causal ? tr("this one and earlier ones") : tr("every token"));
+    header(g.keys, g.strip, tr("key k"), QString());
+    header(g.score, g.barWidth, tr("① q·k"), tr("score: how well q and k match"));
+    header(g.scaled, g.barWidth, tr("② ÷ √%1").arg(s.headSize),
+           tr("÷ %1, on the same axis").arg(std::sqrt(double(s.headSize)), 0, 'f', 2));
+    header(g.softmax, g.barWidth, tr("③ softmax"), tr("exp, then share of the total"));
+    header(g.values, width() - g.values - g.margin, tr("④ weight × v"), tr("value vectors, added up below"));
+
+    // One row per key.
+    const double numberWidth = fm.horizontalAdvance(QStringLiteral("−00.00")) + fm.height() * 0.3;
+    const double barArea = std::max(8.0, g.barWidth - numberWidth);
+    const double barH = g.row * 0.56;
+    auto signedBar = [&](double x, double y, double value, double range) {
+        const double half = barArea / 2, zero = x + half;
+        const double len = std::min(1.0, std::abs(value) / range) * half;
+        p.fillRect(QRectF(value >= 0 ? zero : zero - len, y + (g.row - barH) / 2, std::max(1.0, len), barH),
+                   value >= 0 ? kPositive : kNegative);
+        p.fillRect(QRectF(zero - 0.5, y + 2, 1, g.row - 4), muted);
+        p.setPen(text);
+        p.drawText(QRectF(x + barArea, y, numberWidth, g.row), Qt::AlignRight | Qt::AlignVCenter, number(value));
+    };
+    const int first = std::max(0, int((event->rect().top() - g.rowsTop) / g.row));
+    const int last = std::min(m_model->rowCount() - 1, int((event->rect().bottom() - g.rowsTop) / g.row) + 1);
+    for (int row = first; row <= last; ++row) {
+        const int key = m_model->keyOfRow(row);
+        const std::size_t j = std::size_t(key);
+        const double y = g.rowsTop + row * g.row;
+        const QRectF band(g.margin * 0.5, y, width() - g.margin, g.row);
+        if (key == m_focusedKey)
+            p.fillRect(band, QColor(m_style.selection.red(), m_style.selection.green(), m_style.selection.blue(), 40));
+        else if (row == m_hoverRow)
+            p.fillRect(band, QColor(0, 0, 0, 16));
+        if (key == s.query) { // the query token among the keys: a causal head may attend to itself
+            p.setPen(QPen(m_style.selection, 1.5));
+            p.drawRect(band.adjusted(0.5, 0.5, -0.5, -0.5));
+        }
+        p.setPen(text);
+        const QString label = QStringLiteral("%1  %2").arg(m_model->tokenText(key)).arg(key);
+        p.drawText(QRectF(g.label, y, g.labelWidth, g.row), Qt::AlignRight | Qt::AlignVCenter,
+                   fm.elidedText(label, Qt::ElideLeft, g.labelWidth));
+        paintStrip(p, QRectF(g.keys, y + (g.row - stripH) / 2, g.strip, stripH), trace->key(key, s.head),
+                   m_model->keyRange());
+        signedBar(g.score, y, s.dots[j], m_model->scoreRange());
+        signedBar(g.scaled, y, s.scaled[j], m_model->scoreRange());
+        const double w = s.weights[j];
+        p.fillRect(QRectF(g.softmax, y + (g.row - barH) / 2, barArea, barH), QColor(0xee, 0xee, 0xee));
+        p.fillRect(QRectF(g.softmax, y + (g.row - barH) / 2, std::max(1.0, barArea * w), barH),
+                   m_style.map->color(m_style.scale.toUnit(float(w))));
+        p.setPen(QPen(kGrid, 1));
+        p.drawRect(QRectF(g.softmax, y + (g.row - barH) / 2, barArea, barH));
+        p.setPen(w >= 0.2 ? text : muted);
+        if (w >= 0.2)
+            p.setFont(bold);
+        p.drawText(QRectF(g.softmax + barArea, y, numberWidth, g.row), Qt::AlignRight | Qt::AlignVCenter, percent(w));
+        p.setFont(font());
+        paintStrip(p, QRectF(g.values, y + (g.row - stripH) / 2, g.strip, stripH), m_model->weightedValue(row),
+                   m_model->valueRange());
+    }
+
+    // Totals: the weights make 100%, the weighted values add up to what the head passes on.
+    const double y = g.rowsTop + m_model->rowCount() * g.row + g.row * 0.3;
+    p.setPen(QPen(text, 1));
+    p.drawLine(QPointF(g.softmax, y), QPointF(g.softmax + g.barWidth, y));
+    p.drawLine(QPointF(g.values, y), QPointF(g.values + g.strip, y));
+    p.setFont(bold);
+    p.drawText(QRectF(g.softmax, y, g.barWidth, g.row), Qt::AlignRight | Qt::AlignVCenter, tr("Σ = 100%"));
+    const double outputY = y + g.row;
+    p.drawText(QRectF(g.label, outputY, g.values - g.label - fm.height() * 0.8, g.row), Qt::AlignRight | Qt::AlignVCenter,
+               tr("the head's output for “%1” = Σ weight × v").arg(fm.elidedText(queryText, Qt::ElideRight, g.labelWidth)));
+    p.setFont(font());
+    paintStrip(p, QRectF(g.values, outputY + (g.row - stripH) / 2, g.strip, stripH), s.output.data(),
+               m_model->valueRange());
+    p.setPen(muted);
+    p.drawText(QRectF(g.margin, outputY + g.row * 1.2, width() - 2 * g.margin, g.row * 2), Qt::AlignLeft | Qt::TextWordWrap,
+               tr("softmax: weight = exp(score − max) ÷ Σ exp(score − max), max = %1, Σ = %2. Colours: orange "
+                  "positive, purple negative. Hover a row for its numbers.")
+                   .arg(number(s.maxScaled), QString::number(s.expSum, 'f', 2)));
+}
+
+void StepView::mouseMoveEvent(QMouseEvent *event) {
+    const int row = rowAt(event->position().toPoint());
+    if (row != m_hoverRow) {
+        m_hoverRow = row;
+        update();
+    }
+    QWidget::mouseMoveEvent(event);
+}
+
+void StepView::leaveEvent(QEvent *event) {
+    m_hoverRow = -1;
+    update();
+    QWidget::leaveEvent(event);
+}
+
+bool StepView::event(QEvent *event) {
+    if (event->type() == QEvent::ToolTip) {
+        auto *help = static_cast<QHelpEvent *>(event);
+        const QString text = rowDescription(rowAt(help->pos()));
+        if (text.isEmpty())
+            QToolTip::hideText();
+        else
+            QToolTip::showText(help->globalPos(), text, this);
+        return true;
+    }
+    return QWidget::event(event);
+}
+
+} // namespace attnscope

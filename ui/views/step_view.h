@@ -1,0 +1,58 @@
+// How one head computes attention for one query token, painted as a worked example: the query vector over a
+// column of key vectors, then per key the score q·k, the same score divided by sqrt(d) on the same axis, the
+// softmax weight, and the weighted value vector; under them the sum of weights (100%) and the head's output.
+// Bars and heat strips with one number each, not a wall of digits; hovering a row shows its arithmetic.
+// Reads StepModel; paints only.
+#pragma once
+
+#include "views/view_style.h"
+
+#include <QWidget>
+
+namespace attnscope {
+
+class StepModel;
+
+class StepView : public QWidget {
+    Q_OBJECT
+public:
+    explicit StepView(QWidget *parent = nullptr);
+    void setModel(StepModel *model);
+    void setStyle(const ViewStyle &style);
+    void setFocusedKey(int position); // a key picked elsewhere (a heatmap cell) is marked; -1 = none
+    void setMessage(const QString &message); // shown instead of the computation, e.g. while a mean is shown
+    QString message() const { return m_message; }
+
+    QSize sizeHint() const override;
+    QSize minimumSizeHint() const override;
+    int rowAt(const QPoint &point) const; // -1 outside the key rows
+    QString rowDescription(int row) const; // the row's arithmetic, as the tooltip shows it
+
+protected:
+    void paintEvent(QPaintEvent *event) override;
+    void mouseMoveEvent(QMouseEvent *event) override;
+    void leaveEvent(QEvent *event) override;
+    bool event(QEvent *event) override;
+    void changeEvent(QEvent *event) override;
+
+private:
+    struct Geometry {
+        double margin, line, row; // outer margin, text line, key row height
+        double title, queryRow, header, rowsTop; // y positions
+        double label, labelWidth;                // key-token column
+        double keys, strip;                      // key-vector column and the width of a vector strip
+        double score, scaled, softmax, barWidth; // the three bar columns
+        double values;                           // weighted-value column
+    };
+    Geometry geometry() const;
+    void paintStrip(QPainter &p, const QRectF &r, const float *values, double range) const;
+    void paintStrip(QPainter &p, const QRectF &r, const double *values, double range) const;
+
+    StepModel *m_model = nullptr;
+    ViewStyle m_style;
+    int m_focusedKey = -1;
+    int m_hoverRow = -1;
+    QString m_message;
+};
+
+} // namespace attnscope

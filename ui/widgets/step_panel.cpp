@@ -1,0 +1,110 @@
+// StepPanel: keeps the step view's trace in step with the analysis and the chosen layer.
+#include "widgets/step_panel.h"
+#include "models/step_model.h"
+#include "views/step_view.h"
+#include "widgets/inference_worker.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QScrollArea>
+#include <QVBoxLayout>
+
+namespace attnscope {
+
+StepPanel::StepPanel(InferenceService *service, QWidget *parent)
+    : QWidget(parent), m_service(service), m_model(new StepModel(this)), m_view(new StepView) {
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    auto *bar = new QHBoxLayout;
+    auto *hint = new QLabel(tr("Click a token to choose the query."), this);
+    hint->setWordWrap(true);
+    hint->setToolTip(tr("The layer and head are the ones chosen above, the query the token focused in the strip or the "
+                        "heatmap (the last token when none is): this page shows how that row of weights is made."));
+    m_order = new QComboBox(this);
+    m_order->addItem(tr("Keys in sentence order"), int(StepModel::Order::Sentence));
+    m_order->addItem(tr("Strongest weight first"), int(StepModel::Order::Strongest));
+    m_order->setToolTip(tr("List the keys as they appear in the text, or by the weight softmax gives them."));
+    bar->addWidget(hint, 1);
+    bar->addWidget(m_order);
+    layout->addLayout(bar);
+    m_view->setModel(m_model);
+    m_view->setToolTip(tr("Hover a row to see its numbers."));
+    m_scroll = new QScrollArea(this);
+    m_scroll->setWidget(m_view);
+    m_scroll->setWidgetResizable(true);
+    m_scroll->setFrameShape(QFrame::NoFrame);
+    m_scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    layout->addWidget(m_scroll, 1);
+
+    connect(m_order, qOverload<int>(&QComboBox::currentIndexChanged), this,
+            [this] { m_model->setOrder(StepModel::Order(m_order->currentData().toInt())); });
+    connect(m_service, &InferenceService::traceReady, this, [this](const TracePtr &trace) {
+        m_view->setMessage({});
+        m_model->setTrace(trace);
+    });
+    connect(m_service, &InferenceService::traceFailed, this, [this](const QString &message) {
+        m_requestedFor.reset(); // try again on the next change
+        m_view->setMessage(tr("Could not trace this layer: %1").arg(message));
+    });
+    connect(m_service, &InferenceService::cancelled, this, [this] {
+        if (!m_model->trace() || m_model->trace()->layer != m_requestedLayer)
+            m_requestedFor.reset(); // the trace asked for was dropped; ask again when next needed
+    });
+}
+
+void StepPanel::setAnalysis(const AnalysisPtr &analysis) {
+    m_analysis = analysis;
+    refresh();
+}
+
+void StepPanel::setHead(int layer, int head, bool oneHead) {
+    m_layer = layer;
+    m_oneHead = oneHead;
+    m_model->setHead(head);
+    refresh();
+}
+
+void StepPanel::setQuery(int position) {
+    m_model->setQuery(position);
+}
+
+void StepPanel::setFocusedKey(int position) {
+    m_view->setFocusedKey(position);
+}
+
+void StepPanel::setStyle(const ViewStyle &style) {
+    m_view->setStyle(style);
+}
+
+void StepPanel::showEvent(QShowEvent *event) {
+    QWidget::showEvent(event);
+    refresh();
+}
+
+void StepPanel::refresh() {
+    if (!m_oneHead) {
+        m_view->setMessage(tr("The step-by-step view follows one head of raw attention. Choose “One head” above "
+                              "(a mean, a maximum or a rollout combines several heads, so no single softmax made it)."));
+        return;
+    }
+    if (!m_analysis || !m_analysis->raw) {
+        m_view->setMessage({});
+        return;
+    }
+    const bool current = m_requestedFor == m_analysis->raw && m_requestedLayer == m_layer;
+    if (current) {
+        if (m_model->trace() && m_model->trace()->layer == m_layer)
+            m_view->setMessage({});
+        return;
+    }
+    if (!isVisible())
+        return; // traced when the page is shown
+    m_requestedFor = m_analysis->raw;
+    m_requestedLayer = m_layer;
+    if (m_model->trace() && m_model->trace()->layer != m_layer)
+        m_view->setMessage(tr("Tracing layer %1…").arg(m_layer));
+    m_service->traceLayer(m_analysis->raw, m_layer);
+}
+
+} // namespace attnscope

@@ -1,0 +1,55 @@
+// The "Step by step" page: StepView in a scroll area, the key order, and the wiring that asks InferenceService
+// for a layer's q, k, v (traced off the GUI thread) whenever the page is visible and the text or layer changed.
+#pragma once
+
+#include "attention_snapshot.h"
+#include "views/view_style.h"
+
+#include <QWidget>
+
+class QComboBox;
+class QLabel;
+class QScrollArea;
+
+namespace attnscope {
+
+class InferenceService;
+class StepModel;
+class StepView;
+
+class StepPanel : public QWidget {
+    Q_OBJECT
+public:
+    StepPanel(InferenceService *service, QWidget *parent = nullptr);
+
+    StepModel *model() const { return m_model; }
+    StepView *view() const { return m_view; }
+    QComboBox *orderBox() const { return m_order; }
+
+    void setAnalysis(const AnalysisPtr &analysis);
+    // The head the other views show; oneHead = false while they show a mean or a rollout, which has no single
+    // computation to step through.
+    void setHead(int layer, int head, bool oneHead);
+    void setQuery(int position); // -1: the last token
+    void setFocusedKey(int position);
+    void setStyle(const ViewStyle &style);
+
+protected:
+    void showEvent(QShowEvent *event) override;
+
+private:
+    void refresh(); // asks for a trace when the visible page lacks one for this result and layer
+
+    InferenceService *m_service;
+    StepModel *m_model;
+    StepView *m_view;
+    QScrollArea *m_scroll;
+    QComboBox *m_order;
+    AnalysisPtr m_analysis;
+    int m_layer = 0;
+    bool m_oneHead = true;
+    ResultPtr m_requestedFor; // the result and layer of the trace asked for (or held)
+    int m_requestedLayer = -1;
+};
+
+} // namespace attnscope
