@@ -11,6 +11,7 @@
 #include "views/heatmap_view.h"
 #include "views/token_strip_view.h"
 #include "widgets/export_dialog.h"
+#include "widgets/busy_bar.h"
 #include "widgets/compare_window.h"
 #include "widgets/error_banner.h"
 #include "widgets/inference_worker.h"
@@ -77,7 +78,11 @@ MainWindow::MainWindow(Options options, QWidget *parent) : QMainWindow(parent), 
     });
     connect(m_service, &InferenceService::resultReady, this, &MainWindow::showResult);
     connect(m_service, &InferenceService::analysisFailed, this, &MainWindow::showError);
-    connect(m_service, &InferenceService::busyChanged, m_busy, &QLabel::setVisible);
+    connect(m_busy, &BusyBar::runAgainRequested, this, &MainWindow::requestAnalysis);
+    connect(m_service, &InferenceService::cancelled, this, [this] {
+        const auto &engine = m_service->engine(); // a cancelled load leaves the model that was there
+        m_modelLabel->setText(engine ? QString::fromStdString(engine->info().name) : tr("no model"));
+    });
 
     setAcceptDrops(true); // a model or session file dropped anywhere on the window opens it
     QSettings settings;
@@ -281,8 +286,7 @@ QWidget *MainWindow::buildControls(QWidget *parent) {
                                                        m_scale, m_colorMap})
         controls->addWidget(w);
     controls->addStretch(1);
-    m_busy = new QLabel(tr("computing…"), row);
-    m_busy->setVisible(false);
+    m_busy = new BusyBar(m_service, row);
     controls->addWidget(m_busy);
 
     auto selectHead = [this] {

@@ -30,6 +30,7 @@ class QTabWidget;
 namespace attnscope {
 
 class ArcsView;
+class BusyBar;
 class ExportDialog;
 struct ExportContext;
 class HeadGridModel;
@@ -84,6 +85,7 @@ public:
     InsightsPanel *insightsPanel() const { return m_insightsPanel; }
     CompareWindow *compareWindow() const { return m_compare; } // null until View > Compare is opened
     StepPanel *stepPanel() const { return m_stepPanel; }
+    BusyBar *busyBar() const { return m_busy; }
     QTabWidget *viewTabs() const { return m_viewTabs; } // the heatmap and the step-by-step page
     const AnalysisPtr &analysis() const { return m_analysis; }
     // The state a .attnscope file stores: model, texts, layer/head, aggregation, measure, pinned token, style.
@@ -173,7 +175,7 @@ private:
     QDoubleSpinBox *m_threshold = nullptr;
     QSpinBox *m_topK = nullptr;
     QLabel *m_banner = nullptr;
-    QLabel *m_busy = nullptr;
+    BusyBar *m_busy = nullptr;
     QLabel *m_modelLabel = nullptr;
     QLabel *m_tokensLabel = nullptr;
     QLabel *m_timeLabel = nullptr;

@@ -1,5 +1,6 @@
 // GUI smoke test (offscreen): the window analyses on open, re-analyses typed text in the worker, shows errors
 // without losing the text or the last result, and exports (File > Export, Copy Image) what is on screen.
+#include "slow_model.h"
 #include "test_support.h"
 
 #include "main_window.h"
@@ -17,6 +18,7 @@
 #include "widgets/inference_worker.h"
 #include "widgets/insights_panel.h"
 #include "widgets/step_panel.h"
+#include "widgets/busy_bar.h"
 #include "models/step_model.h"
 #include "views/step_view.h"
 
@@ -39,6 +41,9 @@
 #include <QPlainTextEdit>
 #include <QSpinBox>
 #include <QStatusBar>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QTemporaryDir>
 #include <QTabWidget>
 #include <QtTest>
 
@@ -81,6 +86,7 @@ private slots:
     void lastModelAndTextComeBack();
     void presentationModeTogglesAndBack();
     void stepViewIsTheAttentionRow();
+    void cancelKeepsThePreviousResult();
 
 private:
     std::unique_ptr<MainWindow> m_window;
@@ -849,6 +855,56 @@ void TestMainWindow::stepViewIsTheAttentionRow() {
     QVERIFY(panel->view()->message().isEmpty());
     w->viewTabs()->setCurrentIndex(0);
     QVERIFY(w->arcsView()->isVisible());
+}
+
+void TestMainWindow::cancelKeepsThePreviousResult() {
+    MainWindow *w = m_window.get();
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("slow-random.gguf"));
+    QVERIFY(testsupport::writeSlowModel(testsupport::sharedStd(QStringLiteral("gguf/stories260K.gguf")),
+                                        path.toStdString()));
+    auto loaded = [w](const std::string &model) {
+        return w->service()->engine() && w->service()->engine()->info().modelPath == model && !w->service()->busy();
+    };
+    w->openModel(path);
+    QTRY_VERIFY_WITH_TIMEOUT(loaded(path.toStdString()), 20000);
+    QVERIFY(waitForText(w, QStringLiteral("Lily saw a big red ball.")));
+    const AnalysisPtr before = w->analysis();
+    const int layer = w->layerBox()->value();
+
+    // About a thousand tokens: seconds of work on this model (16 layers of width 768).
+    QString longText;
+    while (longText.size() < 3000)
+        longText += QStringLiteral("Lily saw a big red ball. ");
+    QElapsedTimer clock;
+    clock.start();
+    w->textEdit()->setPlainText(longText);
+    BusyBar *bar = w->busyBar();
+    QTRY_VERIFY_WITH_TIMEOUT(bar->isVisible() && bar->cancelButton()->isVisible(), 10000);
+    QVERIFY(clock.elapsed() >= BusyBar::kDelayMs); // short work never flashes a bar
+    QVERIFY(bar->progressBar()->isVisible());
+    QVERIFY(bar->text().contains(QStringLiteral("Computing")));
+    QVERIFY(w->service()->busy());
+    QTest::mouseClick(bar->cancelButton(), Qt::LeftButton);
+
+    // At once: nothing pending, the note says what is shown, the controls work, the text is as typed.
+    QVERIFY(!w->service()->busy());
+    QVERIFY(bar->text().contains(QStringLiteral("previous result")));
+    QVERIFY(bar->runAgainButton()->isVisible());
+    QCOMPARE(w->textEdit()->toPlainText(), longText);
+    QVERIFY(w->layerBox()->isEnabled());
+    w->layerBox()->setValue(layer == 0 ? 1 : 0);
+    QCOMPARE(w->heatmapModel()->layer(), w->layerBox()->value());
+    // Nothing of the cancelled analysis arrives later; the previous result stays on screen.
+    QTest::qWait(1500);
+    QCOMPARE(w->analysis(), before);
+    QCOMPARE(w->heatmapModel()->result(), before->shown);
+    // And the window goes on working: a new text is analysed as usual and the note goes away.
+    QVERIFY(waitForText(w, QStringLiteral("The bat flew at night.")));
+    QVERIFY(bar->text().isEmpty());
+
+    w->openModel(QString::fromStdString(testsupport::stories260K())); // the model the other tests expect
+    QTRY_VERIFY_WITH_TIMEOUT(loaded(testsupport::stories260K()), 10000);
 }
 
 QTEST_MAIN(TestMainWindow)

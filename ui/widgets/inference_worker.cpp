@@ -52,7 +52,10 @@ void InferenceWorker::analyze(quint64 request, EnginePtr engine, const QString &
 void InferenceWorker::traceLayer(quint64 request, EnginePtr engine, ResultPtr result, int layer) {
     if (m_latestTrace->load() != request || !engine || !result)
         return;
-    auto trace = engine->traceLayer(result->tokens, layer, [this, request](float) { return m_latestTrace->load() == request; });
+    auto trace = engine->traceLayer(result->tokens, layer, [this, request](float fraction) {
+        emit progressed(request, fraction);
+        return m_latestTrace->load() == request;
+    });
     if (!trace) {
         if (!trace.error().cancelled)
             emit traceFailed(request, QString::fromStdString(trace.error().message));
@@ -97,7 +100,7 @@ InferenceService::InferenceService(QObject *parent) : QObject(parent) {
     connect(m_worker, &InferenceWorker::traceFailed, this,
             onlyLatest<QString>(m_pendingTrace, [this](const QString &message) { emit traceFailed(message); }));
     connect(m_worker, &InferenceWorker::progressed, this, [this](quint64 request, float fraction) {
-        if (request == m_pendingAnalysis)
+        if (request == m_pendingAnalysis || request == m_pendingTrace)
             emit progress(fraction);
     });
     m_thread.start();
@@ -144,6 +147,7 @@ quint64 InferenceService::traceLayer(const ResultPtr &result, int layer) {
         return 0;
     m_pendingTrace = ++m_next;
     m_latestTrace->store(m_pendingTrace);
+    emit busyChanged(true);
     QMetaObject::invokeMethod(
         m_worker,
         [worker = m_worker, request = m_pendingTrace, engine = m_engine, result, layer] {
@@ -154,7 +158,7 @@ quint64 InferenceService::traceLayer(const ResultPtr &result, int layer) {
 }
 
 void InferenceService::cancel() {
-    if (!busy() && m_pendingTrace == 0)
+    if (!busy())
         return;
     m_latestAnalysis->store(0);
     m_latestTrace->store(0);

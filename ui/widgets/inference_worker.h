@@ -35,7 +35,7 @@ signals:
     void analysisFailed(quint64 request, const QString &message);
     void traceReady(quint64 request, attnscope::TracePtr trace);
     void traceFailed(quint64 request, const QString &message);
-    void progressed(quint64 request, float fraction); // of an analysis, in [0, 1]
+    void progressed(quint64 request, float fraction); // of an analysis or a trace, in [0, 1]
 
 private:
     std::shared_ptr<std::atomic<quint64>> m_latest;
@@ -57,7 +57,7 @@ public:
     void cancel();
     void setEngine(EnginePtr engine) { m_engine = std::move(engine); }
     const EnginePtr &engine() const { return m_engine; }
-    bool busy() const { return m_pendingAnalysis != 0 || m_pendingLoad != 0; }
+    bool busy() const { return m_pendingAnalysis != 0 || m_pendingLoad != 0 || m_pendingTrace != 0; }
     bool loading() const { return m_pendingLoad != 0; }
 
 signals:
@@ -68,7 +68,7 @@ signals:
     void traceReady(attnscope::TracePtr trace);
     void traceFailed(const QString &message);
     void busyChanged(bool busy);
-    void progress(float fraction); // of the pending analysis
+    void progress(float fraction); // of the pending analysis or trace
     void cancelled();
 
 private:
