@@ -13,6 +13,7 @@
 #include "widgets/export_dialog.h"
 #include "widgets/busy_bar.h"
 #include "widgets/compare_window.h"
+#include "widgets/examples_panel.h"
 #include "widgets/error_banner.h"
 #include "widgets/inference_worker.h"
 #include "export/export_files.h"
@@ -69,6 +70,7 @@ MainWindow::MainWindow(Options options, QWidget *parent) : QMainWindow(parent), 
     m_debounce.setInterval(m_options.debounceMs);
     connect(&m_debounce, &QTimer::timeout, this, &MainWindow::requestAnalysis);
     connect(m_text, &QPlainTextEdit::textChanged, &m_debounce, qOverload<>(&QTimer::start));
+    connect(m_text, &QPlainTextEdit::textChanged, this, &MainWindow::showExampleNote);
     connect(m_service, &InferenceService::modelLoaded, this, &MainWindow::onModelLoaded);
     connect(m_service, &InferenceService::modelFailed, this, [this](const QString &message) {
         showError(
@@ -93,11 +95,14 @@ MainWindow::MainWindow(Options options, QWidget *parent) : QMainWindow(parent), 
     if (initial.isEmpty() && m_options.useSettings && settings.contains(QStringLiteral("lastText")))
         initial = settings.value(QStringLiteral("lastText")).toString();
     else if (initial.isEmpty())
-        initial = builtInExamples().front().text;
+        initial = m_examples->examples().front().text;
+    if (initial == m_examples->examples().front().text)
+        m_pendingExample = m_examples->examples().front(); // open on the head and token its note talks about
     {
         const QSignalBlocker block(m_text); // the model is not loaded yet; analyse once it is
         m_text->setPlainText(initial);
     }
+    showExampleNote();
 
     QString modelPath = m_options.modelPath, tokenizerPath = m_options.tokenizerPath;
     if (modelPath.isEmpty() && m_options.useSettings) { // the model of the last session, if it is still there
@@ -148,6 +153,12 @@ void MainWindow::buildUi() {
     stripScroll->setFixedHeight(fm.height() * 2 + 16);
     layout->addWidget(stripScroll);
 
+    m_note = new QLabel(central); // what to look at, while the text is one of the examples
+    m_note->setWordWrap(true);
+    m_note->setToolTip(tr("The example's note: what to look at in this sentence."));
+    m_note->setVisible(false);
+    layout->addWidget(m_note);
+
     layout->addWidget(buildControls(central));
 
     m_banner = makeErrorBanner(central);
@@ -190,6 +201,15 @@ void MainWindow::buildUi() {
     addDockWidget(Qt::RightDockWidgetArea, dock);
     resizeDocks({dock}, {420}, Qt::Horizontal);
     m_insightsDock = dock;
+    m_examples = new ExamplesPanel(builtInExamples(), this);
+    m_examplesDock = new QDockWidget(tr("Examples"), this);
+    m_examplesDock->setObjectName(QStringLiteral("examples"));
+    m_examplesDock->setWidget(m_examples);
+    m_examplesDock->setFeatures(dock->features());
+    addDockWidget(Qt::RightDockWidgetArea, m_examplesDock);
+    tabifyDockWidget(m_examplesDock, dock);
+    dock->raise();
+    connect(m_examples, &ExamplesPanel::exampleChosen, this, &MainWindow::openExample);
     connect(m_insightsPanel, &InsightsPanel::headChosen, this, [this](int layer, int head) {
         if (m_analysis && m_analysis->shown && m_analysis->shown->measure == Measure::Rollout)
             head = 0; // rollout has one matrix per layer
@@ -429,7 +449,9 @@ void MainWindow::setPresentation(bool on) {
     m_presentation = on;
     m_presentationAction->setChecked(on);
     if (on) {
-        m_chrome = {font(), palette(), m_insightsDock->isVisible(), isMaximized()};
+        // A dock behind another's tab is not "visible", but it is open: its view action says so.
+        m_chrome = {font(), palette(), m_insightsDock->toggleViewAction()->isChecked(),
+                    m_examplesDock->toggleViewAction()->isChecked(), isMaximized()};
         QFont big = font();
         big.setPointSizeF(std::max(14.0, big.pointSizeF() * 1.6));
         setFont(big);
@@ -447,6 +469,7 @@ void MainWindow::setPresentation(bool on) {
         menuBar()->hide();
         statusBar()->hide();
         m_insightsDock->hide();
+        m_examplesDock->hide(); // Ctrl+] and Ctrl+[ still go through the examples; their note stays on the page
         showFullScreen();
     } else {
         setFont(m_chrome.font);
@@ -454,6 +477,7 @@ void MainWindow::setPresentation(bool on) {
         menuBar()->show();
         statusBar()->show();
         m_insightsDock->setVisible(m_chrome.dock);
+        m_examplesDock->setVisible(m_chrome.examples);
         if (m_chrome.maximized)
             showMaximized();
         else
@@ -558,11 +582,27 @@ void MainWindow::buildMenus() {
     compare->setStatusTip(tr("Two sentences side by side, aligned on a shared token, with the heads that change most."));
 
     QMenu *examples = menuBar()->addMenu(tr("&Examples"));
-    for (const Example &e : builtInExamples()) {
-        QAction *a = examples->addAction(e.text, this, [this, text = e.text] { m_text->setPlainText(text); });
+    for (int i = 0; i < m_examples->examples().size(); ++i) {
+        const Example &e = m_examples->examples()[i];
+        QAction *a = examples->addAction(e.text, this, [this, i] { openExample(i); });
         a->setStatusTip(e.note);
         a->setToolTip(e.note);
     }
+    examples->addSeparator();
+    auto step = [this](int delta) {
+        const int n = int(m_examples->examples().size());
+        const int at = m_examples->indexOfText(m_text->toPlainText());
+        openExample(at < 0 ? (delta > 0 ? 0 : n - 1) : (at + delta + n) % n);
+    };
+    QAction *next = examples->addAction(tr("&Next Example"), this, [step] { step(+1); });
+    next->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_BracketRight));
+    next->setStatusTip(tr("Open the next example of the list (also in presentation mode)."));
+    QAction *previous = examples->addAction(tr("&Previous Example"), this, [step] { step(-1); });
+    previous->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_BracketLeft));
+    previous->setStatusTip(tr("Open the previous example of the list."));
+    addActions({next, previous}); // the shortcuts work while presentation mode hides the menu bar
+    view->addAction(m_examplesDock->toggleViewAction());
+    m_examplesDock->toggleViewAction()->setStatusTip(tr("Show or hide the example library."));
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About AttnScope"), this, [this] {
@@ -779,6 +819,62 @@ void MainWindow::applyPendingSession() {
         attnscope::clearFocus(m_selection);
 }
 
+void MainWindow::openExample(int index) {
+    if (index < 0 || index >= m_examples->examples().size())
+        return;
+    const Example &e = m_examples->examples()[index];
+    m_pendingExample = e;
+    if (m_text->toPlainText() == e.text)
+        applyPendingExample(); // already analysed: only the head and token change
+    else
+        m_text->setPlainText(e.text);
+}
+
+void MainWindow::applyPendingExample() {
+    const auto &engine = m_service->engine();
+    if (!m_pendingExample || !m_analysis || !engine || m_analysis->raw->text != m_pendingExample->text.toStdString())
+        return;
+    const Example e = *m_pendingExample;
+    m_pendingExample.reset();
+    // The head and token were chosen on one model; on another they would point at nothing in particular.
+    if (!e.model.isEmpty() && e.model != QString::fromStdString(engine->info().name))
+        return;
+    if (e.layer >= 0 && e.layer <= m_layer->maximum() && e.head <= m_head->maximum()) {
+        m_aggregation->setCurrentIndex(0);
+        m_layer->setValue(e.layer);
+        m_head->setValue(std::max(0, e.head));
+    }
+    const std::vector<Token> &tokens = m_analysis->raw->tokens;
+    for (int i = int(tokens.size()) - 1; i >= 0 && !e.focus.isEmpty(); --i)
+        if (QString::fromStdString(tokens[std::size_t(i)].piece) == e.focus) {
+            const int row = m_heatmapModel->rowOfPosition(i);
+            if (row >= 0)
+                focusToken(m_selection, row);
+            break;
+        }
+}
+
+void MainWindow::showExampleNote() {
+    const int index = m_examples->indexOfText(m_text->toPlainText());
+    m_examples->setCurrentText(m_text->toPlainText());
+    if (index < 0 || m_examples->examples()[index].note.isEmpty()) {
+        m_note->clear();
+        m_note->setVisible(false);
+        return;
+    }
+    const Example &e = m_examples->examples()[index];
+    const auto &engine = m_service->engine();
+    const bool otherModel = !e.model.isEmpty() && engine && e.model != QString::fromStdString(engine->info().name);
+    m_note->setText(otherModel ? tr("<b>Look at:</b> %1 <i>(measured on %2; this model may differ)</i>")
+                                     .arg(e.note.toHtmlEscaped(), e.model.toHtmlEscaped())
+                               : tr("<b>Look at:</b> %1").arg(e.note.toHtmlEscaped()));
+    m_note->setVisible(true);
+}
+
+QString MainWindow::exampleNote() const {
+    return m_note->isVisible() ? m_note->text() : QString();
+}
+
 void MainWindow::openModel(const QString &modelPath, const QString &tokenizerPath) {
     m_loadingPath = modelPath;
     m_modelLabel->setText(tr("loading %1…").arg(QFileInfo(modelPath).fileName()));
@@ -801,6 +897,7 @@ void MainWindow::onModelLoaded(const EnginePtr &engine) {
     if (m_compare)
         m_compare->setEngine(engine); // the compare window follows the model
     applyAggregation(); // enables the selectors that apply
+    showExampleNote();
     requestAnalysis();
 }
 
@@ -839,6 +936,7 @@ void MainWindow::showResult(const AnalysisPtr &analysis) {
     syncInsightsFocus();
     applyAggregation();
     applyPendingSession();
+    applyPendingExample();
     m_tokensLabel->setText(tr("%n token(s)", nullptr, result->seqLen()));
     m_timeLabel->setText(tr("computed in %1 ms").arg(result->computeMs, 0, 'f', 1));
 }

@@ -6,6 +6,7 @@
 
 #include "attention_snapshot.h"
 #include "export/image_export.h"
+#include "models/examples.h"
 #include "session.h"
 
 #include <QFont>
@@ -31,6 +32,7 @@ namespace attnscope {
 
 class ArcsView;
 class BusyBar;
+class ExamplesPanel;
 class ExportDialog;
 struct ExportContext;
 class HeadGridModel;
@@ -86,6 +88,8 @@ public:
     CompareWindow *compareWindow() const { return m_compare; } // null until View > Compare is opened
     StepPanel *stepPanel() const { return m_stepPanel; }
     BusyBar *busyBar() const { return m_busy; }
+    ExamplesPanel *examplesPanel() const { return m_examples; }
+    QString exampleNote() const; // the note shown under the tokens, empty when the text is no example
     QTabWidget *viewTabs() const { return m_viewTabs; } // the heatmap and the step-by-step page
     const AnalysisPtr &analysis() const { return m_analysis; }
     // The state a .attnscope file stores: model, texts, layer/head, aggregation, measure, pinned token, style.
@@ -110,6 +114,9 @@ public slots:
     void setPresentation(bool on);
     bool presentation() const { return m_presentation; }
     void openFile(const QString &path);       // a dropped or chosen file: a session or a model
+    // Examples menu, side list, Ctrl+] / Ctrl+[: the text, then (on the model the example was written for) its
+    // head and focused token.
+    void openExample(int index);
 
 private:
     void buildUi();
@@ -135,6 +142,8 @@ private:
     void closeEvent(QCloseEvent *event) override;
     void applySessionView(const Session &session); // controls that need no result
     void applyPendingSession();                     // layer, head and pin, once the result is in
+    void applyPendingExample();
+    void showExampleNote();
     void rememberModel(const QString &path);
     void rebuildRecentMenu();
 
@@ -166,6 +175,7 @@ private:
         QFont font;
         QPalette palette;
         bool dock = true;
+        bool examples = true;
         bool maximized = false;
     } m_chrome;
     QCheckBox *m_hideSpecial = nullptr;
@@ -183,6 +193,10 @@ private:
     QMenu *m_recentMenu = nullptr;
     QStringList m_recent;                 // most recent first
     std::optional<Session> m_pendingSession; // waiting for its model and text
+    std::optional<Example> m_pendingExample; // waiting for its text's result
+    ExamplesPanel *m_examples = nullptr;
+    QDockWidget *m_examplesDock = nullptr;
+    QLabel *m_note = nullptr;
     QTimer m_debounce;
     QString m_loadingPath;
     QWidget *m_currentView = nullptr; // for export: the view last clicked or focused

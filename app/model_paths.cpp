@@ -39,14 +39,13 @@ QString noModelHelp() {
 QList<Example> builtInExamples() {
     QList<Example> examples;
     QFile f(QStringLiteral(":/examples.json"));
-    if (f.open(QIODevice::ReadOnly)) {
-        for (const QJsonValue &v : QJsonDocument::fromJson(f.readAll()).array()) {
-            const QJsonObject o = v.toObject();
-            examples.append({o.value(QStringLiteral("text")).toString(), o.value(QStringLiteral("note")).toString()});
-        }
+    if (f.open(QIODevice::ReadOnly))
+        examples = parseExamples(f.readAll());
+    if (examples.isEmpty()) {
+        Example fallback;
+        fallback.text = QStringLiteral("Lily saw a big red ball. Lily wanted the ball.");
+        examples.append(fallback);
     }
-    if (examples.isEmpty())
-        examples.append({QStringLiteral("Lily saw a big red ball. Lily wanted the ball."), QString()});
     return examples;
 }
 

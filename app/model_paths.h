@@ -3,6 +3,8 @@
 
 #include <attnscope/model_locator.h>
 
+#include "models/examples.h"
+
 #include <QString>
 #include <QStringList>
 
@@ -17,10 +19,7 @@ std::vector<ModelEntry> discoverModels();
 QString userModelDir();
 QString noModelHelp();
 
-struct Example {
-    QString text;
-    QString note;
-};
+// The bundled example library (resources/examples.json); one sentence if the resource is missing.
 QList<Example> builtInExamples();
 
 } // namespace attnscope

@@ -19,6 +19,8 @@
 #include "widgets/insights_panel.h"
 #include "widgets/step_panel.h"
 #include "widgets/busy_bar.h"
+#include "widgets/examples_panel.h"
+#include <QListWidget>
 #include "models/step_model.h"
 #include "views/step_view.h"
 
@@ -87,6 +89,8 @@ private slots:
     void presentationModeTogglesAndBack();
     void stepViewIsTheAttentionRow();
     void cancelKeepsThePreviousResult();
+    void exampleLibraryFitsTheModel();
+    void exampleOpensItsHeadAndToken();
 
 private:
     std::unique_ptr<MainWindow> m_window;
@@ -905,6 +909,72 @@ void TestMainWindow::cancelKeepsThePreviousResult() {
 
     w->openModel(QString::fromStdString(testsupport::stories260K())); // the model the other tests expect
     QTRY_VERIFY_WITH_TIMEOUT(loaded(testsupport::stories260K()), 10000);
+}
+
+void TestMainWindow::exampleLibraryFitsTheModel() {
+    // Every bundled example: a note, and for the model it names a head that exists and a token the text has.
+    const QList<Example> examples = builtInExamples();
+    QVERIFY(examples.size() >= 10);
+    QStringList texts;
+    for (const Example &e : examples) {
+        texts << e.text;
+        QVERIFY2(!e.note.isEmpty(), qPrintable(e.text));
+        if (e.model.isEmpty())
+            continue;
+        QCOMPARE(e.model, QStringLiteral("stories260K"));
+        QVERIFY(e.layer < m_engine->info().config.layers && e.head < m_engine->info().config.heads);
+        if (e.focus.isEmpty())
+            continue;
+        const auto tokens = m_engine->tokenizer().encode(e.text.toStdString(), true);
+        QVERIFY(tokens.ok());
+        QVERIFY2(std::any_of(tokens->begin(), tokens->end(),
+                             [&](const Token &t) { return QString::fromStdString(t.piece) == e.focus; }),
+                 qPrintable(e.focus + QStringLiteral(" not in: ") + e.text));
+    }
+    for (const char *seed : {"Swing the bat!", "The bat flew at night.",
+                             "Miami, coined the 'magic city,' has beautiful white-sand beaches."})
+        QVERIFY(texts.contains(QString::fromUtf8(seed)));
+    QVERIFY(parseExamples("not json").isEmpty());
+    QCOMPARE(parseExamples(R"([{"note": "no text"}, {"text": "Hi.", "layer": 1}])").size(), 1);
+    QCOMPARE(parseExamples(R"([{"text": "Hi.", "layer": 1}])").front().head, 0);
+}
+
+void TestMainWindow::exampleOpensItsHeadAndToken() {
+    MainWindow *w = m_window.get();
+    QVERIFY(waitForText(w, QStringLiteral("Not an example.")));
+    QVERIFY(w->exampleNote().isEmpty());
+    ExamplesPanel *panel = w->examplesPanel();
+    int she = -1;
+    for (int i = 0; i < panel->examples().size(); ++i)
+        if (panel->examples()[i].focus == QStringLiteral("▁She"))
+            she = i;
+    QVERIFY(she >= 0);
+    const Example e = panel->examples()[she];
+    QListWidget *list = panel->list();
+    list->scrollToItem(list->item(she));
+    QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, list->visualItemRect(list->item(she)).center());
+    QCOMPARE(w->textEdit()->toPlainText(), e.text);
+    QTRY_VERIFY_WITH_TIMEOUT(w->analysis() && w->analysis()->raw->text == e.text.toStdString(), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(w->layerBox()->value(), e.layer, 5000);
+    QCOMPARE(w->headBox()->value(), e.head);
+    QCOMPARE(Aggregation(w->aggregationBox()->currentData().toInt()), Aggregation::Head);
+    const Focus focus = focusOf(w->selectionModel());
+    QVERIFY(focus.isToken());
+    QCOMPARE(QString::fromStdString(w->analysis()->raw->tokens[std::size_t(w->heatmapModel()->position(focus.query))].piece),
+             e.focus);
+    QVERIFY(w->exampleNote().contains(QStringLiteral("Look at")));
+    QVERIFY(w->exampleNote().contains(e.note.left(20).toHtmlEscaped()));
+    QCOMPARE(list->currentRow(), she);
+    // Ctrl+] goes on to the next example, also without the menu bar.
+    QApplication::setActiveWindow(w);
+    QVERIFY(QTest::qWaitForWindowActive(w));
+    QTest::keyClick(w, Qt::Key_BracketRight, Qt::ControlModifier);
+    QCOMPARE(w->textEdit()->toPlainText(), panel->examples()[(she + 1) % panel->examples().size()].text);
+    QCOMPARE(list->currentRow(), (she + 1) % int(panel->examples().size()));
+    // Editing the text away from the example removes its note.
+    QVERIFY(waitForText(w, QStringLiteral("Something of my own.")));
+    QVERIFY(w->exampleNote().isEmpty());
+    QCOMPARE(list->currentRow(), -1);
 }
 
 QTEST_MAIN(TestMainWindow)
