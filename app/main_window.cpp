@@ -6,6 +6,7 @@
 #include "models/head_grid_model.h"
 #include "models/heatmap_model.h"
 #include "models/insights_model.h"
+#include "models/playback.h"
 #include "views/arcs_view.h"
 #include "views/head_grid_view.h"
 #include "views/heatmap_view.h"
@@ -51,6 +52,7 @@
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace attnscope {
@@ -179,6 +181,7 @@ void MainWindow::buildUi() {
     m_viewTabs->addTab(m_heatmap, tr("Heatmap"));
     m_viewTabs->addTab(m_stepPanel, tr("Step by step"));
     m_viewTabs->setTabToolTip(0, tr("The attention of the chosen head: one row per query token, one column per key."));
+    m_viewTabs->setCornerWidget(buildPlaybackControls(m_viewTabs), Qt::TopRightCorner);
     m_viewTabs->setTabToolTip(1, tr("How the chosen head computes the focused token's row: query·key scores, "
                                     "÷√d, softmax and the weighted sum of values, with this model's numbers."));
     auto *split = new QSplitter(Qt::Horizontal, central);
@@ -311,6 +314,7 @@ QWidget *MainWindow::buildControls(QWidget *parent) {
 
     auto selectHead = [this] {
         m_heatmapModel->setLayerHead(m_layer->value(), m_head->value());
+        m_playback->setPosition(m_layer->value(), m_head->value()); // a change it did not make stops it
         syncStep();
     };
     connect(m_layer, qOverload<int>(&QSpinBox::valueChanged), this, selectHead);
@@ -320,6 +324,56 @@ QWidget *MainWindow::buildControls(QWidget *parent) {
     connect(m_hideSpecial, &QCheckBox::toggled, this, &MainWindow::applyHideSpecial);
     connect(m_scale, qOverload<int>(&QComboBox::currentIndexChanged), this, &MainWindow::applyStyle);
     connect(m_colorMap, qOverload<int>(&QComboBox::currentIndexChanged), this, &MainWindow::applyStyle);
+    return row;
+}
+
+QWidget *MainWindow::buildPlaybackControls(QWidget *parent) {
+    auto *row = new QWidget(parent);
+    auto *h = new QHBoxLayout(row);
+    h->setContentsMargins(0, 0, 4, 0);
+    m_playback = new Playback(this);
+    m_play = new QToolButton(row);
+    m_play->setCheckable(true);
+    m_play->setText(tr("▶ Play"));
+    m_play->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    m_play->setToolTip(tr("Step through the model like an animation: the next layer (or head) every few seconds, up "
+                          "to the last. F5 starts and stops; choosing a layer or head yourself stops it."));
+    m_playMode = new QComboBox(row);
+    m_playMode->addItem(tr("layer by layer"), int(Playback::Mode::Layers));
+    m_playMode->addItem(tr("head by head"), int(Playback::Mode::Heads));
+    m_playMode->setToolTip(tr("Layer by layer keeps the head (or the layer's mean); head by head shows every head of "
+                              "a layer, then the next layer."));
+    m_playSpeed = new QComboBox(row);
+    for (int ms : {500, 1000, 1500, 2000, 3000, 5000})
+        m_playSpeed->addItem(tr("%1 s").arg(ms / 1000.0), ms);
+    m_playSpeed->setCurrentIndex(2);
+    m_playSpeed->setToolTip(tr("How long each layer or head stays on screen."));
+    for (QWidget *w : std::initializer_list<QWidget *>{m_play, m_playMode, m_playSpeed})
+        h->addWidget(w);
+    m_playback->setInterval(m_playSpeed->currentData().toInt());
+
+    connect(m_play, &QToolButton::toggled, this, [this](bool on) {
+        if (on && Aggregation(m_aggregation->currentData().toInt()) == Aggregation::MeanOfAll)
+            m_aggregation->setCurrentIndex(0); // a mean over every layer has no layers to step through
+        if (on && m_playback->mode() == Playback::Mode::Heads)
+            m_aggregation->setCurrentIndex(0);
+        m_playback->setPosition(m_layer->value(), m_head->value());
+        m_playback->setRunning(on);
+    });
+    connect(m_playback, &Playback::runningChanged, this, [this](bool running) {
+        const QSignalBlocker block(m_play);
+        m_play->setChecked(running);
+        m_play->setText(running ? tr("⏸ Pause") : tr("▶ Play"));
+    });
+    connect(m_playback, &Playback::moveTo, this, [this](int layer, int head) {
+        m_layer->setValue(layer);
+        m_head->setValue(head);
+    });
+    connect(m_playMode, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
+        m_playback->setMode(Playback::Mode(m_playMode->currentData().toInt()));
+    });
+    connect(m_playSpeed, qOverload<int>(&QComboBox::currentIndexChanged), this,
+            [this] { m_playback->setInterval(m_playSpeed->currentData().toInt()); });
     return row;
 }
 
@@ -577,6 +631,10 @@ void MainWindow::buildMenus() {
         if (m_presentation)
             setPresentation(false);
     });
+    QAction *play = view->addAction(tr("Play Step-&Through"), m_play, &QToolButton::toggle);
+    play->setShortcut(QKeySequence(Qt::Key_F5));
+    play->setStatusTip(tr("Start or stop stepping through the layers or heads (the ▶ Play button above the views)."));
+    addAction(play); // F5 also works in presentation mode
     QAction *compare = view->addAction(tr("&Compare Two Sentences…"), this, &MainWindow::openCompare);
     compare->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
     compare->setStatusTip(tr("Two sentences side by side, aligned on a shared token, with the heads that change most."));
@@ -893,6 +951,7 @@ void MainWindow::onModelLoaded(const EnginePtr &engine) {
         a->setChecked(a->data().toString() == QString::fromStdString(info.modelPath));
     m_layer->setRange(0, info.config.layers - 1);
     m_head->setRange(0, info.config.heads - 1);
+    m_playback->setShape(info.config.layers, info.config.heads);
     rememberModel(QFileInfo(QString::fromStdString(info.modelPath)).absoluteFilePath());
     if (m_compare)
         m_compare->setEngine(engine); // the compare window follows the model
@@ -921,6 +980,7 @@ void MainWindow::showResult(const AnalysisPtr &analysis) {
     m_analysis = analysis;
     const ResultPtr &result = analysis->shown;
     m_head->setRange(0, std::max(0, result->heads - 1)); // rollout: one matrix per layer
+    m_playback->setShape(result->layers, result->heads);
     m_heatmapModel->setResult(result);
     if (sameToken(query) && (focus.isToken() || sameToken(key))) {
         const int row = m_heatmapModel->rowOfPosition(query), column = m_heatmapModel->rowOfPosition(key);

@@ -27,12 +27,14 @@ class QMenu;
 class QPlainTextEdit;
 class QSpinBox;
 class QTabWidget;
+class QToolButton;
 
 namespace attnscope {
 
 class ArcsView;
 class BusyBar;
 class ExamplesPanel;
+class Playback;
 class ExportDialog;
 struct ExportContext;
 class HeadGridModel;
@@ -89,6 +91,10 @@ public:
     StepPanel *stepPanel() const { return m_stepPanel; }
     BusyBar *busyBar() const { return m_busy; }
     ExamplesPanel *examplesPanel() const { return m_examples; }
+    Playback *playback() const { return m_playback; }
+    QToolButton *playButton() const { return m_play; }
+    QComboBox *playModeBox() const { return m_playMode; }
+    QComboBox *playSpeedBox() const { return m_playSpeed; }
     QString exampleNote() const; // the note shown under the tokens, empty when the text is no example
     QTabWidget *viewTabs() const { return m_viewTabs; } // the heatmap and the step-by-step page
     const AnalysisPtr &analysis() const { return m_analysis; }
@@ -123,6 +129,7 @@ private:
     QWidget *buildControls(QWidget *parent);
     QWidget *buildArcsPane(QWidget *parent);
     QWidget *buildGridPane(QWidget *parent);
+    QWidget *buildPlaybackControls(QWidget *parent); // the step-through buttons, in the view tabs' corner
     void applyMeasure();
     void syncInsightsFocus();
     void syncStep(); // the step page follows the head, the aggregation and the focused token
@@ -197,6 +204,10 @@ private:
     ExamplesPanel *m_examples = nullptr;
     QDockWidget *m_examplesDock = nullptr;
     QLabel *m_note = nullptr;
+    Playback *m_playback = nullptr;
+    QToolButton *m_play = nullptr;
+    QComboBox *m_playMode = nullptr;
+    QComboBox *m_playSpeed = nullptr;
     QTimer m_debounce;
     QString m_loadingPath;
     QWidget *m_currentView = nullptr; // for export: the view last clicked or focused

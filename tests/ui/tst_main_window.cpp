@@ -19,6 +19,8 @@
 #include "widgets/insights_panel.h"
 #include "widgets/step_panel.h"
 #include "widgets/busy_bar.h"
+#include "models/playback.h"
+#include <QToolButton>
 #include "widgets/examples_panel.h"
 #include <QListWidget>
 #include "models/step_model.h"
@@ -91,6 +93,7 @@ private slots:
     void cancelKeepsThePreviousResult();
     void exampleLibraryFitsTheModel();
     void exampleOpensItsHeadAndToken();
+    void stepThroughLayersAndHeads();
 
 private:
     std::unique_ptr<MainWindow> m_window;
@@ -975,6 +978,62 @@ void TestMainWindow::exampleOpensItsHeadAndToken() {
     QVERIFY(waitForText(w, QStringLiteral("Something of my own.")));
     QVERIFY(w->exampleNote().isEmpty());
     QCOMPARE(list->currentRow(), -1);
+}
+
+void TestMainWindow::stepThroughLayersAndHeads() {
+    MainWindow *w = m_window.get();
+    QVERIFY(waitForText(w, QStringLiteral("The bat flew at night.")));
+    w->measureBox()->setCurrentIndex(0);
+    QTRY_VERIFY_WITH_TIMEOUT(w->analysis()->shown->measure == Measure::Raw && !w->service()->busy(), 10000);
+    w->aggregationBox()->setCurrentIndex(0);
+    w->layerBox()->setValue(0);
+    w->headBox()->setValue(3);
+    Playback *playback = w->playback();
+    playback->setInterval(20);
+
+    // Layer by layer: the head stays, the layers go by on the timer, and the last one stays on screen.
+    w->playModeBox()->setCurrentIndex(0);
+    w->playButton()->click();
+    QVERIFY(playback->isRunning());
+    QVERIFY(w->playButton()->text().contains(QStringLiteral("Pause")));
+    QTRY_COMPARE_WITH_TIMEOUT(w->layerBox()->value(), 4, 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(!playback->isRunning(), 5000);
+    QCOMPARE(w->headBox()->value(), 3);
+    QCOMPARE(w->heatmapModel()->layer(), 4);
+    QVERIFY(!w->playButton()->isChecked());
+
+    // Head by head goes on from the head shown to the layer's last head and stops there; played again from the end
+    // it starts over at layer 0 head 0: every head of a layer, then the next layer.
+    playback->setInterval(60000); // steps by hand from here
+    w->playModeBox()->setCurrentIndex(1);
+    w->playButton()->click();
+    playback->advance();
+    QCOMPARE(w->layerBox()->value(), 4);
+    QCOMPARE(w->headBox()->value(), 4);
+    for (int i = 0; i < 3; ++i)
+        playback->advance();
+    QCOMPARE(w->headBox()->value(), 7);
+    QVERIFY(!playback->isRunning());
+    w->playButton()->click();
+    QCOMPARE(w->layerBox()->value(), 0);
+    QCOMPARE(w->headBox()->value(), 0);
+    for (int i = 0; i < 8; ++i)
+        playback->advance();
+    QCOMPARE(w->layerBox()->value(), 1);
+    QCOMPARE(w->headBox()->value(), 0);
+    QCOMPARE(w->heatmapModel()->head(), 0);
+    QVERIFY(playback->isRunning());
+
+    // Choosing a layer yourself stops it, as does F5.
+    w->layerBox()->setValue(3);
+    QVERIFY(!playback->isRunning());
+    QApplication::setActiveWindow(w);
+    QVERIFY(QTest::qWaitForWindowActive(w));
+    QTest::keyClick(w, Qt::Key_F5);
+    QVERIFY(playback->isRunning());
+    QTest::keyClick(w, Qt::Key_F5);
+    QVERIFY(!playback->isRunning());
+    w->playModeBox()->setCurrentIndex(0);
 }
 
 QTEST_MAIN(TestMainWindow)
