@@ -23,6 +23,11 @@
 #include <QToolButton>
 #include "widgets/examples_panel.h"
 #include <QListWidget>
+#include <QDockWidget>
+#include <QScrollBar>
+#include <QTabBar>
+#include <QHeaderView>
+#include <QAbstractButton>
 #include "models/step_model.h"
 #include "views/step_view.h"
 
@@ -94,6 +99,7 @@ private slots:
     void exampleLibraryFitsTheModel();
     void exampleOpensItsHeadAndToken();
     void stepThroughLayersAndHeads();
+    void everyControlHasATooltip();
 
 private:
     std::unique_ptr<MainWindow> m_window;
@@ -1034,6 +1040,48 @@ void TestMainWindow::stepThroughLayersAndHeads() {
     QTest::keyClick(w, Qt::Key_F5);
     QVERIFY(!playback->isRunning());
     w->playModeBox()->setCurrentIndex(0);
+}
+
+namespace {
+// Controls (buttons, boxes, text fields, item views) under `root` without a tooltip of their own, skipping the
+// parts Qt builds inside other controls (a spin box's line edit, a combo box's popup, scroll bars, dock buttons).
+QStringList untipped(QWidget *root) {
+    QStringList missing;
+    for (QWidget *w : root->findChildren<QWidget *>()) {
+        const bool control = qobject_cast<QAbstractButton *>(w) || qobject_cast<QComboBox *>(w) ||
+                             qobject_cast<QAbstractSpinBox *>(w) || qobject_cast<QLineEdit *>(w) ||
+                             qobject_cast<QPlainTextEdit *>(w) || qobject_cast<QAbstractItemView *>(w);
+        if (!control || !w->toolTip().isEmpty())
+            continue;
+        QWidget *parent = w->parentWidget();
+        bool inside = w->objectName().startsWith(QLatin1String("qt_"));
+        if (qobject_cast<QHeaderView *>(w) || w->inherits("QTableCornerButton"))
+            inside = true; // the headers and corner of a table, which has its own tooltip
+        for (QWidget *p = parent; p && p != root && !inside; p = p->parentWidget())
+            inside = qobject_cast<QAbstractSpinBox *>(p) || qobject_cast<QComboBox *>(p) || p->inherits("QComboBoxPrivateContainer") ||
+                     qobject_cast<QDockWidget *>(p) && qobject_cast<QAbstractButton *>(w) && w->parentWidget() == p ||
+                     qobject_cast<QTabBar *>(p) || qobject_cast<QScrollBar *>(w);
+        if (qobject_cast<QAbstractButton *>(w) && qobject_cast<QDockWidget *>(parent))
+            inside = true; // a dock's float and close buttons
+        if (!inside)
+            missing << QStringLiteral("%1 \"%2\"").arg(QString::fromLatin1(w->metaObject()->className()),
+                                                       qobject_cast<QAbstractButton *>(w)
+                                                           ? qobject_cast<QAbstractButton *>(w)->text()
+                                                           : w->objectName());
+    }
+    return missing;
+}
+} // namespace
+
+void TestMainWindow::everyControlHasATooltip() {
+    MainWindow *w = m_window.get();
+    QStringList missing = untipped(w);
+    ExportDialog *dialog = w->openExportDialog();
+    missing += untipped(dialog);
+    dialog->close();
+    missing += untipped(w->openCompare());
+    w->compareWindow()->close();
+    QVERIFY2(missing.isEmpty(), qPrintable(missing.join(QStringLiteral(", "))));
 }
 
 QTEST_MAIN(TestMainWindow)

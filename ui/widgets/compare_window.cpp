@@ -95,6 +95,8 @@ CompareWindow::CompareWindow(QWidget *parent) : QWidget(parent) {
     lowerLayout->addWidget(m_summary);
     m_ranked = new QTableWidget(0, 4, lower);
     m_ranked->setHorizontalHeaderLabels({tr("Rank"), tr("Layer"), tr("Head"), tr("Change")});
+    m_ranked->setToolTip(tr("Every head, the one whose attention from the shared token changes most between the two "
+                            "sentences first. Click a row to show that head above."));
     m_ranked->horizontalHeaderItem(3)->setToolTip(
         tr("Total variation between the shared token's attention in A and in B, keys matched by word: 0 = the same "
            "words in the same proportions, 1 = entirely different ones."));

@@ -113,6 +113,7 @@ void ExportDialog::buildUi() {
     m_width = new QSpinBox(size);
     m_width->setRange(200, 16384);
     m_width->setSuffix(tr(" px"));
+    m_width->setToolTip(tr("Width of the picture (in points for SVG and PDF)."));
     m_height = new QSpinBox(size);
     m_height->setRange(0, 16384);
     m_height->setSpecialValueText(tr("fit content"));
@@ -140,6 +141,7 @@ void ExportDialog::buildUi() {
     m_transparent->setToolTip(tr("For slides with a coloured background (PNG, SVG)."));
     m_caption = new QCheckBox(tr("Sentence as caption"), this);
     m_caption->setChecked(true);
+    m_caption->setToolTip(tr("Write the analysed sentence under the picture."));
     auto *checks = new QWidget(this);
     auto *checkRow = new QHBoxLayout(checks);
     checkRow->setContentsMargins(0, 0, 0, 0);
@@ -152,7 +154,9 @@ void ExportDialog::buildUi() {
     auto *fileRow = new QHBoxLayout(file);
     fileRow->setContentsMargins(0, 0, 0, 0);
     m_path = new QLineEdit(file);
+    m_path->setToolTip(tr("Where the file goes; the name follows the view, layer, head and measure until you edit it."));
     auto *browse = new QPushButton(tr("Browse…"), file);
+    browse->setToolTip(tr("Choose the folder and file name."));
     fileRow->addWidget(m_path, 1);
     fileRow->addWidget(browse);
     form->addRow(tr("File"), file);
@@ -168,8 +172,9 @@ void ExportDialog::buildUi() {
     auto *buttons = new QDialogButtonBox(this);
     m_copy = buttons->addButton(tr("Copy Image"), QDialogButtonBox::ActionRole);
     m_copy->setToolTip(tr("Copy the picture to the clipboard (as pixels and as SVG)."));
-    buttons->addButton(QDialogButtonBox::Cancel);
+    buttons->addButton(QDialogButtonBox::Cancel)->setToolTip(tr("Close without saving anything."));
     m_export = buttons->addButton(tr("Export"), QDialogButtonBox::AcceptRole);
+    m_export->setToolTip(tr("Write the file (asks before replacing one)."));
     m_export->setDefault(true);
 
     auto *options = new QVBoxLayout;
