@@ -20,6 +20,7 @@
 #include "export/export_files.h"
 #include "widgets/insights_panel.h"
 #include "widgets/step_panel.h"
+#include "views/step_view.h"
 
 #include <attnscope/measures.h>
 
@@ -631,6 +632,27 @@ void MainWindow::buildMenus() {
         if (m_presentation)
             setPresentation(false);
     });
+    view->addSeparator();
+    // Zoom acts on the page shown: the heatmap's cells, or the step-by-step page's text.
+    auto zoom = [this](double factor) {
+        if (m_viewTabs->currentWidget() == m_stepPanel)
+            m_stepPanel->view()->setZoom(factor == 0 ? 1.0 : m_stepPanel->view()->zoom() * factor);
+        else if (factor == 0)
+            m_heatmap->fitToWindow();
+        else
+            m_heatmap->zoomBy(factor);
+    };
+    QAction *zoomIn = view->addAction(tr("Zoom &In"), this, [zoom] { zoom(1.25); });
+    zoomIn->setShortcuts({QKeySequence::ZoomIn, QKeySequence(Qt::CTRL | Qt::Key_Equal)});
+    zoomIn->setStatusTip(tr("Larger cells in the heatmap, or larger text on the step-by-step page."));
+    QAction *zoomOut = view->addAction(tr("Zoom &Out"), this, [zoom] { zoom(0.8); });
+    zoomOut->setShortcut(QKeySequence::ZoomOut);
+    zoomOut->setStatusTip(tr("Smaller cells in the heatmap, or smaller text on the step-by-step page."));
+    QAction *zoomFit = view->addAction(tr("&Fit"), this, [zoom] { zoom(0); });
+    zoomFit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
+    zoomFit->setStatusTip(tr("The whole heatmap in the window, or the step-by-step page at its usual size."));
+    addActions({zoomIn, zoomOut, zoomFit}); // also in presentation mode
+    view->addSeparator();
     QAction *play = view->addAction(tr("Play Step-&Through"), m_play, &QToolButton::toggle);
     play->setShortcut(QKeySequence(Qt::Key_F5));
     play->setStatusTip(tr("Start or stop stepping through the layers or heads (the ▶ Play button above the views)."));

@@ -866,8 +866,21 @@ void TestMainWindow::stepViewIsTheAttentionRow() {
     QVERIFY(panel->view()->message().contains(QStringLiteral("One head")));
     w->aggregationBox()->setCurrentIndex(0);
     QVERIFY(panel->view()->message().isEmpty());
+    // View > Zoom In (Ctrl++) enlarges the page shown: here the step page's text, on the heatmap its cells.
+    QApplication::setActiveWindow(w);
+    QVERIFY(QTest::qWaitForWindowActive(w));
+    const int height = panel->view()->sizeHint().height();
+    QTest::keyClick(w, Qt::Key_Plus, Qt::ControlModifier);
+    QCOMPARE(panel->view()->zoom(), 1.25);
+    QVERIFY(panel->view()->sizeHint().height() > height);
+    QTest::keyClick(w, Qt::Key_0, Qt::ControlModifier);
+    QCOMPARE(panel->view()->zoom(), 1.0);
     w->viewTabs()->setCurrentIndex(0);
     QVERIFY(w->arcsView()->isVisible());
+    QTest::keyClick(w, Qt::Key_Plus, Qt::ControlModifier);
+    QCOMPARE(w->heatmapView()->zoom(), 1.25);
+    QTest::keyClick(w, Qt::Key_0, Qt::ControlModifier);
+    QCOMPARE(w->heatmapView()->zoom(), 1.0);
 }
 
 void TestMainWindow::cancelKeepsThePreviousResult() {

@@ -59,6 +59,18 @@ void StepView::setMessage(const QString &message) {
     update();
 }
 
+void StepView::setZoom(double zoom) {
+    m_zoom = std::clamp(zoom, 0.5, 4.0);
+    updateGeometry();
+    update();
+}
+
+QFont StepView::viewFont() const {
+    QFont f = font();
+    f.setPointSizeF(f.pointSizeF() * m_zoom);
+    return f;
+}
+
 void StepView::changeEvent(QEvent *event) {
     if (event->type() == QEvent::FontChange)
         updateGeometry();
@@ -66,7 +78,7 @@ void StepView::changeEvent(QEvent *event) {
 }
 
 StepView::Geometry StepView::geometry() const {
-    const QFontMetricsF fm(font());
+    const QFontMetricsF fm(viewFont());
     Geometry g;
     g.margin = fm.height() * 0.6;
     g.line = fm.height();
@@ -97,14 +109,14 @@ StepView::Geometry StepView::geometry() const {
 }
 
 QSize StepView::sizeHint() const {
-    const QFontMetrics fm(font());
+    const QFontMetrics fm(viewFont());
     const Geometry g = geometry();
     const int rows = m_model && m_model->step() && m_message.isEmpty() ? m_model->rowCount() : 4;
     return {fm.horizontalAdvance(QLatin1Char('x')) * 110, int(g.rowsTop + g.row * (rows + 4.5) + g.margin)};
 }
 
 QSize StepView::minimumSizeHint() const {
-    const QFontMetrics fm(font());
+    const QFontMetrics fm(viewFont());
     return {fm.horizontalAdvance(QLatin1Char('x')) * 60, fm.height() * 8};
 }
 
@@ -163,12 +175,13 @@ void StepView::paintStrip(QPainter &p, const QRectF &r, const double *values, do
 
 void StepView::paintEvent(QPaintEvent *event) {
     QPainter p(this);
+    p.setFont(viewFont());
     p.fillRect(rect(), m_style.background);
     p.setRenderHint(QPainter::Antialiasing, false);
-    const QFontMetricsF fm(font());
+    const QFontMetricsF fm(viewFont());
     const Geometry g = geometry();
     const QColor text = m_style.text, muted = m_style.muted;
-    QFont bold = font();
+    QFont bold = viewFont();
     bold.setBold(true);
     if (!m_message.isEmpty() || !m_model || !m_model->step()) {
         p.setPen(muted);
@@ -183,7 +196,7 @@ void StepView::paintEvent(QPaintEvent *event) {
 
     // Title.
     QFont titleFont = bold;
-    titleFont.setPointSizeF(font().pointSizeF() * 1.15);
+    titleFont.setPointSizeF(viewFont().pointSizeF() * 1.15);
     p.setFont(titleFont);
     p.setPen(text);
     p.drawText(QRectF(g.margin, g.title, width() - 2 * g.margin, g.line * 1.4), Qt::AlignLeft | Qt::AlignVCenter,
@@ -192,14 +205,14 @@ void StepView::paintEvent(QPaintEvent *event) {
                    .arg(s.head)
                    .arg(queryText)
                    .arg(s.query));
-    p.setFont(font());
+    p.setFont(viewFont());
 
     // The query vector, right above the key vectors it is compared with.
     const double stripH = g.row * 0.62;
     p.setPen(text);
     p.setFont(bold);
     p.drawText(QRectF(g.label, g.queryRow, g.labelWidth, g.row), Qt::AlignRight | Qt::AlignVCenter, tr("query q"));
-    p.setFont(font());
+    p.setFont(viewFont());
     paintStrip(p, QRectF(g.keys, g.queryRow + (g.row - stripH) / 2, g.strip, stripH), trace->query(s.query, s.head),
                m_model->keyRange());
     p.setPen(muted);
@@ -211,7 +224,7 @@ void StepView::paintEvent(QPaintEvent *event) {
         p.setFont(bold);
         p.setPen(text);
         p.drawText(QRectF(x, g.header, w, g.line), Qt::AlignLeft | Qt::AlignVCenter, fm.elidedText(title, Qt::ElideRight, w));
-        p.setFont(font());
+        p.setFont(viewFont());
         p.setPen(muted);
         p.drawText(QRectF(x, g.header + g.line * 1.1, w, g.line * 2.2), Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap,
                    detail);
@@ -270,7 +283,7 @@ void StepView::paintEvent(QPaintEvent *event) {
         if (w >= 0.2)
             p.setFont(bold);
         p.drawText(QRectF(g.softmax + barArea, y, numberWidth, g.row), Qt::AlignRight | Qt::AlignVCenter, percent(w));
-        p.setFont(font());
+        p.setFont(viewFont());
         paintStrip(p, QRectF(g.values, y + (g.row - stripH) / 2, g.strip, stripH), m_model->weightedValue(row),
                    m_model->valueRange());
     }
@@ -285,7 +298,7 @@ void StepView::paintEvent(QPaintEvent *event) {
     const double outputY = y + g.row;
     p.drawText(QRectF(g.label, outputY, g.values - g.label - fm.height() * 0.8, g.row), Qt::AlignRight | Qt::AlignVCenter,
                tr("the head's output for “%1” = Σ weight × v").arg(fm.elidedText(queryText, Qt::ElideRight, g.labelWidth)));
-    p.setFont(font());
+    p.setFont(viewFont());
     paintStrip(p, QRectF(g.values, outputY + (g.row - stripH) / 2, g.strip, stripH), s.output.data(),
                m_model->valueRange());
     p.setPen(muted);

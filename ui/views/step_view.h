@@ -22,6 +22,9 @@ public:
     void setFocusedKey(int position); // a key picked elsewhere (a heatmap cell) is marked; -1 = none
     void setMessage(const QString &message); // shown instead of the computation, e.g. while a mean is shown
     QString message() const { return m_message; }
+    // Text and rows scale together (View > Zoom In/Out while this page is shown), for the back of a classroom.
+    void setZoom(double zoom);
+    double zoom() const { return m_zoom; }
 
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
@@ -45,6 +48,7 @@ private:
         double values;                           // weighted-value column
     };
     Geometry geometry() const;
+    QFont viewFont() const; // the widget's font times the zoom
     void paintStrip(QPainter &p, const QRectF &r, const float *values, double range) const;
     void paintStrip(QPainter &p, const QRectF &r, const double *values, double range) const;
 
@@ -53,6 +57,7 @@ private:
     int m_focusedKey = -1;
     int m_hoverRow = -1;
     QString m_message;
+    double m_zoom = 1;
 };
 
 } // namespace attnscope
