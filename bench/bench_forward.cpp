@@ -5,6 +5,7 @@
 // Run: build/release/bench/bench_forward --benchmark_format=json
 // Model: $ATTNSCOPE_MODEL (any model file) or stories260K from ../shared/models.
 #include <attnscope/engine.h>
+#include <attnscope/head_step.h>
 #include <attnscope/gguf_writer.h>
 #include <attnscope/head_roles.h>
 #include <attnscope/measures.h>
@@ -130,6 +131,46 @@ void BM_HeadRoles(benchmark::State &state) {
     state.counters["heads"] = result->layers * result->heads;
 }
 
+// What the step-by-step page waits for: the q, k, v of one layer (the forward pass up to it, arg 1 = layer), then
+// one head's worked example for the last token.
+void BM_TraceLayer(benchmark::State &state) {
+    if (!engine()) {
+        state.SkipWithError("model not found");
+        return;
+    }
+    const int n = static_cast<int>(state.range(0)), layer = static_cast<int>(state.range(1));
+    const std::vector<Token> tokens = storyTokens(n);
+    for (auto _ : state) {
+        auto trace = engine()->traceLayer(tokens, layer);
+        if (!trace) {
+            state.SkipWithError(trace.error().message.c_str());
+            return;
+        }
+        const auto step = headStep(trace.value(), 0, n - 1);
+        benchmark::DoNotOptimize(step->weights.data());
+    }
+    state.counters["tokens"] = n;
+}
+
+// Choosing another query token or head of the traced layer: one headStep, on the GUI thread.
+void BM_HeadStep(benchmark::State &state) {
+    if (!engine()) {
+        state.SkipWithError("model not found");
+        return;
+    }
+    const int n = static_cast<int>(state.range(0));
+    const auto trace = engine()->traceLayer(storyTokens(n), 4);
+    if (!trace) {
+        state.SkipWithError(trace.error().message.c_str());
+        return;
+    }
+    for (auto _ : state) {
+        const auto step = headStep(trace.value(), 3, n - 1);
+        benchmark::DoNotOptimize(step->output.data());
+    }
+    state.counters["tokens"] = n;
+}
+
 void BM_ForwardGguf(benchmark::State &state) {
     runForward(state, ggufEngine(false));
 }
@@ -144,6 +185,8 @@ BENCHMARK(BM_Forward)->Arg(16)->Arg(64)->Arg(256)->Arg(512)->Unit(benchmark::kMi
 BENCHMARK(BM_ForwardValue)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_ForwardValueQ8_0)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_HeadRoles)->Arg(512)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_TraceLayer)->Args({512, 0})->Args({512, 4})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_HeadStep)->Arg(512)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_ForwardGguf)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_ForwardGgufQ8_0)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
 

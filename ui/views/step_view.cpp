@@ -34,6 +34,7 @@ void StepView::setModel(StepModel *model) {
     m_model = model;
     connect(model, &StepModel::changed, this, [this] {
         m_hoverRow = -1;
+        m_widest = -1;
         updateGeometry();
         update();
     });
@@ -61,6 +62,7 @@ void StepView::setMessage(const QString &message) {
 
 void StepView::setZoom(double zoom) {
     m_zoom = std::clamp(zoom, 0.5, 4.0);
+    m_widest = -1;
     updateGeometry();
     update();
 }
@@ -72,8 +74,10 @@ QFont StepView::viewFont() const {
 }
 
 void StepView::changeEvent(QEvent *event) {
-    if (event->type() == QEvent::FontChange)
+    if (event->type() == QEvent::FontChange) {
+        m_widest = -1;
         updateGeometry();
+    }
     QWidget::changeEvent(event);
 }
 
@@ -87,11 +91,14 @@ StepView::Geometry StepView::geometry() const {
     g.queryRow = g.title + g.line * 1.5;
     g.header = g.queryRow + g.row * 1.3;
     g.rowsTop = g.header + g.line * 3.3; // a bold title and up to two lines of detail
-    double widest = fm.horizontalAdvance(QStringLiteral("query q "));
-    if (m_model && m_model->step())
-        for (int j = 0; j < m_model->step()->keys; ++j)
-            widest = std::max(widest, fm.horizontalAdvance(m_model->tokenText(j)) +
-                                          fm.horizontalAdvance(QStringLiteral(" 000")));
+    if (m_widest < 0) { // measured once per step, zoom and font: geometry() runs on every mouse move
+        m_widest = fm.horizontalAdvance(QStringLiteral("query q "));
+        if (m_model && m_model->step())
+            for (int j = 0; j < m_model->step()->keys; ++j)
+                m_widest = std::max(m_widest, fm.horizontalAdvance(m_model->tokenText(j)) +
+                                                  fm.horizontalAdvance(QStringLiteral(" 000")));
+    }
+    const double widest = m_widest;
     g.label = g.margin;
     g.labelWidth = std::min(widest + fm.height() * 0.5, fm.horizontalAdvance(QLatin1Char('x')) * 18);
     const double gap = fm.height() * 0.8;

@@ -58,6 +58,7 @@ private:
     int m_hoverRow = -1;
     QString m_message;
     double m_zoom = 1;
+    mutable double m_widest = -1; // the widest key label, -1 = to measure
 };
 
 } // namespace attnscope
