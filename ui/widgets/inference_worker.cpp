@@ -113,16 +113,22 @@ InferenceService::~InferenceService() {
     m_thread.wait();
 }
 
-quint64 InferenceService::loadModel(const QString &modelPath, const QString &tokenizerPath) {
-    m_pendingLoad = ++m_next;
+quint64 InferenceService::post(quint64 &pending, std::atomic<quint64> *latest,
+                               std::function<void(InferenceWorker *, quint64)> work) {
+    pending = ++m_next;
+    if (latest)
+        latest->store(pending); // a running forward pass of the same kind stops at its next layer
     emit busyChanged(true);
     QMetaObject::invokeMethod(
-        m_worker,
-        [worker = m_worker, request = m_pendingLoad, modelPath, tokenizerPath] {
-            worker->loadModel(request, modelPath, tokenizerPath);
-        },
+        m_worker, [worker = m_worker, request = pending, work = std::move(work)] { work(worker, request); },
         Qt::QueuedConnection);
-    return m_pendingLoad;
+    return pending;
+}
+
+quint64 InferenceService::loadModel(const QString &modelPath, const QString &tokenizerPath) {
+    return post(m_pendingLoad, nullptr, [modelPath, tokenizerPath](InferenceWorker *worker, quint64 request) {
+        worker->loadModel(request, modelPath, tokenizerPath);
+    });
 }
 
 quint64 InferenceService::analyze(const QString &text, Measure measure) {
@@ -130,31 +136,19 @@ quint64 InferenceService::analyze(const QString &text, Measure measure) {
         emit analysisFailed(tr("No model is loaded; open one with File > Open Model."));
         return 0;
     }
-    m_pendingAnalysis = ++m_next;
-    m_latestAnalysis->store(m_pendingAnalysis);
-    emit busyChanged(true);
-    QMetaObject::invokeMethod(
-        m_worker,
-        [worker = m_worker, request = m_pendingAnalysis, engine = m_engine, text, measure] {
-            worker->analyze(request, engine, text, measure);
-        },
-        Qt::QueuedConnection);
-    return m_pendingAnalysis;
+    return post(m_pendingAnalysis, m_latestAnalysis.get(),
+                [engine = m_engine, text, measure](InferenceWorker *worker, quint64 request) {
+                    worker->analyze(request, engine, text, measure);
+                });
 }
 
 quint64 InferenceService::traceLayer(const ResultPtr &result, int layer) {
     if (!m_engine || !result)
         return 0;
-    m_pendingTrace = ++m_next;
-    m_latestTrace->store(m_pendingTrace);
-    emit busyChanged(true);
-    QMetaObject::invokeMethod(
-        m_worker,
-        [worker = m_worker, request = m_pendingTrace, engine = m_engine, result, layer] {
-            worker->traceLayer(request, engine, result, layer);
-        },
-        Qt::QueuedConnection);
-    return m_pendingTrace;
+    return post(m_pendingTrace, m_latestTrace.get(),
+                [engine = m_engine, result, layer](InferenceWorker *worker, quint64 request) {
+                    worker->traceLayer(request, engine, result, layer);
+                });
 }
 
 void InferenceService::cancel() {

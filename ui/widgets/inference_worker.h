@@ -72,6 +72,8 @@ signals:
     void cancelled();
 
 private:
+    // Makes a new request the pending one of its kind (and the newest for `latest`) and runs work in the worker.
+    quint64 post(quint64 &pending, std::atomic<quint64> *latest, std::function<void(InferenceWorker *, quint64)> work);
     template <typename Payload>
     std::function<void(quint64, Payload)> onlyLatest(quint64 &pending, std::function<void(const Payload &)> deliver);
 
