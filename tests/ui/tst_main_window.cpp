@@ -1071,9 +1071,8 @@ QStringList untipped(QWidget *root) {
         if (qobject_cast<QHeaderView *>(w) || w->inherits("QTableCornerButton"))
             inside = true; // the headers and corner of a table, which has its own tooltip
         for (QWidget *p = parent; p && p != root && !inside; p = p->parentWidget())
-            inside = qobject_cast<QAbstractSpinBox *>(p) || qobject_cast<QComboBox *>(p) || p->inherits("QComboBoxPrivateContainer") ||
-                     qobject_cast<QDockWidget *>(p) && qobject_cast<QAbstractButton *>(w) && w->parentWidget() == p ||
-                     qobject_cast<QTabBar *>(p) || qobject_cast<QScrollBar *>(w);
+            inside = qobject_cast<QAbstractSpinBox *>(p) || qobject_cast<QComboBox *>(p) ||
+                     p->inherits("QComboBoxPrivateContainer") || qobject_cast<QTabBar *>(p) || qobject_cast<QScrollBar *>(w);
         if (qobject_cast<QAbstractButton *>(w) && qobject_cast<QDockWidget *>(parent))
             inside = true; // a dock's float and close buttons
         if (!inside)

@@ -67,6 +67,7 @@ private slots:
     void heatmapClickSelectsCell();
     void arcsDrawPinnedStrongestAndRespectThreshold();
     void arcsLineLayoutAndLegend();
+    void arcsNameTheStrongestPartners();
     void gridModelAndView();
     void tokenStripChipsAndFocus();
 };
@@ -250,6 +251,25 @@ void TestViews::arcsDrawPinnedStrongestAndRespectThreshold() {
     image = view.grab().toImage();
     QVERIFY(QColor(image.pixel(midpoint(1))) != ViewStyle().background);
     QCOMPARE(QColor(image.pixel(midpoint(3))), ViewStyle().background);
+}
+
+void TestViews::arcsNameTheStrongestPartners() {
+    // 20 keys, room for every 3rd label: the strongest (0.48 at key 14) is named although 14 % 3 != 0; key 13
+    // (0.10) is too close to it and gives way to key 0 (0.10); a third partner; nothing under 0.05.
+    std::vector<float> w(20, 0.01f);
+    w[14] = 0.48f;
+    w[13] = 0.10f;
+    w[0] = 0.10f;
+    w[7] = 0.06f;
+    w[19] = 0.04f;
+    w[18] = -1; // masked
+    const std::vector<char> named = strongPartnerLabels(w, 3);
+    std::vector<int> rows;
+    for (int i = 0; i < 20; ++i)
+        if (named[std::size_t(i)])
+            rows.push_back(i);
+    QCOMPARE(rows, (std::vector<int>{0, 7, 14}));
+    QCOMPARE(strongPartnerLabels(std::vector<float>(5, 0.01f), 2), std::vector<char>(5, 0));
 }
 
 void TestViews::arcsLineLayoutAndLegend() {

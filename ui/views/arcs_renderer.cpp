@@ -18,6 +18,27 @@ constexpr double kMaxLabelWidth = 160;
 constexpr double kSwatch = 14;
 } // namespace
 
+std::vector<char> strongPartnerLabels(const std::vector<float> &weights, int labelStep) {
+    const int n = static_cast<int>(weights.size());
+    std::vector<char> strong(weights.size(), 0);
+    std::vector<std::pair<float, int>> ranked;
+    for (int i = 0; i < n; ++i)
+        if (weights[static_cast<std::size_t>(i)] >= 0.05f)
+            ranked.emplace_back(weights[static_cast<std::size_t>(i)], i);
+    std::sort(ranked.begin(), ranked.end(), [](const auto &a, const auto &b) { return a.first > b.first; });
+    int named = 0;
+    for (const auto &[w, i] : ranked) {
+        bool room = true;
+        for (int j = std::max(0, i - labelStep + 1); j < std::min(n, i + labelStep); ++j)
+            room = room && !strong[static_cast<std::size_t>(j)];
+        if (room && named < 3) {
+            strong[static_cast<std::size_t>(i)] = 1;
+            ++named;
+        }
+    }
+    return strong;
+}
+
 QColor headColour(int head) {
     // Okabe-Ito without its yellow (unreadable on white), plus a brown.
     static const QRgb palette[] = {0x0072b2, 0xe69f00, 0x009e73, 0xd55e00, 0xcc79a7, 0x56b4e9, 0x000000, 0x8c6d31};
@@ -335,26 +356,48 @@ void paintArcs(QPainter &p, const ArcsGeometry &g, const ArcsScene &scene, const
                        QPointF(g.keyX, g.y[static_cast<std::size_t>(focus.key)]));
         }
         const double weightW = fm.horizontalAdvance(QStringLiteral("0.00")) + 6;
+        // When labels are thinned out, the active token's strongest partners (up to three, weight >= 0.05) are
+        // always named, and the thinned labels next to them make room: the thickest line never ends unlabelled.
+        std::vector<char> strong(static_cast<std::size_t>(g.tokens), 0);
+        if (weights && g.labelStep > 1) {
+            std::vector<float> row(static_cast<std::size_t>(g.tokens));
+            for (int i = 0; i < g.tokens; ++i)
+                row[static_cast<std::size_t>(i)] = weightAt(i);
+            strong = strongPartnerLabels(row, g.labelStep);
+        }
+        auto shownOnOtherSide = [&](int i) {
+            if (strong[static_cast<std::size_t>(i)])
+                return true;
+            if (i % g.labelStep != 0)
+                return false;
+            for (int j = std::max(0, i - g.labelStep + 1); j < std::min(g.tokens, i + g.labelStep); ++j)
+                if (strong[static_cast<std::size_t>(j)])
+                    return false;
+            return true;
+        };
+        const bool otherIsKey = !active.isKey;
         for (int i = 0; i < g.tokens; ++i) {
             const double y = g.y[static_cast<std::size_t>(i)];
             const QRectF left(g.queryX - 6 - g.labelWidth, y - fm.height() / 2, g.labelWidth, fm.height());
             const QRectF right(g.keyX + 6, y - fm.height() / 2, g.labelWidth, fm.height());
             const bool leftActive = i == active.token && !active.isKey;
             const bool rightActive = (i == active.token && active.isKey) || (focus.isCell() && i == focus.key);
-            if (i % g.labelStep == 0 || leftActive || (focus.query == i)) {
+            const bool leftShown = active.token >= 0 && !otherIsKey ? shownOnOtherSide(i) : i % g.labelStep == 0;
+            const bool rightShown = active.token >= 0 && otherIsKey ? shownOnOtherSide(i) : i % g.labelStep == 0;
+            if (leftShown || leftActive || (focus.query == i)) {
                 p.setFont(leftActive ? bold : font);
                 p.setPen(labelColour(i, false));
                 p.drawText(left, Qt::AlignRight | Qt::AlignVCenter,
                            fm.elidedText(scene.labels[i], Qt::ElideRight, g.labelWidth - 8));
             }
-            if (i % g.labelStep == 0 || rightActive) {
+            if (rightShown || rightActive) {
                 p.setFont(rightActive ? bold : font);
                 p.setPen(labelColour(i, true));
                 p.drawText(right, Qt::AlignLeft | Qt::AlignVCenter,
                            fm.elidedText(scene.labels[i], Qt::ElideRight, g.labelWidth - 8));
             }
             // The active token's weights beside the tokens on the other side.
-            if (weights && (i % g.labelStep == 0)) {
+            if (weights && (otherIsKey ? rightShown : leftShown)) {
                 const float w = weightAt(i);
                 if (w >= 0.01f) { // smaller ones would read as 0.00
                     p.setFont(font);

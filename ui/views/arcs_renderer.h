@@ -82,6 +82,11 @@ struct ArcsHit {
 };
 ArcsHit arcsHitTest(const ArcsGeometry &geometry, const QPointF &pos);
 
+// Which tokens on the far side of the active token are always labelled when only every labelStep-th label fits:
+// its strongest partners (weight >= 0.05, up to three), strongest first, skipping one within labelStep rows of a
+// stronger one so no two overlap. weights: (tokens), < 0 where masked. 1 = always labelled.
+std::vector<char> strongPartnerLabels(const std::vector<float> &weights, int labelStep);
+
 // One colour per head, distinguishable for colour-blind readers for the first eight (Okabe & Ito).
 QColor headColour(int head);
 
