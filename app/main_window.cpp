@@ -809,6 +809,8 @@ Session MainWindow::currentSession() const {
     s.arcsLayout = m_arcsLayout->currentIndex() == 1 ? QStringLiteral("line") : QStringLiteral("columns");
     s.threshold = m_threshold->value();
     s.topK = m_topK->value();
+    s.page = m_viewTabs->currentWidget() == m_stepPanel ? QStringLiteral("step") : QStringLiteral("heatmap");
+    s.stepOrder = m_stepPanel->orderBox()->currentIndex() == 1 ? QStringLiteral("weight") : QStringLiteral("sentence");
     return s;
 }
 
@@ -877,6 +879,8 @@ void MainWindow::applySessionView(const Session &s) {
     m_threshold->setValue(s.threshold);
     m_topK->setValue(s.topK);
     m_hideSpecial->setChecked(s.hideSpecial);
+    m_stepPanel->orderBox()->setCurrentIndex(s.stepOrder == QLatin1String("weight") ? 1 : 0);
+    m_viewTabs->setCurrentWidget(s.page == QLatin1String("step") ? static_cast<QWidget *>(m_stepPanel) : m_heatmap);
 }
 
 void MainWindow::applyPendingSession() {

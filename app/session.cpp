@@ -34,6 +34,8 @@ QByteArray sessionToJson(const Session &s) {
     o.insert(QStringLiteral("arcs_layout"), s.arcsLayout);
     o.insert(QStringLiteral("threshold"), s.threshold);
     o.insert(QStringLiteral("top_k"), s.topK);
+    o.insert(QStringLiteral("page"), s.page);
+    o.insert(QStringLiteral("step_order"), s.stepOrder);
     return QJsonDocument(o).toJson(QJsonDocument::Indented);
 }
 
@@ -83,6 +85,8 @@ QString sessionFromJson(const QByteArray &json, Session *out) {
     text("colormap", &s.colorMap);
     text("color_scale", &s.colorScale);
     text("arcs_layout", &s.arcsLayout);
+    text("page", &s.page);
+    text("step_order", &s.stepOrder);
     number("layer", 0, 1e6, &s.layer);
     number("head", 0, 1e6, &s.head);
     number("pinned_query", -1, 1e7, &s.pinnedQuery);

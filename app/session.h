@@ -24,6 +24,8 @@ struct Session {
     QString arcsLayout = QStringLiteral("columns"); // columns | line
     double threshold = 0.05;
     int topK = 0;
+    QString page = QStringLiteral("heatmap");      // heatmap | step: the page shown left
+    QString stepOrder = QStringLiteral("sentence"); // sentence | weight: the step page's key order
 };
 
 QByteArray sessionToJson(const Session &session);

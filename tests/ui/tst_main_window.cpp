@@ -667,7 +667,11 @@ void TestMainWindow::sessionSaveAndOpen() {
     w->measureBox()->setCurrentIndex(w->measureBox()->findData(int(Measure::Value)));
     QTRY_VERIFY_WITH_TIMEOUT(w->heatmapModel()->result()->measure == Measure::Value, 10000);
     focusToken(w->selectionModel(), 3);
+    w->viewTabs()->setCurrentWidget(w->stepPanel()); // a lesson prepared on the step-by-step page
+    w->stepPanel()->orderBox()->setCurrentIndex(1);
     const Session saved = w->currentSession();
+    QCOMPARE(saved.page, QStringLiteral("step"));
+    QCOMPARE(saved.stepOrder, QStringLiteral("weight"));
     QCOMPARE(saved.measure, QStringLiteral("value"));
     QCOMPARE(saved.pinnedQuery, 3);
     QTemporaryDir dir;
@@ -680,6 +684,8 @@ void TestMainWindow::sessionSaveAndOpen() {
     w->layerBox()->setValue(0);
     w->headBox()->setValue(0);
     w->colorMapBox()->setCurrentIndex(0);
+    w->viewTabs()->setCurrentIndex(0);
+    w->stepPanel()->orderBox()->setCurrentIndex(0);
     attnscope::clearFocus(w->selectionModel());
     QCOMPARE(w->openSession(path), QString());
     QTRY_VERIFY_WITH_TIMEOUT(w->analysis() && w->analysis()->raw->text == text.toStdString() &&
@@ -696,6 +702,10 @@ void TestMainWindow::sessionSaveAndOpen() {
     QCOMPARE(focusOf(w->selectionModel()), (Focus{3, -1}));
     QCOMPARE(restored.colorMap, QStringLiteral("magma"));
     QCOMPARE(w->heatmapView()->viewStyle().map->id(), QStringLiteral("magma"));
+    QCOMPARE(w->viewTabs()->currentWidget(), static_cast<QWidget *>(w->stepPanel()));
+    QCOMPARE(w->stepPanel()->orderBox()->currentIndex(), 1);
+    w->viewTabs()->setCurrentIndex(0);
+    w->stepPanel()->orderBox()->setCurrentIndex(0);
     w->measureBox()->setCurrentIndex(0);
     w->colorMapBox()->setCurrentIndex(0);
     QTRY_VERIFY_WITH_TIMEOUT(w->heatmapModel()->result()->measure == Measure::Raw, 10000);

@@ -10,6 +10,8 @@
 #include <QScrollArea>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace attnscope {
 
 StepPanel::StepPanel(InferenceService *service, QWidget *parent)
@@ -40,15 +42,15 @@ StepPanel::StepPanel(InferenceService *service, QWidget *parent)
     connect(m_order, qOverload<int>(&QComboBox::currentIndexChanged), this,
             [this] { m_model->setOrder(StepModel::Order(m_order->currentData().toInt())); });
     connect(m_service, &InferenceService::traceReady, this, [this](const TracePtr &trace) {
-        m_view->setMessage({});
         m_model->setTrace(trace);
+        refresh();
     });
     connect(m_service, &InferenceService::traceFailed, this, [this](const QString &message) {
         m_requestedFor.reset(); // try again on the next change
         m_view->setMessage(tr("Could not trace this layer: %1").arg(message));
     });
     connect(m_service, &InferenceService::cancelled, this, [this] {
-        if (!m_model->trace() || m_model->trace()->layer != m_requestedLayer)
+        if (!traceFits())
             m_requestedFor.reset(); // the trace asked for was dropped; ask again when next needed
     });
 }
@@ -92,19 +94,27 @@ void StepPanel::refresh() {
         m_view->setMessage({});
         return;
     }
-    const bool current = m_requestedFor == m_analysis->raw && m_requestedLayer == m_layer;
-    if (current) {
-        if (m_model->trace() && m_model->trace()->layer == m_layer)
-            m_view->setMessage({});
+    if (traceFits()) {
+        m_view->setMessage({});
         return;
     }
-    if (!isVisible())
-        return; // traced when the page is shown
+    // Numbers of another text or layer must not stay on screen, not even for the moment a trace takes.
+    m_view->setMessage(tr("Tracing layer %1…").arg(m_layer));
+    if (!isVisible() || (m_requestedFor == m_analysis->raw && m_requestedLayer == m_layer))
+        return; // traced when the page is shown, or already asked for
     m_requestedFor = m_analysis->raw;
     m_requestedLayer = m_layer;
-    if (m_model->trace() && m_model->trace()->layer != m_layer)
-        m_view->setMessage(tr("Tracing layer %1…").arg(m_layer));
     m_service->traceLayer(m_analysis->raw, m_layer);
+}
+
+bool StepPanel::traceFits() const {
+    // The held trace serves while the layer and the tokens are the same: another measure of the same text, or
+    // another head or query, needs no new trace.
+    const TracePtr &trace = m_model->trace();
+    if (!trace || !m_analysis || !m_analysis->raw || trace->layer != m_layer)
+        return false;
+    const std::vector<Token> &a = trace->tokens, &b = m_analysis->raw->tokens;
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const Token &x, const Token &y) { return x.id == y.id; });
 }
 
 } // namespace attnscope

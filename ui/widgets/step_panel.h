@@ -39,6 +39,7 @@ protected:
 
 private:
     void refresh(); // asks for a trace when the visible page lacks one for this result and layer
+    bool traceFits() const; // the held trace is of the shown tokens and layer
 
     InferenceService *m_service;
     StepModel *m_model;
