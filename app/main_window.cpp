@@ -222,6 +222,11 @@ void MainWindow::buildUi() {
         m_head->setValue(head);
     });
     connect(m_selection, &QItemSelectionModel::selectionChanged, this, &MainWindow::syncInsightsFocus);
+    connect(m_stepPanel, &StepPanel::cellChosen, this, [this](int query, int key) {
+        const int row = m_heatmapModel->rowOfPosition(query), column = m_heatmapModel->rowOfPosition(key);
+        if (row >= 0 && column >= 0) // a hidden special token has no cell to select
+            focusCell(m_selection, row, column);
+    });
 
     for (QWidget *view : {static_cast<QWidget *>(m_heatmap), static_cast<QWidget *>(m_arcs),
                           static_cast<QWidget *>(m_grid), static_cast<QWidget *>(m_strip)}) {

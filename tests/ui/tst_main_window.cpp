@@ -857,6 +857,22 @@ void TestMainWindow::stepViewIsTheAttentionRow() {
     const QString row = panel->view()->rowDescription(12);
     QVERIFY2(row.contains(QStringLiteral("q·k")) && row.contains(QStringLiteral("softmax")), qPrintable(row));
     QVERIFY(row.contains(QString::number(model->step()->weights[12] * 100.0, 'f', 2) + QLatin1Char('%')));
+    // Clicking a key row selects that cell everywhere; the query stays, the row is marked.
+    {
+        StepView *view = panel->view();
+        QPoint at;
+        for (int y = 0; y < view->height() && at.isNull(); ++y)
+            if (view->rowAt(QPoint(10, y)) == 11)
+                at = QPoint(view->width() / 2, y + 2);
+        QVERIFY(!at.isNull());
+        QTest::mouseClick(view, Qt::LeftButton, {}, at);
+        const Focus f = focusOf(w->selectionModel());
+        QVERIFY(f.isCell());
+        QCOMPARE(w->heatmapModel()->position(f.query), query);
+        QCOMPARE(w->heatmapModel()->position(f.key), 11);
+        QVERIFY(ready(2, 3, query));
+        focusToken(w->selectionModel(), w->heatmapModel()->rowOfPosition(query));
+    }
     // Strongest first: the row order follows the weights.
     panel->orderBox()->setCurrentIndex(1);
     for (int r = 1; r < model->rowCount(); ++r)

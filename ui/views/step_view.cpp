@@ -311,8 +311,15 @@ void StepView::paintEvent(QPaintEvent *event) {
     p.setPen(muted);
     p.drawText(QRectF(g.margin, outputY + g.row * 1.2, width() - 2 * g.margin, g.row * 2), Qt::AlignLeft | Qt::TextWordWrap,
                tr("softmax: weight = exp(score − max) ÷ Σ exp(score − max), max = %1, Σ = %2. Colours: orange "
-                  "positive, purple negative. Hover a row for its numbers.")
+                  "positive, purple negative. Hover a row for its numbers; click it to select that cell.")
                    .arg(number(s.maxScaled), QString::number(s.expSum, 'f', 2)));
+}
+
+void StepView::mousePressEvent(QMouseEvent *event) {
+    const int row = rowAt(event->position().toPoint());
+    if (event->button() == Qt::LeftButton && row >= 0)
+        emit keyClicked(m_model->keyOfRow(row));
+    QWidget::mousePressEvent(event);
 }
 
 void StepView::mouseMoveEvent(QMouseEvent *event) {

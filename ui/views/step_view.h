@@ -31,8 +31,12 @@ public:
     int rowAt(const QPoint &point) const; // -1 outside the key rows
     QString rowDescription(int row) const; // the row's arithmetic, as the tooltip shows it
 
+signals:
+    void keyClicked(int position); // a row was clicked: select that query -> key cell everywhere
+
 protected:
     void paintEvent(QPaintEvent *event) override;
+    void mousePressEvent(QMouseEvent *event) override;
     void mouseMoveEvent(QMouseEvent *event) override;
     void leaveEvent(QEvent *event) override;
     bool event(QEvent *event) override;

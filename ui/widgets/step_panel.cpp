@@ -39,6 +39,10 @@ StepPanel::StepPanel(InferenceService *service, QWidget *parent)
     m_scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     layout->addWidget(m_scroll, 1);
 
+    connect(m_view, &StepView::keyClicked, this, [this](int key) {
+        if (const HeadStep *step = m_model->step())
+            emit cellChosen(step->query, key);
+    });
     connect(m_order, qOverload<int>(&QComboBox::currentIndexChanged), this,
             [this] { m_model->setOrder(StepModel::Order(m_order->currentData().toInt())); });
     connect(m_service, &InferenceService::traceReady, this, [this](const TracePtr &trace) {

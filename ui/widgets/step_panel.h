@@ -34,6 +34,9 @@ public:
     void setFocusedKey(int position);
     void setStyle(const ViewStyle &style);
 
+signals:
+    void cellChosen(int query, int key); // positions: a key row was clicked
+
 protected:
     void showEvent(QShowEvent *event) override;
 
