@@ -468,6 +468,7 @@ void MainWindow::syncStep() {
     const bool rollout = m_analysis && m_analysis->shown && m_analysis->shown->measure == Measure::Rollout;
     const bool oneHead = Aggregation(m_aggregation->currentData().toInt()) == Aggregation::Head && !rollout;
     m_stepPanel->setHead(m_layer->value(), m_head->value(), oneHead);
+    m_stepPanel->setMeasure(m_analysis && m_analysis->shown ? m_analysis->shown->measure : Measure::Raw);
 }
 
 void MainWindow::addNavigationKeys(QWidget *view) {

@@ -887,6 +887,15 @@ void TestMainWindow::stepViewIsTheAttentionRow() {
     focusToken(w->selectionModel(), w->heatmapModel()->rowOfPosition(5));
     QVERIFY(ready(4, 6, 5));
     checkRow(4, 6, 5);
+    // Under value-weighted attention the page keeps the softmax and says what the other views add to it.
+    QVERIFY(!panel->hint().contains(QStringLiteral("W_O")));
+    w->measureBox()->setCurrentIndex(w->measureBox()->findData(int(Measure::Value)));
+    QTRY_VERIFY_WITH_TIMEOUT(w->analysis()->shown->measure == Measure::Value, 10000);
+    QVERIFY(panel->hint().contains(QStringLiteral("W_O")));
+    QVERIFY(ready(4, 6, 5)); // same tokens: the trace still serves
+    checkRow(4, 6, 5);
+    w->measureBox()->setCurrentIndex(0);
+    QTRY_VERIFY_WITH_TIMEOUT(w->analysis()->shown->measure == Measure::Raw, 10000);
     // A mean of heads has no single softmax: the page says so instead of showing numbers.
     w->aggregationBox()->setCurrentIndex(1);
     QVERIFY(panel->view()->message().contains(QStringLiteral("One head")));

@@ -19,7 +19,7 @@ StepPanel::StepPanel(InferenceService *service, QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     auto *bar = new QHBoxLayout;
-    auto *hint = new QLabel(tr("Click a token to choose the query."), this);
+    auto *hint = m_hint = new QLabel(tr("Click a token to choose the query."), this);
     hint->setWordWrap(true);
     hint->setToolTip(tr("The layer and head are the ones chosen above, the query the token focused in the strip or the "
                         "heatmap (the last token when none is): this page shows how that row of weights is made."));
@@ -73,6 +73,17 @@ void StepPanel::setHead(int layer, int head, bool oneHead) {
 
 void StepPanel::setQuery(int position) {
     m_model->setQuery(position);
+}
+
+void StepPanel::setMeasure(Measure measure) {
+    m_hint->setText(measure == Measure::Value
+                        ? tr("Click a token to choose the query. The other views weight each softmax weight (③) by the "
+                             "size of its value, ‖W_O·v‖; this page shows the softmax itself.")
+                        : tr("Click a token to choose the query."));
+}
+
+QString StepPanel::hint() const {
+    return m_hint->text();
 }
 
 void StepPanel::setFocusedKey(int position) {

@@ -31,6 +31,9 @@ public:
     // computation to step through.
     void setHead(int layer, int head, bool oneHead);
     void setQuery(int position); // -1: the last token
+    // What the other views show; under value-weighted attention the page says it explains the softmax under it.
+    void setMeasure(Measure measure);
+    QString hint() const;
     void setFocusedKey(int position);
     void setStyle(const ViewStyle &style);
 
@@ -49,6 +52,7 @@ private:
     StepView *m_view;
     QScrollArea *m_scroll;
     QComboBox *m_order;
+    QLabel *m_hint;
     AnalysisPtr m_analysis;
     int m_layer = 0;
     bool m_oneHead = true;
