@@ -25,6 +25,7 @@
 #include <QListWidget>
 #include <QDockWidget>
 #include <QScrollBar>
+#include <QScrollArea>
 #include <QTabBar>
 #include <QHeaderView>
 #include <QAbstractButton>
@@ -910,6 +911,22 @@ void TestMainWindow::stepViewIsTheAttentionRow() {
     QVERIFY(panel->view()->sizeHint().height() > height);
     QTest::keyClick(w, Qt::Key_0, Qt::ControlModifier);
     QCOMPARE(panel->view()->zoom(), 1.0);
+    // A long text: every key row can be scrolled to, and the strongest one is brought into sight.
+    QString longText;
+    while (longText.size() < 900)
+        longText += QStringLiteral("Lily saw a big red ball. She wanted to play with it. ");
+    QVERIFY(waitForText(w, longText));
+    attnscope::clearFocus(w->selectionModel()); // the last token is the query
+    QTRY_VERIFY_WITH_TIMEOUT(model->step() && model->step()->keys == w->analysis()->raw->seqLen() &&
+                                 panel->view()->message().isEmpty(),
+                             10000);
+    auto *scroll = panel->findChild<QScrollArea *>();
+    QVERIFY(scroll);
+    QTRY_VERIFY_WITH_TIMEOUT(panel->view()->height() >= panel->view()->rowRect(model->rowCount() - 1).bottom(), 5000);
+    QVERIFY(scroll->verticalScrollBar()->maximum() > 0);
+    QTRY_VERIFY_WITH_TIMEOUT(panel->view()->visibleRegion().boundingRect().contains(
+                                 panel->view()->rowRect(model->strongestRow()).center()),
+                             5000);
     w->viewTabs()->setCurrentIndex(0);
     QVERIFY(w->arcsView()->isVisible());
     QTest::keyClick(w, Qt::Key_Plus, Qt::ControlModifier);

@@ -48,6 +48,7 @@ const float *StepModel::weightedValue(int row) const {
 void StepModel::recompute() {
     m_step.reset();
     m_rows.clear();
+    m_strongestRow = -1;
     m_weightedValues.clear();
     if (m_trace && m_trace->seqLen() > 0) {
         const int query = m_query >= 0 && m_query < m_trace->seqLen() ? m_query : m_trace->seqLen() - 1;
@@ -66,6 +67,11 @@ void StepModel::recompute() {
         std::stable_sort(m_rows.begin(), m_rows.end(), [&s](int a, int b) {
             return s.weights[static_cast<std::size_t>(a)] > s.weights[static_cast<std::size_t>(b)];
         });
+    m_strongestRow = 0;
+    for (int row = 1; row < static_cast<int>(m_rows.size()); ++row)
+        if (s.weights[static_cast<std::size_t>(m_rows[static_cast<std::size_t>(row)])] >
+            s.weights[static_cast<std::size_t>(m_rows[static_cast<std::size_t>(m_strongestRow)])])
+            m_strongestRow = row;
     m_scoreRange = 1e-9;
     for (double dot : s.dots)
         m_scoreRange = std::max(m_scoreRange, std::abs(dot));

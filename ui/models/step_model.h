@@ -33,6 +33,7 @@ public:
     Order order() const { return m_order; }
     int rowCount() const { return static_cast<int>(m_rows.size()); }
     int keyOfRow(int row) const { return m_rows[static_cast<std::size_t>(row)]; } // key position
+    int strongestRow() const { return m_strongestRow; } // the row of the largest weight, -1 without a step
     QString tokenText(int position) const;
     // weights_j * v_j (headSize) of a row's key: what that key contributes to the output.
     const float *weightedValue(int row) const;
@@ -54,6 +55,7 @@ private:
     Order m_order = Order::Sentence;
     std::optional<HeadStep> m_step;
     std::vector<int> m_rows;            // key positions in display order
+    int m_strongestRow = -1;
     std::vector<float> m_weightedValues; // (keys, headSize), by key position
     double m_scoreRange = 1, m_keyRange = 1, m_valueRange = 1;
 };

@@ -123,18 +123,24 @@ QSize StepView::sizeHint() const {
 }
 
 QSize StepView::minimumSizeHint() const {
+    // Every row must stay reachable: the scroll area (widget resizable) scrolls only past the minimum height.
     const QFontMetrics fm(viewFont());
-    return {fm.horizontalAdvance(QLatin1Char('x')) * 60, fm.height() * 8};
+    return {fm.horizontalAdvance(QLatin1Char('x')) * 60, sizeHint().height()};
 }
 
 int StepView::rowAt(const QPoint &point) const {
     if (!m_model || !m_model->step() || !m_message.isEmpty())
         return -1;
     const Geometry g = geometry();
-    if (point.y() < g.rowsTop)
-        return -1;
+    if (point.y() < g.rowsTop || point.y() < visibleRegion().boundingRect().top() + g.rowsTop)
+        return -1; // above the rows, or under the header that stays at the top while they scroll
     const int row = int((point.y() - g.rowsTop) / g.row);
     return row < m_model->rowCount() ? row : -1;
+}
+
+QRect StepView::rowRect(int row) const {
+    const Geometry g = geometry();
+    return QRect(0, int(g.rowsTop + row * g.row), width(), int(g.row));
 }
 
 QString StepView::rowDescription(int row) const {
@@ -201,48 +207,56 @@ void StepView::paintEvent(QPaintEvent *event) {
     const TracePtr &trace = m_model->trace();
     const QString queryText = m_model->tokenText(s.query);
 
-    // Title.
-    QFont titleFont = bold;
-    titleFont.setPointSizeF(viewFont().pointSizeF() * 1.15);
-    p.setFont(titleFont);
-    p.setPen(text);
-    p.drawText(QRectF(g.margin, g.title, width() - 2 * g.margin, g.line * 1.4), Qt::AlignLeft | Qt::AlignVCenter,
-               tr("Layer %1, head %2: where “%3” (token %4) looks, step by step")
-                   .arg(s.layer)
-                   .arg(s.head)
-                   .arg(queryText)
-                   .arg(s.query));
-    p.setFont(viewFont());
-
-    // The query vector, right above the key vectors it is compared with.
     const double stripH = g.row * 0.62;
-    p.setPen(text);
-    p.setFont(bold);
-    p.drawText(QRectF(g.label, g.queryRow, g.labelWidth, g.row), Qt::AlignRight | Qt::AlignVCenter, tr("query q"));
-    p.setFont(viewFont());
-    paintStrip(p, QRectF(g.keys, g.queryRow + (g.row - stripH) / 2, g.strip, stripH), trace->query(s.query, s.head),
-               m_model->keyRange());
-    p.setPen(muted);
-    p.drawText(QRectF(g.score, g.queryRow, width() - g.score - g.margin, g.row), Qt::AlignLeft | Qt::AlignVCenter,
-               tr("%1 numbers per vector · each key below is compared with q").arg(s.headSize));
-
-    // Column headers: what each step does, in two lines.
-    auto header = [&](double x, double w, const QString &title, const QString &detail) {
-        p.setFont(bold);
+    // The title, the query vector and the column headers stay at the top of the visible part while the rows
+    // scroll under them (painted last, over the rows); the panel repaints the whole view on every scroll.
+    auto paintHeader = [&](double top) {
+        p.save();
+        p.fillRect(QRectF(0, top, width(), g.rowsTop - g.row * 0.1), m_style.background);
+        p.translate(0, top);
+        // Title.
+        QFont titleFont = bold;
+        titleFont.setPointSizeF(viewFont().pointSizeF() * 1.15);
+        p.setFont(titleFont);
         p.setPen(text);
-        p.drawText(QRectF(x, g.header, w, g.line), Qt::AlignLeft | Qt::AlignVCenter, fm.elidedText(title, Qt::ElideRight, w));
+        p.drawText(QRectF(g.margin, g.title, width() - 2 * g.margin, g.line * 1.4), Qt::AlignLeft | Qt::AlignVCenter,
+                   tr("Layer %1, head %2: where “%3” (token %4) looks, step by step")
+                       .arg(s.layer)
+                       .arg(s.head)
+                       .arg(queryText)
+                       .arg(s.query));
         p.setFont(viewFont());
+
+        // The query vector, right above the key vectors it is compared with.
+        p.setPen(text);
+        p.setFont(bold);
+        p.drawText(QRectF(g.label, g.queryRow, g.labelWidth, g.row), Qt::AlignRight | Qt::AlignVCenter, tr("query q"));
+        p.setFont(viewFont());
+        paintStrip(p, QRectF(g.keys, g.queryRow + (g.row - stripH) / 2, g.strip, stripH), trace->query(s.query, s.head),
+                   m_model->keyRange());
         p.setPen(muted);
-        p.drawText(QRectF(x, g.header + g.line * 1.1, w, g.line * 2.2), Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap,
-                   detail);
+        p.drawText(QRectF(g.score, g.queryRow, width() - g.score - g.margin, g.row), Qt::AlignLeft | Qt::AlignVCenter,
+                   tr("%1 numbers per vector · each key below is compared with q").arg(s.headSize));
+
+        // Column headers: what each step does, in two lines.
+        auto header = [&](double x, double w, const QString &title, const QString &detail) {
+            p.setFont(bold);
+            p.setPen(text);
+            p.drawText(QRectF(x, g.header, w, g.line), Qt::AlignLeft | Qt::AlignVCenter, fm.elidedText(title, Qt::ElideRight, w));
+            p.setFont(viewFont());
+            p.setPen(muted);
+            p.drawText(QRectF(x, g.header + g.line * 1.1, w, g.line * 2.2), Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap,
+                       detail);
+        };
+        header(g.label, g.labelWidth, tr("key token"), trace->causal ? tr("this one and earlier ones") : tr("every token"));
+        header(g.keys, g.strip, tr("key k"), QString());
+        header(g.score, g.barWidth, tr("① q·k"), tr("score: how well q and k match"));
+        header(g.scaled, g.barWidth, tr("② ÷ √%1").arg(s.headSize),
+               tr("÷ %1, on the same axis").arg(std::sqrt(double(s.headSize)), 0, 'f', 2));
+        header(g.softmax, g.barWidth, tr("③ softmax"), tr("exp, then share of the total"));
+        header(g.values, width() - g.values - g.margin, tr("④ weight × v"), tr("value vectors, added up below"));
+        p.restore();
     };
-    header(g.label, g.labelWidth, tr("key token"), trace->causal ? tr("this one and earlier ones") : tr("every token"));
-    header(g.keys, g.strip, tr("key k"), QString());
-    header(g.score, g.barWidth, tr("① q·k"), tr("score: how well q and k match"));
-    header(g.scaled, g.barWidth, tr("② ÷ √%1").arg(s.headSize),
-           tr("÷ %1, on the same axis").arg(std::sqrt(double(s.headSize)), 0, 'f', 2));
-    header(g.softmax, g.barWidth, tr("③ softmax"), tr("exp, then share of the total"));
-    header(g.values, width() - g.values - g.margin, tr("④ weight × v"), tr("value vectors, added up below"));
 
     // One row per key.
     const double numberWidth = fm.horizontalAdvance(QStringLiteral("−00.00")) + fm.height() * 0.3;
@@ -313,6 +327,7 @@ void StepView::paintEvent(QPaintEvent *event) {
                tr("softmax: weight = exp(score − max) ÷ Σ exp(score − max), max = %1, Σ = %2. Colours: orange "
                   "positive, purple negative. Hover a row for its numbers; click it to select that cell.")
                    .arg(number(s.maxScaled), QString::number(s.expSum, 'f', 2)));
+    paintHeader(std::max(0, visibleRegion().boundingRect().top()));
 }
 
 void StepView::mousePressEvent(QMouseEvent *event) {

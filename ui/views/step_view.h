@@ -29,6 +29,7 @@ public:
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
     int rowAt(const QPoint &point) const; // -1 outside the key rows
+    QRect rowRect(int row) const;          // where a key row is painted
     QString rowDescription(int row) const; // the row's arithmetic, as the tooltip shows it
 
 signals:

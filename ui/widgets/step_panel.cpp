@@ -8,6 +8,8 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QScrollArea>
+#include <QScrollBar>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -38,7 +40,25 @@ StepPanel::StepPanel(InferenceService *service, QWidget *parent)
     m_scroll->setFrameShape(QFrame::NoFrame);
     m_scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     layout->addWidget(m_scroll, 1);
+    // The view's header follows the scroll position, so a scroll repaints all of it, not only the exposed strip.
+    connect(m_scroll->verticalScrollBar(), &QScrollBar::valueChanged, m_view, qOverload<>(&QWidget::update));
 
+    // A long text lists hundreds of keys: keep the one with the largest weight in sight when the step changes.
+    connect(m_model, &StepModel::changed, this, [this] {
+        const int strongest = m_model->strongestRow();
+        if (strongest < 0)
+            return;
+        QTimer::singleShot(0, this, [this, strongest] {
+            if (strongest < m_model->rowCount()) {
+                // The height the scroll area gives the view on its next layout, now, so the row is reachable.
+                m_view->resize(m_scroll->viewport()->width(),
+                               std::max(m_scroll->viewport()->height(), m_view->minimumSizeHint().height()));
+                const QRect r = m_view->rowRect(strongest);
+                // The margin keeps the row clear of the header that stays at the top.
+                m_scroll->ensureVisible(r.center().x(), r.center().y(), 0, m_view->rowRect(0).top() + r.height() * 2);
+            }
+        });
+    });
     connect(m_view, &StepView::keyClicked, this, [this](int key) {
         if (const HeadStep *step = m_model->step())
             emit cellChosen(step->query, key);
