@@ -1,5 +1,6 @@
 // MainWindow: page construction and signal wiring.
 #include "main_window.h"
+#include "about.h"
 #include "model_paths.h"
 
 #include "models/focus.h"
@@ -19,6 +20,7 @@
 #include "widgets/inference_worker.h"
 #include "export/export_files.h"
 #include "widgets/insights_panel.h"
+#include "widgets/playback_bar.h"
 #include "widgets/step_panel.h"
 #include "views/step_view.h"
 
@@ -182,7 +184,20 @@ void MainWindow::buildUi() {
     m_viewTabs->addTab(m_heatmap, tr("Heatmap"));
     m_viewTabs->addTab(m_stepPanel, tr("Step by step"));
     m_viewTabs->setTabToolTip(0, tr("The attention of the chosen head: one row per query token, one column per key."));
-    m_viewTabs->setCornerWidget(buildPlaybackControls(m_viewTabs), Qt::TopRightCorner);
+    m_playbackBar = new PlaybackBar(m_viewTabs);
+    m_viewTabs->setCornerWidget(m_playbackBar, Qt::TopRightCorner);
+    m_playback = m_playbackBar->playback();
+    connect(m_playbackBar, &PlaybackBar::aboutToPlay, this, [this](Playback::Mode mode) {
+        // A mean over every layer has no layers to step through; head by head needs one head shown.
+        const auto aggregation = Aggregation(m_aggregation->currentData().toInt());
+        if (aggregation == Aggregation::MeanOfAll || mode == Playback::Mode::Heads)
+            m_aggregation->setCurrentIndex(0);
+        m_playback->setPosition(m_layer->value(), m_head->value());
+    });
+    connect(m_playback, &Playback::moveTo, this, [this](int layer, int head) {
+        m_layer->setValue(layer);
+        m_head->setValue(head);
+    });
     m_viewTabs->setTabToolTip(1, tr("How the chosen head computes the focused token's row: query·key scores, "
                                     "÷√d, softmax and the weighted sum of values, with this model's numbers."));
     auto *split = new QSplitter(Qt::Horizontal, central);
@@ -330,56 +345,6 @@ QWidget *MainWindow::buildControls(QWidget *parent) {
     connect(m_hideSpecial, &QCheckBox::toggled, this, &MainWindow::applyHideSpecial);
     connect(m_scale, qOverload<int>(&QComboBox::currentIndexChanged), this, &MainWindow::applyStyle);
     connect(m_colorMap, qOverload<int>(&QComboBox::currentIndexChanged), this, &MainWindow::applyStyle);
-    return row;
-}
-
-QWidget *MainWindow::buildPlaybackControls(QWidget *parent) {
-    auto *row = new QWidget(parent);
-    auto *h = new QHBoxLayout(row);
-    h->setContentsMargins(0, 0, 4, 0);
-    m_playback = new Playback(this);
-    m_play = new QToolButton(row);
-    m_play->setCheckable(true);
-    m_play->setText(tr("▶ Play"));
-    m_play->setToolButtonStyle(Qt::ToolButtonTextOnly);
-    m_play->setToolTip(tr("Step through the model like an animation: the next layer (or head) every few seconds, up "
-                          "to the last. F5 starts and stops; choosing a layer or head yourself stops it."));
-    m_playMode = new QComboBox(row);
-    m_playMode->addItem(tr("layer by layer"), int(Playback::Mode::Layers));
-    m_playMode->addItem(tr("head by head"), int(Playback::Mode::Heads));
-    m_playMode->setToolTip(tr("Layer by layer keeps the head (or the layer's mean); head by head shows every head of "
-                              "a layer, then the next layer."));
-    m_playSpeed = new QComboBox(row);
-    for (int ms : {500, 1000, 1500, 2000, 3000, 5000})
-        m_playSpeed->addItem(tr("%1 s").arg(ms / 1000.0), ms);
-    m_playSpeed->setCurrentIndex(2);
-    m_playSpeed->setToolTip(tr("How long each layer or head stays on screen."));
-    for (QWidget *w : std::initializer_list<QWidget *>{m_play, m_playMode, m_playSpeed})
-        h->addWidget(w);
-    m_playback->setInterval(m_playSpeed->currentData().toInt());
-
-    connect(m_play, &QToolButton::toggled, this, [this](bool on) {
-        if (on && Aggregation(m_aggregation->currentData().toInt()) == Aggregation::MeanOfAll)
-            m_aggregation->setCurrentIndex(0); // a mean over every layer has no layers to step through
-        if (on && m_playback->mode() == Playback::Mode::Heads)
-            m_aggregation->setCurrentIndex(0);
-        m_playback->setPosition(m_layer->value(), m_head->value());
-        m_playback->setRunning(on);
-    });
-    connect(m_playback, &Playback::runningChanged, this, [this](bool running) {
-        const QSignalBlocker block(m_play);
-        m_play->setChecked(running);
-        m_play->setText(running ? tr("⏸ Pause") : tr("▶ Play"));
-    });
-    connect(m_playback, &Playback::moveTo, this, [this](int layer, int head) {
-        m_layer->setValue(layer);
-        m_head->setValue(head);
-    });
-    connect(m_playMode, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
-        m_playback->setMode(Playback::Mode(m_playMode->currentData().toInt()));
-    });
-    connect(m_playSpeed, qOverload<int>(&QComboBox::currentIndexChanged), this,
-            [this] { m_playback->setInterval(m_playSpeed->currentData().toInt()); });
     return row;
 }
 
@@ -659,7 +624,7 @@ void MainWindow::buildMenus() {
     zoomFit->setStatusTip(tr("The whole heatmap in the window, or the step-by-step page at its usual size."));
     addActions({zoomIn, zoomOut, zoomFit}); // also in presentation mode
     view->addSeparator();
-    QAction *play = view->addAction(tr("Play Step-&Through"), m_play, &QToolButton::toggle);
+    QAction *play = view->addAction(tr("Play Step-&Through"), m_playbackBar, &PlaybackBar::toggle);
     play->setShortcut(QKeySequence(Qt::Key_F5));
     play->setStatusTip(tr("Start or stop stepping through the layers or heads (the ▶ Play button above the views)."));
     addAction(play); // F5 also works in presentation mode
@@ -692,32 +657,8 @@ void MainWindow::buildMenus() {
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About AttnScope"), this, [this] {
-        QString facts = tr("No model loaded.");
-        if (const auto &engine = m_service->engine()) {
-            const EngineInfo &i = engine->info();
-            const ModelConfig &c = i.config;
-            facts = tr("<b>%1</b> (%2, architecture %3)<br>%4 layers, %5 heads (%6 key/value heads), width %7, FFN %8<br>"
-                       "vocabulary %9, context %10 tokens, %11<br>weights %12, tokenizer %13")
-                        .arg(QString::fromStdString(i.name), QString::fromStdString(i.format),
-                             QString::fromStdString(c.architecture))
-                        .arg(c.layers)
-                        .arg(c.heads)
-                        .arg(c.kvHeads)
-                        .arg(c.dim)
-                        .arg(c.hiddenDim)
-                        .arg(c.vocabSize)
-                        .arg(c.contextLength)
-                        .arg(c.causal ? tr("causal (decoder)") : tr("bidirectional (encoder)"))
-                        .arg(QString::fromStdString(c.weightTypes), QString::fromStdString(i.tokenizerKind));
-            if (QString::fromStdString(c.weightTypes).contains(QLatin1Char('Q')))
-                facts += tr("<p><i>Quantized weights change the attention itself, not only the file size: on "
-                            "stories260K, Q8_0 moves attention weights by up to 0.04 and Q4_0 by up to 0.56 against "
-                            "the float32 model. Compare with an F16/F32 file before drawing conclusions.</i></p>");
-        }
-        QMessageBox::about(
-            this, tr("About AttnScope"),
-            tr("<h3>AttnScope %1</h3><p>See the attention of real language models, offline.</p><p>%2</p>")
-                .arg(QStringLiteral(ATTNSCOPE_VERSION), facts));
+        const auto &engine = m_service->engine();
+        QMessageBox::about(this, tr("About AttnScope"), aboutHtml(engine ? &engine->info() : nullptr));
     });
 }
 

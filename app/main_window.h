@@ -35,6 +35,7 @@ class ArcsView;
 class BusyBar;
 class ExamplesPanel;
 class Playback;
+class PlaybackBar;
 class ExportDialog;
 struct ExportContext;
 class HeadGridModel;
@@ -91,10 +92,7 @@ public:
     StepPanel *stepPanel() const { return m_stepPanel; }
     BusyBar *busyBar() const { return m_busy; }
     ExamplesPanel *examplesPanel() const { return m_examples; }
-    Playback *playback() const { return m_playback; }
-    QToolButton *playButton() const { return m_play; }
-    QComboBox *playModeBox() const { return m_playMode; }
-    QComboBox *playSpeedBox() const { return m_playSpeed; }
+    PlaybackBar *playbackBar() const { return m_playbackBar; }
     QString exampleNote() const; // the note shown under the tokens, empty when the text is no example
     QTabWidget *viewTabs() const { return m_viewTabs; } // the heatmap and the step-by-step page
     const AnalysisPtr &analysis() const { return m_analysis; }
@@ -129,7 +127,6 @@ private:
     QWidget *buildControls(QWidget *parent);
     QWidget *buildArcsPane(QWidget *parent);
     QWidget *buildGridPane(QWidget *parent);
-    QWidget *buildPlaybackControls(QWidget *parent); // the step-through buttons, in the view tabs' corner
     void applyMeasure();
     void syncInsightsFocus();
     void syncStep(); // the step page follows the head, the aggregation and the focused token
@@ -204,10 +201,8 @@ private:
     ExamplesPanel *m_examples = nullptr;
     QDockWidget *m_examplesDock = nullptr;
     QLabel *m_note = nullptr;
-    Playback *m_playback = nullptr;
-    QToolButton *m_play = nullptr;
-    QComboBox *m_playMode = nullptr;
-    QComboBox *m_playSpeed = nullptr;
+    PlaybackBar *m_playbackBar = nullptr; // ▶ Play in the view tabs' corner
+    Playback *m_playback = nullptr;       // its timer and order
     QTimer m_debounce;
     QString m_loadingPath;
     QWidget *m_currentView = nullptr; // for export: the view last clicked or focused

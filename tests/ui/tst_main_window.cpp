@@ -4,6 +4,7 @@
 #include "test_support.h"
 
 #include "main_window.h"
+#include "about.h"
 #include "model_paths.h"
 #include "models/focus.h"
 #include "models/head_grid_model.h"
@@ -20,6 +21,7 @@
 #include "widgets/step_panel.h"
 #include "widgets/busy_bar.h"
 #include "models/playback.h"
+#include "widgets/playback_bar.h"
 #include <QToolButton>
 #include "widgets/examples_panel.h"
 #include <QListWidget>
@@ -101,6 +103,7 @@ private slots:
     void exampleOpensItsHeadAndToken();
     void stepThroughLayersAndHeads();
     void everyControlHasATooltip();
+    void aboutShowsModelFacts();
 
 private:
     std::unique_ptr<MainWindow> m_window;
@@ -1059,25 +1062,26 @@ void TestMainWindow::stepThroughLayersAndHeads() {
     w->aggregationBox()->setCurrentIndex(0);
     w->layerBox()->setValue(0);
     w->headBox()->setValue(3);
-    Playback *playback = w->playback();
+    PlaybackBar *bar = w->playbackBar();
+    Playback *playback = bar->playback();
     playback->setInterval(20);
 
     // Layer by layer: the head stays, the layers go by on the timer, and the last one stays on screen.
-    w->playModeBox()->setCurrentIndex(0);
-    w->playButton()->click();
+    bar->modeBox()->setCurrentIndex(0);
+    bar->playButton()->click();
     QVERIFY(playback->isRunning());
-    QVERIFY(w->playButton()->text().contains(QStringLiteral("Pause")));
+    QVERIFY(bar->playButton()->text().contains(QStringLiteral("Pause")));
     QTRY_COMPARE_WITH_TIMEOUT(w->layerBox()->value(), 4, 5000);
     QTRY_VERIFY_WITH_TIMEOUT(!playback->isRunning(), 5000);
     QCOMPARE(w->headBox()->value(), 3);
     QCOMPARE(w->heatmapModel()->layer(), 4);
-    QVERIFY(!w->playButton()->isChecked());
+    QVERIFY(!bar->playButton()->isChecked());
 
     // Head by head goes on from the head shown to the layer's last head and stops there; played again from the end
     // it starts over at layer 0 head 0: every head of a layer, then the next layer.
     playback->setInterval(60000); // steps by hand from here
-    w->playModeBox()->setCurrentIndex(1);
-    w->playButton()->click();
+    bar->modeBox()->setCurrentIndex(1);
+    bar->playButton()->click();
     playback->advance();
     QCOMPARE(w->layerBox()->value(), 4);
     QCOMPARE(w->headBox()->value(), 4);
@@ -1085,7 +1089,7 @@ void TestMainWindow::stepThroughLayersAndHeads() {
         playback->advance();
     QCOMPARE(w->headBox()->value(), 7);
     QVERIFY(!playback->isRunning());
-    w->playButton()->click();
+    bar->playButton()->click();
     QCOMPARE(w->layerBox()->value(), 0);
     QCOMPARE(w->headBox()->value(), 0);
     for (int i = 0; i < 8; ++i)
@@ -1104,7 +1108,7 @@ void TestMainWindow::stepThroughLayersAndHeads() {
     QVERIFY(playback->isRunning());
     QTest::keyClick(w, Qt::Key_F5);
     QVERIFY(!playback->isRunning());
-    w->playModeBox()->setCurrentIndex(0);
+    bar->modeBox()->setCurrentIndex(0);
 }
 
 namespace {
@@ -1146,6 +1150,15 @@ void TestMainWindow::everyControlHasATooltip() {
     missing += untipped(w->openCompare());
     w->compareWindow()->close();
     QVERIFY2(missing.isEmpty(), qPrintable(missing.join(QStringLiteral(", "))));
+}
+
+void TestMainWindow::aboutShowsModelFacts() {
+    const QString html = aboutHtml(&m_engine->info());
+    for (const char *fact : {"stories260K", "5 layers", "8 heads (4 key/value heads)", "width 64", "FFN 172",
+                             "vocabulary 512", "context 512 tokens", "causal (decoder)", "llama2.c"})
+        QVERIFY2(html.contains(QLatin1String(fact)), fact);
+    QVERIFY(!html.contains(QStringLiteral("Quantized")));
+    QVERIFY(aboutHtml(nullptr).contains(QStringLiteral("No model loaded")));
 }
 
 QTEST_MAIN(TestMainWindow)
