@@ -248,6 +248,8 @@ void MainWindow::buildUi() {
         addNavigationKeys(view);
         view->installEventFilter(this); // remembers the view last used, for export
     }
+    addNavigationKeys(m_stepPanel); // the same layer and head keys on the step page
+    m_stepPanel->view()->setFocusPolicy(Qt::StrongFocus);
     m_currentView = m_heatmap;
     m_exportDir = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
     if (m_exportDir.isEmpty() || !QDir(m_exportDir).exists())

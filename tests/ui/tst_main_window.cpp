@@ -883,7 +883,15 @@ void TestMainWindow::stepViewIsTheAttentionRow() {
         QVERIFY(model->step()->weights[std::size_t(model->keyOfRow(r - 1))] >=
                 model->step()->weights[std::size_t(model->keyOfRow(r))]);
     panel->orderBox()->setCurrentIndex(0);
-    // Another layer is traced anew; another head and query of the same layer need no trace.
+    // Another layer is traced anew; another head and query of the same layer need no trace. The layer and head
+    // keys of the other views work on this page too.
+    QApplication::setActiveWindow(w);
+    QVERIFY(QTest::qWaitForWindowActive(w));
+    panel->view()->setFocus();
+    QTest::keyClick(panel->view(), Qt::Key_PageDown);
+    QTest::keyClick(panel->view(), Qt::Key_Right);
+    QCOMPARE(w->layerBox()->value(), 3);
+    QCOMPARE(w->headBox()->value(), 4);
     w->layerBox()->setValue(4);
     w->headBox()->setValue(6);
     QTRY_VERIFY_WITH_TIMEOUT(ready(4, 6, query), 10000);
