@@ -21,6 +21,7 @@
 #include "export/export_files.h"
 #include "widgets/insights_panel.h"
 #include "widgets/playback_bar.h"
+#include "widgets/presentation.h"
 #include "widgets/step_panel.h"
 #include "views/step_view.h"
 
@@ -476,41 +477,10 @@ void MainWindow::setPresentation(bool on) {
         return;
     m_presentation = on;
     m_presentationAction->setChecked(on);
-    if (on) {
-        // A dock behind another's tab is not "visible", but it is open: its view action says so.
-        m_chrome = {font(), palette(), m_insightsDock->toggleViewAction()->isChecked(),
-                    m_examplesDock->toggleViewAction()->isChecked(), isMaximized()};
-        QFont big = font();
-        big.setPointSizeF(std::max(14.0, big.pointSizeF() * 1.6));
-        setFont(big);
-        QPalette contrast; // black on white, a strong blue for the selection: readable on any projector
-        contrast.setColor(QPalette::Window, Qt::white);
-        contrast.setColor(QPalette::Base, Qt::white);
-        contrast.setColor(QPalette::AlternateBase, QColor(0xf0, 0xf0, 0xf0));
-        contrast.setColor(QPalette::WindowText, Qt::black);
-        contrast.setColor(QPalette::Text, Qt::black);
-        contrast.setColor(QPalette::ButtonText, Qt::black);
-        contrast.setColor(QPalette::Button, QColor(0xf4, 0xf4, 0xf4));
-        contrast.setColor(QPalette::Highlight, QColor(0x00, 0x5f, 0xcc));
-        contrast.setColor(QPalette::HighlightedText, Qt::white);
-        setPalette(contrast);
-        menuBar()->hide();
-        statusBar()->hide();
-        m_insightsDock->hide();
-        m_examplesDock->hide(); // Ctrl+] and Ctrl+[ still go through the examples; their note stays on the page
-        showFullScreen();
-    } else {
-        setFont(m_chrome.font);
-        setPalette(m_chrome.palette);
-        menuBar()->show();
-        statusBar()->show();
-        m_insightsDock->setVisible(m_chrome.dock);
-        m_examplesDock->setVisible(m_chrome.examples);
-        if (m_chrome.maximized)
-            showMaximized();
-        else
-            showNormal();
-    }
+    if (on) // Ctrl+] / Ctrl+[ still go through the examples and their note stays on the page, F11/Esc still leave
+        m_presentationMode.enter(this, {m_insightsDock, m_examplesDock});
+    else
+        m_presentationMode.leave();
     const QFontMetrics fm(font()); // the text box keeps room for three lines at the new size
     m_text->setFixedHeight(fm.lineSpacing() * 3 + 14);
     applyStyle();

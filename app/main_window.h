@@ -8,10 +8,9 @@
 #include "export/image_export.h"
 #include "models/examples.h"
 #include "session.h"
+#include "widgets/presentation.h"
 
-#include <QFont>
 #include <QMainWindow>
-#include <QPalette>
 
 #include <optional>
 #include <QTimer>
@@ -175,13 +174,7 @@ private:
     QDockWidget *m_insightsDock = nullptr;
     QAction *m_presentationAction = nullptr;
     bool m_presentation = false;
-    struct Chrome { // what presentation mode changes, to put back
-        QFont font;
-        QPalette palette;
-        bool dock = true;
-        bool examples = true;
-        bool maximized = false;
-    } m_chrome;
+    Presentation m_presentationMode; // what it changed, to put back
     QCheckBox *m_hideSpecial = nullptr;
     QComboBox *m_scale = nullptr;
     QComboBox *m_colorMap = nullptr;
