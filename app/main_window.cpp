@@ -579,7 +579,8 @@ void MainWindow::buildMenus() {
     // Zoom acts on the page shown: the heatmap's cells, or the step-by-step page's text.
     auto zoom = [this](double factor) {
         if (m_viewTabs->currentWidget() == m_stepPanel)
-            m_stepPanel->view()->setZoom(factor == 0 ? 1.0 : m_stepPanel->view()->zoom() * factor);
+            m_stepPanel->view()->setZoom(factor == 0 ? m_stepPanel->view()->fitZoom(m_stepPanel->viewportSize())
+                                                     : m_stepPanel->view()->zoom() * factor);
         else if (factor == 0)
             m_heatmap->fitToWindow();
         else
@@ -593,7 +594,7 @@ void MainWindow::buildMenus() {
     zoomOut->setStatusTip(tr("Smaller cells in the heatmap, or smaller text on the step-by-step page."));
     QAction *zoomFit = view->addAction(tr("&Fit"), this, [zoom] { zoom(0); });
     zoomFit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
-    zoomFit->setStatusTip(tr("The whole heatmap in the window, or the step-by-step page at its usual size."));
+    zoomFit->setStatusTip(tr("The whole heatmap in the window, or the step-by-step page as large as fits."));
     addActions({zoomIn, zoomOut, zoomFit}); // also in presentation mode
     view->addSeparator();
     QAction *play = view->addAction(tr("Play Step-&Through"), m_playbackBar, &PlaybackBar::toggle);

@@ -920,8 +920,10 @@ void TestMainWindow::stepViewIsTheAttentionRow() {
     QTest::keyClick(w, Qt::Key_Plus, Qt::ControlModifier);
     QCOMPARE(panel->view()->zoom(), 1.25);
     QVERIFY(panel->view()->sizeHint().height() > height);
-    QTest::keyClick(w, Qt::Key_0, Qt::ControlModifier);
-    QCOMPARE(panel->view()->zoom(), 1.0);
+    QTest::keyClick(w, Qt::Key_0, Qt::ControlModifier); // fit: this short sentence grows to fill the page
+    QVERIFY(panel->view()->zoom() > 1.0);
+    QVERIFY(panel->view()->sizeHint().height() <= panel->viewportSize().height() + 2);
+    panel->view()->setZoom(1.0);
     // A long text: every key row can be scrolled to, and the strongest one is brought into sight.
     QString longText;
     while (longText.size() < 900)

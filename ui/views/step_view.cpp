@@ -67,6 +67,26 @@ void StepView::setZoom(double zoom) {
     update();
 }
 
+double StepView::fitZoom(const QSize &area) const {
+    // The largest zoom (in 5% steps) at which every row fits the height and about 90 characters the width, the
+    // room the columns need to stay readable. Geometry is measured at each candidate, so rounding cannot overflow.
+    StepView *self = const_cast<StepView *>(this);
+    const double before = m_zoom;
+    double fit = 1.0;
+    for (double z = 2.5; z > 1.0; z -= 0.05) {
+        self->m_zoom = z;
+        self->m_widest = -1;
+        const QFontMetricsF fm(viewFont());
+        if (sizeHint().height() <= area.height() && fm.horizontalAdvance(QLatin1Char('x')) * 90 <= area.width()) {
+            fit = z;
+            break;
+        }
+    }
+    self->m_zoom = before;
+    self->m_widest = -1;
+    return fit;
+}
+
 QFont StepView::viewFont() const {
     QFont f = font();
     f.setPointSizeF(f.pointSizeF() * m_zoom);
@@ -248,7 +268,7 @@ void StepView::paintEvent(QPaintEvent *event) {
             p.drawText(QRectF(x, g.header + g.line * 1.1, w, g.line * 2.2), Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap,
                        detail);
         };
-        header(g.label, g.labelWidth, tr("key token"), trace->causal ? tr("this one and earlier ones") : tr("every token"));
+        header(g.label, g.labelWidth, tr("key token"), trace->causal ? tr("up to this one") : tr("every token"));
         header(g.keys, g.strip, tr("key k"), QString());
         header(g.score, g.barWidth, tr("① q·k"), tr("score: how well q and k match"));
         header(g.scaled, g.barWidth, tr("② ÷ √%1").arg(s.headSize),

@@ -25,6 +25,9 @@ public:
     // Text and rows scale together (View > Zoom In/Out while this page is shown), for the back of a classroom.
     void setZoom(double zoom);
     double zoom() const { return m_zoom; }
+    // The zoom at which the whole worked example fills `area` (a short sentence on a projector grows up to 2.5x;
+    // a long one that needs scrolling anyway stays at 1x).
+    double fitZoom(const QSize &area) const;
 
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;

@@ -79,6 +79,10 @@ StepPanel::StepPanel(InferenceService *service, QWidget *parent)
     });
 }
 
+QSize StepPanel::viewportSize() const {
+    return m_scroll->viewport()->size();
+}
+
 void StepPanel::setAnalysis(const AnalysisPtr &analysis) {
     m_analysis = analysis;
     refresh();

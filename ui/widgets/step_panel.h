@@ -25,6 +25,7 @@ public:
     StepModel *model() const { return m_model; }
     StepView *view() const { return m_view; }
     QComboBox *orderBox() const { return m_order; }
+    QSize viewportSize() const; // the room the step view has before it scrolls
 
     void setAnalysis(const AnalysisPtr &analysis);
     // The head the other views show; oneHead = false while they show a mean or a rollout, which has no single
