@@ -1,0 +1,96 @@
+// MainWindow, the part that hands views to export: which view is current, what it shows on screen, the export
+// dialog and Copy Image.
+#include "main_window.h"
+
+#include "models/head_grid_model.h"
+#include "views/arcs_view.h"
+#include "views/head_grid_view.h"
+#include "views/heatmap_view.h"
+#include "views/token_strip_view.h"
+#include "widgets/export_dialog.h"
+#include "widgets/inference_worker.h"
+
+#include <QClipboard>
+#include <QDir>
+#include <QFileInfo>
+#include <QGuiApplication>
+#include <QMimeData>
+#include <QStatusBar>
+
+namespace attnscope {
+
+ExportView MainWindow::currentExportView() const {
+    if (m_currentView == m_arcs)
+        return m_arcs->arcsLayout() == ArcsLayout::Line ? ExportView::LineArcs : ExportView::Arcs;
+    if (m_currentView == m_grid)
+        return ExportView::Grid;
+    if (m_currentView == m_strip)
+        return ExportView::Tokens;
+    return ExportView::Heatmap;
+}
+
+ExportContext MainWindow::exportContext() const {
+    ExportContext c;
+    c.sources = {m_heatmapModel, m_gridModel};
+    c.modelName = m_service->engine() ? QString::fromStdString(m_service->engine()->info().name) : QString();
+    c.style = m_heatmap->viewStyle();
+    c.threshold = m_arcs->threshold();
+    c.topK = m_arcs->topK();
+    c.onScreen[ExportView::Heatmap] = m_heatmap->exportState();
+    c.onScreen[ExportView::Arcs] = c.onScreen[ExportView::LineArcs] = m_arcs->exportState();
+    ViewState grid;
+    grid.outlineSelection = true;
+    c.onScreen[ExportView::Grid] = grid;
+    ViewState tokens;
+    tokens.focus = m_strip->exportFocus();
+    c.onScreen[ExportView::Tokens] = tokens;
+    c.screenSizes[ExportView::Heatmap] = m_heatmap->size();
+    c.screenSizes[ExportView::Arcs] = c.screenSizes[ExportView::LineArcs] = m_arcs->size();
+    c.screenSizes[ExportView::Grid] = m_grid->size();
+    c.screenSizes[ExportView::Tokens] = m_strip->size();
+    c.screenFont = m_heatmap->font();
+    c.initialView = currentExportView();
+    c.directory = m_exportDir;
+    return c;
+}
+
+ExportDialog *MainWindow::openExportDialog() {
+    auto *dialog = new ExportDialog(exportContext(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &ExportDialog::exported, this, [this](const QStringList &paths) {
+        m_exportDir = QFileInfo(paths.front()).path();
+        QStringList names;
+        for (const QString &p : paths)
+            names << QStringLiteral("%1 (%2 KB)").arg(QFileInfo(p).fileName()).arg((QFileInfo(p).size() + 1023) / 1024);
+        statusBar()->showMessage(tr("Exported %1 to %2").arg(names.join(QStringLiteral(", ")),
+                                                             QDir::toNativeSeparators(m_exportDir)),
+                                 8000);
+    });
+    dialog->open();
+    return dialog;
+}
+
+void MainWindow::copyImage() {
+    const ExportContext c = exportContext();
+    ImageSpec spec;
+    spec.view = c.initialView;
+    const auto size = c.screenSizes.at(spec.view);
+    spec.size = QSizeF(size.width(), spec.view == ExportView::Tokens ? 0 : size.height());
+    spec.font = c.screenFont;
+    spec.modelName = c.modelName;
+    spec.style = c.style;
+    spec.threshold = c.threshold;
+    spec.topK = c.topK;
+    spec.state = c.onScreen.at(spec.view);
+    spec.scale = devicePixelRatioF();
+    QString error;
+    QMimeData *data = clipboardData(c.sources, spec, &error);
+    if (!data) {
+        statusBar()->showMessage(tr("Nothing copied: %1").arg(error), 6000);
+        return;
+    }
+    QGuiApplication::clipboard()->setMimeData(data);
+    statusBar()->showMessage(tr("Copied the %1 to the clipboard").arg(viewDisplayName(spec.view).toLower()), 6000);
+}
+
+} // namespace attnscope
