@@ -67,7 +67,10 @@ MainWindow::MainWindow(Options options, QWidget *parent) : QMainWindow(parent), 
     m_gridModel = new HeadGridModel(this);
     m_gridModel->setSourceModel(m_heatmapModel);
     m_insights = new InsightsModel(this);
-    m_stepPanel = new StepPanel(m_service); // before the controls, whose signals it follows; the tabs adopt it
+    // Both exist before the layer and head boxes, whose signals they follow; the view tabs adopt them.
+    m_stepPanel = new StepPanel(m_service);
+    m_playbackBar = new PlaybackBar;
+    m_playback = m_playbackBar->playback();
     buildUi();
     buildMenus();
 
@@ -184,9 +187,7 @@ void MainWindow::buildUi() {
     m_viewTabs->addTab(m_heatmap, tr("Heatmap"));
     m_viewTabs->addTab(m_stepPanel, tr("Step by step"));
     m_viewTabs->setTabToolTip(0, tr("The attention of the chosen head: one row per query token, one column per key."));
-    m_playbackBar = new PlaybackBar(m_viewTabs);
     m_viewTabs->setCornerWidget(m_playbackBar, Qt::TopRightCorner);
-    m_playback = m_playbackBar->playback();
     connect(m_playbackBar, &PlaybackBar::aboutToPlay, this, [this](Playback::Mode mode) {
         // A mean over every layer has no layers to step through; head by head needs one head shown.
         const auto aggregation = Aggregation(m_aggregation->currentData().toInt());
