@@ -55,7 +55,6 @@
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
-#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace attnscope {
@@ -462,7 +461,7 @@ void MainWindow::applyStyle() {
     ViewStyle style;
     style.map = &ColorMap::byId(m_colorMap->currentData().toString());
     style.scale.kind = ColorScale::Kind(m_scale->currentData().toInt());
-    style.lineScale = m_presentation ? 2.0 : 1.0;
+    style.lineScale = presentation() ? 2.0 : 1.0;
     m_heatmap->setStyle(style);
     m_arcs->setStyle(style);
     m_grid->setStyle(style);
@@ -473,9 +472,8 @@ void MainWindow::applyStyle() {
 }
 
 void MainWindow::setPresentation(bool on) {
-    if (on == m_presentation)
+    if (on == presentation())
         return;
-    m_presentation = on;
     m_presentationAction->setChecked(on);
     if (on) // Ctrl+] / Ctrl+[ still go through the examples and their note stays on the page, F11/Esc still leave
         m_presentationMode.enter(this, {m_insightsDock, m_examplesDock});
@@ -572,7 +570,7 @@ void MainWindow::buildMenus() {
     addAction(m_presentationAction); // F11 still works while the menu bar is hidden
     auto *leave = new QShortcut(QKeySequence(Qt::Key_Escape), this);
     connect(leave, &QShortcut::activated, this, [this] {
-        if (m_presentation)
+        if (presentation())
             setPresentation(false);
     });
     view->addSeparator();

@@ -26,7 +26,6 @@ class QMenu;
 class QPlainTextEdit;
 class QSpinBox;
 class QTabWidget;
-class QToolButton;
 
 namespace attnscope {
 
@@ -115,7 +114,7 @@ public slots:
     // View > Presentation (F11; Esc leaves): full screen, fonts 1.6x, thicker arcs, a high-contrast light theme,
     // menus, status bar and the insights dock hidden.
     void setPresentation(bool on);
-    bool presentation() const { return m_presentation; }
+    bool presentation() const { return m_presentationMode.active(); }
     void openFile(const QString &path);       // a dropped or chosen file: a session or a model
     // Examples menu, side list, Ctrl+] / Ctrl+[: the text, then (on the model the example was written for) its
     // head and focused token.
@@ -173,7 +172,6 @@ private:
     AnalysisPtr m_analysis;
     QDockWidget *m_insightsDock = nullptr;
     QAction *m_presentationAction = nullptr;
-    bool m_presentation = false;
     Presentation m_presentationMode; // what it changed, to put back
     QCheckBox *m_hideSpecial = nullptr;
     QComboBox *m_scale = nullptr;
