@@ -193,6 +193,12 @@ Status forwardTransformer(const Model &model, const std::vector<int> &ids, const
             trace->q.assign(q.data(), q.data() + q.size());
             trace->k.assign(k.data(), k.data() + k.size());
             trace->v.assign(v.data(), v.data() + v.size());
+            out.layers = 0; // `out` was scratch for the layers before: it holds nothing the caller may read
+            out.logitRows = 0;
+            out.logits.clear();
+            if (progress)
+                progress(1.0f);
+            return Ok{};
         }
 
         // Value norms need W_O's columns of each head: map float32 weights, dequantize others once per layer.
@@ -243,14 +249,6 @@ Status forwardTransformer(const Model &model, const std::vector<int> &ids, const
                 Eigen::Map<Eigen::VectorXf>(out.valueNorms.data() + (static_cast<std::size_t>(l) * heads + h) * T, T) =
                     projected.rowwise().norm();
             }
-        }
-        if (trace && l == trace->layer) {
-            out.layers = 1;
-            out.logitRows = 0;
-            out.logits.clear();
-            if (progress)
-                progress(1.0f);
-            return Ok{};
         }
         multiply(attnOut, lw.wo, x, true);
         addBias(x, lw.bo);
