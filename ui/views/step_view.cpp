@@ -69,28 +69,40 @@ void StepView::setZoom(double zoom) {
 
 double StepView::fitZoom(const QSize &area) const {
     // The largest zoom (in 5% steps) at which every row fits the height and about 90 characters the width, the
-    // room the columns need to stay readable. Geometry is measured at each candidate, so rounding cannot overflow.
-    StepView *self = const_cast<StepView *>(this);
-    const double before = m_zoom;
-    double fit = 1.0;
+    // room the columns need to stay readable. Heights are measured at each candidate, so rounding cannot overflow.
     for (double z = 2.5; z > 1.0; z -= 0.05) {
-        self->m_zoom = z;
-        self->m_widest = -1;
-        const QFontMetricsF fm(viewFont());
-        if (sizeHint().height() <= area.height() && fm.horizontalAdvance(QLatin1Char('x')) * 90 <= area.width()) {
-            fit = z;
-            break;
-        }
+        const QFontMetricsF fm(viewFont(z));
+        if (contentHeight(z) <= area.height() && fm.horizontalAdvance(QLatin1Char('x')) * 90 <= area.width())
+            return z;
     }
-    self->m_zoom = before;
-    self->m_widest = -1;
-    return fit;
+    return 1.0;
+}
+
+QFont StepView::viewFont(double zoom) const {
+    QFont f = font();
+    f.setPointSizeF(f.pointSizeF() * zoom);
+    return f;
 }
 
 QFont StepView::viewFont() const {
-    QFont f = font();
-    f.setPointSizeF(f.pointSizeF() * m_zoom);
-    return f;
+    return viewFont(m_zoom);
+}
+
+void StepView::layoutRows(const QFontMetricsF &fm, Geometry &g) {
+    g.margin = fm.height() * 0.6;
+    g.line = fm.height();
+    g.row = std::round(fm.height() * 1.45);
+    g.title = g.margin;
+    g.queryRow = g.title + g.line * 1.5;
+    g.header = g.queryRow + g.row * 1.3;
+    g.rowsTop = g.header + g.line * 3.3; // a bold title and up to two lines of detail
+}
+
+int StepView::contentHeight(double zoom) const {
+    Geometry g;
+    layoutRows(QFontMetricsF(viewFont(zoom)), g);
+    const int rows = m_model && m_model->step() && m_message.isEmpty() ? m_model->rowCount() : 4;
+    return int(g.rowsTop + g.row * (rows + 4.5) + g.margin);
 }
 
 void StepView::changeEvent(QEvent *event) {
@@ -104,13 +116,7 @@ void StepView::changeEvent(QEvent *event) {
 StepView::Geometry StepView::geometry() const {
     const QFontMetricsF fm(viewFont());
     Geometry g;
-    g.margin = fm.height() * 0.6;
-    g.line = fm.height();
-    g.row = std::round(fm.height() * 1.45);
-    g.title = g.margin;
-    g.queryRow = g.title + g.line * 1.5;
-    g.header = g.queryRow + g.row * 1.3;
-    g.rowsTop = g.header + g.line * 3.3; // a bold title and up to two lines of detail
+    layoutRows(fm, g);
     if (m_widest < 0) { // measured once per step, zoom and font: geometry() runs on every mouse move
         m_widest = fm.horizontalAdvance(QStringLiteral("query q "));
         if (m_model && m_model->step())
@@ -137,9 +143,7 @@ StepView::Geometry StepView::geometry() const {
 
 QSize StepView::sizeHint() const {
     const QFontMetrics fm(viewFont());
-    const Geometry g = geometry();
-    const int rows = m_model && m_model->step() && m_message.isEmpty() ? m_model->rowCount() : 4;
-    return {fm.horizontalAdvance(QLatin1Char('x')) * 110, int(g.rowsTop + g.row * (rows + 4.5) + g.margin)};
+    return {fm.horizontalAdvance(QLatin1Char('x')) * 110, contentHeight(m_zoom)};
 }
 
 QSize StepView::minimumSizeHint() const {

@@ -56,7 +56,10 @@ private:
         double values;                           // weighted-value column
     };
     Geometry geometry() const;
+    static void layoutRows(const QFontMetricsF &fm, Geometry &g); // the vertical part of the geometry
+    int contentHeight(double zoom) const; // title, headers, every row and the totals at that zoom
     QFont viewFont() const; // the widget's font times the zoom
+    QFont viewFont(double zoom) const;
     void paintStrip(QPainter &p, const QRectF &r, const float *values, double range) const;
     void paintStrip(QPainter &p, const QRectF &r, const double *values, double range) const;
 
