@@ -5,9 +5,9 @@
 // Run: build/release/bench/bench_load --benchmark_format=json
 // Counters: file_MB, attention_MB, logits_MB, peak_MB (the child's peak RSS growth over its start),
 // ratio = peak / (file + attention).
+#include "random_llama.h"
+
 #include <attnscope/engine.h>
-#include <attnscope/gguf.h>
-#include <attnscope/gguf_writer.h>
 
 #include <benchmark/benchmark.h>
 
@@ -16,7 +16,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <string>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -40,61 +39,15 @@ std::string modelPath() {
     const std::filesystem::path path = std::filesystem::temp_directory_path() / "attnscope-bench-q8_0.gguf";
     if (std::filesystem::exists(path))
         return path.string();
-    const auto vocab = gguf::File::open(std::string(ATTNSCOPE_SHARED_DIR) + "/gguf/vocab/ggml-vocab-llama-spm.gguf");
-    if (!vocab)
-        return {};
-    const gguf::File &v = *vocab.value();
-    GgufBuilder b;
-    b.setString("general.architecture", "llama");
-    b.setU32("llama.embedding_length", kDim);
-    b.setU32("llama.block_count", kLayers);
-    b.setU32("llama.attention.head_count", kHeads);
-    b.setU32("llama.feed_forward_length", kHidden);
-    b.setU32("llama.context_length", 2048);
-    b.setString("tokenizer.ggml.model", "llama");
-    const gguf::Array *tokens = v.getArray("tokenizer.ggml.tokens");
-    const gguf::Array *scores = v.getArray("tokenizer.ggml.scores");
-    const gguf::Array *types = v.getArray("tokenizer.ggml.token_type");
-    std::vector<std::string> t(tokens->strings.begin(), tokens->strings.end());
-    std::vector<float> s;
-    std::vector<std::int32_t> ty;
-    for (std::uint64_t i = 0; i < tokens->count; ++i) {
-        s.push_back(static_cast<float>(scores->number(i)));
-        ty.push_back(static_cast<std::int32_t>(types->integer(i)));
-    }
-    b.setStringArray("tokenizer.ggml.tokens", t);
-    b.setF32Array("tokenizer.ggml.scores", s);
-    b.setI32Array("tokenizer.ggml.token_type", ty);
-    b.setU32("tokenizer.ggml.bos_token_id", 1);
-    b.setU32("tokenizer.ggml.unknown_token_id", 0);
-    const std::int64_t vocabSize = static_cast<std::int64_t>(tokens->count);
-    std::mt19937 rng(1);
-    std::normal_distribution<float> normal(0.0f, 0.02f);
-    auto q8 = [&](const std::string &name, std::int64_t rows, std::int64_t cols) {
-        std::vector<float> row(static_cast<std::size_t>(cols));
-        std::string bytes(static_cast<std::size_t>(rows * cols / 32 * 34), '\0');
-        for (std::int64_t r = 0; r < rows; ++r) {
-            for (float &x : row)
-                x = normal(rng);
-            quantizeRowQ8_0(row.data(), bytes.data() + r * cols / 32 * 34, cols);
-        }
-        b.addTensor(name, {cols, rows}, GgmlType::Q8_0, std::move(bytes));
-    };
-    const std::vector<float> ones(kDim, 1.0f);
-    q8("token_embd.weight", vocabSize, kDim);
-    b.addF32("output_norm.weight", {kDim}, ones.data());
-    q8("output.weight", vocabSize, kDim);
-    for (int l = 0; l < kLayers; ++l) {
-        const std::string p = "blk." + std::to_string(l) + ".";
-        b.addF32(p + "attn_norm.weight", {kDim}, ones.data());
-        b.addF32(p + "ffn_norm.weight", {kDim}, ones.data());
-        for (const char *m : {"attn_q.weight", "attn_k.weight", "attn_v.weight", "attn_output.weight"})
-            q8(p + m, kDim, kDim);
-        q8(p + "ffn_gate.weight", kHidden, kDim);
-        q8(p + "ffn_up.weight", kHidden, kDim);
-        q8(p + "ffn_down.weight", kDim, kHidden);
-    }
-    return b.write(path.string()) ? path.string() : std::string();
+    testsupport::RandomLlama spec;
+    spec.layers = kLayers;
+    spec.dim = kDim;
+    spec.heads = kHeads;
+    spec.hidden = kHidden;
+    spec.type = GgmlType::Q8_0;
+    const bool written = testsupport::writeRandomLlama(
+        std::string(ATTNSCOPE_SHARED_DIR) + "/gguf/vocab/ggml-vocab-llama-spm.gguf", path.string(), spec);
+    return written ? path.string() : std::string();
 }
 
 // In a child: load, analyse kTokens tokens, report the growth of the peak RSS through a pipe.

@@ -1,6 +1,6 @@
 // GUI smoke test (offscreen): the window analyses on open, re-analyses typed text in the worker, shows errors
 // without losing the text or the last result, and exports (File > Export, Copy Image) what is on screen.
-#include "slow_model.h"
+#include "random_llama.h"
 #include "test_support.h"
 
 #include "main_window.h"
@@ -952,8 +952,16 @@ void TestMainWindow::cancelKeepsThePreviousResult() {
     MainWindow *w = m_window.get();
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("slow-random.gguf"));
-    QVERIFY(testsupport::writeSlowModel(testsupport::sharedStd(QStringLiteral("gguf/stories260K.gguf")),
-                                        path.toStdString()));
+    // Deep and wide enough that about a thousand tokens take seconds; two heads keep the attention it stores
+    // under 100 MB, and Q4_0 the file at 53 MB.
+    testsupport::RandomLlama slow;
+    slow.layers = 16;
+    slow.dim = 768;
+    slow.heads = 2;
+    slow.hidden = 1536;
+    slow.type = GgmlType::Q4_0;
+    QVERIFY(testsupport::writeRandomLlama(testsupport::sharedStd(QStringLiteral("gguf/stories260K.gguf")),
+                                          path.toStdString(), slow));
     auto loaded = [w](const std::string &model) {
         return w->service()->engine() && w->service()->engine()->info().modelPath == model && !w->service()->busy();
     };
