@@ -7,5 +7,6 @@ namespace attnscope::cli {
 
 int exportCommand(const QCommandLineParser &args);
 int heatmapCommand(const QCommandLineParser &args);
+int tokenizeCommand(const QCommandLineParser &args);
 
 } // namespace attnscope::cli

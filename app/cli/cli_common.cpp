@@ -17,6 +17,7 @@ namespace attnscope::cli {
 
 namespace {
 constexpr qint64 kMaxTextFileBytes = 16 << 20;
+} // namespace
 
 QByteArray inputText(const QCommandLineParser &args) {
     const bool hasText = args.isSet(QStringLiteral("text")), hasFile = args.isSet(QStringLiteral("text-file"));
@@ -36,7 +37,6 @@ QByteArray inputText(const QCommandLineParser &args) {
         fail(QStringLiteral("%1: too large for a text to analyse (%2 bytes)").arg(path).arg(f.size()));
     return f.readAll();
 }
-} // namespace
 
 void fail(const QString &message, int code) {
     throw Failure{message, code};

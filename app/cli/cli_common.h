@@ -19,6 +19,8 @@ struct Failure {
 void println(const QString &line);
 
 EnginePtr loadEngine(const QCommandLineParser &args);
+// The text of --text or --text-file (at most 16 MB); fails with code 2 when neither or both are given.
+QByteArray inputText(const QCommandLineParser &args);
 // --measure raw|value|rollout (default raw); a wrong name fails with code 2.
 Measure measureOption(const QCommandLineParser &args);
 // The text's result in the given measure (value-weighted capture is switched on only for Measure::Value).

@@ -1,4 +1,4 @@
-// attnscope-cli: headless access to the engine. Commands: dump, export, heatmap, models, info.
+// attnscope-cli: headless access to the engine. Commands: dump, export, heatmap, convert, heads, tokenize, models, info.
 // Errors: one line on stderr ("attnscope-cli: <what and which file>") and a non-zero exit code.
 #include "cli_commands.h"
 #include "cli_common.h"
@@ -182,6 +182,9 @@ int main(int argc, char *argv[]) {
         "  convert  write the model as GGUF to --out FILE.gguf (--type f32|f16|q8_0|q4_0)\n"
         "  heads    what each head does on the text: entropy, previous-token, self, first-token, distance,\n"
         "           induction scores and a label (--json for a machine-readable array)\n"
+        "  tokenize the tokens of the text, one line each (id, piece, byte span in the text), with the tokenizer's\n"
+        "           special tokens unless --no-special; --json prints dump's tokens.json objects. The tokenizer is\n"
+        "           the model's (--model FILE|DIR) or a tokenizer.json (--tokenizer FILE)\n"
         "  models   list the models found on this machine\n"
         "  info     print the model's architecture and sizes\n\n"
         "Example: attnscope-cli export --text \"Lily saw a ball.\" --view heatmap,arcs --layer all --head all "
@@ -189,11 +192,13 @@ int main(int argc, char *argv[]) {
     args.addHelpOption();
     args.addVersionOption();
     args.addPositionalArgument(QStringLiteral("command"),
-                               QStringLiteral("dump | export | heatmap | convert | heads | models | info"));
+                               QStringLiteral("dump | export | heatmap | convert | heads | tokenize | models | info"));
     args.addOptions({
-        {QStringLiteral("model"), QStringLiteral("Model file (GGUF or llama2.c .bin); default: the bundled stories260K."),
+        {QStringLiteral("model"), QStringLiteral("Model: a GGUF file, a llama2.c .bin or a Hugging Face folder; default: "
+                                                 "the bundled stories260K."),
          QStringLiteral("FILE")},
-        {QStringLiteral("tokenizer"), QStringLiteral("Tokenizer .model; default: the one beside the model."),
+        {QStringLiteral("tokenizer"), QStringLiteral("Tokenizer: a tokenizer.json or a sentencepiece .model; default: the "
+                                                     "model's own."),
          QStringLiteral("FILE")},
         {QStringLiteral("text"), QStringLiteral("Text to analyse."), QStringLiteral("TEXT")},
         {QStringLiteral("text-file"), QStringLiteral("Read the text from a UTF-8 file."), QStringLiteral("FILE")},
@@ -238,7 +243,8 @@ int main(int argc, char *argv[]) {
         {QStringLiteral("force"), QStringLiteral("export, convert: overwrite files that exist.")},
         {QStringLiteral("type"), QStringLiteral("convert: weight type, f32 (default), f16, q8_0 or q4_0."),
          QStringLiteral("TYPE")},
-        {QStringLiteral("json"), QStringLiteral("heads: print a JSON array, one object per head.")},
+        {QStringLiteral("json"), QStringLiteral("heads, tokenize: print a JSON array (one object per head or token).")},
+        {QStringLiteral("no-special"), QStringLiteral("tokenize: add no special tokens (no BOS, no template).")},
         {QStringLiteral("measure"), QStringLiteral("dump, export, heatmap: raw (default), value (value-weighted "
                                                    "attention, rows normalised to 1; [layers, heads, T, T]) or rollout "
                                                    "(attention rollout, [layers, 1, T, T], entry l through layers 0..l)."),
@@ -256,7 +262,7 @@ int main(int argc, char *argv[]) {
     const QStringList positional = args.positionalArguments();
     try {
         if (positional.size() != 1)
-            fail(QStringLiteral("expected one command (dump, export, heatmap, convert, heads, models, info); see --help"), 2);
+            fail(QStringLiteral("expected one command (dump, export, heatmap, convert, heads, tokenize, models, info); see --help"), 2);
         const QString command = positional.front();
         if (command == QLatin1String("dump"))
             return dump(args);
@@ -268,11 +274,13 @@ int main(int argc, char *argv[]) {
             return convert(args);
         if (command == QLatin1String("heads"))
             return heads(args);
+        if (command == QLatin1String("tokenize"))
+            return tokenizeCommand(args);
         if (command == QLatin1String("models"))
             return models(args);
         if (command == QLatin1String("info"))
             return info(args);
-        fail(QStringLiteral("unknown command \"%1\" (expected dump, export, heatmap, convert, heads, models or info)").arg(command), 2);
+        fail(QStringLiteral("unknown command \"%1\" (expected dump, export, heatmap, convert, heads, tokenize, models or info)").arg(command), 2);
     } catch (const Failure &f) {
         std::fprintf(stderr, "attnscope-cli: %s\n", qPrintable(f.message));
         return f.code;

@@ -60,7 +60,11 @@ Result<std::shared_ptr<const Tokenizer>> checkedTokenizer(Result<std::shared_ptr
                                                           const std::string &modelPath) {
     if (!tokenizer)
         return tokenizer.error();
-    if (tokenizer.value()->vocabSize() != cfg.vocabSize)
+    // Hugging Face models often pad the embedding past the tokenizer (Qwen 2.5: 151,665 tokens, 151,936 rows), and a
+    // tokenizer may add a few special tokens the weights lack (Gemma 3's <image_soft_token>): both are fine, and
+    // an id the weights lack is refused per text (checkedIds). A vocabulary of another size is another model's.
+    const int n = tokenizer.value()->vocabSize();
+    if (n > cfg.vocabSize + 256 || n < cfg.vocabSize - cfg.vocabSize / 10)
         return makeError(tokenizerName + ": tokenizer has " + std::to_string(tokenizer.value()->vocabSize()) +
                          " pieces but " + fileName(modelPath) + " expects a vocabulary of " +
                          std::to_string(cfg.vocabSize) + "; pick the tokenizer that belongs to this model");
@@ -76,14 +80,14 @@ Result<std::shared_ptr<const Engine>> loadGguf(const std::string &modelPath, con
         return model.error();
     const ModelConfig &cfg = model.value()->config();
     const bool own = tokenizerPath.empty();
-    auto tokenizer = checkedTokenizer(own ? tokenizerFromGguf(*file.value()) : Tokenizer::loadSentencePiece(tokenizerPath),
+    auto tokenizer = checkedTokenizer(own ? tokenizerFromGguf(*file.value()) : loadTokenizerFile(tokenizerPath),
                                       own ? fileName(modelPath) : fileName(tokenizerPath), cfg, modelPath);
     if (!tokenizer)
         return tokenizer.error();
     EngineInfo info;
     info.modelPath = modelPath;
     info.tokenizerPath = tokenizerPath;
-    info.tokenizerKind = own ? "sentencepiece (from the GGUF vocabulary)" : "sentencepiece (" + fileName(tokenizerPath) + ")";
+    info.tokenizerKind = tokenizer.value()->kind() + (own ? std::string(" (from the GGUF vocabulary)") : " (" + fileName(tokenizerPath) + ")");
     info.format = model.value()->format();
     info.name = fs::path(modelPath).stem().string();
     info.config = cfg;
@@ -95,8 +99,7 @@ Result<std::shared_ptr<const Engine>> loadFolder(const std::string &dir, const s
     if (!model)
         return model.error();
     const ModelConfig &cfg = model.value()->config();
-    auto tokenizer = checkedTokenizer(tokenizerPath.empty() ? tokenizerFromHfFolder(dir, cfg.architecture)
-                                                            : Tokenizer::loadSentencePiece(tokenizerPath),
+    auto tokenizer = checkedTokenizer(tokenizerPath.empty() ? tokenizerFromHfFolder(dir) : loadTokenizerFile(tokenizerPath),
                                       tokenizerPath.empty() ? fs::path(dir).filename().string() : fileName(tokenizerPath),
                                       cfg, dir);
     if (!tokenizer)
@@ -113,6 +116,24 @@ Result<std::shared_ptr<const Engine>> loadFolder(const std::string &dir, const s
 }
 
 } // namespace
+
+Result<std::shared_ptr<const Tokenizer>> Engine::loadTokenizer(const std::string &modelPath, const std::string &tokenizerPath) {
+    if (!tokenizerPath.empty())
+        return loadTokenizerFile(tokenizerPath);
+    std::error_code ec;
+    if (fs::is_directory(modelPath, ec))
+        return tokenizerFromHfFolder(modelPath);
+    if (startsWithGgufMagic(modelPath)) {
+        auto file = gguf::File::open(modelPath);
+        if (!file)
+            return file.error();
+        return tokenizerFromGguf(*file.value());
+    }
+    auto engine = load(modelPath); // a llama2.c checkpoint: its header says which tokenizer belongs beside it
+    if (!engine)
+        return engine.error();
+    return engine.value()->m_tokenizer;
+}
 
 Result<std::shared_ptr<const Engine>> Engine::load(const std::string &modelPath, const std::string &tokenizerPath) {
     std::error_code ec;
@@ -135,14 +156,14 @@ Result<std::shared_ptr<const Engine>> Engine::load(const std::string &modelPath,
                              std::to_string(cfg.vocabSize) + ".model or tokenizer.model in the same folder); " +
                              "pass one with --tokenizer");
     }
-    auto tokenizer = checkedTokenizer(Tokenizer::loadSentencePiece(tokPath), fileName(tokPath), cfg, modelPath);
+    auto tokenizer = checkedTokenizer(loadTokenizerFile(tokPath), fileName(tokPath), cfg, modelPath);
     if (!tokenizer)
         return tokenizer.error();
 
     EngineInfo info;
     info.modelPath = modelPath;
     info.tokenizerPath = tokPath;
-    info.tokenizerKind = "sentencepiece (" + fileName(tokPath) + ")";
+    info.tokenizerKind = tokenizer.value()->kind() + " (" + fileName(tokPath) + ")";
     info.format = model.value()->format();
     info.name = fs::path(modelPath).stem().string();
     info.config = cfg;

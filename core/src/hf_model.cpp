@@ -3,7 +3,7 @@
 // Positions::RopeHalf and no permutation), GPT-2 (Conv1D weights transposed once) and BERT. Pickles are refused.
 #include "attnscope/model.h"
 #include "attnscope/safetensors.h"
-#include "json.h"
+#include "io/json.h"
 #include "mapped_file.h"
 
 #include <cstring>
@@ -20,20 +20,8 @@ namespace {
 
 constexpr std::uintmax_t kMaxJsonFile = 16u << 20;
 
-Result<JsonValue> readJsonFile(const fs::path &path) {
-    std::error_code ec;
-    const auto size = fs::file_size(path, ec);
-    if (ec)
-        return makeError(path.filename().string() + ": cannot read (" + ec.message() + ")");
-    if (size > kMaxJsonFile)
-        return makeError(path.filename().string() + ": too large for a configuration file");
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    auto json = parseJson(buffer.str());
-    if (!json)
-        return makeError(path.filename().string() + ": not valid JSON (" + json.error().message + ")");
-    return json;
+Result<std::shared_ptr<const json::Document>> readJsonFile(const fs::path &path) {
+    return json::Document::readFile(path.string(), kMaxJsonFile);
 }
 
 struct Shards {
@@ -66,12 +54,14 @@ Result<std::shared_ptr<const Model>> loadHfFolder(const std::string &dirPath) {
         auto index = readJsonFile(dir / "model.safetensors.index.json");
         if (!index)
             return index.error();
-        const JsonValue *map = index->get("weight_map");
-        if (!map || map->type != JsonValue::Type::Object)
+        const auto map = json::member(index.value()->root(), "weight_map");
+        if (!map || !json::isObject(*map))
             return makeError(name + ": model.safetensors.index.json has no weight_map");
         std::set<std::string> unique;
-        for (const auto &[tensor, file] : map->object) {
-            const auto f = file.asString();
+        for (const json::Field &field : json::fields(*map)) {
+            const std::string tensor(field.key);
+            const auto view = json::string(field.value);
+            const std::optional<std::string> f = view ? std::optional<std::string>(std::string(*view)) : std::nullopt;
             if (!f || f->find('/') != std::string::npos || f->find("..") != std::string::npos)
                 return makeError(name + ": model.safetensors.index.json names an invalid shard for " + tensor);
             if (unique.insert(*f).second)
@@ -95,24 +85,18 @@ Result<std::shared_ptr<const Model>> loadHfFolder(const std::string &dirPath) {
     auto config = readJsonFile(dir / "config.json");
     if (!config)
         return config.error();
-    const JsonValue &cfg = config.value();
+    const json::Element cfg = config.value()->root();
     std::string arch;
-    if (const JsonValue *a = cfg.get("architectures"); a && a->type == JsonValue::Type::Array && !a->array.empty())
-        arch = a->array.front().asString().value_or("");
+    if (const auto a = json::member(cfg, "architectures"); a && json::isArray(*a) && json::items(*a).size() > 0)
+        arch = std::string(json::string(json::items(*a)[0]).value_or(""));
     const bool llamaLike = arch == "LlamaForCausalLM" || arch == "MistralForCausalLM" || arch == "Qwen2ForCausalLM";
     const bool gpt2 = arch == "GPT2LMHeadModel" || arch == "GPT2Model";
     const bool bert = arch == "BertModel" || arch == "BertForMaskedLM";
     if (!llamaLike && !gpt2 && !bert)
         return makeError(name + ": Hugging Face architecture \"" + arch + "\" is not supported (LlamaForCausalLM, "
                          "MistralForCausalLM, Qwen2ForCausalLM, GPT2LMHeadModel, BertModel and BertForMaskedLM are)");
-    auto integer = [&](const char *key, std::int64_t fallback) {
-        const JsonValue *v = cfg.get(key);
-        return v && v->integer() ? *v->integer() : fallback;
-    };
-    auto number = [&](const char *key, double fallback) {
-        const JsonValue *v = cfg.get(key);
-        return v && v->asNumber() ? *v->asNumber() : fallback;
-    };
+    auto integer = [&](const char *key, std::int64_t fallback) { return json::integerMember(cfg, key).value_or(fallback); };
+    auto number = [&](const char *key, double fallback) { return json::numberMember(cfg, key).value_or(fallback); };
     ModelConfig c;
     c.architecture = gpt2 ? "gpt2" : bert ? "bert" : arch == "Qwen2ForCausalLM" ? "qwen2" : "llama";
     c.positions = llamaLike ? Positions::RopeHalf : Positions::Learned;
@@ -131,10 +115,8 @@ Result<std::shared_ptr<const Model>> loadHfFolder(const std::string &dirPath) {
         c.causal = gpt2;
         c.postNorm = bert;
     }
-    c.ropeTheta = static_cast<float>(cfg.get("rope_theta") && cfg.get("rope_theta")->asNumber()
-                                         ? *cfg.get("rope_theta")->asNumber() : 10000.0);
-    const bool tied = cfg.get("tie_word_embeddings") && cfg.get("tie_word_embeddings")->type == JsonValue::Type::Bool &&
-                      cfg.get("tie_word_embeddings")->boolean;
+    c.ropeTheta = static_cast<float>(number("rope_theta", 10000.0));
+    const bool tied = json::boolMember(cfg, "tie_word_embeddings").value_or(false);
     if (c.dim <= 0 || c.dim > (1 << 16) || c.hiddenDim <= 0 || c.layers <= 0 || c.layers > 1024 || c.heads <= 0 ||
         c.kvHeads <= 0 || c.heads % c.kvHeads != 0 || c.dim % c.heads != 0 || c.vocabSize <= 0 || c.contextLength <= 0 ||
         c.headSize() % 2 != 0)

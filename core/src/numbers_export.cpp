@@ -144,14 +144,19 @@ std::string attentionCsv(const AttentionResult &result, const AttentionMatrix &m
 }
 
 std::string tokensJson(const AttentionResult &result) {
+    return tokensJson(result.tokens);
+}
+
+std::string tokensJson(const std::vector<Token> &tokens) {
     std::string out = "[\n";
-    for (int p = 0; p < result.seqLen(); ++p) {
-        const Token &t = result.tokens[static_cast<std::size_t>(p)];
+    const int n = static_cast<int>(tokens.size());
+    for (int p = 0; p < n; ++p) {
+        const Token &t = tokens[static_cast<std::size_t>(p)];
         out += "  {\"index\": " + std::to_string(p) + ", \"id\": " + std::to_string(t.id) +
                ", \"piece\": " + jsonString(t.piece) + ", \"begin\": " + std::to_string(t.byteBegin) +
                ", \"end\": " + std::to_string(t.byteEnd) + ", \"special\": " + (t.special ? "true" : "false") +
                ", \"byte\": " + (t.byte ? "true" : "false") + "}";
-        out += p + 1 < result.seqLen() ? ",\n" : "\n";
+        out += p + 1 < n ? ",\n" : "\n";
     }
     return out + "]\n";
 }

@@ -1,6 +1,6 @@
 // safetensors parsing: bounded header, strict JSON, offsets and sizes checked per tensor.
 #include "attnscope/safetensors.h"
-#include "json.h"
+#include "io/json.h"
 #include "mapped_file.h"
 
 #include <cstring>
@@ -48,38 +48,41 @@ Result<std::shared_ptr<const SafetensorsFile>> SafetensorsFile::parse(const unsi
     std::memcpy(&headerSize, data, 8);
     if (headerSize > kMaxHeader || headerSize > size - 8)
         return bad("header claims " + std::to_string(headerSize) + " bytes, the file has " + std::to_string(size));
-    auto header = parseJson(std::string_view(reinterpret_cast<const char *>(data + 8), static_cast<std::size_t>(headerSize)),
-                            16);
+    auto header = json::Document::parse(
+        std::string_view(reinterpret_cast<const char *>(data + 8), static_cast<std::size_t>(headerSize)), name, 16);
     if (!header)
         return bad("header is not JSON: " + header.error().message);
-    if (header->type != JsonValue::Type::Object)
+    if (!json::isObject(header.value()->root()))
         return bad("header is not a JSON object");
     const std::uint64_t dataStart = 8 + headerSize, dataSize = size - dataStart;
     std::shared_ptr<SafetensorsFile> file(new SafetensorsFile());
     file->m_storage = std::move(storage);
     file->m_name = name;
-    for (const auto &[key, entry] : header->object) {
+    for (const json::Field &field : json::fields(header.value()->root())) {
+        const std::string key(field.key);
         if (key == "__metadata__")
             continue;
         SafeTensor t;
         t.name = key;
-        const JsonValue *dtype = entry.get("dtype"), *shape = entry.get("shape"), *offsets = entry.get("data_offsets");
-        if (!dtype || !dtype->asString() || !shape || shape->type != JsonValue::Type::Array || !offsets ||
-            offsets->type != JsonValue::Type::Array || offsets->array.size() != 2)
+        const json::Element entry = field.value;
+        const auto dtype = json::stringMember(entry, "dtype");
+        const auto shape = json::member(entry, "shape"), offsets = json::member(entry, "data_offsets");
+        if (!dtype || !shape || !json::isArray(*shape) || !offsets || !json::isArray(*offsets) ||
+            json::items(*offsets).size() != 2)
             return bad("tensor " + key + " lacks dtype, shape or data_offsets");
-        t.dtype = *dtype->asString();
+        t.dtype = std::string(*dtype);
         const std::size_t elementSize = dtypeSize(t.dtype);
         if (elementSize == 0)
             return bad("tensor " + key + " has unknown dtype " + t.dtype);
         std::uint64_t elements = 1;
-        for (const JsonValue &d : shape->array) {
-            const auto n = d.integer();
+        for (const json::Element d : json::items(*shape)) {
+            const auto n = json::integer(d);
             if (!n || *n < 0 || *n > (std::int64_t(1) << 40) || (*n > 0 && elements > (std::uint64_t(1) << 48) / std::uint64_t(*n)))
                 return bad("tensor " + key + " has an implausible shape");
             elements *= static_cast<std::uint64_t>(*n);
             t.shape.push_back(*n);
         }
-        const auto begin = offsets->array[0].integer(), end = offsets->array[1].integer();
+        const auto begin = json::integer(json::items(*offsets)[0]), end = json::integer(json::items(*offsets)[1]);
         if (!begin || !end || *begin < 0 || *end < *begin || static_cast<std::uint64_t>(*end) > dataSize)
             return makeError(name + ": tensor " + key + " lies outside the file (data_offsets beyond its " +
                              std::to_string(dataSize) + " data bytes; truncated?)");

@@ -315,7 +315,7 @@ void TestHfModel::hostileSafetensors() {
     QVERIFY(errorOf(withHeader("{\"t\":{\"dtype\":\"Q9\",\"shape\":[4],\"data_offsets\":[0,4]}}", 16)).contains("unknown dtype"));
     QVERIFY(errorOf(withHeader("{\"t\":{\"dtype\":\"F32\",\"shape\":[-4],\"data_offsets\":[0,16]}}", 16)).contains("shape"));
     QVERIFY(errorOf(withHeader("{\"t\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[12,4]}}", 16)).contains("outside"));
-    QString deep(200, '[');
+    const QString deep = QString(200, '[') + QString(200, ']');
     QVERIFY(errorOf(withHeader(deep.toUtf8(), 0)).contains("nested deeper"));
     // Cuts anywhere: an error or a valid file, never a crash.
     const QByteArray whole = safetensors(model, {"model.norm.weight", "model.embed_tokens.weight"});

@@ -41,6 +41,11 @@ public:
     static Result<std::shared_ptr<const Engine>> load(const std::string &modelPath,
                                                       const std::string &tokenizerPath = {});
 
+    // Only the tokenizer a load() of these paths would use, without reading the weights (GGUF vocabularies,
+    // Hugging Face folders, a tokenizer file given by hand).
+    static Result<std::shared_ptr<const Tokenizer>> loadTokenizer(const std::string &modelPath,
+                                                                  const std::string &tokenizerPath = {});
+
     Result<AttentionResult> analyze(std::string_view text, const AnalyzeParams &params = {},
                                     const ProgressFn &progress = {}) const;
     // Forward pass over given token ids (no tokenizer); used by benchmarks and tests.

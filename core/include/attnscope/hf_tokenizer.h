@@ -1,5 +1,5 @@
-// The tokenizer of a Hugging Face model folder: tokenizer.model (sentencepiece), vocab.json + merges.txt or a BPE
-// tokenizer.json (byte-level BPE), vocab.txt or a WordPiece tokenizer.json (BERT).
+// Hugging Face tokenizers: tokenizer.json (the `tokenizers` pipeline, with tokenizer_config.json beside it) and the
+// files of a model folder (tokenizer.json, then tokenizer.model, then vocab.json + merges.txt, then vocab.txt).
 #pragma once
 
 #include "attnscope/result.h"
@@ -7,10 +7,19 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace attnscope {
 
-// `architecture` is ModelConfig::architecture ("llama", "qwen2", "gpt2", "bert"): it picks the pre-tokenizer.
-Result<std::shared_ptr<const Tokenizer>> tokenizerFromHfFolder(const std::string &dir, const std::string &architecture);
+// A tokenizer.json file; tokenizer_config.json in the same folder, when there is one, may switch the BOS / EOS
+// template on or off (add_bos_token / add_eos_token), as transformers does for Llama and Gemma tokenizers.
+Result<std::shared_ptr<const Tokenizer>> loadTokenizerJson(const std::string &path);
+// The same from the files' contents (configJson may be empty); `name` is used in messages and as path().
+Result<std::shared_ptr<const Tokenizer>> tokenizerFromJson(std::string_view tokenizerJson, std::string_view configJson,
+                                                           const std::string &name);
+// The tokenizer of a Hugging Face model folder.
+Result<std::shared_ptr<const Tokenizer>> tokenizerFromHfFolder(const std::string &dir);
+// A tokenizer file given by hand: tokenizer.json (by content), a folder, or a sentencepiece .model.
+Result<std::shared_ptr<const Tokenizer>> loadTokenizerFile(const std::string &path);
 
 } // namespace attnscope

@@ -27,6 +27,7 @@ std::string attentionCsv(const AttentionResult &result, const AttentionMatrix &m
 
 // [{"index": 0, "id": 1, "piece": "<s>", "begin": 0, "end": 0, "special": true, "byte": false}, ...]
 std::string tokensJson(const AttentionResult &result);
+std::string tokensJson(const std::vector<Token> &tokens);
 
 // {"format": "attnscope-attention", "version": 1, "model": ..., "text": ..., "layers": L, "heads": H,
 //  "causal": true, "tokens": [...], "attention": [layer][head][query][key]} (one query row per line).

@@ -19,8 +19,8 @@ struct Token {
     bool byte = false;    // a byte-fallback piece such as <0xF0>
 };
 
-// The interface every tokenizer implements: sentencepiece (llama2.c .model files and GGUF "llama" vocabularies),
-// byte-level BPE (GGUF "gpt2") and WordPiece (GGUF "bert").
+// The interface every tokenizer implements: sentencepiece (llama2.c .model files and GGUF "llama" vocabularies) and
+// the Hugging Face pipeline (tokenizer.json; GGUF "gpt2" byte-level BPE and "bert" WordPiece vocabularies).
 class Tokenizer {
 public:
     virtual ~Tokenizer();
@@ -37,6 +37,10 @@ public:
     // Encodes text; prepends BOS (or [CLS] ... [SEP] for BERT) when addSpecial, as the model expects.
     // Invalid UTF-8 is tokenized, never rejected.
     virtual Result<std::vector<Token>> encode(std::string_view text, bool addSpecial = true) const = 0;
+
+    // The text the ids spell, as the tokenizer's decoder writes it (byte-level and byte-fallback pieces become the
+    // characters they encode; "▁" and "Ġ" become spaces).
+    virtual std::string decode(const std::vector<int> &ids) const;
 
     virtual int vocabSize() const = 0;
     virtual int bosId() const = 0; // -1 when there is none

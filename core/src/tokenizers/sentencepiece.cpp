@@ -15,6 +15,13 @@ constexpr std::size_t kMaxTokenizerBytes = 64u << 20; // real sentencepiece mode
 
 Tokenizer::~Tokenizer() = default;
 
+std::string Tokenizer::decode(const std::vector<int> &ids) const {
+    std::string out;
+    for (const int id : ids)
+        out += piece(id);
+    return out;
+}
+
 namespace {
 
 class SentencePieceTokenizer final : public Tokenizer {
@@ -23,6 +30,17 @@ public:
         : Tokenizer(std::move(path)), m_sp(std::move(sp)), m_addBos(addBos) {}
 
     Result<std::vector<Token>> encode(std::string_view text, bool addSpecial) const override;
+    std::string decode(const std::vector<int> &ids) const override {
+        std::vector<int> valid;
+        for (const int id : ids)
+            if (id >= 0 && id < vocabSize())
+                valid.push_back(id);
+        try {
+            return m_sp->DecodeIds(valid);
+        } catch (const std::exception &) {
+            return Tokenizer::decode(ids);
+        }
+    }
     int vocabSize() const override { return m_sp->GetPieceSize(); }
     int bosId() const override { return m_sp->bos_id(); }
     std::string piece(int id) const override { return id >= 0 && id < vocabSize() ? m_sp->IdToPiece(id) : std::string(); }
