@@ -31,6 +31,10 @@ private slots:
     void exportNumbers();
     void exportRefusesToOverwrite();
     void exportFailuresLeaveNothingBehind();
+    void tokenizeJsonContract_data();
+    void tokenizeJsonContract();
+    void tokenizeLinesAndModels();
+    void tokenizeBadTokenizerJson();
 
 private:
     struct Run {
@@ -440,6 +444,124 @@ void TestCli::exportFailuresLeaveNothingBehind() {
     QVERIFY2(err.startsWith("attnscope-cli: ") && err.contains("write failed") && err.contains("nothing was saved"),
              qPrintable(err));
     QCOMPARE(QDir(dir.path()).entryList(QDir::NoDotAndDotDot | QDir::AllEntries | QDir::Hidden), QStringList{"taken"});
+}
+
+
+void TestCli::tokenizeJsonContract_data() {
+    QTest::addColumn<QString>("family");
+    for (const char *f : {"llama3", "qwen3", "gemma3"})
+        QTest::newRow(f) << f;
+}
+
+// tokenize --tokenizer tokenizer.json --json, with and without --no-special, against vectors.json (Hugging Face's ids
+// without special tokens); with them, the tokenizer's own template (Gemma 3 adds <bos>, the others nothing).
+void TestCli::tokenizeJsonContract() {
+    QFETCH(QString, family);
+    const QString tokenizer = testsupport::sharedPath("tokenizers/" + family + "/tokenizer.json");
+    QFile f(testsupport::sharedPath("tokenizers/" + family + "/vectors.json"));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QJsonArray cases = QJsonDocument::fromJson(f.readAll()).object().value("cases").toArray();
+    int checked = 0;
+    for (const QJsonValue &c : cases) {
+        const QString text = c.toObject().value("text").toString();
+        if (text.isEmpty() || checked >= 4)
+            continue;
+        ++checked;
+        for (const bool special : {false, true}) {
+            QStringList args{"tokenize", "--tokenizer", tokenizer, "--text", text, "--json"};
+            if (!special)
+                args << "--no-special";
+            const Run r = cli(args);
+            QVERIFY2(r.code == 0, qPrintable(r.err));
+            QVERIFY(r.err.isEmpty());
+            const QJsonArray tokens = QJsonDocument::fromJson(r.out.toUtf8()).array();
+            QList<int> ids;
+            const QByteArray utf8 = text.toUtf8();
+            for (const QJsonValue &t : tokens) {
+                const QJsonObject o = t.toObject();
+                for (const char *key : {"id", "piece", "begin", "end", "special"})
+                    QVERIFY2(o.contains(key), key);
+                QVERIFY(o.value("begin").toInt() >= 0 && o.value("end").toInt() <= utf8.size() &&
+                        o.value("begin").toInt() <= o.value("end").toInt());
+                if (o.value("special").toBool() && special)
+                    continue; // the template's BOS
+                ids << o.value("id").toInt();
+            }
+            QList<int> want;
+            for (const QJsonValue &id : c.toObject().value("ids").toArray())
+                want << id.toInt();
+            QCOMPARE(ids, want);
+            const bool bos = special && family == "gemma3";
+            QCOMPARE(tokens.size(), want.size() + (bos ? 1 : 0));
+            if (bos)
+                QCOMPARE(tokens.first().toObject().value("id").toInt(), 2);
+        }
+    }
+    QCOMPARE(checked, 4);
+}
+
+void TestCli::tokenizeLinesAndModels() {
+    // One line per token: id, piece, byte span; the bundled model's BOS comes first unless --no-special.
+    Run r = cli({"tokenize", "--model", model(), "--text", "Lily saw a ball."});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QStringList lines = r.out.trimmed().split('\n');
+    QVERIFY(lines.size() > 3);
+    QVERIFY2(lines.first().startsWith("1\t<s>\t0-0\tspecial"), qPrintable(lines.first()));
+    QVERIFY2(lines.at(1).split('\t').value(2) == "0-4", qPrintable(lines.at(1)));
+    r = cli({"tokenize", "--model", model(), "--text", "Lily saw a ball.", "--no-special"});
+    QCOMPARE(r.code, 0);
+    QCOMPARE(r.out.trimmed().split('\n').size(), lines.size() - 1);
+    // A Hugging Face folder and a GGUF give the ids llama.cpp gave (reference/qwen3/cases.json).
+    QFile f(testsupport::sharedPath("reference/qwen3/cases.json"));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QJsonObject first = QJsonDocument::fromJson(f.readAll()).object().value("cases").toArray().first().toObject();
+    for (const QString &m : {testsupport::sharedPath("reference/qwen3/hf"), testsupport::sharedPath("reference/qwen3/model.gguf")}) {
+        r = cli({"tokenize", "--model", m, "--text", first.value("text").toString(), "--json"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QList<int> ids, want;
+        for (const QJsonValue &t : QJsonDocument::fromJson(r.out.toUtf8()).array())
+            ids << t.toObject().value("id").toInt();
+        for (const QJsonValue &id : first.value("ids").toArray())
+            want << id.toInt();
+        QCOMPARE(ids, want);
+    }
+    // --text-file, and a piece with a line break stays on its line.
+    QTemporaryDir dir;
+    QFile text(dir.filePath("t.txt"));
+    QVERIFY(text.open(QIODevice::WriteOnly));
+    text.write("one\ntwo");
+    text.close();
+    r = cli({"tokenize", "--tokenizer", testsupport::sharedPath("tokenizers/qwen3/tokenizer.json"), "--text-file", text.fileName()});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(r.out.trimmed().split('\n').size(), 3);
+    QVERIFY(r.out.contains("\xC4\x8A")); // Ċ, the byte-level newline
+}
+
+void TestCli::tokenizeBadTokenizerJson() {
+    QTemporaryDir dir;
+    const QList<QPair<QByteArray, QString>> bad = {
+        {R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a b"]}})", "not in the vocabulary"},
+        {R"({"model": {"type": "BPE", "vocab": {}, "merges": []}})", "vocabulary is empty"},
+        {R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}, "pre_tokenizer": {"type": "Split", "pattern": {"Regex": "[z-a]"}}})", "does not compile"},
+        {R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}, "pre_tokenizer": {"type": "Foo"}})", "pre_tokenizer type 'Foo' is not supported"},
+        {R"({"model": {"type": "BPE", "vocab": {"a": -3}, "merges": []}})", "is not a number from 0"},
+        {R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": [], "fuse_unk": 3}})", "wrong type"},
+        {R"({"model": )", "not valid JSON"},
+    };
+    int i = 0;
+    for (const auto &[json, message] : bad) {
+        const QString path = dir.filePath(QString("t%1.json").arg(i++));
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(json);
+        f.close();
+        const Run r = cli({"tokenize", "--tokenizer", path, "--text", "abc"});
+        QCOMPARE(r.code, 1);
+        QVERIFY(r.out.isEmpty());
+        const QStringList lines = r.err.trimmed().split('\n');
+        QCOMPARE(lines.size(), 1);
+        QVERIFY2(lines.first().startsWith("attnscope-cli: ") && lines.first().contains(message), qPrintable(lines.first()));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestCli)

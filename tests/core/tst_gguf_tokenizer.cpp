@@ -5,6 +5,7 @@
 #include <attnscope/gguf.h>
 #include <attnscope/gguf_tokenizer.h>
 #include <attnscope/gguf_writer.h>
+#include <attnscope/hf_tokenizer.h>
 
 #include <QtTest>
 
@@ -57,6 +58,8 @@ private slots:
     void spansMapBackToTheText();
     void addBosTokenFromMetadata();
     void unsupportedTypesSayWhich();
+    void referenceFamilies_data();
+    void referenceFamilies();
 };
 
 void TestGgufTokenizer::llamaCppVectors_data() {
@@ -210,6 +213,48 @@ void TestGgufTokenizer::unsupportedTypesSayWhich() {
     const auto t = tokenizerFromGguf(*f.value());
     QVERIFY(!t.ok());
     QVERIFY2(t.error().message.find("\"rwkv\" is not supported") != std::string::npos, t.error().message.c_str());
+}
+
+void TestGgufTokenizer::referenceFamilies_data() {
+    QTest::addColumn<QString>("family");
+    for (const char *f : {"gemma", "gemma2", "gemma3", "qwen3", "phi3", "gptneox"})
+        QTest::newRow(f) << f;
+}
+
+// The ids llama.cpp gave each reference text with the model file's own vocabulary (BOS as the vocabulary says), from
+// the GGUF and, where ../shared has one, from the same model's Hugging Face folder (tokenizer.json or .model).
+// gptneox's vocabulary has no tokenizer.ggml.pre: llama.cpp's default pre-tokenizer.
+void TestGgufTokenizer::referenceFamilies() {
+    QFETCH(QString, family);
+    QFile f(testsupport::sharedPath("reference/" + family + "/cases.json"));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QJsonArray cases = QJsonDocument::fromJson(f.readAll()).object().value("cases").toArray();
+    QVERIFY(cases.size() >= 3);
+    const auto file = gguf::File::open(testsupport::sharedStd("reference/" + family + "/model.gguf"));
+    QVERIFY(file.ok());
+    std::vector<std::shared_ptr<const Tokenizer>> tokenizers;
+    const auto fromGguf = tokenizerFromGguf(*file.value());
+    QVERIFY2(fromGguf.ok(), fromGguf.ok() ? "" : fromGguf.error().message.c_str());
+    tokenizers.push_back(fromGguf.value());
+    const QString hf = testsupport::sharedPath("reference/" + family + "/hf");
+    if (QFileInfo(hf).isDir()) {
+        const auto fromFolder = tokenizerFromHfFolder(hf.toStdString());
+        QVERIFY2(fromFolder.ok(), fromFolder.ok() ? "" : fromFolder.error().message.c_str());
+        tokenizers.push_back(fromFolder.value());
+    }
+    for (const auto &t : tokenizers)
+        for (const QJsonValue &c : cases) {
+            const QByteArray text = c.toObject().value("text").toString().toUtf8();
+            const auto tokens = t->encode(std::string_view(text.constData(), std::size_t(text.size())), true);
+            QVERIFY(tokens.ok());
+            QList<int> got, want;
+            for (const Token &tok : tokens.value())
+                got << tok.id;
+            for (const QJsonValue &id : c.toObject().value("ids").toArray())
+                want << id.toInt();
+            QVERIFY2(got == want, qPrintable(QString("%1 (%2): got %3 ids, want %4").arg(c.toObject().value("name").toString(),
+                                                                                    QString::fromStdString(t->kind())).arg(got.size()).arg(want.size())));
+        }
 }
 
 QTEST_GUILESS_MAIN(TestGgufTokenizer)

@@ -164,12 +164,12 @@ Result<std::shared_ptr<const Tokenizer>> byteLevelBpe(const gguf::File &f) {
     const gguf::Array *mergeList = f.getArray("tokenizer.ggml.merges");
     if (!mergeList || mergeList->elementType != gguf::ValueType::String)
         return makeError(f.name() + ": a BPE vocabulary needs tokenizer.ggml.merges, which is missing");
-    std::vector<std::pair<std::string, std::string>> merges;
+    std::vector<std::pair<std::string_view, std::string_view>> merges; // views into the mapped file
     merges.reserve(mergeList->strings.size());
     for (const std::string_view m : mergeList->strings) {
         const std::size_t space = m.find(' ', 1);
         if (space != std::string_view::npos)
-            merges.emplace_back(std::string(m.substr(0, space)), std::string(m.substr(space + 1)));
+            merges.emplace_back(m.substr(0, space), m.substr(space + 1));
     }
     const std::string pre = f.getString("tokenizer.ggml.pre").value_or("");
     tok::Parts parts;

@@ -263,14 +263,16 @@ Result<std::shared_ptr<const Tokenizer>> gpt2Folder(const fs::path &dir) {
             vocab.resize(static_cast<std::size_t>(*id) + 1);
         vocab[static_cast<std::size_t>(*id)] = std::string(field.key);
     }
-    std::vector<std::pair<std::string, std::string>> merges;
-    for (const std::string &line : lines(mergesText.value())) {
+    const std::vector<std::string> mergeLines = lines(mergesText.value());
+    std::vector<std::pair<std::string_view, std::string_view>> merges; // views into mergeLines
+    for (const std::string &line : mergeLines) {
         if (line.empty() || line.rfind("#version", 0) == 0)
             continue;
         const std::size_t space = line.find(' ');
         if (space == std::string::npos)
             return makeError("merges.txt: line \"" + line.substr(0, 40) + "\" is not two tokens");
-        merges.emplace_back(line.substr(0, space), line.substr(space + 1));
+        const std::string_view view(line);
+        merges.emplace_back(view.substr(0, space), view.substr(space + 1));
     }
     const auto config = readConfig(dir);
     const bool prefixSpace = config ? json::boolMember(config->root(), "add_prefix_space").value_or(false) : false;

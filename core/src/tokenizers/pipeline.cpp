@@ -14,6 +14,13 @@ public:
     }
 
     Result<std::vector<Token>> encode(std::string_view input, bool addSpecial) const override {
+        auto tokens = encodeText(input, addSpecial);
+        if (!tokens && tokens.error().message.rfind(fileName(path()), 0) != 0)
+            return makeError(fileName(path()) + ": " + tokens.error().message);
+        return tokens;
+    }
+
+    Result<std::vector<Token>> encodeText(std::string_view input, bool addSpecial) const {
         std::vector<Split> splits;
         splits.push_back(Split{Normalized::fromOriginal(input), false, -1});
         if (auto s = m.added.extract(splits, false); !s)
@@ -43,7 +50,7 @@ public:
                 continue;
             pieces.clear();
             if (auto s = m.model->tokenize(sp.text.str(), pieces); !s)
-                return makeError(fileName(path()) + ": " + s.error().message);
+                return s.error();
             for (const Piece &p : pieces) {
                 const auto [b, e] = sp.text.original(p.begin, p.end);
                 tokens.push_back(Token{p.id, piece(p.id), b, e, false, m.model->isByte(p.id)});

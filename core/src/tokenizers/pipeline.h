@@ -102,7 +102,8 @@ struct BpeOptions {
     bool fuseUnknown = false, byteFallback = false, ignoreMerges = false;
     bool skipBrokenMerges = false; // GGUF: a merge naming unknown tokens is dropped instead of refused
 };
-Result<std::unique_ptr<Model>> makeBpe(std::vector<std::string> vocab, const std::vector<std::pair<std::string, std::string>> &merges,
+Result<std::unique_ptr<Model>> makeBpe(std::vector<std::string> vocab,
+                                       const std::vector<std::pair<std::string_view, std::string_view>> &merges,
                                        const BpeOptions &options, const Where &where);
 Result<std::unique_ptr<Model>> makeWordPiece(std::vector<std::string> vocab, std::string unknown, std::string prefix,
                                              std::size_t maxChars, const Where &where);
