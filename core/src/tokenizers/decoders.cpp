@@ -300,18 +300,10 @@ Result<std::unique_ptr<Decoder>> decoderFromJson(json::Element e, const Where &w
     } else if (*type == "CTC") {
         result = std::make_unique<CtcDecoder>(str("pad_token", "<pad>"), str("word_delimiter_token", "|"), flag("cleanup", true));
     } else if (*type == "Sequence") {
-        const auto list = json::member(e, "decoders");
-        if (!list || !json::isArray(*list))
-            return where.error("Sequence needs a \"decoders\" list");
-        std::vector<std::unique_ptr<Decoder>> parts;
-        std::size_t i = 0;
-        for (const json::Element child : json::items(*list)) {
-            auto part = decoderFromJson(child, (where / "decoders").at(i++));
-            if (!part)
-                return part.error();
-            parts.push_back(std::move(part.value()));
-        }
-        result = std::make_unique<SequenceDecoder>(std::move(parts));
+        auto parts = sequenceFromJson<Decoder>(e, "decoders", where, [&](json::Element child, const Where &at) { return decoderFromJson(child, at); });
+        if (!parts)
+            return parts.error();
+        result = std::make_unique<SequenceDecoder>(std::move(parts.value()));
     } else {
         return where.error("decoder type '" + std::string(*type) + "' is not supported");
     }

@@ -30,6 +30,32 @@ struct ViewHash {
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
+// The byte-fallback pieces <0x00> ... <0xFF> of a vocabulary (-1 where one is missing).
+struct ByteTokens {
+    int ids[256];
+    template <typename Find> explicit ByteTokens(Find find) {
+        for (int b = 0; b < 256; ++b)
+            ids[b] = find(byteToken(static_cast<unsigned char>(b))).value_or(-1);
+    }
+    bool contains(int id) const {
+        for (const int b : ids)
+            if (b == id && id >= 0)
+                return true;
+        return false;
+    }
+    // The pieces of every byte of s, or false when one is missing.
+    bool spell(std::string_view s, std::vector<int> &out) const {
+        out.clear();
+        for (const char c : s) {
+            const int id = ids[static_cast<unsigned char>(c)];
+            if (id < 0)
+                return false;
+            out.push_back(id);
+        }
+        return true;
+    }
+};
+
 // A vocabulary by id with its reverse map, whose keys are views of `pieces` (never resized once built, and moved
 // only as a whole, so the views stay valid).
 struct Vocabulary {
@@ -96,24 +122,15 @@ Vocabulary vocabularyFromList(std::vector<std::string> pieces) {
 
 class Bpe final : public Model {
 public:
-    Bpe(Vocabulary v, BpeOptions o) : m_vocab(std::move(v)), m_options(std::move(o)) {
-        for (int b = 0; b < 256; ++b)
-            m_byteIds[b] = m_vocab.find(byteToken(static_cast<unsigned char>(b))).value_or(-1);
-    }
+    Bpe(Vocabulary v, BpeOptions o)
+        : m_vocab(std::move(v)), m_options(std::move(o)), m_bytes([&](std::string_view t) { return m_vocab.find(t); }) {}
     Status setMerges(const std::vector<std::pair<std::string_view, std::string_view>> &merges, const Where &where);
 
     Status tokenize(std::string_view word, std::vector<Piece> &out) const override;
     std::optional<int> id(std::string_view token) const override { return m_vocab.find(token); }
     std::string piece(int id) const override { return m_vocab.piece(id); }
     int size() const override { return static_cast<int>(m_vocab.pieces.size()); }
-    bool isByte(int id) const override {
-        if (!m_options.byteFallback || id < 0)
-            return false;
-        for (const int b : m_byteIds)
-            if (b == id)
-                return true;
-        return false;
-    }
+    bool isByte(int id) const override { return m_options.byteFallback && m_bytes.contains(id); }
     std::optional<int> unknownId() const override { return m_unknown; }
     std::string kind() const override { return "BPE"; }
 
@@ -131,7 +148,7 @@ private:
 
     Vocabulary m_vocab;
     BpeOptions m_options;
-    int m_byteIds[256];
+    ByteTokens m_bytes;
     std::unordered_map<std::uint64_t, Merge> m_merges;
 };
 
@@ -193,6 +210,7 @@ Status Bpe::tokenize(std::string_view word, std::vector<Piece> &out) const {
     };
     std::optional<std::pair<std::size_t, std::size_t>> unknown; // pending unknown span
     std::string s;
+    std::vector<int> bytes;
     for (std::size_t i = 0; i < word.size();) {
         const std::size_t end = i + charLength(word, i);
         s.assign(word.substr(i, end - i));
@@ -209,16 +227,12 @@ Status Bpe::tokenize(std::string_view word, std::vector<Piece> &out) const {
             i = end;
             continue;
         }
-        if (m_options.byteFallback) {
-            bool all = true;
-            for (const char c : s)
-                all = all && m_byteIds[static_cast<unsigned char>(c)] >= 0;
-            if (all) { // each byte token stands for the character (a pending unknown is not flushed, as in HF)
-                for (const char c : s)
-                    add(m_byteIds[static_cast<unsigned char>(c)], i, end);
-                i = end;
-                continue;
-            }
+        if (m_options.byteFallback && m_bytes.spell(s, bytes)) {
+            // Each byte token stands for the character (a pending unknown is not flushed first, as in HF).
+            for (const int id : bytes)
+                add(id, i, end);
+            i = end;
+            continue;
         }
         if (m_unknown) {
             if (unknown && m_options.fuseUnknown) {
@@ -356,14 +370,13 @@ private:
 class Unigram final : public Model {
 public:
     Unigram(Vocabulary v, std::vector<double> scores, std::optional<int> unknown, bool byteFallback)
-        : m_vocab(std::move(v)), m_scores(std::move(scores)), m_unknown(unknown), m_byteFallback(byteFallback) {
+        : m_vocab(std::move(v)), m_scores(std::move(scores)), m_unknown(unknown), m_byteFallback(byteFallback),
+          m_bytes([&](std::string_view t) { return m_vocab.find(t); }) {
         m_minScore = std::numeric_limits<double>::infinity();
         for (std::size_t i = 0; i < m_vocab.pieces.size(); ++i) {
             m_minScore = std::min(m_minScore, m_scores[i]);
             m_maxLength = std::max(m_maxLength, m_vocab.pieces[i].size());
         }
-        for (int b = 0; b < 256; ++b)
-            m_byteIds[b] = m_vocab.find(byteToken(static_cast<unsigned char>(b))).value_or(-1);
     }
     Status tokenize(std::string_view word, std::vector<Piece> &out) const override;
     std::optional<int> id(std::string_view token) const override { return m_vocab.find(token); }
@@ -372,14 +385,7 @@ public:
     float score(int id) const override {
         return id >= 0 && static_cast<std::size_t>(id) < m_scores.size() ? static_cast<float>(m_scores[static_cast<std::size_t>(id)]) : 0.0f;
     }
-    bool isByte(int id) const override {
-        if (!m_byteFallback || id < 0)
-            return false;
-        for (const int b : m_byteIds)
-            if (b == id)
-                return true;
-        return false;
-    }
+    bool isByte(int id) const override { return m_byteFallback && m_bytes.contains(id); }
     std::optional<int> unknownId() const override { return m_unknown; }
     std::string kind() const override { return "Unigram"; }
 
@@ -390,7 +396,7 @@ private:
     bool m_byteFallback;
     double m_minScore = 0;
     std::size_t m_maxLength = 0;
-    int m_byteIds[256];
+    ByteTokens m_bytes;
 };
 
 Status Unigram::tokenize(std::string_view word, std::vector<Piece> &out) const {
@@ -444,6 +450,7 @@ Status Unigram::tokenize(std::string_view word, std::vector<Piece> &out) const {
         }
         end = start;
     }
+    std::vector<int> bytes;
     for (std::size_t k = spans.size(); k-- > 0;) {
         const auto [b, e] = spans[k];
         const std::string_view s = word.substr(b, e - b);
@@ -451,15 +458,10 @@ Status Unigram::tokenize(std::string_view word, std::vector<Piece> &out) const {
             out.push_back({*id, b, e});
             continue;
         }
-        if (m_byteFallback) {
-            bool all = true;
-            for (const char c : s)
-                all = all && m_byteIds[static_cast<unsigned char>(c)] >= 0;
-            if (all) {
-                for (const char c : s)
-                    out.push_back({m_byteIds[static_cast<unsigned char>(c)], b, e});
-                continue;
-            }
+        if (m_byteFallback && m_bytes.spell(s, bytes)) {
+            for (const int id : bytes)
+                out.push_back({id, b, e});
+            continue;
         }
         out.push_back({*m_unknown, b, e});
     }

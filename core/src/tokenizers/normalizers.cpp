@@ -210,18 +210,10 @@ Result<std::unique_ptr<Normalizer>> normalizerFromJson(json::Element e, const Wh
         result = std::make_unique<BertNormalizer>(flag("clean_text", true), flag("handle_chinese_chars", true),
                                                   stripAccents, lowercase);
     } else if (*type == "Sequence") {
-        const auto list = json::member(e, "normalizers");
-        if (!list || !json::isArray(*list))
-            return where.error("Sequence needs a \"normalizers\" list");
-        std::vector<std::unique_ptr<Normalizer>> parts;
-        std::size_t i = 0;
-        for (const json::Element child : json::items(*list)) {
-            auto part = normalizerFromJson(child, (where / "normalizers").at(i++));
-            if (!part)
-                return part.error();
-            parts.push_back(std::move(part.value()));
-        }
-        result = std::make_unique<SequenceNormalizer>(std::move(parts));
+        auto parts = sequenceFromJson<Normalizer>(e, "normalizers", where, [&](json::Element child, const Where &at) { return normalizerFromJson(child, at); });
+        if (!parts)
+            return parts.error();
+        result = std::make_unique<SequenceNormalizer>(std::move(parts.value()));
     } else {
         return where.error("normalizer type '" + std::string(*type) + "' is not supported");
     }

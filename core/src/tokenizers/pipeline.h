@@ -123,6 +123,22 @@ Result<std::unique_ptr<PreTokenizer>> preTokenizerFromJson(json::Element e, cons
 Result<std::unique_ptr<Model>> modelFromJson(json::Element e, const Where &where);
 Result<std::unique_ptr<PostProcessor>> postProcessorFromJson(json::Element e, const Model &model, const Where &where);
 Result<std::unique_ptr<Decoder>> decoderFromJson(json::Element e, const Where &where);
+// The components of a Sequence: e[key] parsed one by one with `parse`, each told where it sits.
+template <typename T, typename Parse>
+Result<std::vector<std::unique_ptr<T>>> sequenceFromJson(json::Element e, const char *key, const Where &where, Parse parse) {
+    const auto list = json::member(e, key);
+    if (!list || !json::isArray(*list))
+        return where.error(std::string("Sequence needs a \"") + key + "\" list");
+    std::vector<std::unique_ptr<T>> parts;
+    std::size_t i = 0;
+    for (const json::Element child : json::items(*list)) {
+        auto part = parse(child, (where / key).at(i++));
+        if (!part)
+            return part.error();
+        parts.push_back(std::move(part.value()));
+    }
+    return parts;
+}
 // {"String": "..."} or {"Regex": "..."}
 Result<std::shared_ptr<const Regex>> patternFromJson(json::Element e, const Where &where);
 

@@ -184,18 +184,10 @@ Result<std::unique_ptr<PostProcessor>> postProcessorFromJson(json::Element e, co
     } else if (*type == "ByteLevel") {
         result = std::make_unique<ByteLevelOffsets>(flag("trim_offsets", true), flag("add_prefix_space", true));
     } else if (*type == "Sequence") {
-        const auto list = json::member(e, "processors");
-        if (!list || !json::isArray(*list))
-            return where.error("Sequence needs a \"processors\" list");
-        std::vector<std::unique_ptr<PostProcessor>> parts;
-        std::size_t i = 0;
-        for (const json::Element child : json::items(*list)) {
-            auto part = postProcessorFromJson(child, model, (where / "processors").at(i++));
-            if (!part)
-                return part.error();
-            parts.push_back(std::move(part.value()));
-        }
-        result = std::make_unique<SequenceProcessor>(std::move(parts));
+        auto parts = sequenceFromJson<PostProcessor>(e, "processors", where, [&](json::Element child, const Where &at) { return postProcessorFromJson(child, model, at); });
+        if (!parts)
+            return parts.error();
+        result = std::make_unique<SequenceProcessor>(std::move(parts.value()));
     } else {
         return where.error("post_processor type '" + std::string(*type) + "' is not supported");
     }

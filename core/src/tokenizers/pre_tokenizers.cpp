@@ -440,18 +440,10 @@ Result<std::unique_ptr<PreTokenizer>> preTokenizerFromJson(json::Element e, cons
             return where.error("FixedLength's length must be a positive number of characters");
         result = std::make_unique<FixedLength>(static_cast<std::size_t>(n));
     } else if (*type == "Sequence") {
-        const auto list = json::member(e, "pretokenizers");
-        if (!list || !json::isArray(*list))
-            return where.error("Sequence needs a \"pretokenizers\" list");
-        std::vector<std::unique_ptr<PreTokenizer>> parts;
-        std::size_t i = 0;
-        for (const json::Element child : json::items(*list)) {
-            auto part = preTokenizerFromJson(child, (where / "pretokenizers").at(i++));
-            if (!part)
-                return part.error();
-            parts.push_back(std::move(part.value()));
-        }
-        result = std::make_unique<SequencePreTokenizer>(std::move(parts));
+        auto parts = sequenceFromJson<PreTokenizer>(e, "pretokenizers", where, [&](json::Element child, const Where &at) { return preTokenizerFromJson(child, at); });
+        if (!parts)
+            return parts.error();
+        result = std::make_unique<SequencePreTokenizer>(std::move(parts.value()));
     } else {
         return where.error("pre_tokenizer type '" + std::string(*type) + "' is not supported");
     }
