@@ -48,9 +48,9 @@ void BM_LoadTokenizerJson(benchmark::State &state, const std::string &family) {
         benchmark::DoNotOptimize(t.value()->vocabSize());
     }
 }
-BENCHMARK_CAPTURE(BM_LoadTokenizerJson, llama3, std::string("llama3"))->Unit(benchmark::kMillisecond)->MinTime(2.0);
-BENCHMARK_CAPTURE(BM_LoadTokenizerJson, qwen3, std::string("qwen3"))->Unit(benchmark::kMillisecond)->MinTime(2.0);
-BENCHMARK_CAPTURE(BM_LoadTokenizerJson, gemma3, std::string("gemma3"))->Unit(benchmark::kMillisecond)->MinTime(2.0);
+BENCHMARK_CAPTURE(BM_LoadTokenizerJson, llama3, std::string("llama3"))->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_LoadTokenizerJson, qwen3, std::string("qwen3"))->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_LoadTokenizerJson, gemma3, std::string("gemma3"))->Unit(benchmark::kMillisecond);
 
 void tokenizeProse(benchmark::State &state, const Tokenizer &t) {
     const std::string text = prose();

@@ -59,12 +59,10 @@ Result<std::shared_ptr<const Model>> loadHfFolder(const std::string &dirPath) {
             return makeError(name + ": model.safetensors.index.json has no weight_map");
         std::set<std::string> unique;
         for (const json::Field &field : json::fields(*map)) {
-            const std::string tensor(field.key);
-            const auto view = json::string(field.value);
-            const std::optional<std::string> f = view ? std::optional<std::string>(std::string(*view)) : std::nullopt;
-            if (!f || f->find('/') != std::string::npos || f->find("..") != std::string::npos)
-                return makeError(name + ": model.safetensors.index.json names an invalid shard for " + tensor);
-            if (unique.insert(*f).second)
+            const auto f = json::string(field.value);
+            if (!f || f->find('/') != std::string_view::npos || f->find("..") != std::string_view::npos)
+                return makeError(name + ": model.safetensors.index.json names an invalid shard for " + std::string(field.key));
+            if (unique.insert(std::string(*f)).second)
                 files.push_back(dir / *f);
         }
     } else {
@@ -87,8 +85,9 @@ Result<std::shared_ptr<const Model>> loadHfFolder(const std::string &dirPath) {
         return config.error();
     const json::Element cfg = config.value()->root();
     std::string arch;
-    if (const auto a = json::member(cfg, "architectures"); a && json::isArray(*a) && json::items(*a).size() > 0)
-        arch = std::string(json::string(json::items(*a)[0]).value_or(""));
+    if (const auto a = json::member(cfg, "architectures"))
+        if (const std::vector<json::Element> list = json::items(*a); !list.empty())
+            arch = std::string(json::string(list.front()).value_or(""));
     const bool llamaLike = arch == "LlamaForCausalLM" || arch == "MistralForCausalLM" || arch == "Qwen2ForCausalLM";
     const bool gpt2 = arch == "GPT2LMHeadModel" || arch == "GPT2Model";
     const bool bert = arch == "BertModel" || arch == "BertForMaskedLM";

@@ -15,6 +15,14 @@ std::string fileName(const std::string &path) {
     return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+Result<std::shared_ptr<const MappedFile>> openBounded(const std::string &path, std::size_t maxBytes) {
+    auto file = MappedFile::open(path);
+    if (file && file.value()->size() > maxBytes)
+        return makeError(fileName(path) + ": too large (" + std::to_string(file.value()->size()) + " bytes; at most " +
+                         std::to_string(maxBytes) + " are read)");
+    return file;
+}
+
 MappedFile::~MappedFile() {
     if (m_mapped)
         munmap(const_cast<unsigned char *>(m_data), m_size);

@@ -29,6 +29,10 @@ private:
     bool m_mapped = false;
 };
 
+// A file mapped as MappedFile::open does, refused when larger than maxBytes (a configuration or tokenizer file
+// that claims gigabytes is not read).
+Result<std::shared_ptr<const MappedFile>> openBounded(const std::string &path, std::size_t maxBytes);
+
 // "dir/stories260K.bin" -> "stories260K.bin", for messages.
 std::string fileName(const std::string &path);
 

@@ -1,8 +1,6 @@
 // simdjson DOM behind small typed look-ups.
 #include "io/json.h"
-
-#include <filesystem>
-#include <fstream>
+#include "mapped_file.h"
 
 namespace attnscope::json {
 
@@ -67,21 +65,11 @@ Result<std::shared_ptr<const Document>> Document::parse(std::string_view text, c
     return std::shared_ptr<const Document>(std::move(doc));
 }
 
-Result<std::shared_ptr<const Document>> Document::readFile(const std::string &path, std::size_t maxBytes) {
-    namespace fs = std::filesystem;
-    const std::string name = fs::path(path).filename().string();
-    std::error_code ec;
-    const auto size = fs::file_size(path, ec);
-    if (ec)
-        return makeError(name + ": cannot read (" + ec.message() + ")");
-    if (size > maxBytes)
-        return makeError(name + ": too large (" + std::to_string(size) + " bytes; at most " + std::to_string(maxBytes) +
-                         " are read)");
-    std::ifstream in(path, std::ios::binary);
-    std::string bytes(static_cast<std::size_t>(size), '\0');
-    if (!in.read(bytes.data(), static_cast<std::streamsize>(size)))
-        return makeError(name + ": cannot read");
-    return parse(bytes, name);
+Result<std::shared_ptr<const Document>> Document::readFile(const std::string &path, std::size_t maxBytes, std::size_t maxDepth) {
+    auto file = openBounded(path, maxBytes);
+    if (!file)
+        return file.error();
+    return parse(std::string_view(reinterpret_cast<const char *>(file.value()->data()), file.value()->size()), fileName(path), maxDepth);
 }
 
 bool isObject(Element e) { return e.type() == simdjson::dom::element_type::OBJECT; }

@@ -24,8 +24,9 @@ public:
     // `name` is used in messages: "config.json: not valid JSON (...)".
     static Result<std::shared_ptr<const Document>> parse(std::string_view text, const std::string &name,
                                                          std::size_t maxDepth = 64);
-    // Reads a file of at most maxBytes first.
-    static Result<std::shared_ptr<const Document>> readFile(const std::string &path, std::size_t maxBytes);
+    // A file of at most maxBytes, mapped and parsed.
+    static Result<std::shared_ptr<const Document>> readFile(const std::string &path, std::size_t maxBytes,
+                                                            std::size_t maxDepth = 64);
     Element root() const { return m_root; }
 
 private:

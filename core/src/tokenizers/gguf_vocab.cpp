@@ -110,9 +110,14 @@ bool isOneOf(const std::string &s, std::initializer_list<const char *> names) {
     return false;
 }
 
+// llama.cpp's LLAMA3 pre-tokenizer type, which also ignores merges for a word that is a token as a whole.
+bool isLlama3(const std::string &pre) {
+    return isOneOf(pre, {"llama3", "llama-bpe", "llama-v3", "dbrx", "smaug-bpe", "falcon3", "pixtral", "tekken"});
+}
+
 // The regexes llama.cpp applies in turn for each tokenizer.ggml.pre (llama-vocab.cpp, llm_tokenizer_bpe).
 std::vector<std::string> preTokenizerRegexes(const std::string &pre) {
-    if (isOneOf(pre, {"llama3", "llama-bpe", "llama-v3", "dbrx", "smaug-bpe", "falcon3", "pixtral", "tekken"}))
+    if (isLlama3(pre))
         return {"(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| "
                 "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"};
     if (isOneOf(pre, {"qwen2", "stablelm2", "deepseek-r1-qwen", "qwen35"}))
@@ -188,7 +193,7 @@ Result<std::shared_ptr<const Tokenizer>> byteLevelBpe(const gguf::File &f) {
     parts.preTokenizer = tok::makeSequencePreTokenizer(std::move(steps));
     tok::BpeOptions options;
     options.skipBrokenMerges = true;
-    options.ignoreMerges = isOneOf(pre, {"llama3", "llama-bpe", "llama-v3", "dbrx", "smaug-bpe", "falcon3", "pixtral", "tekken"});
+    options.ignoreMerges = isLlama3(pre);
     const int unknown = f.tokenId({"tokenizer.ggml.unknown_token_id"});
     if (unknown >= 0 && static_cast<std::size_t>(unknown) < v->pieces.size())
         options.unknown = v->pieces[static_cast<std::size_t>(unknown)];

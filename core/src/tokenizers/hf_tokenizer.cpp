@@ -1,6 +1,7 @@
 // tokenizer.json to a pipeline, and the other tokenizer files of Hugging Face model folders (GPT-2's vocab.json +
 // merges.txt, BERT's vocab.txt) to the pipelines transformers' converters build from them.
 #include "attnscope/hf_tokenizer.h"
+#include "mapped_file.h"
 #include "tokenizers/pipeline.h"
 
 #include <filesystem>
@@ -18,20 +19,10 @@ constexpr std::size_t kMaxTokenizerJson = 256u << 20; // Gemma 3's is 33 MB
 constexpr std::size_t kMaxConfig = 16u << 20;
 
 Result<std::string> readBounded(const fs::path &path, std::size_t maxBytes) {
-    const std::string name = path.filename().string();
-    std::error_code ec;
-    if (fs::is_directory(path, ec))
-        return makeError(name + ": is a folder, not a file");
-    const auto size = fs::file_size(path, ec);
-    if (ec)
-        return makeError(name + ": cannot read (" + ec.message() + ")");
-    if (size > maxBytes)
-        return makeError(name + ": too large for a tokenizer file (" + std::to_string(size) + " bytes)");
-    std::ifstream in(path, std::ios::binary);
-    std::string bytes(static_cast<std::size_t>(size), '\0');
-    if (!in.read(bytes.data(), static_cast<std::streamsize>(size)))
-        return makeError(name + ": cannot read");
-    return bytes;
+    auto file = openBounded(path.string(), maxBytes);
+    if (!file)
+        return file.error();
+    return std::string(reinterpret_cast<const char *>(file.value()->data()), file.value()->size());
 }
 
 // "bos_token": "<s>" or {"content": "<s>", ...}
@@ -83,13 +74,13 @@ std::string describe(const Model &model, json::Element root) {
 
 } // namespace
 
-Result<std::shared_ptr<const Tokenizer>> tokenizerFromJson(std::string_view tokenizerJson, std::string_view configJson,
-                                                           const std::string &name) {
+namespace {
+
+// tokenizer.json's document (and tokenizer_config.json's, or null) to the pipeline.
+Result<std::shared_ptr<const Tokenizer>> tokenizerFromDocuments(const json::Document &doc, const json::Document *config,
+                                                                const std::string &name) {
     const std::string file = fs::path(name).filename().string();
-    auto doc = json::Document::parse(tokenizerJson, file, 128);
-    if (!doc)
-        return doc.error();
-    const json::Element root = doc.value()->root();
+    const json::Element root = doc.root();
     const Where top{file, ""};
     if (!json::isObject(root))
         return top.error("not a tokenizer.json (the top level is not an object)");
@@ -152,13 +143,6 @@ Result<std::shared_ptr<const Tokenizer>> tokenizerFromJson(std::string_view toke
     }
 
     // tokenizer_config.json: the BOS token's name, and for Llama / Gemma tokenizers whether BOS / EOS are added.
-    std::shared_ptr<const json::Document> config;
-    if (!configJson.empty()) {
-        auto c = json::Document::parse(configJson, "tokenizer_config.json");
-        if (!c)
-            return c.error();
-        config = c.value();
-    }
     auto idOf = [&](const std::string &piece) -> std::optional<int> {
         if (const auto a = parts.added.byContent(piece))
             return a;
@@ -200,20 +184,39 @@ Result<std::shared_ptr<const Tokenizer>> tokenizerFromJson(std::string_view toke
     return makePipeline(name, std::move(parts));
 }
 
+constexpr std::size_t kMaxJsonDepth = 128;
+
+} // namespace
+
+Result<std::shared_ptr<const Tokenizer>> tokenizerFromJson(std::string_view tokenizerJson, std::string_view configJson,
+                                                           const std::string &name) {
+    auto doc = json::Document::parse(tokenizerJson, fs::path(name).filename().string(), kMaxJsonDepth);
+    if (!doc)
+        return doc.error();
+    std::shared_ptr<const json::Document> config;
+    if (!configJson.empty()) {
+        auto c = json::Document::parse(configJson, "tokenizer_config.json");
+        if (!c)
+            return c.error();
+        config = c.value();
+    }
+    return tokenizerFromDocuments(*doc.value(), config.get(), name);
+}
+
 Result<std::shared_ptr<const Tokenizer>> loadTokenizerJson(const std::string &path) {
-    auto text = readBounded(path, kMaxTokenizerJson);
-    if (!text)
-        return text.error();
-    std::string config;
+    auto doc = json::Document::readFile(path, kMaxTokenizerJson, kMaxJsonDepth);
+    if (!doc)
+        return doc.error();
+    std::shared_ptr<const json::Document> config;
     const fs::path configPath = fs::path(path).parent_path() / "tokenizer_config.json";
     std::error_code ec;
     if (fs::is_regular_file(configPath, ec)) {
-        auto c = readBounded(configPath, kMaxConfig);
+        auto c = json::Document::readFile(configPath.string(), kMaxConfig);
         if (!c)
             return c.error();
-        config = std::move(c.value());
+        config = c.value();
     }
-    return tokenizerFromJson(text.value(), config, path);
+    return tokenizerFromDocuments(*doc.value(), config.get(), path);
 }
 
 namespace {
@@ -233,24 +236,18 @@ std::shared_ptr<const json::Document> readConfig(const fs::path &dir) {
     std::error_code ec;
     if (!fs::is_regular_file(dir / "tokenizer_config.json", ec))
         return nullptr;
-    auto text = readBounded(dir / "tokenizer_config.json", kMaxConfig);
-    if (!text)
-        return nullptr;
-    auto doc = json::Document::parse(text.value(), "tokenizer_config.json");
+    auto doc = json::Document::readFile((dir / "tokenizer_config.json").string(), kMaxConfig);
     return doc ? doc.value() : nullptr;
 }
 
 // GPT-2's vocab.json + merges.txt, as transformers' GPT2Converter builds it.
 Result<std::shared_ptr<const Tokenizer>> gpt2Folder(const fs::path &dir) {
-    auto vocabText = readBounded(dir / "vocab.json", kMaxTokenizerJson);
-    if (!vocabText)
-        return vocabText.error();
+    auto vocabDoc = json::Document::readFile((dir / "vocab.json").string(), kMaxTokenizerJson);
+    if (!vocabDoc)
+        return vocabDoc.error();
     auto mergesText = readBounded(dir / "merges.txt", kMaxTokenizerJson);
     if (!mergesText)
         return mergesText.error();
-    auto vocabDoc = json::Document::parse(vocabText.value(), "vocab.json");
-    if (!vocabDoc)
-        return vocabDoc.error();
     const Where where{"vocab.json", ""};
     if (!json::isObject(vocabDoc.value()->root()))
         return where.error("not a token -> id object");
@@ -296,22 +293,12 @@ Result<std::shared_ptr<const Tokenizer>> bertFolder(const fs::path &dir) {
         return text.error();
     std::vector<std::string> vocab = lines(text.value());
     const auto config = readConfig(dir);
-    const json::Element c = config ? config->root() : json::Element();
-    const bool lower = config ? json::boolMember(c, "do_lower_case").value_or(true) : true;
-    const bool chinese = config ? json::boolMember(c, "tokenize_chinese_chars").value_or(true) : true;
-    std::optional<bool> stripAccents = config ? json::boolMember(c, "strip_accents") : std::nullopt;
-    // BertNormalizer as JSON, so the one reader builds it.
-    const std::string normalizer = std::string("{\"type\":\"BertNormalizer\",\"clean_text\":true,\"handle_chinese_chars\":") +
-                                   (chinese ? "true" : "false") + ",\"lowercase\":" + (lower ? "true" : "false") +
-                                   (stripAccents ? std::string(",\"strip_accents\":") + (*stripAccents ? "true" : "false") : "") + "}";
-    auto doc = json::Document::parse(normalizer, "vocab.txt");
+    auto flag = [&](const char *key) { return config ? json::boolMember(config->root(), key) : std::nullopt; };
+    const bool lower = flag("do_lower_case").value_or(true);
     Parts parts;
-    auto n = normalizerFromJson(doc.value()->root(), Where{"vocab.txt", ""});
-    if (!n)
-        return n.error();
-    parts.normalizer = std::move(n.value());
-    auto pre = json::Document::parse("{\"type\":\"BertPreTokenizer\"}", "vocab.txt");
-    parts.preTokenizer = std::move(preTokenizerFromJson(pre.value()->root(), Where{"vocab.txt", ""}).value());
+    parts.normalizer = makeBertNormalizer(true, flag("tokenize_chinese_chars").value_or(true),
+                                          flag("strip_accents").value_or(lower), lower);
+    parts.preTokenizer = makeBertPreTokenizer();
     auto model = makeWordPiece(vocab, "[UNK]", "##", 100, Where{"vocab.txt", ""});
     if (!model)
         return model.error();

@@ -118,18 +118,27 @@ Vocabulary vocabularyFromList(std::vector<std::string> pieces) {
     return v;
 }
 
-// --- BPE -----------------------------------------------------------------------------------------------------
-
-class Bpe final : public Model {
+// What every model answers from its vocabulary.
+class VocabularyModel : public Model {
 public:
-    Bpe(Vocabulary v, BpeOptions o)
-        : m_vocab(std::move(v)), m_options(std::move(o)), m_bytes([&](std::string_view t) { return m_vocab.find(t); }) {}
-    Status setMerges(const std::vector<std::pair<std::string_view, std::string_view>> &merges, const Where &where);
-
-    Status tokenize(std::string_view word, std::vector<Piece> &out) const override;
+    explicit VocabularyModel(Vocabulary v) : m_vocab(std::move(v)) {}
     std::optional<int> id(std::string_view token) const override { return m_vocab.find(token); }
     std::string piece(int id) const override { return m_vocab.piece(id); }
     int size() const override { return static_cast<int>(m_vocab.pieces.size()); }
+
+protected:
+    Vocabulary m_vocab;
+};
+
+// --- BPE -----------------------------------------------------------------------------------------------------
+
+class Bpe final : public VocabularyModel {
+public:
+    Bpe(Vocabulary v, BpeOptions o)
+        : VocabularyModel(std::move(v)), m_options(std::move(o)), m_bytes([&](std::string_view t) { return m_vocab.find(t); }) {}
+    Status setMerges(const std::vector<std::pair<std::string_view, std::string_view>> &merges, const Where &where);
+
+    Status tokenize(std::string_view word, std::vector<Piece> &out) const override;
     bool isByte(int id) const override { return m_options.byteFallback && m_bytes.contains(id); }
     std::optional<int> unknownId() const override { return m_unknown; }
     std::string kind() const override { return "BPE"; }
@@ -146,7 +155,6 @@ private:
         return it == m_merges.end() ? nullptr : &it->second;
     }
 
-    Vocabulary m_vocab;
     BpeOptions m_options;
     ByteTokens m_bytes;
     std::unordered_map<std::uint64_t, Merge> m_merges;
@@ -156,6 +164,11 @@ Status Bpe::setMerges(const std::vector<std::pair<std::string_view, std::string_
     // Resolving a merge is three look-ups in a large table (Gemma 3: 514,906 merges over 262,144 tokens), mostly
     // cache misses: done on every core, then inserted in rank order.
     const std::size_t prefix = m_options.continuingSubwordPrefix.size();
+    // The token a merge makes: a, then b without its continuing-subword prefix.
+    auto mergedToken = [&](std::string_view a, std::string_view b, std::string &out) {
+        out.assign(a);
+        out.append(b.size() >= prefix && b.substr(0, prefix) == m_options.continuingSubwordPrefix ? b.substr(prefix) : b);
+    };
     const long long n = static_cast<long long>(merges.size());
     std::vector<std::array<int, 3>> resolved(merges.size()); // a, b, merged; -1 where not in the vocabulary
 #pragma omp parallel
@@ -164,8 +177,7 @@ Status Bpe::setMerges(const std::vector<std::pair<std::string_view, std::string_
 #pragma omp for schedule(static)
         for (long long rank = 0; rank < n; ++rank) {
             const auto &[a, b] = merges[static_cast<std::size_t>(rank)];
-            merged.assign(a);
-            merged.append(b.size() >= prefix && b.substr(0, prefix) == m_options.continuingSubwordPrefix ? b.substr(prefix) : b);
+            mergedToken(a, b, merged);
             resolved[static_cast<std::size_t>(rank)] = {m_vocab.find(a).value_or(-1), m_vocab.find(b).value_or(-1),
                                                         m_vocab.find(merged).value_or(-1)};
         }
@@ -177,7 +189,10 @@ Status Bpe::setMerges(const std::vector<std::pair<std::string_view, std::string_
             if (m_options.skipBrokenMerges)
                 continue;
             const auto &[a, b] = merges[rank];
-            const std::string missing = ia < 0 ? std::string(a) : ib < 0 ? std::string(b) : std::string(a) + std::string(b.substr(std::min(prefix, b.size())));
+            std::string missing;
+            mergedToken(a, b, missing);
+            if (ia < 0 || ib < 0)
+                missing = std::string(ia < 0 ? a : b);
             return where.error("merge " + std::to_string(rank + 1) + " (\"" + std::string(a.substr(0, 30)) + "\" \"" +
                                std::string(b.substr(0, 30)) + "\") names \"" + missing.substr(0, 40) +
                                "\", which is not in the vocabulary");
@@ -289,10 +304,10 @@ Status Bpe::tokenize(std::string_view word, std::vector<Piece> &out) const {
 
 // --- WordPiece -----------------------------------------------------------------------------------------------
 
-class WordPiece final : public Model {
+class WordPiece final : public VocabularyModel {
 public:
     WordPiece(Vocabulary v, std::string unknown, std::string prefix, std::size_t maxChars)
-        : m_vocab(std::move(v)), m_unknown(std::move(unknown)), m_prefix(std::move(prefix)), m_maxChars(maxChars) {}
+        : VocabularyModel(std::move(v)), m_unknown(std::move(unknown)), m_prefix(std::move(prefix)), m_maxChars(maxChars) {}
     Status tokenize(std::string_view word, std::vector<Piece> &out) const override {
         const auto unknownId = m_vocab.find(m_unknown);
         auto whole = [&]() -> Status {
@@ -327,23 +342,19 @@ public:
         }
         return Ok{};
     }
-    std::optional<int> id(std::string_view token) const override { return m_vocab.find(token); }
-    std::string piece(int id) const override { return m_vocab.piece(id); }
-    int size() const override { return static_cast<int>(m_vocab.pieces.size()); }
     std::optional<int> unknownId() const override { return m_vocab.find(m_unknown); }
     std::string kind() const override { return "WordPiece"; }
 
 private:
-    Vocabulary m_vocab;
     std::string m_unknown, m_prefix;
     std::size_t m_maxChars;
 };
 
 // --- WordLevel -----------------------------------------------------------------------------------------------
 
-class WordLevel final : public Model {
+class WordLevel final : public VocabularyModel {
 public:
-    WordLevel(Vocabulary v, std::string unknown) : m_vocab(std::move(v)), m_unknown(std::move(unknown)) {}
+    WordLevel(Vocabulary v, std::string unknown) : VocabularyModel(std::move(v)), m_unknown(std::move(unknown)) {}
     Status tokenize(std::string_view word, std::vector<Piece> &out) const override {
         auto id = m_vocab.find(word);
         if (!id)
@@ -354,23 +365,19 @@ public:
         out.push_back({*id, 0, word.size()});
         return Ok{};
     }
-    std::optional<int> id(std::string_view token) const override { return m_vocab.find(token); }
-    std::string piece(int id) const override { return m_vocab.piece(id); }
-    int size() const override { return static_cast<int>(m_vocab.pieces.size()); }
     std::optional<int> unknownId() const override { return m_vocab.find(m_unknown); }
     std::string kind() const override { return "WordLevel"; }
 
 private:
-    Vocabulary m_vocab;
     std::string m_unknown;
 };
 
 // --- Unigram -------------------------------------------------------------------------------------------------
 
-class Unigram final : public Model {
+class Unigram final : public VocabularyModel {
 public:
     Unigram(Vocabulary v, std::vector<double> scores, std::optional<int> unknown, bool byteFallback)
-        : m_vocab(std::move(v)), m_scores(std::move(scores)), m_unknown(unknown), m_byteFallback(byteFallback),
+        : VocabularyModel(std::move(v)), m_scores(std::move(scores)), m_unknown(unknown), m_byteFallback(byteFallback),
           m_bytes([&](std::string_view t) { return m_vocab.find(t); }) {
         m_minScore = std::numeric_limits<double>::infinity();
         for (std::size_t i = 0; i < m_vocab.pieces.size(); ++i) {
@@ -379,9 +386,6 @@ public:
         }
     }
     Status tokenize(std::string_view word, std::vector<Piece> &out) const override;
-    std::optional<int> id(std::string_view token) const override { return m_vocab.find(token); }
-    std::string piece(int id) const override { return m_vocab.piece(id); }
-    int size() const override { return static_cast<int>(m_vocab.pieces.size()); }
     float score(int id) const override {
         return id >= 0 && static_cast<std::size_t>(id) < m_scores.size() ? static_cast<float>(m_scores[static_cast<std::size_t>(id)]) : 0.0f;
     }
@@ -390,7 +394,6 @@ public:
     std::string kind() const override { return "Unigram"; }
 
 private:
-    Vocabulary m_vocab;
     std::vector<double> m_scores;
     std::optional<int> m_unknown;
     bool m_byteFallback;

@@ -143,8 +143,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<Normalizer> makeSequenceNormalizer(std::vector<std::unique_ptr<Normalizer>> parts) {
-    return std::make_unique<SequenceNormalizer>(std::move(parts));
+std::unique_ptr<Normalizer> makeBertNormalizer(bool cleanText, bool chineseChars, bool stripAccents, bool lowercase) {
+    return std::make_unique<BertNormalizer>(cleanText, chineseChars, stripAccents, lowercase);
 }
 
 Result<std::shared_ptr<const Regex>> patternFromJson(json::Element e, const Where &where) {
@@ -207,8 +207,7 @@ Result<std::unique_ptr<Normalizer>> normalizerFromJson(json::Element e, const Wh
         bool stripAccents = lowercase;
         if (const auto s = json::boolMember(e, "strip_accents", &ok))
             stripAccents = *s;
-        result = std::make_unique<BertNormalizer>(flag("clean_text", true), flag("handle_chinese_chars", true),
-                                                  stripAccents, lowercase);
+        result = makeBertNormalizer(flag("clean_text", true), flag("handle_chinese_chars", true), stripAccents, lowercase);
     } else if (*type == "Sequence") {
         auto parts = sequenceFromJson<Normalizer>(e, "normalizers", where, [&](json::Element child, const Where &at) { return normalizerFromJson(child, at); });
         if (!parts)

@@ -90,10 +90,11 @@ public:
 
 enum class Behavior { Removed, Isolated, MergedWithPrevious, MergedWithNext, Contiguous };
 
-std::unique_ptr<Normalizer> makeSequenceNormalizer(std::vector<std::unique_ptr<Normalizer>> parts);
+std::unique_ptr<Normalizer> makeBertNormalizer(bool cleanText, bool chineseChars, bool stripAccents, bool lowercase);
 std::unique_ptr<PreTokenizer> makeSplit(std::shared_ptr<const Regex> pattern, Behavior behavior, bool invert);
 std::unique_ptr<PreTokenizer> makeByteLevel(bool addPrefixSpace, bool useRegex);
 std::unique_ptr<PreTokenizer> makeSequencePreTokenizer(std::vector<std::unique_ptr<PreTokenizer>> parts);
+std::unique_ptr<PreTokenizer> makeBertPreTokenizer(); // whitespace removed, then punctuation isolated
 std::unique_ptr<PreTokenizer> makeLlamaCppWordPiecePreTokenizer(); // llama.cpp's BERT preprocessing
 
 struct BpeOptions {

@@ -271,8 +271,7 @@ public:
     Status split(std::vector<Split> &splits) const override {
         return splitEach(splits, [&](Normalized &n) -> Result<std::vector<Normalized>> {
             std::vector<Normalized> words;
-            Normalized reduced = n;
-            reduced.mapChars([](char32_t c, std::string &out) {
+            n.mapChars([](char32_t c, std::string &out) {
                 const std::string nfd = text::normalize(text::encode(c), text::Form::NFD);
                 const char32_t base = text::codepoints(nfd).front();
                 if (text::isWhitespace(base)) {
@@ -289,8 +288,8 @@ public:
                 if (alone)
                     out.push_back(' ');
             });
-            for (Normalized &w : applyBehavior(reduced, charMarks(reduced.str(), [](char32_t c) { return c == ' '; }),
-                                               Behavior::Removed, false)) {
+            for (Normalized &w : applyBehavior(n, charMarks(n.str(), [](char32_t c) { return c == ' '; }), Behavior::Removed,
+                                               false)) {
                 w.prepend("\xE2\x96\x81");
                 words.push_back(std::move(w));
             }
@@ -366,6 +365,12 @@ std::unique_ptr<PreTokenizer> makeByteLevel(bool addPrefixSpace, bool useRegex) 
 std::unique_ptr<PreTokenizer> makeSequencePreTokenizer(std::vector<std::unique_ptr<PreTokenizer>> parts) {
     return std::make_unique<SequencePreTokenizer>(std::move(parts));
 }
+std::unique_ptr<PreTokenizer> makeBertPreTokenizer() {
+    std::vector<std::unique_ptr<PreTokenizer>> parts;
+    parts.push_back(std::make_unique<SplitChars>(text::isWhitespace, Behavior::Removed));
+    parts.push_back(std::make_unique<SplitChars>(text::isPunctuation, Behavior::Isolated));
+    return std::make_unique<SequencePreTokenizer>(std::move(parts));
+}
 std::unique_ptr<PreTokenizer> makeLlamaCppWordPiecePreTokenizer() {
     return std::make_unique<LlamaCppWordPiece>();
 }
@@ -424,10 +429,7 @@ Result<std::unique_ptr<PreTokenizer>> preTokenizerFromJson(json::Element e, cons
             return behavior.error();
         result = std::make_unique<SplitChars>(text::isPunctuation, behavior.value());
     } else if (*type == "BertPreTokenizer") {
-        std::vector<std::unique_ptr<PreTokenizer>> parts;
-        parts.push_back(std::make_unique<SplitChars>(text::isWhitespace, Behavior::Removed));
-        parts.push_back(std::make_unique<SplitChars>(text::isPunctuation, Behavior::Isolated));
-        result = std::make_unique<SequencePreTokenizer>(std::move(parts));
+        result = makeBertPreTokenizer();
     } else if (*type == "CharDelimiterSplit") {
         const auto d = json::stringMember(e, "delimiter", &ok);
         if (!d || text::codepoints(*d).size() != 1)

@@ -81,7 +81,7 @@ Result<std::vector<std::pair<std::size_t, std::size_t>>> Regex::findAll(std::str
         const int rc = pcre2_match(code, subject, text.size(), start, PCRE2_NO_UTF_CHECK, state.data, state.context);
         if (rc == PCRE2_ERROR_NOMATCH)
             break;
-        if (rc < 0 && rc != 0)
+        if (rc < 0)
             return makeError("the pattern " + m_pattern.substr(0, 60) + " failed on this text (" + pcreMessage(rc) + ")");
         const PCRE2_SIZE *ovector = pcre2_get_ovector_pointer(state.data);
         const std::size_t b = ovector[0], e = ovector[1];
