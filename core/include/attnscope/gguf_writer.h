@@ -17,6 +17,10 @@ namespace attnscope {
 
 // A GGUF v3 file assembled in memory: metadata in insertion order, tensors (any supported type, bytes already
 // encoded) aligned to 32 bytes. write() goes through `path`.part renamed into place.
+namespace gguf {
+struct Value;
+}
+
 class GgufBuilder {
 public:
     GgufBuilder();
@@ -26,6 +30,8 @@ public:
     void setF32(const std::string &key, float value);
     void setBool(const std::string &key, bool value);
     void setStringArray(const std::string &key, const std::vector<std::string> &values);
+    // Any value as read from a GGUF file (a copy of another file's metadata).
+    void setValue(const std::string &key, const gguf::Value &value);
     void setF32Array(const std::string &key, const std::vector<float> &values);
     void setI32Array(const std::string &key, const std::vector<std::int32_t> &values);
     // dims in ggml order: the row length first.

@@ -1,6 +1,6 @@
 // simdjson DOM behind small typed look-ups.
 #include "io/json.h"
-#include "mapped_file.h"
+#include "io/mapped_file.h"
 
 namespace attnscope::json {
 

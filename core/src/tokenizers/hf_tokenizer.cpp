@@ -1,7 +1,7 @@
 // tokenizer.json to a pipeline, and the other tokenizer files of Hugging Face model folders (GPT-2's vocab.json +
 // merges.txt, BERT's vocab.txt) to the pipelines transformers' converters build from them.
 #include "attnscope/hf_tokenizer.h"
-#include "mapped_file.h"
+#include "io/mapped_file.h"
 #include "tokenizers/pipeline.h"
 
 #include <filesystem>

@@ -1,7 +1,7 @@
 // The pipeline tokenizer: added tokens, normalizer, pre-tokenizer, model and post-processor in Hugging Face's
 // order; every token keeps the byte span of the original text it came from.
 #include "tokenizers/pipeline.h"
-#include "mapped_file.h"
+#include "io/mapped_file.h"
 
 namespace attnscope::tok {
 

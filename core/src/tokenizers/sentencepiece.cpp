@@ -1,7 +1,7 @@
 // Tokenizer backed by libsentencepiece. We read the file ourselves (bounded) and hand the bytes to
 // LoadFromSerializedProto, because sentencepiece's own file reading throws on directories.
 #include "attnscope/tokenizer.h"
-#include "mapped_file.h"
+#include "io/mapped_file.h"
 
 #include <sentencepiece_processor.h>
 

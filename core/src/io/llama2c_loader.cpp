@@ -1,26 +1,11 @@
 // llama2.c checkpoint loader: 7 int32 header, then float32 tensors in a fixed order (see Karpathy's run.c).
 #include "attnscope/model.h"
-#include "mapped_file.h"
+#include "io/mapped_file.h"
 
 #include <cstdint>
 #include <cstring>
 
 namespace attnscope {
-
-Model::Model(ModelConfig config, ModelWeights weights, std::shared_ptr<const void> storage, std::string path,
-             std::string format, std::vector<std::vector<float>> owned)
-    : m_config(std::move(config)), m_weights(std::move(weights)), m_storage(std::move(storage)),
-      m_owned(std::move(owned)), m_path(std::move(path)), m_format(std::move(format)) {}
-
-std::size_t Tensor::rowBytes() const {
-    const auto info = typeInfo(static_cast<std::uint32_t>(type));
-    return info ? static_cast<std::size_t>(attnscope::rowBytes(*info, cols).value_or(0)) : 0;
-}
-
-void Tensor::dequantizeRow(std::int64_t row, float *out) const {
-    attnscope::dequantizeRow(type, static_cast<const unsigned char *>(data) + static_cast<std::size_t>(row) * rowBytes(),
-                             out, cols);
-}
 
 namespace {
 
@@ -115,6 +100,7 @@ Result<std::shared_ptr<const Model>> loadLlama2c(const std::string &path) {
     config.vocabSize = static_cast<int>(vocab);
     config.contextLength = static_cast<int>(context);
     config.sharedClassifier = shared;
+    config.family = "Llama (llama2.c)";
 
     const float *p = reinterpret_cast<const float *>(file->data() + kHeaderBytes);
     auto take = [&p](std::int64_t n) {
@@ -136,21 +122,21 @@ Result<std::shared_ptr<const Model>> loadLlama2c(const std::string &path) {
     const float *w1 = take(nW1);
     const float *w2 = take(nW2);
     const float *w3 = take(nW3);
-    w.rmsFinal = take(nRmsFinal);
+    w.finalNorm.weight = take(nRmsFinal);
     take(nRopeTables);
     w.classifier = shared ? w.tokenEmbedding : matrix(take(nClassifier), vocab, dim);
     w.layers.resize(static_cast<std::size_t>(layers));
     for (std::int64_t l = 0; l < layers; ++l) {
         LayerWeights &lw = w.layers[static_cast<std::size_t>(l)];
-        lw.rmsAtt = rmsAtt + l * dim;
+        lw.attnNorm.weight = rmsAtt + l * dim;
         lw.wq = matrix(wq + l * dim * dim, dim, dim);
         lw.wk = matrix(wk + l * dim * kvDim, kvDim, dim);
         lw.wv = matrix(wv + l * dim * kvDim, kvDim, dim);
         lw.wo = matrix(wo + l * dim * dim, dim, dim);
-        lw.rmsFfn = rmsFfn + l * dim;
-        lw.w1 = matrix(w1 + l * hidden * dim, hidden, dim);
-        lw.w2 = matrix(w2 + l * dim * hidden, dim, hidden);
-        lw.w3 = matrix(w3 + l * hidden * dim, hidden, dim);
+        lw.ffnNorm.weight = rmsFfn + l * dim;
+        lw.gate = matrix(w1 + l * hidden * dim, hidden, dim);
+        lw.down = matrix(w2 + l * dim * hidden, dim, hidden);
+        lw.up = matrix(w3 + l * hidden * dim, hidden, dim);
     }
     return std::shared_ptr<const Model>(
         std::make_shared<Model>(config, std::move(w), file, path, "llama2.c checkpoint"));

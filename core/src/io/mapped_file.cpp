@@ -1,5 +1,5 @@
 // POSIX memory mapping with error values instead of exceptions.
-#include "mapped_file.h"
+#include "io/mapped_file.h"
 
 #include <cerrno>
 #include <cstring>

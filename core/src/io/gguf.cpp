@@ -1,7 +1,7 @@
 // GGUF parsing with a bounds-checked cursor: nothing is read past the end, no count is trusted before it is
 // compared with the bytes left, and every tensor must lie inside the data section.
 #include "attnscope/gguf.h"
-#include "mapped_file.h"
+#include "io/mapped_file.h"
 
 #include <cstring>
 #include <limits>

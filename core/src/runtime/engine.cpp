@@ -4,8 +4,8 @@
 #include "attnscope/gguf_tokenizer.h"
 #include "attnscope/hf_tokenizer.h"
 #include "attnscope/safetensors.h"
-#include "mapped_file.h"
-#include "transformer.h"
+#include "io/mapped_file.h"
+#include "runtime/forward.h"
 
 #include <chrono>
 #include <cstring>

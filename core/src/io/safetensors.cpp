@@ -1,7 +1,7 @@
 // safetensors parsing: bounded header, strict JSON, offsets and sizes checked per tensor.
 #include "attnscope/safetensors.h"
 #include "io/json.h"
-#include "mapped_file.h"
+#include "io/mapped_file.h"
 
 #include <cstring>
 #include <fstream>

@@ -1,6 +1,7 @@
 // GGUF v3 writer: header, metadata (llama.cpp's llama keys), tensor directory, 32-byte aligned data.
 #include "attnscope/gguf_writer.h"
-#include "mapped_file.h"
+#include "attnscope/gguf.h"
+#include "io/mapped_file.h"
 
 #include <cstdio>
 #include <cstring>
@@ -72,6 +73,46 @@ void GgufBuilder::setBool(const std::string &key, bool value) {
     m_data->meta.put<std::uint8_t>(value ? 1 : 0);
     ++m_data->kvCount;
 }
+void GgufBuilder::setValue(const std::string &key, const gguf::Value &value) {
+    using gguf::ValueType;
+    auto size = [](ValueType t) -> std::size_t {
+        switch (t) {
+        case ValueType::U8: case ValueType::I8: case ValueType::Bool: return 1;
+        case ValueType::U16: case ValueType::I16: return 2;
+        case ValueType::U32: case ValueType::I32: case ValueType::F32: return 4;
+        case ValueType::U64: case ValueType::I64: case ValueType::F64: return 8;
+        default: return 0;
+        }
+    };
+    Bytes &m = m_data->meta;
+    m.key(key, static_cast<std::uint32_t>(value.type));
+    ++m_data->kvCount;
+    switch (value.type) {
+    case ValueType::String:
+        m.str(std::string(value.str));
+        return;
+    case ValueType::Array: {
+        const gguf::Array &a = *value.array;
+        m.put<std::uint32_t>(static_cast<std::uint32_t>(a.elementType));
+        m.put<std::uint64_t>(a.count);
+        if (a.elementType == ValueType::String)
+            for (std::string_view s : a.strings)
+                m.str(std::string(s));
+        else
+            m.data().append(reinterpret_cast<const char *>(a.data), a.count * size(a.elementType));
+        return;
+    }
+    case ValueType::F32: m.put(static_cast<float>(value.f)); return;
+    case ValueType::F64: m.put(value.f); return;
+    case ValueType::I8: case ValueType::I16: case ValueType::I32: case ValueType::I64:
+        m.data().append(reinterpret_cast<const char *>(&value.i), size(value.type)); // little-endian low bytes
+        return;
+    default:
+        m.data().append(reinterpret_cast<const char *>(&value.u), size(value.type));
+        return;
+    }
+}
+
 void GgufBuilder::setStringArray(const std::string &key, const std::vector<std::string> &values) {
     m_data->meta.key(key, 9);
     m_data->meta.put<std::uint32_t>(8);
@@ -188,7 +229,7 @@ Status writeGguf(const Model &model, const Tokenizer &tokenizer, const std::stri
         return makeError("GGUF writer: choose f32, f16, q8_0 or q4_0");
     const ModelConfig &c = model.config();
     const ModelWeights &w = model.weights();
-    if (c.architecture != "llama" || c.positions != Positions::RopeInterleaved)
+    if (c.architecture != "llama" || c.positions != Positions::RopeInterleaved || !c.ropeFactors.empty())
         return makeError("GGUF writer: only Llama-family models with llama.cpp's RoPE layout can be written");
     if (tokenizer.vocabSize() != c.vocabSize)
         return makeError("GGUF writer: the tokenizer has " + std::to_string(tokenizer.vocabSize()) +
@@ -237,21 +278,21 @@ Status writeGguf(const Model &model, const Tokenizer &tokenizer, const std::stri
     };
     auto vector = [&](const std::string &name, const float *v, std::int64_t n) { b.addF32(name, {n}, v); };
     matrix("token_embd.weight", w.tokenEmbedding);
-    vector("output_norm.weight", w.rmsFinal, c.dim);
+    vector("output_norm.weight", w.finalNorm.weight, c.dim);
     if (!c.sharedClassifier)
         matrix("output.weight", w.classifier);
     for (int l = 0; l < c.layers; ++l) {
         const LayerWeights &lw = w.layers[static_cast<std::size_t>(l)];
         const std::string p = "blk." + std::to_string(l) + ".";
-        vector(p + "attn_norm.weight", lw.rmsAtt, c.dim);
+        vector(p + "attn_norm.weight", lw.attnNorm.weight, c.dim);
         matrix(p + "attn_q.weight", lw.wq);
         matrix(p + "attn_k.weight", lw.wk);
         matrix(p + "attn_v.weight", lw.wv);
         matrix(p + "attn_output.weight", lw.wo);
-        vector(p + "ffn_norm.weight", lw.rmsFfn, c.dim);
-        matrix(p + "ffn_gate.weight", lw.w1);
-        matrix(p + "ffn_up.weight", lw.w3);
-        matrix(p + "ffn_down.weight", lw.w2);
+        vector(p + "ffn_norm.weight", lw.ffnNorm.weight, c.dim);
+        matrix(p + "ffn_gate.weight", lw.gate);
+        matrix(p + "ffn_up.weight", lw.up);
+        matrix(p + "ffn_down.weight", lw.down);
     }
     return b.write(path);
 }

@@ -1,6 +1,6 @@
 // .npy v1.0 for float32 arrays: a magic string, a Python-dict header padded to 64 bytes, raw little-endian data.
 #include "attnscope/npy.h"
-#include "mapped_file.h"
+#include "io/mapped_file.h"
 
 #include <charconv>
 #include <cstring>

@@ -1,0 +1,77 @@
+// Readers and layer compositions shared by the decoder families (see decoder.h).
+#include "arch/decoder.h"
+
+#include "runtime/blocks.h"
+
+namespace attnscope::arch {
+
+void readAttention(WeightReader &r, const ModelConfig &c, LayerWeights &lw, int l, bool biases) {
+    const std::int64_t dim = c.dim, qDim = c.qDim(), kvDim = c.kvDim();
+    lw.wq = r.matrix(names::q, l, qDim, dim);
+    lw.wk = r.matrix(names::k, l, kvDim, dim);
+    lw.wv = r.matrix(names::v, l, kvDim, dim);
+    lw.wo = r.matrix(names::o, l, dim, qDim);
+    if (biases) {
+        lw.bq = r.vector(names::qBias, l, qDim);
+        lw.bk = r.vector(names::kBias, l, kvDim);
+        lw.bv = r.vector(names::vBias, l, kvDim);
+    }
+}
+
+void readGatedFfn(WeightReader &r, const ModelConfig &c, LayerWeights &lw, int l) {
+    lw.gate = r.matrix(names::gate, l, c.hiddenDim, c.dim);
+    lw.up = r.matrix(names::up, l, c.hiddenDim, c.dim);
+    lw.down = r.matrix(names::down, l, c.dim, c.hiddenDim);
+}
+
+void preNormLayer(LayerPass &p, const LayerWeights &w) {
+    p.x() += p.attention(p.norm(p.x(), w.attnNorm), w);
+    p.x() += p.ffn(p.norm(p.x(), w.ffnNorm), w);
+}
+
+void sandwichLayer(LayerPass &p, const LayerWeights &w) {
+    p.x() += p.norm(p.attention(p.norm(p.x(), w.attnNorm), w), w.postAttnNorm);
+    p.x() += p.norm(p.ffn(p.norm(p.x(), w.ffnNorm), w), w.postFfnNorm);
+}
+
+void readSandwichLayers(WeightReader &r, const ModelConfig &c, ModelWeights &w, bool qkNorm) {
+    constexpr float kGemmaNorm = 1.0f; // Hugging Face stores w of x * (1 + w)
+    for (int l = 0; l < c.layers; ++l) {
+        LayerWeights &lw = w.layers[static_cast<std::size_t>(l)];
+        lw.attnNorm.weight = r.vector(names::attnNorm, l, c.dim, kGemmaNorm);
+        readAttention(r, c, lw, l, false);
+        if (qkNorm) {
+            lw.qNorm.weight = r.vector(names::qNorm, l, c.headSize(), kGemmaNorm);
+            lw.kNorm.weight = r.vector(names::kNorm, l, c.headSize(), kGemmaNorm);
+        }
+        lw.postAttnNorm.weight = r.vector(names::postAttnNorm, l, c.dim, kGemmaNorm);
+        lw.ffnNorm.weight = r.vector(names::preFfnNorm, l, c.dim, kGemmaNorm);
+        readGatedFfn(r, c, lw, l);
+        lw.postFfnNorm.weight = r.vector(names::postFfnNorm, l, c.dim, kGemmaNorm);
+    }
+}
+
+std::vector<std::uint8_t> localEvery(int layers, int period) {
+    std::vector<std::uint8_t> local(static_cast<std::size_t>(std::max(layers, 0)));
+    for (int l = 0; l < layers; ++l)
+        local[static_cast<std::size_t>(l)] = period <= 0 || l % period < period - 1;
+    return local;
+}
+
+bool readLayerTypes(const Settings &s, ModelConfig &c) {
+    const auto types = s.strings({nullptr, "layer_types"});
+    if (!types)
+        return false;
+    c.localLayers.clear();
+    for (const std::string &t : *types) {
+        if (t != "sliding_attention" && t != "full_attention") {
+            s.fail(s.where({nullptr, "layer_types"}) + " names \"" + t +
+                   "\"; expected sliding_attention or full_attention");
+            return false;
+        }
+        c.localLayers.push_back(t == "sliding_attention");
+    }
+    return true;
+}
+
+} // namespace attnscope::arch

@@ -1,0 +1,55 @@
+// Gemma 3 (text; also the language model inside Gemma3ForConditionalGeneration): Gemma 2's sandwich layer with an
+// RMSNorm of every query and key head (QK-norm, 1 + w), no attention softcap, a sliding window on 5 of every 6
+// layers (sliding_window_pattern / layer_types), and two RoPEs: the local layers' base (rope.freq_base_swa,
+// rope_local_base_freq: 10000) unscaled, the global layers' base (1e6) with linear scaling.
+#include "arch/decoder.h"
+
+#include <cmath>
+
+namespace attnscope::arch {
+
+namespace {
+
+void settings(const Settings &s, ModelConfig &c) {
+    readCommonSettings(s, c);
+    c.positions = Positions::RopeHalf;
+    c.feedForward = FeedForward::GeGlu;
+    c.embedScale = std::sqrt(static_cast<float>(c.dim));
+    c.sandwichNorms = true;
+    c.qkNorm = true;
+    c.finalSoftcap = static_cast<float>(s.positive({"final_logit_softcapping", "final_logit_softcapping"}).value_or(0));
+    if (!s.gguf()) // transformers applies one when a config sets it; llama.cpp never does for Gemma 3
+        c.attnSoftcap = static_cast<float>(s.positive({nullptr, "attn_logit_softcapping"}).value_or(0));
+    const auto window = s.integer({"attention.sliding_window", "sliding_window"});
+    if (window && *window <= 0 && !s.gguf())
+        s.fail(s.where({nullptr, "sliding_window"}) + " must be positive");
+    if (window && *window > 0) {
+        c.slidingWindow = static_cast<int>(*window);
+        if (s.gguf() || !readLayerTypes(s, c)) {
+            const auto period = s.integer({"attention.sliding_window_pattern", "sliding_window_pattern"}).value_or(6);
+            if (period < 1 || period > c.layers + 1)
+                s.fail(s.where({"attention.sliding_window_pattern", "sliding_window_pattern"}) + " = " +
+                       std::to_string(period) + " is implausible");
+            c.localLayers = localEvery(c.layers, static_cast<int>(period));
+        }
+    }
+    c.ropeThetaLocal = static_cast<float>(s.number({"rope.freq_base_swa", "rope_local_base_freq"}).value_or(10000.0));
+    c.ropeScaleLocal = 1;
+    if (s.gguf())
+        c.queryScale = 1.0f / std::sqrt(static_cast<float>(c.layers == 62 ? c.dim / c.heads : c.headSize()));
+    else
+        c.queryScale = 1.0f / std::sqrt(static_cast<float>(
+                                  s.positive({nullptr, "query_pre_attn_scalar"}).value_or(c.headSize())));
+}
+
+void weights(WeightReader &r, ModelConfig &c, ModelWeights &w) {
+    readDecoderEnds(r, c, w, names::embedding, names::finalNorm, names::output, false, 1.0f);
+    readSandwichLayers(r, c, w, true);
+}
+
+} // namespace
+
+extern const Family gemma3Family{"gemma3", "Gemma 3", {"Gemma3ForCausalLM", "Gemma3ForConditionalGeneration"},
+                                 settings, weights, sandwichLayer};
+
+} // namespace attnscope::arch

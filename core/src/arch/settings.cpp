@@ -1,0 +1,341 @@
+// Settings: a family's hyper-parameters from GGUF metadata or from config.json, with one message for a missing,
+// wrong-typed or absurd value. Also the settings most families share and the checks every model must pass.
+#include "arch/family.h"
+
+#include "attnscope/gguf.h"
+
+#include <cmath>
+
+namespace attnscope::arch {
+
+Settings::Settings(const gguf::File &file, std::string architecture)
+    : m_gguf(&file), m_architecture(std::move(architecture)), m_fileName(file.name()) {}
+
+Settings::Settings(json::Element config, std::string fileName) : m_config(config), m_fileName(std::move(fileName)) {}
+
+std::string Settings::where(Key key) const {
+    const char *n = name(key);
+    if (!n)
+        return m_fileName;
+    return gguf() ? m_fileName + ": metadata " + m_architecture + "." + n : m_fileName + ": config.json " + n;
+}
+
+void Settings::fail(const std::string &problem) const {
+    if (m_problem.empty())
+        m_problem = problem;
+}
+
+std::optional<json::Element> Settings::member(const char *dotted) const {
+    json::Element at = m_config;
+    std::string_view path(dotted);
+    while (true) {
+        const std::size_t dot = path.find('.');
+        const auto next = json::member(at, path.substr(0, dot));
+        if (!next)
+            return std::nullopt;
+        at = *next;
+        if (dot == std::string_view::npos)
+            break;
+        path.remove_prefix(dot + 1);
+    }
+    if (json::isNull(at))
+        return std::nullopt;
+    return at;
+}
+
+bool Settings::has(Key key) const {
+    const char *n = name(key);
+    if (!n)
+        return false;
+    return gguf() ? m_gguf->find(m_architecture + "." + n) != nullptr : member(n).has_value();
+}
+
+std::optional<std::int64_t> Settings::integer(Key key) const {
+    const char *n = name(key);
+    if (!n)
+        return std::nullopt;
+    if (gguf()) {
+        const gguf::Value *v = m_gguf->find(m_architecture + "." + n);
+        if (!v)
+            return std::nullopt;
+        if (!v->isInteger() || !v->asInt()) {
+            fail(where(key) + " is a " + gguf::valueTypeName(v->type) + ", not an integer");
+            return std::nullopt;
+        }
+        return v->asInt();
+    }
+    const auto e = member(n);
+    if (!e)
+        return std::nullopt;
+    const auto v = json::integer(*e);
+    if (!v)
+        fail(where(key) + " is not a whole number");
+    return v;
+}
+
+std::optional<double> Settings::number(Key key) const {
+    const char *n = name(key);
+    if (!n)
+        return std::nullopt;
+    std::optional<double> v;
+    if (gguf()) {
+        const gguf::Value *g = m_gguf->find(m_architecture + "." + n);
+        if (!g)
+            return std::nullopt;
+        v = g->asFloat();
+        if (!v) {
+            fail(where(key) + " is a " + gguf::valueTypeName(g->type) + ", not a number");
+            return std::nullopt;
+        }
+    } else {
+        const auto e = member(n);
+        if (!e)
+            return std::nullopt;
+        v = json::number(*e);
+        if (!v) {
+            fail(where(key) + " is not a number");
+            return std::nullopt;
+        }
+    }
+    if (!std::isfinite(*v)) {
+        fail(where(key) + " is not a finite number");
+        return std::nullopt;
+    }
+    return v;
+}
+
+std::optional<bool> Settings::boolean(Key key) const {
+    const char *n = name(key);
+    if (!n)
+        return std::nullopt;
+    if (gguf()) {
+        const gguf::Value *v = m_gguf->find(m_architecture + "." + n);
+        if (!v)
+            return std::nullopt;
+        if (v->type != gguf::ValueType::Bool) {
+            fail(where(key) + " is a " + gguf::valueTypeName(v->type) + ", not a bool");
+            return std::nullopt;
+        }
+        return v->u != 0;
+    }
+    const auto e = member(n);
+    if (!e)
+        return std::nullopt;
+    const auto v = json::boolean(*e);
+    if (!v)
+        fail(where(key) + " is not true or false");
+    return v;
+}
+
+std::optional<std::string> Settings::string(Key key) const {
+    const char *n = name(key);
+    if (!n)
+        return std::nullopt;
+    if (gguf()) {
+        const gguf::Value *v = m_gguf->find(m_architecture + "." + n);
+        if (!v)
+            return std::nullopt;
+        if (v->type != gguf::ValueType::String) {
+            fail(where(key) + " is a " + gguf::valueTypeName(v->type) + ", not a string");
+            return std::nullopt;
+        }
+        return std::string(v->str);
+    }
+    const auto e = member(n);
+    if (!e)
+        return std::nullopt;
+    const auto v = json::string(*e);
+    if (!v) {
+        fail(where(key) + " is not a string");
+        return std::nullopt;
+    }
+    return std::string(*v);
+}
+
+std::optional<std::vector<double>> Settings::numbers(Key key) const {
+    const char *n = name(key);
+    if (!n)
+        return std::nullopt;
+    std::vector<double> out;
+    if (gguf()) {
+        const gguf::Value *v = m_gguf->find(m_architecture + "." + n);
+        if (!v)
+            return std::nullopt;
+        if (v->type != gguf::ValueType::Array || !v->array || v->array->elementType == gguf::ValueType::String ||
+            v->array->elementType == gguf::ValueType::Array) {
+            fail(where(key) + " is not an array of numbers");
+            return std::nullopt;
+        }
+        if (v->array->count > (1u << 20)) {
+            fail(where(key) + " has " + std::to_string(v->array->count) + " values, implausibly many");
+            return std::nullopt;
+        }
+        for (std::uint64_t i = 0; i < v->array->count; ++i)
+            out.push_back(v->array->number(i));
+    } else {
+        const auto e = member(n);
+        if (!e)
+            return std::nullopt;
+        if (!json::isArray(*e)) {
+            fail(where(key) + " is not an array of numbers");
+            return std::nullopt;
+        }
+        for (const json::Element &item : json::items(*e)) {
+            const auto x = json::number(item);
+            if (!x) {
+                fail(where(key) + " holds something that is not a number");
+                return std::nullopt;
+            }
+            out.push_back(*x);
+        }
+    }
+    for (double x : out)
+        if (!std::isfinite(x)) {
+            fail(where(key) + " holds a value that is not a finite number");
+            return std::nullopt;
+        }
+    return out;
+}
+
+std::optional<std::vector<std::string>> Settings::strings(Key key) const {
+    const char *n = name(key);
+    if (!n)
+        return std::nullopt;
+    std::vector<std::string> out;
+    if (gguf()) {
+        const gguf::Value *v = m_gguf->find(m_architecture + "." + n);
+        if (!v)
+            return std::nullopt;
+        if (v->type != gguf::ValueType::Array || !v->array || v->array->elementType != gguf::ValueType::String) {
+            fail(where(key) + " is not an array of strings");
+            return std::nullopt;
+        }
+        for (std::string_view s : v->array->strings)
+            out.emplace_back(s);
+        return out;
+    }
+    const auto e = member(n);
+    if (!e)
+        return std::nullopt;
+    if (!json::isArray(*e)) {
+        fail(where(key) + " is not an array of strings");
+        return std::nullopt;
+    }
+    for (const json::Element &item : json::items(*e)) {
+        const auto x = json::string(item);
+        if (!x) {
+            fail(where(key) + " holds something that is not a string");
+            return std::nullopt;
+        }
+        out.emplace_back(*x);
+    }
+    return out;
+}
+
+std::optional<double> Settings::positive(Key key) const {
+    const auto v = number(key);
+    if (v && !(*v > 0)) {
+        fail(where(key) + " = " + std::to_string(*v) + " must be positive");
+        return std::nullopt;
+    }
+    return v;
+}
+
+int Settings::size(Key key, std::int64_t limit) const {
+    const auto v = integer(key);
+    if (!v) {
+        if (!has(key))
+            fail(where(key) + " is missing");
+        return 0;
+    }
+    if (*v < 1 || *v > limit) {
+        fail(where(key) + " = " + std::to_string(*v) + " is implausible (expected 1 to " + std::to_string(limit) + ")");
+        return 0;
+    }
+    return static_cast<int>(*v);
+}
+
+void readCommonSettings(const Settings &s, ModelConfig &c) {
+    c.dim = s.size({"embedding_length", "hidden_size"}, std::int64_t(1) << 16);
+    c.hiddenDim = s.size({"feed_forward_length", "intermediate_size"}, std::int64_t(1) << 19);
+    c.layers = s.size({"block_count", "num_hidden_layers"}, 1024);
+    c.heads = s.size({"attention.head_count", "num_attention_heads"}, 4096);
+    c.kvHeads = c.heads;
+    if (s.has({"attention.head_count_kv", "num_key_value_heads"}))
+        c.kvHeads = s.size({"attention.head_count_kv", "num_key_value_heads"}, 4096);
+    c.contextLength = s.gguf() ? s.size({"context_length", nullptr}, std::int64_t(1) << 24)
+                               : static_cast<int>(s.integer({nullptr, "max_position_embeddings"}).value_or(2048));
+    if (s.has({"attention.key_length", "head_dim"}))
+        c.headDim = s.size({"attention.key_length", "head_dim"}, 4096);
+    if (s.gguf() && s.has({"attention.value_length", nullptr}) &&
+        s.integer({"attention.value_length", nullptr}).value_or(0) != c.headSize())
+        s.fail(s.where({"attention.value_length", nullptr}) + " differs from the key length; AttnScope needs them equal");
+    c.rmsEps = static_cast<float>(s.number({"attention.layer_norm_rms_epsilon", "rms_norm_eps"}).value_or(1e-6));
+    c.ropeTheta = static_cast<float>(s.number({"rope.freq_base", "rope_theta"}).value_or(10000.0));
+    if (s.has({"rope.dimension_count", nullptr}))
+        c.ropeDim = s.size({"rope.dimension_count", nullptr}, 4096);
+    // Linear position scaling: GGUF rope.scaling.type "linear" with rope.scaling.factor; HF rope_scaling
+    // {"rope_type" or "type": "linear", "factor"}.
+    const std::string type = s.string({"rope.scaling.type", s.has({nullptr, "rope_scaling.rope_type"})
+                                                                ? "rope_scaling.rope_type"
+                                                                : "rope_scaling.type"})
+                                 .value_or("");
+    if (type == "linear") {
+        const double factor = s.number({"rope.scaling.factor", "rope_scaling.factor"}).value_or(1.0);
+        if (!(factor >= 1.0 / 1024 && factor <= 1024))
+            s.fail(s.where({"rope.scaling.factor", "rope_scaling.factor"}) + " = " + std::to_string(factor) +
+                   " is implausible");
+        else
+            c.ropeScale = static_cast<float>(1.0 / factor);
+        c.ropeScaling = "linear";
+    }
+}
+
+std::string checkConfig(const ModelConfig &c) {
+    auto n = [](auto v) { return std::to_string(v); };
+    if (c.dim <= 0 || c.hiddenDim <= 0 || c.layers <= 0 || c.heads <= 0 || c.kvHeads <= 0 || c.contextLength <= 0)
+        return "sizes are missing or not positive (width " + n(c.dim) + ", feed-forward " + n(c.hiddenDim) + ", " +
+               n(c.layers) + " layers, " + n(c.heads) + " heads, " + n(c.kvHeads) + " key/value heads, context " +
+               n(c.contextLength) + ")";
+    if (c.kvHeads > c.heads || c.heads % c.kvHeads != 0)
+        return n(c.heads) + " query heads cannot share " + n(c.kvHeads) + " key/value heads evenly";
+    if (c.headDim == 0 && c.dim % c.heads != 0)
+        return "width " + n(c.dim) + " is not a multiple of the " + n(c.heads) + " heads, and no head size is given";
+    if (c.headSize() <= 0 || static_cast<std::int64_t>(c.heads) * c.headSize() > (std::int64_t(1) << 18))
+        return "head size " + n(c.headSize()) + " is implausible";
+    if (c.vocabSize < 0 || c.vocabSize > (1 << 22)) // 0 until the embedding is read
+        return "vocabulary size " + n(c.vocabSize) + " is implausible";
+    if (c.contextLength > (1 << 24))
+        return "context length " + n(c.contextLength) + " is implausible";
+    if (!(c.rmsEps > 0 && c.rmsEps < 1))
+        return "norm epsilon " + std::to_string(c.rmsEps) + " is not between 0 and 1";
+    if (c.positions != Positions::Learned) {
+        if (!(c.ropeTheta > 1 && std::isfinite(c.ropeTheta)) || (c.ropeThetaLocal != 0 && !(c.ropeThetaLocal > 1)))
+            return "rope base " + std::to_string(c.ropeTheta) + " is implausible";
+        if (c.rotaryDim() <= 0 || c.rotaryDim() > c.headSize() || c.rotaryDim() % 2 != 0)
+            return "rotary dimensions (" + n(c.rotaryDim()) + ") do not fit a head of " + n(c.headSize());
+        if (!(c.ropeScale > 0) || !(c.ropeScaleLocal > 0) || !(c.ropeAttnFactor > 0 && c.ropeAttnFactor < 100))
+            return "rope scaling factors must be positive";
+        const std::size_t pairs = static_cast<std::size_t>(c.rotaryDim() / 2);
+        for (const std::vector<float> *f : {&c.ropeFactors, &c.ropeFactorsLong}) {
+            if (!f->empty() && f->size() != pairs)
+                return "rope factors have " + n(f->size()) + " values, expected " + n(pairs) +
+                       " (half the rotary dimensions)";
+            for (float x : *f)
+                if (!(x > 0 && std::isfinite(x)))
+                    return "rope factors must be positive numbers";
+        }
+    }
+    if (c.slidingWindow < 0 || c.slidingWindow > c.contextLength)
+        return "sliding window " + n(c.slidingWindow) + " is larger than the context of " + n(c.contextLength);
+    if (!c.localLayers.empty() && c.localLayers.size() != static_cast<std::size_t>(c.layers))
+        return "the sliding-window layer pattern names " + n(c.localLayers.size()) + " layers, the model has " +
+               n(c.layers);
+    if (c.attnSoftcap < 0 || c.finalSoftcap < 0 || !std::isfinite(c.attnSoftcap) || !std::isfinite(c.finalSoftcap))
+        return "softcaps must be positive";
+    if (!(c.queryScale >= 0 && std::isfinite(c.queryScale)) || !(c.embedScale > 0 && std::isfinite(c.embedScale)))
+        return "query or embedding scale is not a positive number";
+    return {};
+}
+
+} // namespace attnscope::arch

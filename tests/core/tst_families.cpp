@@ -1,0 +1,263 @@
+// Every family against llama.cpp's numbers (../shared/reference/<family>, see its README): each case's text tokenizes
+// to llama.cpp's ids, attention of every layer and head is within 5e-5 of kq_soft_max, the last logits within 5e-4.
+// Also what the views rely on for every family: rows are probabilities, future and out-of-window keys weigh exactly
+// 0, the step view's recomputation agrees with the forward pass (softcap, window and QK-norm included), and
+// settings that are absurd are refused with one message naming them.
+#include "test_support.h"
+
+#include <attnscope/engine.h>
+#include <attnscope/gguf.h>
+#include <attnscope/gguf_writer.h>
+#include <attnscope/head_step.h>
+#include <attnscope/npy.h>
+
+#include <QtTest>
+
+#include <cmath>
+
+using namespace attnscope;
+
+namespace {
+
+const char *const kFamilies[] = {"gemma", "gemma2", "gemma3", "qwen3", "phi3", "gptneox"};
+
+QJsonArray cases(const QString &family) {
+    QFile f(testsupport::sharedPath("reference/" + family + "/cases.json"));
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    return QJsonDocument::fromJson(f.readAll()).object().value("cases").toArray();
+}
+
+std::vector<Token> tokensOf(const QJsonObject &c) {
+    std::vector<Token> tokens;
+    for (const QJsonValue &id : c.value("ids").toArray())
+        tokens.push_back(Token{id.toInt(), {}, 0, 0});
+    return tokens;
+}
+
+} // namespace
+
+class TestFamilies : public QObject {
+    Q_OBJECT
+
+private slots:
+    void matchesLlamaCpp_data();
+    void matchesLlamaCpp();
+    void masksAreExact_data();
+    void masksAreExact();
+    void stepAgreesWithForward_data();
+    void stepAgreesWithForward();
+    void settingsAreNamed();
+    void absurdSettingsAreRefused_data();
+    void absurdSettingsAreRefused();
+};
+
+void TestFamilies::matchesLlamaCpp_data() {
+    QTest::addColumn<QString>("family");
+    for (const char *f : kFamilies)
+        QTest::newRow(f) << f;
+}
+
+void TestFamilies::matchesLlamaCpp() {
+    QFETCH(QString, family);
+    const auto engine = Engine::load(testsupport::sharedStd("reference/" + family + "/model.gguf"));
+    QVERIFY2(engine.ok(), engine.ok() ? "" : engine.error().message.c_str());
+    const QJsonArray all = cases(family);
+    QVERIFY(all.size() >= 3);
+    double worstAttention = 0, worstLogit = 0;
+    for (const QJsonValue &v : all) {
+        const QJsonObject c = v.toObject();
+        const QString name = c.value("name").toString();
+        const auto tokens = engine.value()->tokenizer().encode(c.value("text").toString().toStdString());
+        QVERIFY(tokens.ok());
+        QList<int> got, want;
+        for (const Token &t : tokens.value())
+            got << t.id;
+        for (const QJsonValue &id : c.value("ids").toArray())
+            want << id.toInt();
+        QCOMPARE(got, want);
+
+        const auto result = engine.value()->analyze(c.value("text").toString().toStdString());
+        QVERIFY2(result.ok(), result.ok() ? "" : result.error().message.c_str());
+        const AttentionResult &r = result.value();
+        const auto attention = readNpy(testsupport::sharedStd("reference/" + family + "/" + name + ".attention.npy"));
+        const auto logits = readNpy(testsupport::sharedStd("reference/" + family + "/" + name + ".last_logits.npy"));
+        QVERIFY(attention.ok() && logits.ok());
+        const std::vector<std::int64_t> shape{r.layers, r.heads, r.seqLen(),
+                                             r.seqLen()};
+        QCOMPARE(attention.value().shape, shape);
+        double worstA = 0;
+        for (std::size_t i = 0; i < attention.value().data.size(); ++i)
+            worstA = std::max(worstA, std::abs(double(r.attention[i]) - attention.value().data[i]));
+        QCOMPARE(logits.value().data.size(), std::size_t(r.vocabSize));
+        const float *last = r.logits.data() + std::size_t(r.logitRows - 1) * std::size_t(r.vocabSize);
+        double worstL = 0;
+        for (std::size_t i = 0; i < logits.value().data.size(); ++i)
+            worstL = std::max(worstL, std::abs(double(last[i]) - logits.value().data[i]));
+        QVERIFY2(worstA <= 5e-5, qPrintable(QString("%1/%2: attention off by %3").arg(family, name).arg(worstA)));
+        QVERIFY2(worstL <= 5e-4, qPrintable(QString("%1/%2: logits off by %3").arg(family, name).arg(worstL)));
+        worstAttention = std::max(worstAttention, worstA);
+        worstLogit = std::max(worstLogit, worstL);
+    }
+    qInfo("%s (GGUF): worst attention difference %.3g, worst logit difference %.3g", qPrintable(family),
+          worstAttention, worstLogit);
+}
+
+void TestFamilies::masksAreExact_data() {
+    matchesLlamaCpp_data();
+}
+
+// Rows sum to 1; a key after the query or outside a local layer's window weighs exactly 0, every other key more.
+void TestFamilies::masksAreExact() {
+    QFETCH(QString, family);
+    const auto engine = Engine::load(testsupport::sharedStd("reference/" + family + "/model.gguf"));
+    QVERIFY(engine.ok());
+    const ModelConfig &c = engine.value()->model().config();
+    const QJsonObject story = cases(family).at(2).toObject();
+    const auto result = engine.value()->analyzeTokens(tokensOf(story));
+    QVERIFY(result.ok());
+    const AttentionResult &r = result.value();
+    const int T = r.seqLen();
+    int windowed = 0;
+    for (int l = 0; l < r.layers; ++l) {
+        const int window = c.isLocal(l) ? c.slidingWindow : 0;
+        windowed += window > 0 && window < T;
+        for (int h = 0; h < r.heads; ++h)
+            for (int i = 0; i < T; ++i) {
+                double sum = 0;
+                for (int j = 0; j < T; ++j) {
+                    const float a = r.weight(l, h, i, j);
+                    const bool visible = j <= i && (window == 0 || i - j < window);
+                    if (!visible)
+                        QVERIFY2(a == 0.0f, qPrintable(QString("L%1 H%2 %3->%4 = %5").arg(l).arg(h).arg(i).arg(j).arg(a)));
+                    else
+                        QVERIFY(a > 0.0f);
+                    sum += a;
+                }
+                QVERIFY(std::abs(sum - 1.0) < 1e-5);
+            }
+    }
+    if (family == "gemma2" || family == "gemma3")
+        QVERIFY(windowed > 0); // the story is longer than the window: the mask was exercised
+}
+
+void TestFamilies::stepAgreesWithForward_data() {
+    matchesLlamaCpp_data();
+}
+
+// The step view recomputes a head from the traced q, k, v; with the family's scale, softcap, window and QK-norm it
+// must give the forward pass's own attention row.
+void TestFamilies::stepAgreesWithForward() {
+    QFETCH(QString, family);
+    const auto engine = Engine::load(testsupport::sharedStd("reference/" + family + "/model.gguf"));
+    QVERIFY(engine.ok());
+    const ModelConfig &c = engine.value()->model().config();
+    const std::vector<Token> tokens = tokensOf(cases(family).at(2).toObject());
+    const auto result = engine.value()->analyzeTokens(tokens);
+    QVERIFY(result.ok());
+    const int T = result.value().seqLen();
+    for (int l = 0; l < c.layers; ++l) {
+        const auto trace = engine.value()->traceLayer(tokens, l);
+        QVERIFY2(trace.ok(), trace.ok() ? "" : trace.error().message.c_str());
+        QCOMPARE(trace.value().qkNorm, c.qkNorm);
+        QCOMPARE(trace.value().softcap, c.attnSoftcap);
+        QCOMPARE(trace.value().window, c.isLocal(l) ? c.slidingWindow : 0);
+        for (int h = 0; h < c.heads; ++h) {
+            const auto step = headStep(trace.value(), h, T - 1);
+            QVERIFY(step.ok());
+            const HeadStep &s = step.value();
+            QCOMPARE(s.first + s.keys, T);
+            for (int j = 0; j < T; ++j) {
+                const double want = j < s.first ? 0.0 : s.weights[std::size_t(j - s.first)];
+                QVERIFY2(std::abs(result.value().weight(l, h, T - 1, j) - want) < 1e-5,
+                         qPrintable(QString("L%1 H%2 key %3").arg(l).arg(h).arg(j)));
+            }
+        }
+    }
+}
+
+// `info` shows what ModelConfig says; these are the settings each reference model exercises.
+void TestFamilies::settingsAreNamed() {
+    auto config = [](const char *family) {
+        const auto e = Engine::load(testsupport::sharedStd(QString("reference/") + family + "/model.gguf"));
+        return e.ok() ? e.value()->model().config() : ModelConfig{};
+    };
+    const ModelConfig gemma = config("gemma");
+    QCOMPARE(QString::fromStdString(gemma.family), QStringLiteral("Gemma"));
+    QCOMPARE(gemma.headSize(), 32);
+    QCOMPARE(gemma.kvHeads, 1);
+    QCOMPARE(gemma.embedScale, std::sqrt(64.0f));
+    QVERIFY(gemma.feedForward == FeedForward::GeGlu);
+    const ModelConfig gemma2 = config("gemma2");
+    QCOMPARE(gemma2.attnSoftcap, 3.0f);
+    QCOMPARE(gemma2.finalSoftcap, 2.0f);
+    QCOMPARE(gemma2.slidingWindow, 4);
+    QCOMPARE(gemma2.localLayers, (std::vector<std::uint8_t>{1, 0, 1, 0}));
+    QVERIFY(gemma2.sandwichNorms);
+    const ModelConfig gemma3 = config("gemma3");
+    QCOMPARE(gemma3.localLayers, (std::vector<std::uint8_t>{1, 1, 0, 1}));
+    QCOMPARE(gemma3.ropeThetaLocal, 10000.0f);
+    QCOMPARE(gemma3.ropeTheta, 1e6f);
+    QCOMPARE(gemma3.ropeScale, 0.25f);
+    QVERIFY(gemma3.qkNorm);
+    const ModelConfig phi3 = config("phi3");
+    QCOMPARE(QString::fromStdString(phi3.ropeScaling), QStringLiteral("longrope"));
+    QCOMPARE(phi3.ropeFactors.size(), std::size_t(8));
+    const ModelConfig neox = config("gptneox");
+    QVERIFY(neox.parallelResidual);
+    QCOMPARE(neox.rotaryDim(), 4);
+    QVERIFY(!neox.sharedClassifier);
+    QVERIFY(config("qwen3").sharedClassifier);
+}
+
+void TestFamilies::absurdSettingsAreRefused_data() {
+    QTest::addColumn<QString>("family");
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QString>("value"); // "u32:N", "f32:X", "str:S", "drop"
+    QTest::addColumn<QString>("message");
+    QTest::newRow("softcap 0") << "gemma2" << "gemma2.attn_logit_softcapping" << "f32:0" << "must be positive";
+    QTest::newRow("negative softcap") << "gemma2" << "gemma2.final_logit_softcapping" << "f32:-2" << "must be positive";
+    QTest::newRow("window beyond context") << "gemma3" << "gemma3.attention.sliding_window" << "u32:100000"
+                                           << "larger than the context";
+    QTest::newRow("heads do not divide") << "qwen3" << "qwen3.attention.head_count_kv" << "u32:3"
+                                         << "cannot share";
+    QTest::newRow("zero layers") << "gemma" << "gemma.block_count" << "u32:0" << "implausible";
+    QTest::newRow("missing width") << "phi3" << "phi3.embedding_length" << "drop" << "is missing";
+    QTest::newRow("wrong type") << "gptneox" << "gptneox.use_parallel_residual" << "str:yes" << "not a bool";
+    QTest::newRow("rotary beyond head") << "gptneox" << "gptneox.rope.dimension_count" << "u32:64" << "rotary";
+    QTest::newRow("epsilon absurd") << "qwen3" << "qwen3.attention.layer_norm_rms_epsilon" << "f32:5" << "epsilon";
+}
+
+// A copy of a reference GGUF with one metadata value changed: one message naming it, never a crash.
+void TestFamilies::absurdSettingsAreRefused() {
+    QFETCH(QString, family);
+    QFETCH(QString, key);
+    QFETCH(QString, value);
+    QFETCH(QString, message);
+    const auto file = gguf::File::open(testsupport::sharedStd("reference/" + family + "/model.gguf"));
+    QVERIFY(file.ok());
+    GgufBuilder b;
+    for (const auto &[k, v] : file.value()->metadata()) {
+        if (QString::fromStdString(k) == key)
+            continue;
+        b.setValue(k, v);
+    }
+    if (value.startsWith("u32:"))
+        b.setU32(key.toStdString(), value.mid(4).toUInt());
+    else if (value.startsWith("f32:"))
+        b.setF32(key.toStdString(), value.mid(4).toFloat());
+    else if (value.startsWith("str:"))
+        b.setString(key.toStdString(), value.mid(4).toStdString());
+    for (const gguf::TensorInfo &t : file.value()->tensors())
+        b.addTensor(t.name, t.dims, static_cast<GgmlType>(t.type), std::string(reinterpret_cast<const char *>(t.data), t.bytes));
+    QTemporaryDir dir;
+    const std::string path = (dir.path() + "/hostile.gguf").toStdString();
+    QVERIFY(b.write(path).ok());
+    const auto engine = Engine::load(path);
+    QVERIFY(!engine.ok());
+    QVERIFY2(QString::fromStdString(engine.error().message).contains(message),
+             engine.error().message.c_str());
+}
+
+QTEST_GUILESS_MAIN(TestFamilies)
+#include "tst_families.moc"
