@@ -23,6 +23,11 @@ QString aboutHtml(const EngineInfo *model) {
                     .arg(c.contextLength)
                     .arg(c.causal ? QObject::tr("causal (decoder)") : QObject::tr("bidirectional (encoder)"))
                     .arg(QString::fromStdString(c.weightTypes), QString::fromStdString(i.tokenizerKind));
+        QString settings;
+        for (const ModelFact &f : describeModel(c))
+            settings += QStringLiteral("<tr><td>%1</td><td>%2</td></tr>")
+                            .arg(QString::fromStdString(f.label).toHtmlEscaped(), QString::fromStdString(f.value).toHtmlEscaped());
+        facts += QStringLiteral("<table cellspacing=\"4\">%1</table>").arg(settings);
         if (QString::fromStdString(c.weightTypes).contains(QLatin1Char('Q')))
             facts += QObject::tr("<p><i>Quantized weights change the attention itself, not only the file size: on "
                                  "stories260K, Q8_0 moves attention weights by up to 0.04 and Q4_0 by up to 0.56 "

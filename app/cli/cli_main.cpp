@@ -149,6 +149,11 @@ int info(const QCommandLineParser &args) {
                 .arg(c.headSize()));
     println(QStringLiteral("weights      %1").arg(QString::fromStdString(c.weightTypes)));
     println(QStringLiteral("tokenizer    %1").arg(QString::fromStdString(i.tokenizerKind)));
+    for (const ModelFact &f : describeModel(c))
+        if (f.label != "rope") // the rope line above says the base; the full description follows as "rope setup"
+            println(QStringLiteral("%1 %2").arg(QString::fromStdString(f.label).leftJustified(12), QString::fromStdString(f.value)));
+        else
+            println(QStringLiteral("rope setup   %1").arg(QString::fromStdString(f.value)));
     return 0;
 }
 

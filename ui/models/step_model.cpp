@@ -42,7 +42,7 @@ QString StepModel::tokenText(int position) const {
 }
 
 const float *StepModel::weightedValue(int row) const {
-    return m_weightedValues.data() + static_cast<std::size_t>(keyOfRow(row)) * static_cast<std::size_t>(m_step->headSize);
+    return m_weightedValues.data() + indexOfRow(row) * static_cast<std::size_t>(m_step->headSize);
 }
 
 void StepModel::recompute() {
@@ -62,15 +62,13 @@ void StepModel::recompute() {
     const HeadStep &s = *m_step;
     const std::size_t d = static_cast<std::size_t>(s.headSize);
     m_rows.resize(static_cast<std::size_t>(s.keys));
-    std::iota(m_rows.begin(), m_rows.end(), 0);
+    std::iota(m_rows.begin(), m_rows.end(), s.first); // key positions; a sliding window starts after 0
+    auto weight = [&s](int key) { return s.weights[static_cast<std::size_t>(key - s.first)]; };
     if (m_order == Order::Strongest)
-        std::stable_sort(m_rows.begin(), m_rows.end(), [&s](int a, int b) {
-            return s.weights[static_cast<std::size_t>(a)] > s.weights[static_cast<std::size_t>(b)];
-        });
+        std::stable_sort(m_rows.begin(), m_rows.end(), [&](int a, int b) { return weight(a) > weight(b); });
     m_strongestRow = 0;
     for (int row = 1; row < static_cast<int>(m_rows.size()); ++row)
-        if (s.weights[static_cast<std::size_t>(m_rows[static_cast<std::size_t>(row)])] >
-            s.weights[static_cast<std::size_t>(m_rows[static_cast<std::size_t>(m_strongestRow)])])
+        if (weight(keyOfRow(row)) > weight(keyOfRow(m_strongestRow)))
             m_strongestRow = row;
     m_scoreRange = 1e-9;
     for (double dot : s.dots)
@@ -81,7 +79,7 @@ void StepModel::recompute() {
     m_weightedValues.resize(static_cast<std::size_t>(s.keys) * d);
     m_valueRange = 1e-9;
     for (int j = 0; j < s.keys; ++j) {
-        const float *k = m_trace->key(j, s.head), *v = m_trace->value(j, s.head);
+        const float *k = m_trace->key(s.first + j, s.head), *v = m_trace->value(s.first + j, s.head);
         for (std::size_t e = 0; e < d; ++e) {
             m_keyRange = std::max(m_keyRange, double(std::abs(k[e])));
             const float wv = static_cast<float>(s.weights[static_cast<std::size_t>(j)] * v[e]);

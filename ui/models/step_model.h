@@ -33,6 +33,8 @@ public:
     Order order() const { return m_order; }
     int rowCount() const { return static_cast<int>(m_rows.size()); }
     int keyOfRow(int row) const { return m_rows[static_cast<std::size_t>(row)]; } // key position
+    // Where a key's numbers are in the step's vectors (dots, scaled, weights): keys start at step()->first.
+    std::size_t indexOfRow(int row) const { return static_cast<std::size_t>(keyOfRow(row) - m_step->first); }
     int strongestRow() const { return m_strongestRow; } // the row of the largest weight, -1 without a step
     QString tokenText(int position) const;
     // weights_j * v_j (headSize) of a row's key: what that key contributes to the output.

@@ -23,6 +23,13 @@ QString number(double v) {
 QString percent(double w) {
     return QStringLiteral("%1%").arg(w * 100.0, 0, 'f', w < 0.1 ? 1 : 0);
 }
+// Step ②'s operation: "÷ √64" for the usual 1 / sqrt(d_head), "× 0.0625" for a family's own query scale (Gemma 2/3).
+QString scaleText(const HeadStep &s) {
+    const double usual = 1.0 / std::sqrt(double(s.headSize));
+    if (std::abs(s.scale - usual) < 1e-6 * usual)
+        return QStringLiteral("÷ √%1").arg(s.headSize);
+    return QStringLiteral("× %1").arg(s.scale, 0, 'f', 4);
+}
 } // namespace
 
 StepView::StepView(QWidget *parent) : QWidget(parent) {
@@ -121,7 +128,7 @@ StepView::Geometry StepView::geometry() const {
         m_widest = fm.horizontalAdvance(QStringLiteral("query q "));
         if (m_model && m_model->step())
             for (int j = 0; j < m_model->step()->keys; ++j)
-                m_widest = std::max(m_widest, fm.horizontalAdvance(m_model->tokenText(j)) +
+                m_widest = std::max(m_widest, fm.horizontalAdvance(m_model->tokenText(m_model->step()->first + j)) +
                                                   fm.horizontalAdvance(QStringLiteral(" 000")));
     }
     const double widest = m_widest;
@@ -172,23 +179,27 @@ QString StepView::rowDescription(int row) const {
         return {};
     const HeadStep &s = *m_model->step();
     const int key = m_model->keyOfRow(row);
-    const std::size_t j = std::size_t(key);
+    const std::size_t j = m_model->indexOfRow(row);
     QStringList values;
     const float *wv = m_model->weightedValue(row);
     for (int e = 0; e < std::min(s.headSize, 8); ++e)
         values << number(wv[e]);
     if (s.headSize > 8)
         values << QStringLiteral("… (%1 numbers)").arg(s.headSize);
+    const QString scaled = s.softcap > 0 ? tr("%1, softcap %2 · tanh(%1 ÷ %2) → %3")
+                                               .arg(QString::number(s.uncapped[j], 'f', 4), QString::number(s.softcap),
+                                                    QString::number(s.scaled[j], 'f', 4))
+                                         : QString::number(s.scaled[j], 'f', 4);
     return tr("“%1” (token %2) as a key for “%3” (token %4)\n"
               "① score q·k = %5\n"
-              "② ÷ √%6 → %7\n"
-              "③ softmax: exp(%7 − %8) ÷ %9 → weight %10\n"
-              "④ weight × v = [%11]")
+              "② %6 → %7\n"
+              "③ softmax: exp(%8 − %9) ÷ %10 → weight %11\n"
+              "④ weight × v = [%12]")
         .arg(m_model->tokenText(key))
         .arg(key)
         .arg(m_model->tokenText(s.query))
         .arg(s.query)
-        .arg(QString::number(s.dots[j], 'f', 4), QString::number(s.headSize), QString::number(s.scaled[j], 'f', 4),
+        .arg(QString::number(s.dots[j], 'f', 4), scaleText(s), scaled, QString::number(s.scaled[j], 'f', 4),
              QString::number(s.maxScaled, 'f', 4), QString::number(s.expSum, 'f', 4),
              QString::number(s.weights[j] * 100.0, 'f', 2) + QLatin1Char('%'), values.join(QStringLiteral(", ")));
 }
@@ -260,7 +271,9 @@ void StepView::paintEvent(QPaintEvent *event) {
                    m_model->keyRange());
         p.setPen(muted);
         p.drawText(QRectF(g.score, g.queryRow, width() - g.score - g.margin, g.row), Qt::AlignLeft | Qt::AlignVCenter,
-                   tr("%1 numbers per vector · each key below is compared with q").arg(s.headSize));
+                   s.qkNorm ? tr("%1 numbers per vector · q and k RMS-normalised per head (QK-norm), then rotated "
+                                 "(RoPE) · each key below is compared with q").arg(s.headSize)
+                            : tr("%1 numbers per vector · each key below is compared with q").arg(s.headSize));
 
         // Column headers: what each step does, in two lines.
         auto header = [&](double x, double w, const QString &title, const QString &detail) {
@@ -272,11 +285,16 @@ void StepView::paintEvent(QPaintEvent *event) {
             p.drawText(QRectF(x, g.header + g.line * 1.1, w, g.line * 2.2), Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap,
                        detail);
         };
-        header(g.label, g.labelWidth, tr("key token"), trace->causal ? tr("up to this one") : tr("every token"));
+        header(g.label, g.labelWidth, tr("key token"),
+               s.window > 0 ? tr("the last %1 (sliding window)").arg(s.window)
+               : trace->causal ? tr("up to this one") : tr("every token"));
         header(g.keys, g.strip, tr("key k"), QString());
         header(g.score, g.barWidth, tr("① q·k"), tr("score: how well q and k match"));
-        header(g.scaled, g.barWidth, tr("② ÷ √%1").arg(s.headSize),
-               tr("÷ %1, on the same axis").arg(std::sqrt(double(s.headSize)), 0, 'f', 2));
+        header(g.scaled, g.barWidth, s.softcap > 0 ? tr("② %1, softcap").arg(scaleText(s)) : tr("② %1").arg(scaleText(s)),
+               s.softcap > 0 ? tr("then %1 · tanh(s ÷ %1): no score beyond ±%1").arg(s.softcap)
+               : s.scale * std::sqrt(double(s.headSize)) > 0.999 && s.scale * std::sqrt(double(s.headSize)) < 1.001
+                   ? tr("÷ %1, on the same axis").arg(std::sqrt(double(s.headSize)), 0, 'f', 2)
+                   : tr("× %1 (the model's query scale), on the same axis").arg(s.scale, 0, 'f', 4));
         header(g.softmax, g.barWidth, tr("③ softmax"), tr("exp, then share of the total"));
         header(g.values, width() - g.values - g.margin, tr("④ weight × v"), tr("value vectors, added up below"));
         p.restore();
@@ -299,7 +317,7 @@ void StepView::paintEvent(QPaintEvent *event) {
     const int last = std::min(m_model->rowCount() - 1, int((event->rect().bottom() - g.rowsTop) / g.row) + 1);
     for (int row = first; row <= last; ++row) {
         const int key = m_model->keyOfRow(row);
-        const std::size_t j = std::size_t(key);
+        const std::size_t j = m_model->indexOfRow(row);
         const double y = g.rowsTop + row * g.row;
         const QRectF band(g.margin * 0.5, y, width() - g.margin, g.row);
         if (key == m_focusedKey)

@@ -147,6 +147,14 @@ private:
     std::string m_format;
 };
 
+// What `info` and Help > About say about a model: its family and every setting the forward pass uses, as
+// (label, value) lines such as ("sliding window", "5 tokens on layers 0, 1, 3; global: 2").
+struct ModelFact {
+    std::string label;
+    std::string value;
+};
+std::vector<ModelFact> describeModel(const ModelConfig &c);
+
 // Loads a llama2.c checkpoint memory-mapped. Validates the header and the exact file size.
 Result<std::shared_ptr<const Model>> loadLlama2c(const std::string &path);
 

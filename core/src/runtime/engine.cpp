@@ -107,7 +107,8 @@ Result<std::shared_ptr<const Engine>> loadFolder(const std::string &dir, const s
     EngineInfo info;
     info.modelPath = dir;
     info.tokenizerPath = tokenizerPath;
-    info.tokenizerKind = tokenizer.value()->kind() + " (" + fileName(tokenizer.value()->path()) + ")";
+    const std::string kind = tokenizer.value()->kind(), file = fileName(tokenizer.value()->path());
+    info.tokenizerKind = kind.find(file) == std::string::npos ? kind + " (" + file + ")" : kind;
     info.format = model.value()->format();
     const fs::path p(dir);
     info.name = (p.filename().empty() ? p.parent_path() : p).filename().string();
