@@ -87,10 +87,13 @@ inline F64Result llamaForwardF64(const attnscope::gguf::File &f, const std::vect
                 o[i] += m[i * cols + j] * v[j];
         return o;
     };
+    // Llama 3.1/3.2: rope_freqs.weight divides the frequency of each rotary pair.
+    const std::vector<double> freqFactors = tensorF64(f, "rope_freqs.weight");
     auto rope = [&](std::vector<double> &v, int pos) { // interleaved pairs within each head, as GGUF llama stores q/k
         for (std::size_t h0 = 0; h0 < v.size(); h0 += std::size_t(hs))
             for (int i = 0; i < hs; i += 2) {
-                const double angle = pos * std::pow(base, -double(i) / hs);
+                const double divisor = freqFactors.empty() ? 1.0 : freqFactors[std::size_t(i / 2)];
+                const double angle = pos * std::pow(base, -double(i) / hs) / divisor;
                 const double c = std::cos(angle), s = std::sin(angle), a0 = v[h0 + i], a1 = v[h0 + i + 1];
                 v[h0 + i] = a0 * c - a1 * s;
                 v[h0 + i + 1] = a0 * s + a1 * c;

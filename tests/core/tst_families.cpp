@@ -50,6 +50,8 @@ private slots:
     void settingsAreNamed();
     void absurdSettingsAreRefused_data();
     void absurdSettingsAreRefused();
+    void absurdConfigJsonIsRefused_data();
+    void absurdConfigJsonIsRefused();
 };
 
 void TestFamilies::matchesLlamaCpp_data() {
@@ -257,6 +259,65 @@ void TestFamilies::absurdSettingsAreRefused() {
     QVERIFY(!engine.ok());
     QVERIFY2(QString::fromStdString(engine.error().message).contains(message),
              engine.error().message.c_str());
+}
+
+void TestFamilies::absurdConfigJsonIsRefused_data() {
+    QTest::addColumn<QString>("folder");   // a reference HF folder whose weights are reused
+    QTest::addColumn<QString>("config");   // JSON members merged into its config.json
+    QTest::addColumn<QString>("message");
+    QTest::newRow("negative width") << "qwen3" << R"({"hidden_size": -64})" << "implausible";
+    QTest::newRow("heads do not divide") << "qwen3" << R"({"num_key_value_heads": 3})" << "cannot share";
+    QTest::newRow("heads as text") << "qwen3" << R"({"num_attention_heads": "four"})" << "not a whole number";
+    QTest::newRow("zero head size") << "qwen3" << R"({"head_dim": 0})" << "implausible";
+    QTest::newRow("epsilon as object") << "qwen3" << R"({"rms_norm_eps": {"a": 1}})" << "not a number";
+    QTest::newRow("softcap 0") << "gemma" << R"({"architectures": ["Gemma2ForCausalLM"], "attn_logit_softcapping": 0})"
+                               << "must be positive";
+    QTest::newRow("window beyond context")
+        << "gemma" << R"({"architectures": ["Gemma3ForCausalLM"], "sliding_window": 100000})" << "larger than the context";
+    QTest::newRow("layer types too short")
+        << "gemma" << R"({"architectures": ["Gemma3ForCausalLM"], "sliding_window": 4, "layer_types": ["full_attention"]})"
+        << "names 1 layers";
+    QTest::newRow("layer type unknown")
+        << "gemma" << R"({"architectures": ["Gemma2ForCausalLM"], "layer_types": ["local", "global", "local"]})"
+        << "sliding_attention or full_attention";
+    QTest::newRow("rope factors of the wrong length")
+        << "qwen3"
+        << R"({"architectures": ["Phi3ForCausalLM"], "rope_scaling": {"type": "longrope", "short_factor": [1, 1, 1], "long_factor": [1, 1, 1]}})"
+        << "rope factors have 3 values";
+    QTest::newRow("negative rope factor")
+        << "qwen3" << R"({"rope_scaling": {"rope_type": "linear", "factor": -4}})" << "implausible";
+    QTest::newRow("llama3 rope backwards")
+        << "qwen3"
+        << R"({"architectures": ["LlamaForCausalLM"], "rope_scaling": {"rope_type": "llama3", "factor": 8, "low_freq_factor": 4, "high_freq_factor": 1}})"
+        << "larger than low_freq_factor";
+    QTest::newRow("unknown family") << "qwen3" << R"({"architectures": ["MambaForCausalLM"]})" << "not supported";
+    QTest::newRow("context of 0") << "qwen3" << R"({"max_position_embeddings": 0})" << "not positive";
+}
+
+// The reference folder's weights with a config.json that is wrong in one way: one message naming it, never a crash.
+void TestFamilies::absurdConfigJsonIsRefused() {
+    QFETCH(QString, folder);
+    QFETCH(QString, config);
+    QFETCH(QString, message);
+    const QString source = testsupport::sharedPath("reference/" + folder + "/hf");
+    QTemporaryDir dir;
+    for (const QString &name : QDir(source).entryList(QDir::Files))
+        if (name != "config.json")
+            QVERIFY(QFile::link(source + "/" + name, dir.filePath(name)));
+    QFile in(source + "/config.json");
+    QVERIFY(in.open(QIODevice::ReadOnly));
+    QJsonObject merged = QJsonDocument::fromJson(in.readAll()).object();
+    const QJsonObject changes = QJsonDocument::fromJson(config.toUtf8()).object();
+    QVERIFY(!changes.isEmpty());
+    for (auto it = changes.begin(); it != changes.end(); ++it)
+        merged[it.key()] = it.value();
+    QFile out(dir.filePath("config.json"));
+    QVERIFY(out.open(QIODevice::WriteOnly));
+    out.write(QJsonDocument(merged).toJson());
+    out.close();
+    const auto engine = Engine::load(dir.path().toStdString());
+    QVERIFY(!engine.ok());
+    QVERIFY2(QString::fromStdString(engine.error().message).contains(message), engine.error().message.c_str());
 }
 
 QTEST_GUILESS_MAIN(TestFamilies)

@@ -6,10 +6,12 @@
 // tensor. Then dtypes and shards: BF16-rounded weights as F32, as sharded BF16 and as F16 give the same attention.
 // ATTNSCOPE_KEEP_HF_FOLDERS=1 keeps the written folders (the path is printed), e.g. to open them with transformers.
 #include "hf_writer.h"
+#include "llama_f64.h"
 #include "test_support.h"
 
 #include <attnscope/engine.h>
 #include <attnscope/gguf.h>
+#include <attnscope/gguf_writer.h>
 #include <attnscope/npy.h>
 #include <attnscope/quant.h>
 #include <attnscope/safetensors.h>
@@ -219,6 +221,7 @@ private slots:
     void matchesReference();
     void dtypesAndShards_data();
     void dtypesAndShards();
+    void llama3Rope();
 
 private:
     // The folder of a family: written from its GGUF ("gguf", or "conditional" for Gemma 3's multimodal naming) once
@@ -568,6 +571,74 @@ void TestHfFamilies::dtypesAndShards() {
     QVERIFY2(shardedLogits <= 1e-5f, qPrintable(QString("BF16 logits differ by %1").arg(shardedLogits)));
     QVERIFY2(halfAttention <= 2e-3f, qPrintable(QString("F16 attention differs by %1").arg(halfAttention)));
     QVERIFY2(halfLogits <= 2e-2f, qPrintable(QString("F16 logits differ by %1").arg(halfLogits)));
+}
+
+// Llama 3.1/3.2's RoPE: a GGUF with rope_freqs.weight (per-pair divisors) and a Hugging Face folder with
+// rope_scaling {"rope_type": "llama3"} must both give a float64 forward pass that divides each pair's frequency by
+// the factor transformers' _compute_llama3_parameters makes (computed here on its own). stories260K's head size of 8
+// gives 4 pairs: one kept, one smoothed, two divided by the full factor.
+void TestHfFamilies::llama3Rope() {
+    const auto original = gguf::File::open(ggufPath("stories260K").toStdString());
+    QVERIFY(original.ok());
+    const double factor = 8, low = 1, high = 4, context = 64, base = 10000;
+    const int headSize = 8;
+    std::vector<float> divisors;
+    for (int i = 0; i < headSize; i += 2) {
+        const double wavelen = 2 * M_PI * std::pow(base, double(i) / headSize);
+        const double smooth = (context / wavelen - low) / (high - low);
+        divisors.push_back(float(wavelen < context / high ? 1.0
+                                 : wavelen > context / low ? factor
+                                                           : 1.0 / ((1 - smooth) / factor + smooth)));
+    }
+    QVERIFY(divisors[0] == 1.0f && divisors[1] > 1.0f && divisors[1] < 8.0f && divisors[3] == 8.0f);
+
+    // The GGUF: the same file plus rope_freqs.weight, as llama.cpp's converter writes it for Llama 3.1+.
+    GgufBuilder b;
+    for (const auto &[k, v] : original.value()->metadata())
+        b.setValue(k, v);
+    for (const gguf::TensorInfo &t : original.value()->tensors())
+        b.addTensor(t.name, t.dims, static_cast<GgmlType>(t.type), std::string(reinterpret_cast<const char *>(t.data), t.bytes));
+    b.addF32("rope_freqs.weight", {std::int64_t(divisors.size())}, divisors.data());
+    QTemporaryDir dir;
+    const std::string ggufFile = dir.filePath("llama3-rope.gguf").toStdString();
+    QVERIFY(b.write(ggufFile).ok());
+    const auto scaled = gguf::File::open(ggufFile);
+    QVERIFY(scaled.ok());
+
+    // The folder: Hugging Face keeps the factors in config.json.
+    auto folder = hfwriter::fromGguf(*original.value());
+    QVERIFY(folder.ok());
+    QJsonObject rope{{"rope_type", "llama3"}, {"factor", factor}, {"low_freq_factor", low}, {"high_freq_factor", high},
+                     {"original_max_position_embeddings", context}};
+    folder.value().config["rope_scaling"] = rope;
+    QVERIFY(hfwriter::write(folder.value(), dir.filePath("hf")).isEmpty());
+
+    const auto fromGguf = Engine::load(ggufFile);
+    const auto fromHf = Engine::load(dir.filePath("hf").toStdString());
+    const auto plain = Engine::load(ggufPath("stories260K").toStdString());
+    QVERIFY2(fromGguf.ok(), fromGguf.ok() ? "" : fromGguf.error().message.c_str());
+    QVERIFY2(fromHf.ok(), fromHf.ok() ? "" : fromHf.error().message.c_str());
+    QVERIFY(plain.ok());
+    QCOMPARE(QString::fromStdString(fromHf.value()->model().config().ropeScaling), QStringLiteral("llama3"));
+    const Case story = casesOf("stories260K").back();
+    std::vector<Token> tokens;
+    for (const int id : story.ids)
+        tokens.push_back(Token{id, {}, 0, 0, false, false});
+    const testsupport::F64Result want = testsupport::llamaForwardF64(*scaled.value(), story.ids);
+    double worstGguf = 0, worstHf = 0, moved = 0;
+    const auto a = fromGguf.value()->analyzeTokens(tokens), h = fromHf.value()->analyzeTokens(tokens),
+               p = plain.value()->analyzeTokens(tokens);
+    QVERIFY(a.ok() && h.ok() && p.ok());
+    for (std::size_t i = 0; i < want.attention.size(); ++i) {
+        worstGguf = std::max(worstGguf, std::abs(a->attention[i] - want.attention[i]));
+        worstHf = std::max(worstHf, std::abs(h->attention[i] - want.attention[i]));
+        moved = std::max(moved, std::abs(double(p->attention[i]) - want.attention[i]));
+    }
+    qDebug("llama3 rope, %d tokens: GGUF %.3g, HF %.3g from float64; the factors move attention by %.3g",
+           int(tokens.size()), worstGguf, worstHf, moved);
+    QVERIFY(worstGguf <= 5e-5);
+    QVERIFY(worstHf <= 5e-5);
+    QVERIFY(moved > 1e-3); // the factors change the numbers: the test could fail
 }
 
 QTEST_GUILESS_MAIN(TestHfFamilies)

@@ -39,6 +39,9 @@ public:
     Settings(json::Element config, std::string fileName);       // config.json (or its text_config)
 
     bool gguf() const { return m_gguf != nullptr; }
+    // transformers' defaults of the family's config class, for config.json members a checkpoint leaves out (the
+    // text_config of Gemma3ForConditionalGeneration names only what differs from Gemma3TextConfig).
+    void setHfDefaults(std::vector<std::pair<std::string, double>> defaults) const { m_defaults = std::move(defaults); }
     std::optional<std::int64_t> integer(Key key) const;
     std::optional<double> number(Key key) const; // also reads integers; JSON null counts as absent
     std::optional<bool> boolean(Key key) const;
@@ -64,7 +67,9 @@ private:
     std::string m_architecture;
     json::Element m_config;
     std::string m_fileName;
+    std::optional<double> hfDefault(const char *name) const;
     mutable std::string m_problem;
+    mutable std::vector<std::pair<std::string, double>> m_defaults;
 };
 
 // A tensor's name in both forms with "{}" for the layer number: {"blk.{}.attn_q.weight",

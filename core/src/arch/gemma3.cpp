@@ -11,6 +11,11 @@ namespace attnscope::arch {
 namespace {
 
 void settings(const Settings &s, ModelConfig &c) {
+    s.setHfDefaults({{"vocab_size", 262208}, {"hidden_size", 2304}, {"intermediate_size", 9216},
+                     {"num_hidden_layers", 26}, {"num_attention_heads", 8}, {"num_key_value_heads", 4},
+                     {"head_dim", 256}, {"rms_norm_eps", 1e-6}, {"rope_theta", 1e6}, {"max_position_embeddings", 131072},
+                     {"query_pre_attn_scalar", 256}, {"sliding_window", 4096}, {"sliding_window_pattern", 6},
+                     {"rope_local_base_freq", 10000}}); // Gemma3TextConfig
     readCommonSettings(s, c);
     c.positions = Positions::RopeHalf;
     c.feedForward = FeedForward::GeGlu;
@@ -27,7 +32,7 @@ void settings(const Settings &s, ModelConfig &c) {
         c.slidingWindow = static_cast<int>(*window);
         if (s.gguf() || !readLayerTypes(s, c)) {
             const auto period = s.integer({"attention.sliding_window_pattern", "sliding_window_pattern"}).value_or(6);
-            if (period < 1 || period > c.layers + 1)
+            if (period < 1 || period > 65536)
                 s.fail(s.where({"attention.sliding_window_pattern", "sliding_window_pattern"}) + " = " +
                        std::to_string(period) + " is implausible");
             c.localLayers = localEvery(c.layers, static_cast<int>(period));

@@ -43,11 +43,18 @@ std::optional<json::Element> Settings::member(const char *dotted) const {
     return at;
 }
 
+std::optional<double> Settings::hfDefault(const char *n) const {
+    for (const auto &[key, value] : m_defaults)
+        if (key == n)
+            return value;
+    return std::nullopt;
+}
+
 bool Settings::has(Key key) const {
     const char *n = name(key);
     if (!n)
         return false;
-    return gguf() ? m_gguf->find(m_architecture + "." + n) != nullptr : member(n).has_value();
+    return gguf() ? m_gguf->find(m_architecture + "." + n) != nullptr : member(n).has_value() || hfDefault(n);
 }
 
 std::optional<std::int64_t> Settings::integer(Key key) const {
@@ -65,8 +72,10 @@ std::optional<std::int64_t> Settings::integer(Key key) const {
         return v->asInt();
     }
     const auto e = member(n);
-    if (!e)
-        return std::nullopt;
+    if (!e) {
+        const auto d = hfDefault(n);
+        return d ? std::optional<std::int64_t>(static_cast<std::int64_t>(*d)) : std::nullopt;
+    }
     const auto v = json::integer(*e);
     if (!v)
         fail(where(key) + " is not a whole number");
@@ -90,7 +99,7 @@ std::optional<double> Settings::number(Key key) const {
     } else {
         const auto e = member(n);
         if (!e)
-            return std::nullopt;
+            return hfDefault(n);
         v = json::number(*e);
         if (!v) {
             fail(where(key) + " is not a number");
