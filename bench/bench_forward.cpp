@@ -1,7 +1,10 @@
 // Forward pass + full attention capture on stories260K at 16, 64, 256 and 512 tokens (BM_Forward), and the same
 // model read from llama.cpp's GGUF (BM_ForwardGguf) and from our Q8_0 conversion (BM_ForwardGgufQ8_0), so the
 // formats can be compared on the same tokens. BM_ForwardValue*/256: the same with value-weighted attention
-// (capture plus the measure). BM_HeadRoles/512: the head-role scores of every head.
+// (capture plus the measure). BM_HeadRoles/512: the head-role scores of every head. BM_Forward/<family>/256: each
+// reference model of ../shared/reference (gemma, gemma2, gemma3, qwen3, phi3, gptneox: 64 wide, 3-4 layers) at 256
+// tokens of the same story in its own vocabulary, so the cost of each family's blocks (windows, softcaps, QK-norm,
+// fused projections) shows next to stories260K's.
 // Run: build/release/bench/bench_forward --benchmark_format=json
 // Model: $ATTNSCOPE_MODEL (any model file) or stories260K from ../shared/models.
 #include <attnscope/engine.h>
@@ -14,6 +17,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <string>
 
 using namespace attnscope;
@@ -34,8 +38,10 @@ const Engine *engine() {
     return e.get();
 }
 
-// A real story, repeated until it has n tokens (BOS included).
-std::vector<Token> storyTokens(int n) {
+// A real story, repeated until it has n tokens (BOS included), in `model`'s vocabulary.
+std::vector<Token> storyTokens(int n, const Engine *model = nullptr) {
+    if (!model)
+        model = engine();
     std::string text;
     const std::string story = "Once upon a time, there was a little girl named Lily. She loved to play outside in "
                               "the park. One day, she saw a big, red ball. She wanted to play with it, but it was "
@@ -43,7 +49,7 @@ std::vector<Token> storyTokens(int n) {
     std::vector<Token> tokens;
     while (true) {
         text += story;
-        auto encoded = engine()->tokenizer().encode(text);
+        auto encoded = model->tokenizer().encode(text);
         if (encoded && static_cast<int>(encoded->size()) >= n) {
             tokens = std::move(encoded.value());
             break;
@@ -73,13 +79,13 @@ const Engine *ggufEngine(bool q8) {
 
 // measure Value: the forward pass with value-norm capture plus the value-weighted matrices (withMeasure), all a
 // user waits for when switching to that measure.
-void runForward(benchmark::State &state, const Engine *model, Measure measure = Measure::Raw) {
+void runForward(benchmark::State &state, const Engine *model, Measure measure = Measure::Raw, int tokenCount = 0) {
     if (!model || !engine()) {
         state.SkipWithError("model not found");
         return;
     }
-    const int n = static_cast<int>(state.range(0));
-    const std::vector<Token> tokens = storyTokens(n);
+    const int n = tokenCount > 0 ? tokenCount : static_cast<int>(state.range(0));
+    const std::vector<Token> tokens = storyTokens(n, model);
     AnalyzeParams params;
     params.valueNorms = measure == Measure::Value;
     for (auto _ : state) {
@@ -178,6 +184,27 @@ void BM_ForwardGguf(benchmark::State &state) {
 void BM_ForwardGgufQ8_0(benchmark::State &state) {
     runForward(state, ggufEngine(true));
 }
+
+const Engine *familyEngine(const std::string &family) {
+    static std::map<std::string, std::shared_ptr<const Engine>> engines;
+    auto &e = engines[family];
+    if (!e)
+        if (auto loaded = Engine::load(std::string(ATTNSCOPE_SHARED_DIR) + "/reference/" + family + "/model.gguf"))
+            e = loaded.value();
+    return e.get();
+}
+
+// BM_Forward/<family>/256, registered by name so the family is part of it.
+const bool kFamiliesRegistered = [] {
+    for (const char *family : {"gemma", "gemma2", "gemma3", "qwen3", "phi3", "gptneox"})
+        benchmark::RegisterBenchmark((std::string("BM_Forward/") + family + "/256").c_str(),
+                                     [family](benchmark::State &state) {
+                                         runForward(state, familyEngine(family), Measure::Raw, 256);
+                                     })
+            ->Unit(benchmark::kMillisecond)
+            ->UseRealTime();
+    return true;
+}();
 
 } // namespace
 

@@ -5,6 +5,7 @@
 // settings that are absurd are refused with one message naming them.
 #include "test_support.h"
 
+#include <attnscope/attention_view.h>
 #include <attnscope/engine.h>
 #include <attnscope/gguf.h>
 #include <attnscope/gguf_writer.h>
@@ -141,6 +142,21 @@ void TestFamilies::masksAreExact() {
     }
     if (family == "gemma2" || family == "gemma3")
         QVERIFY(windowed > 0); // the story is longer than the window: the mask was exercised
+    // The views mask what the model masked: a local layer's matrix knows its window, the mean of all layers has
+    // one only when every layer does, and the heatmap's pooled cells of out-of-window blocks stay masked (-1).
+    for (int l = 0; l < r.layers; ++l) {
+        const AttentionMatrix m = attentionMatrix(r, {l, 0, Aggregation::Head, false});
+        QCOMPARE(m.window, c.isLocal(l) ? c.slidingWindow : 0);
+        for (int i = 0; i < m.size; ++i)
+            for (int j = 0; j < m.size; ++j)
+                QCOMPARE(m.masked(i, j), !(j <= i && (m.window == 0 || i - j < m.window)));
+        if (m.window > 0) {
+            const std::vector<float> pooled = downsampleMax(m, m.size);
+            QCOMPARE(pooled[std::size_t(m.size - 1) * m.size], -1.0f); // last query, first key: outside the window
+        }
+    }
+    const bool allLocal = c.slidingWindow > 0 && std::all_of(c.localLayers.begin(), c.localLayers.end(), [](auto v) { return v != 0; });
+    QCOMPARE(attentionMatrix(r, {0, 0, Aggregation::MeanOfAll, false}).window, allLocal ? c.slidingWindow : 0);
 }
 
 void TestFamilies::stepAgreesWithForward_data() {

@@ -169,6 +169,10 @@ QString HeatmapModel::viewTitle() const {
         title = tr("mean of all %1 heads (%2 layers)").arg(layers() * heads()).arg(layers());
         break;
     }
+    if (m_matrix.window > 0)
+        title += tr(" · sliding window of %1 keys").arg(m_matrix.window);
+    else if (m_result && !m_result->windows.empty() && m_params.aggregation != Aggregation::MeanOfAll)
+        title += tr(" · global layer");
     if (m_params.hideSpecial && m_result && m_matrix.size < m_result->seqLen())
         title += tr(" · special tokens hidden, rows renormalised");
     return title;

@@ -84,14 +84,20 @@ HeatmapScene makeHeatmapScene(const HeatmapModel &model, const QString &modelNam
     scene.title = modelName.isEmpty() ? model.viewTitle() : QStringLiteral("%1 · %2").arg(modelName, model.viewTitle());
     if (n == 0)
         return scene;
-    scene.causal = m.causal;
+    scene.causal = m.causal || m.window > 0;
     scene.tokens = n;
-    // Level 0: masked cells below any weight so one colour-mapping loop serves every level.
+    // Level 0: masked cells (future keys, keys outside a sliding window) below any weight so one colour-mapping
+    // loop serves every level.
     std::vector<float> full(m.weights);
     if (m.causal)
         for (int i = 0; i < n; ++i)
             std::fill(full.begin() + static_cast<std::ptrdiff_t>(i) * n + i + 1,
                       full.begin() + static_cast<std::ptrdiff_t>(i + 1) * n, maskedValue(style));
+    if (m.window > 0)
+        for (int i = 0; i < n; ++i)
+            for (int j = 0; j < i; ++j)
+                if (m.masked(i, j))
+                    full[static_cast<std::size_t>(i) * n + j] = maskedValue(style);
     scene.levels.push_back(colourMap(full.data(), n, style));
     // Each level pools the previous one (masked cells are below any weight, so plain max keeps them
     // masked only where a whole block is masked).

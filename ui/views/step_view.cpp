@@ -256,7 +256,7 @@ void StepView::paintEvent(QPaintEvent *event) {
         p.setPen(text);
         p.drawText(QRectF(g.margin, g.title, width() - 2 * g.margin, g.line * 1.4), Qt::AlignLeft | Qt::AlignVCenter,
                    tr("Layer %1, head %2: where “%3” (token %4) looks, step by step")
-                       .arg(s.layer)
+                       .arg(s.window > 0 ? tr("%1 (sliding window of %2)").arg(s.layer).arg(s.window) : QString::number(s.layer))
                        .arg(s.head)
                        .arg(queryText)
                        .arg(s.query));
@@ -271,8 +271,7 @@ void StepView::paintEvent(QPaintEvent *event) {
                    m_model->keyRange());
         p.setPen(muted);
         p.drawText(QRectF(g.score, g.queryRow, width() - g.score - g.margin, g.row), Qt::AlignLeft | Qt::AlignVCenter,
-                   s.qkNorm ? tr("%1 numbers per vector · q and k RMS-normalised per head (QK-norm), then rotated "
-                                 "(RoPE) · each key below is compared with q").arg(s.headSize)
+                   s.qkNorm ? tr("%1 numbers · QK-norm: q and k RMS-normalised per head, then RoPE").arg(s.headSize)
                             : tr("%1 numbers per vector · each key below is compared with q").arg(s.headSize));
 
         // Column headers: what each step does, in two lines.
@@ -286,7 +285,7 @@ void StepView::paintEvent(QPaintEvent *event) {
                        detail);
         };
         header(g.label, g.labelWidth, tr("key token"),
-               s.window > 0 ? tr("the last %1 (sliding window)").arg(s.window)
+               s.window > 0 ? tr("last %1 (window)").arg(s.window)
                : trace->causal ? tr("up to this one") : tr("every token"));
         header(g.keys, g.strip, tr("key k"), QString());
         header(g.score, g.barWidth, tr("① q·k"), tr("score: how well q and k match"));

@@ -24,6 +24,12 @@ struct AttentionResult {
     int heads = 0;
     int vocabSize = 0;
     bool causal = true;        // decoder: entries above the diagonal are zero
+    // (layers) sliding window of each layer: a query sees the last `window` keys, itself included, and every
+    // weight further back is exactly 0 (Gemma 2/3, Mistral, Phi-3). 0 or empty: no window.
+    std::vector<int> windows;
+    int window(int layer) const {
+        return layer >= 0 && static_cast<std::size_t>(layer) < windows.size() ? windows[static_cast<std::size_t>(layer)] : 0;
+    }
     bool truncated = false;    // the text was cut to the model's context at the caller's request
     FloatBuffer attention;     // (layers, heads, T, T), row = query, column = key; rows sum to 1
     Measure measure = Measure::Raw; // what attention holds; heads == 1 for rollout

@@ -31,10 +31,16 @@ struct AttentionMatrix {
     std::vector<int> positions;  // (n) index into AttentionResult::tokens of each row/column
     std::vector<float> weights;  // (n, n) row = query, column = key
     bool causal = true;          // entries with column > row are masked (structurally zero)
+    int window = 0;              // > 0: keys `window` or more positions before the query are masked too (a
+                                 // sliding-window layer; for an aggregate, every layer in it has a window)
 
     const float *row(int i) const { return weights.data() + static_cast<std::size_t>(i) * size; }
     float at(int query, int key) const { return weights[static_cast<std::size_t>(query) * size + key]; }
-    bool masked(int query, int key) const { return causal && key > query; }
+    bool masked(int query, int key) const {
+        if (causal && key > query)
+            return true;
+        return window > 0 && positions[static_cast<std::size_t>(query)] - positions[static_cast<std::size_t>(key)] >= window;
+    }
 };
 
 // Positions shown when special tokens are hidden (all positions otherwise). Never empty for a non-empty

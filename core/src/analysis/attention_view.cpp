@@ -62,6 +62,7 @@ AttentionMatrix attentionMatrix(const AttentionResult &result, const ViewParams 
     const int layer = std::clamp(params.layer, 0, result.layers - 1);
     const int head = std::clamp(params.head, 0, result.heads - 1);
 
+    m.window = result.window(layer);
     if (params.aggregation == Aggregation::Head) {
         extractHead(result, layer, head, m.positions, m.weights.data());
         return m;
@@ -70,6 +71,12 @@ AttentionMatrix attentionMatrix(const AttentionResult &result, const ViewParams 
     if (params.aggregation == Aggregation::MeanOfAll) {
         firstLayer = 0;
         lastLayer = result.layers - 1;
+        // A key is masked in the mean only where every layer masks it: the widest window, or none.
+        for (int l = 0; l < result.layers; ++l)
+            m.window = result.window(l) == 0 ? 0 : std::max(m.window, result.window(l));
+        for (int l = 0; l < result.layers && m.window > 0; ++l)
+            if (result.window(l) == 0)
+                m.window = 0;
     }
     std::vector<float> one(cells);
     int count = 0;
@@ -115,6 +122,8 @@ std::vector<float> downsampleMax(const AttentionMatrix &m, int out) {
             const float *row = m.row(i);
             const int last = m.causal ? i : n - 1; // keys after i are masked
             for (int j = 0; j <= last; ++j) {
+                if (m.window > 0 && m.masked(i, j))
+                    continue;
                 float &cell = line[colBlock[static_cast<std::size_t>(j)]];
                 cell = std::max(cell, row[j]);
             }
@@ -130,6 +139,8 @@ std::vector<Link> strongLinks(const AttentionMatrix &m, float threshold, int top
         row.clear();
         const int last = m.causal ? i : m.size - 1;
         for (int j = 0; j <= last; ++j) {
+            if (m.window > 0 && m.masked(i, j))
+                continue;
             const float w = m.at(i, j);
             if (w >= threshold && w > 0)
                 row.push_back({i, j, w});

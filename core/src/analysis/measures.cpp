@@ -95,6 +95,7 @@ Result<AttentionResult> withMeasure(const AttentionResult &raw, Measure measure)
     out.heads = raw.heads;
     out.vocabSize = raw.vocabSize;
     out.causal = raw.causal;
+    out.windows = measure == Measure::Rollout ? std::vector<int>{} : raw.windows; // rollout mixes every layer
     out.truncated = raw.truncated;
     out.logits = raw.logits;
     out.logitRows = raw.logitRows;

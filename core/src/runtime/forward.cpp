@@ -329,6 +329,10 @@ Status forwardTransformer(const Model &model, const std::vector<int> &ids, const
     out.heads = heads;
     out.vocabSize = w.classifier.data ? cfg.vocabSize : 0;
     out.causal = cfg.causal;
+    out.windows.clear();
+    if (cfg.slidingWindow > 0)
+        for (int l = 0; l < cfg.layers; ++l)
+            out.windows.push_back(cfg.isLocal(l) ? cfg.slidingWindow : 0);
     const std::size_t headStride = static_cast<std::size_t>(T) * static_cast<std::size_t>(T);
     // Not zero-filled (see buffer.h): the head loop writes every element, the masked ones included.
     // A trace keeps one layer's attention at a time: the layers before it are only needed for the residual stream.
