@@ -4,7 +4,7 @@
 namespace attnscope {
 
 QString tokenLabel(const Token &token) {
-    QString label = QString::fromStdString(token.piece);
+    QString label = QString::fromStdString(token.display.empty() ? token.piece : token.display);
     QString out;
     out.reserve(label.size());
     for (const QChar c : label) {

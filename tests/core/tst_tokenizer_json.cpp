@@ -65,6 +65,7 @@ private slots:
     void folderPrefersTokenizerJson();
     void badFilesSayWhatIsWrong_data();
     void badFilesSayWhatIsWrong();
+    void byteLevelPiecesDisplayAsText();
 };
 
 void TestTokenizerJson::sharedVectors_data() {
@@ -232,6 +233,38 @@ void TestTokenizerJson::badFilesSayWhatIsWrong() {
     const QString got = QString::fromStdString(t.error().message);
     QVERIFY2(got.startsWith("tokenizer.json: ") && got.contains(message), qPrintable(got));
     QVERIFY2(!got.contains('\n'), qPrintable(got));
+}
+
+// The views show a byte-level piece as its text ("Ġquick" is "▁quick", the word mark the strip uses), and the bytes
+// of a token that holds part of a character as <0x..>; the pieces themselves stay the vocabulary's.
+void TestTokenizerJson::byteLevelPiecesDisplayAsText() {
+    const auto tokenizer = load(testsupport::sharedPath("tokenizers/qwen3/tokenizer.json"));
+    QVERIFY(tokenizer);
+    const auto tokens = tokenizer->encode("The quick café 東京");
+    QVERIFY(tokens.ok());
+    QStringList pieces, shown;
+    for (const Token &t : tokens.value()) {
+        pieces << QString::fromStdString(t.piece);
+        shown << QString::fromStdString(t.display.empty() ? t.piece : t.display);
+    }
+    QCOMPARE(pieces.mid(0, 2), (QStringList{"The", "Ġquick"}));
+    QCOMPARE(shown.mid(0, 2), (QStringList{"The", "▁quick"}));
+    QVERIFY2(!shown.join("").contains(QChar(0x0120)), qPrintable(shown.join(" | "))); // no Ġ left
+    // Whatever the split, the shown pieces spell the text: whole characters as text, parts as their bytes.
+    QByteArray spelled;
+    for (const QString &s : shown) {
+        QString rest = s;
+        while (!rest.isEmpty()) {
+            if (rest.startsWith("<0x") && rest.size() >= 6 && rest[5] == '>') {
+                spelled += char(rest.mid(3, 2).toInt(nullptr, 16));
+                rest = rest.mid(6);
+            } else {
+                spelled += (rest.startsWith(QChar(0x2581)) ? QString(" ") : rest.left(1)).toUtf8();
+                rest = rest.mid(1);
+            }
+        }
+    }
+    QCOMPARE(QString::fromUtf8(spelled), QStringLiteral("The quick café 東京"));
 }
 
 QTEST_GUILESS_MAIN(TestTokenizerJson)

@@ -30,6 +30,7 @@ bool validUtf8(std::string_view bytes) {
 
 class ByteLevelDecoder final : public Decoder {
 public:
+    bool byteLevel() const override { return true; }
     void decode(std::vector<std::string> &tokens) const override {
         std::string bytes;
         for (const std::string &t : tokens)
@@ -243,6 +244,12 @@ private:
 class SequenceDecoder final : public Decoder {
 public:
     explicit SequenceDecoder(std::vector<std::unique_ptr<Decoder>> parts) : m_parts(std::move(parts)) {}
+    bool byteLevel() const override {
+        for (const auto &p : m_parts)
+            if (p->byteLevel())
+                return true;
+        return false;
+    }
     void decode(std::vector<std::string> &tokens) const override {
         for (const auto &p : m_parts)
             p->decode(tokens);
@@ -253,6 +260,34 @@ private:
 };
 
 } // namespace
+
+std::string byteLevelDisplay(const std::string &piece) {
+    std::string bytes;
+    for (const char32_t c : text::codepoints(piece)) {
+        const int b = byteLevelByte(c);
+        if (b < 0)
+            return piece; // not a byte-level string (an added token)
+        bytes.push_back(static_cast<char>(b));
+    }
+    static const char *const hex = "0123456789ABCDEF";
+    std::string out;
+    for (std::size_t i = 0; i < bytes.size();) {
+        int length = 1;
+        const char32_t c = text::decode(bytes, i, &length);
+        const bool whole = c != 0xFFFD || bytes.compare(i, 3, "\xEF\xBF\xBD") == 0;
+        if (i == 0 && c == U' ')
+            out += "\u2581";
+        else if (whole)
+            out.append(bytes, i, static_cast<std::size_t>(length));
+        else
+            for (int k = 0; k < length; ++k) {
+                const unsigned char byte = static_cast<unsigned char>(bytes[i + static_cast<std::size_t>(k)]);
+                out += std::string("<0x") + hex[byte >> 4] + hex[byte & 15] + ">";
+            }
+        i += static_cast<std::size_t>(length);
+    }
+    return out;
+}
 
 std::unique_ptr<Decoder> makeByteLevelDecoder() {
     return std::make_unique<ByteLevelDecoder>();

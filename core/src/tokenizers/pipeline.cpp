@@ -59,6 +59,10 @@ public:
         }
         if (m.postProcessor)
             m.postProcessor->process(tokens, values, addSpecial, static_cast<int>(input.size()));
+        if (m.decoder && m.decoder->byteLevel())
+            for (Token &t : tokens)
+                if (!t.special)
+                    t.display = byteLevelDisplay(t.piece);
         return tokens;
     }
 

@@ -84,7 +84,14 @@ class Decoder {
 public:
     virtual ~Decoder() = default;
     virtual void decode(std::vector<std::string> &tokens) const = 0; // Hugging Face's decode_chain
+    // Pieces are GPT-2 byte-level strings ("Ġquick"): what people see is their bytes (byteLevelDisplay).
+    virtual bool byteLevel() const { return false; }
 };
+
+// A byte-level piece as text for people: its bytes when they are whole UTF-8 characters, with a leading space
+// shown as the word mark "▁" the views use for sentencepiece; otherwise the bytes as <0xE6><0x9D> (a token that
+// holds part of a character).
+std::string byteLevelDisplay(const std::string &piece);
 
 // --- Components, for the readers that assemble pipelines without JSON (GGUF vocabularies) ----------------------
 
