@@ -17,7 +17,7 @@ struct Token {
     int byteEnd = 0;
     bool special = false; // BOS/EOS/control pieces
     bool byte = false;    // a byte-fallback piece such as <0xF0>
-    std::string display;  // the piece as people read it when that differs (byte-level "Ġquick" -> "▁quick"); empty:
+    std::string display = {}; // the piece as people read it when that differs (byte-level "Ġquick" -> "▁quick"); empty:
                           // the piece itself
 };
 
