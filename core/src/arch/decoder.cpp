@@ -24,6 +24,20 @@ void readGatedFfn(WeightReader &r, const ModelConfig &c, LayerWeights &lw, int l
     lw.down = r.matrix(names::down, l, c.dim, c.hiddenDim);
 }
 
+void readPreNormLayers(WeightReader &r, const ModelConfig &c, ModelWeights &w, LayerOptions options) {
+    for (int l = 0; l < c.layers; ++l) {
+        LayerWeights &lw = w.layers[static_cast<std::size_t>(l)];
+        lw.attnNorm.weight = r.vector(names::attnNorm, l, c.dim, options.hfNormOffset);
+        readAttention(r, c, lw, l, options.biases);
+        if (options.qkNorm) {
+            lw.qNorm.weight = r.vector(names::qNorm, l, c.headSize(), options.hfNormOffset);
+            lw.kNorm.weight = r.vector(names::kNorm, l, c.headSize(), options.hfNormOffset);
+        }
+        lw.ffnNorm.weight = r.vector(names::ffnNorm, l, c.dim, options.hfNormOffset);
+        readGatedFfn(r, c, lw, l);
+    }
+}
+
 void preNormLayer(LayerPass &p, const LayerWeights &w) {
     p.x() += p.attention(p.norm(p.x(), w.attnNorm), w);
     p.x() += p.ffn(p.norm(p.x(), w.ffnNorm), w);

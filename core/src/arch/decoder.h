@@ -35,6 +35,14 @@ inline constexpr Name postFfnNorm{"blk.{}.post_ffw_norm.weight", "model.layers.{
 void readAttention(WeightReader &r, const ModelConfig &c, LayerWeights &lw, int layer, bool biases);
 // gate / up (hiddenDim, dim) and down (dim, hiddenDim).
 void readGatedFfn(WeightReader &r, const ModelConfig &c, LayerWeights &lw, int layer);
+// The tensors of a pre-norm decoder layer under the Llama names: norms (with Gemma's hfNormOffset), q/k/v/o with
+// biases when `biases` (Qwen 2), per-head q/k norms when `qkNorm` (Qwen 3), the gated FFN.
+struct LayerOptions {
+    bool biases = false;
+    bool qkNorm = false;
+    float hfNormOffset = 0;
+};
+void readPreNormLayers(WeightReader &r, const ModelConfig &c, ModelWeights &w, LayerOptions options);
 // The pre-norm decoder layer of Llama, Qwen, Gemma 1 and Phi-3:  x += attn(norm(x));  x += ffn(norm(x)).
 void preNormLayer(LayerPass &p, const LayerWeights &w);
 // Gemma 2 and 3: the same with a norm on each block's output before its residual.

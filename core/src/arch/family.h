@@ -164,6 +164,10 @@ void readCommonSettings(const Settings &s, ModelConfig &c);
 // Checks what every family needs to run: sizes that fit, heads that divide, a window inside the context, positive
 // softcaps, rope factors of the right length. Empty when c is sound.
 std::string checkConfig(const ModelConfig &c);
+// A family's model from one form: its settings, checked, then its tensors, checked again with what the tensors
+// added (vocabulary, rope factors). `where` begins the messages about settings ("model.gguf: ").
+Status readModel(const Family &family, const Settings &s, WeightReader &r, ModelConfig &c, ModelWeights &w,
+                 const std::string &where);
 // Embedding, final norm and language-model head of a decoder (the head tied to the embedding when the file has
 // none or tie_word_embeddings says so).
 void readDecoderEnds(WeightReader &r, ModelConfig &c, ModelWeights &w, Name embedding, Name finalNorm, Name output,

@@ -18,13 +18,7 @@ void settings(const Settings &s, ModelConfig &c) {
 
 void weights(WeightReader &r, ModelConfig &c, ModelWeights &w) {
     readDecoderEnds(r, c, w, names::embedding, names::finalNorm, names::output, true, 1.0f);
-    for (int l = 0; l < c.layers; ++l) {
-        LayerWeights &lw = w.layers[static_cast<std::size_t>(l)];
-        lw.attnNorm.weight = r.vector(names::attnNorm, l, c.dim, 1.0f);
-        readAttention(r, c, lw, l, false);
-        lw.ffnNorm.weight = r.vector(names::ffnNorm, l, c.dim, 1.0f);
-        readGatedFfn(r, c, lw, l);
-    }
+    readPreNormLayers(r, c, w, {.hfNormOffset = 1.0f});
 }
 
 } // namespace

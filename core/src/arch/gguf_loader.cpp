@@ -62,24 +62,10 @@ Result<std::shared_ptr<const Model>> loadGgufModel(const std::shared_ptr<const g
         return makeError(name + ": has no tensors (a vocabulary-only file); open a model with weights");
 
     ModelConfig c;
-    c.architecture = family->architecture;
-    c.family = family->title;
-    const arch::Settings settings(f, architecture);
-    family->settings(settings, c);
-    if (!settings.problem().empty())
-        return makeError(settings.problem());
-    if (const std::string problem = arch::checkConfig(c); !problem.empty())
-        return makeError(name + ": " + problem);
-
-    GgufWeightReader r(f);
     ModelWeights w;
-    w.layers.resize(static_cast<std::size_t>(c.layers));
-    family->weights(r, c, w);
-    if (!r.problem().empty())
-        return makeError(r.problem());
-    if (const std::string problem = arch::checkConfig(c); !problem.empty())
-        return makeError(name + ": " + problem);
-    c.weightTypes = r.types();
+    GgufWeightReader r(f);
+    if (auto read = arch::readModel(*family, arch::Settings(f, architecture), r, c, w, name + ": "); !read)
+        return read.error();
     auto keep = std::make_shared<Keep>();
     keep->file = file;
     keep->bytes = std::move(r.bytes);

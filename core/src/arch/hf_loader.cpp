@@ -140,27 +140,13 @@ Result<std::shared_ptr<const Model>> loadHfFolder(const std::string &dirPath) {
         cfg = *text;
 
     ModelConfig c;
-    c.architecture = family->architecture;
-    c.family = family->title;
-    const arch::Settings settings(cfg, name);
-    family->settings(settings, c);
-    if (!settings.problem().empty())
-        return makeError(settings.problem());
-    if (const std::string problem = arch::checkConfig(c); !problem.empty())
-        return makeError(name + ": config.json: " + problem);
-
-    HfWeightReader r(*shards, name);
     ModelWeights w;
-    w.layers.resize(static_cast<std::size_t>(c.layers));
-    family->weights(r, c, w);
-    if (!r.problem().empty())
-        return makeError(r.problem());
-    if (const std::string problem = arch::checkConfig(c); !problem.empty())
-        return makeError(name + ": " + problem);
+    HfWeightReader r(*shards, name);
+    if (auto read = arch::readModel(*family, arch::Settings(cfg, name), r, c, w, name + ": config.json: "); !read)
+        return read.error();
     if (const auto vocab = json::integerMember(cfg, "vocab_size"); vocab && *vocab != c.vocabSize)
         return makeError(name + ": config.json vocab_size = " + std::to_string(*vocab) + " but the embedding has " +
                          std::to_string(c.vocabSize) + " rows");
-    c.weightTypes = r.types();
     shards->bytes = std::move(r.bytes);
     return std::shared_ptr<const Model>(std::make_shared<Model>(c, std::move(w), shards, dirPath,
                                                                 "Hugging Face safetensors (" + hfClass + ")",

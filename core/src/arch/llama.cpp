@@ -65,13 +65,7 @@ void weights(WeightReader &r, ModelConfig &c, ModelWeights &w) {
         c.ropeFactors = r.values(ropeFreqs, 0);
         c.ropeScaling = "llama3";
     }
-    for (int l = 0; l < c.layers; ++l) {
-        LayerWeights &lw = w.layers[static_cast<std::size_t>(l)];
-        lw.attnNorm.weight = r.vector(names::attnNorm, l, c.dim);
-        readAttention(r, c, lw, l, false);
-        lw.ffnNorm.weight = r.vector(names::ffnNorm, l, c.dim);
-        readGatedFfn(r, c, lw, l);
-    }
+    readPreNormLayers(r, c, w, {});
 }
 
 } // namespace

@@ -14,15 +14,7 @@ void settings(const Settings &s, ModelConfig &c) {
 
 void weights(WeightReader &r, ModelConfig &c, ModelWeights &w) {
     readDecoderEnds(r, c, w, names::embedding, names::finalNorm, names::output, false);
-    for (int l = 0; l < c.layers; ++l) {
-        LayerWeights &lw = w.layers[static_cast<std::size_t>(l)];
-        lw.attnNorm.weight = r.vector(names::attnNorm, l, c.dim);
-        readAttention(r, c, lw, l, r.has(names::qBias, l));
-        lw.qNorm.weight = r.vector(names::qNorm, l, c.headSize());
-        lw.kNorm.weight = r.vector(names::kNorm, l, c.headSize());
-        lw.ffnNorm.weight = r.vector(names::ffnNorm, l, c.dim);
-        readGatedFfn(r, c, lw, l);
-    }
+    readPreNormLayers(r, c, w, {.biases = r.has(names::qBias, 0), .qkNorm = true});
 }
 
 } // namespace

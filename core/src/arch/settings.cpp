@@ -8,6 +8,32 @@
 
 namespace attnscope::arch {
 
+namespace {
+
+// A config.json array converted item by item; `what` names the items for the message ("number", "string").
+template <typename T, typename Convert>
+std::optional<std::vector<T>> jsonArray(const Settings &s, Key key, const std::optional<json::Element> &e,
+                                        const std::string &what, Convert convert) {
+    if (!e)
+        return std::nullopt;
+    if (!json::isArray(*e)) {
+        s.fail(s.where(key) + " is not an array of " + what + "s");
+        return std::nullopt;
+    }
+    std::vector<T> out;
+    for (const json::Element &item : json::items(*e)) {
+        const auto x = convert(item);
+        if (!x) {
+            s.fail(s.where(key) + " holds something that is not a " + what);
+            return std::nullopt;
+        }
+        out.emplace_back(*x);
+    }
+    return out;
+}
+
+} // namespace
+
 Settings::Settings(const gguf::File &file, std::string architecture)
     : m_gguf(&file), m_architecture(std::move(architecture)), m_fileName(file.name()) {}
 
@@ -182,21 +208,10 @@ std::optional<std::vector<double>> Settings::numbers(Key key) const {
         for (std::uint64_t i = 0; i < v->array->count; ++i)
             out.push_back(v->array->number(i));
     } else {
-        const auto e = member(n);
-        if (!e)
+        auto items = jsonArray<double>(*this, key, member(n), "number", [](json::Element e) { return json::number(e); });
+        if (!items)
             return std::nullopt;
-        if (!json::isArray(*e)) {
-            fail(where(key) + " is not an array of numbers");
-            return std::nullopt;
-        }
-        for (const json::Element &item : json::items(*e)) {
-            const auto x = json::number(item);
-            if (!x) {
-                fail(where(key) + " holds something that is not a number");
-                return std::nullopt;
-            }
-            out.push_back(*x);
-        }
+        out = std::move(*items);
     }
     for (double x : out)
         if (!std::isfinite(x)) {
@@ -223,22 +238,7 @@ std::optional<std::vector<std::string>> Settings::strings(Key key) const {
             out.emplace_back(s);
         return out;
     }
-    const auto e = member(n);
-    if (!e)
-        return std::nullopt;
-    if (!json::isArray(*e)) {
-        fail(where(key) + " is not an array of strings");
-        return std::nullopt;
-    }
-    for (const json::Element &item : json::items(*e)) {
-        const auto x = json::string(item);
-        if (!x) {
-            fail(where(key) + " holds something that is not a string");
-            return std::nullopt;
-        }
-        out.emplace_back(*x);
-    }
-    return out;
+    return jsonArray<std::string>(*this, key, member(n), "string", [](json::Element e) { return json::string(e); });
 }
 
 std::optional<double> Settings::positive(Key key) const {

@@ -196,6 +196,25 @@ const float *WeightReader::gather(const float *v, const std::vector<std::int64_t
     return floats.back().data();
 }
 
+Status readModel(const Family &family, const Settings &s, WeightReader &r, ModelConfig &c, ModelWeights &w,
+                 const std::string &where) {
+    c.architecture = family.architecture;
+    c.family = family.title;
+    family.settings(s, c);
+    if (!s.problem().empty())
+        return makeError(s.problem());
+    if (const std::string problem = checkConfig(c); !problem.empty())
+        return makeError(where + problem);
+    w.layers.resize(static_cast<std::size_t>(c.layers));
+    family.weights(r, c, w);
+    if (!r.problem().empty())
+        return makeError(r.problem());
+    if (const std::string problem = checkConfig(c); !problem.empty())
+        return makeError(r.fileName() + ": " + problem);
+    c.weightTypes = r.types();
+    return Ok{};
+}
+
 void readDecoderEnds(WeightReader &r, ModelConfig &c, ModelWeights &w, Name embedding, Name finalNorm, Name output,
                      bool tied, float hfNormOffset) {
     w.tokenEmbedding = r.rowsOf(embedding, 0, c.dim); // (vocab, dim)
