@@ -241,7 +241,7 @@ void TestFamilies::absurdSettingsAreRefused_data() {
                                          << "cannot share";
     QTest::newRow("zero layers") << "gemma" << "gemma.block_count" << "u32:0" << "implausible";
     QTest::newRow("missing width") << "phi3" << "phi3.embedding_length" << "drop" << "is missing";
-    QTest::newRow("wrong type") << "gptneox" << "gptneox.use_parallel_residual" << "str:yes" << "not a bool";
+    QTest::newRow("wrong type") << "gptneox" << "gptneox.use_parallel_residual" << "str:yes" << "is a string, not true or false";
     QTest::newRow("rotary beyond head") << "gptneox" << "gptneox.rope.dimension_count" << "u32:64" << "rotary";
     QTest::newRow("epsilon absurd") << "qwen3" << "qwen3.attention.layer_norm_rms_epsilon" << "f32:5" << "epsilon";
 }

@@ -68,6 +68,9 @@ private:
     json::Element m_config;
     std::string m_fileName;
     std::optional<double> hfDefault(const char *name) const;
+    // One value in either form: nullopt when absent; converted, or a message that it is not `what` ("a bool").
+    template <typename T, typename FromGguf, typename FromJson>
+    std::optional<T> read(Key key, const char *what, FromGguf fromGguf, FromJson fromJson) const;
     mutable std::string m_problem;
     mutable std::vector<std::pair<std::string, double>> m_defaults;
 };

@@ -83,7 +83,8 @@ bool Settings::has(Key key) const {
     return gguf() ? m_gguf->find(m_architecture + "." + n) != nullptr : member(n).has_value() || hfDefault(n);
 }
 
-std::optional<std::int64_t> Settings::integer(Key key) const {
+template <typename T, typename FromGguf, typename FromJson>
+std::optional<T> Settings::read(Key key, const char *what, FromGguf fromGguf, FromJson fromJson) const {
     const char *n = name(key);
     if (!n)
         return std::nullopt;
@@ -91,48 +92,37 @@ std::optional<std::int64_t> Settings::integer(Key key) const {
         const gguf::Value *v = m_gguf->find(m_architecture + "." + n);
         if (!v)
             return std::nullopt;
-        if (!v->isInteger() || !v->asInt()) {
-            fail(where(key) + " is a " + gguf::valueTypeName(v->type) + ", not an integer");
-            return std::nullopt;
-        }
-        return v->asInt();
+        std::optional<T> x = fromGguf(*v);
+        if (!x)
+            fail(where(key) + " is a " + gguf::valueTypeName(v->type) + ", not " + what);
+        return x;
     }
     const auto e = member(n);
-    if (!e) {
-        const auto d = hfDefault(n);
+    if (!e)
+        return std::nullopt;
+    std::optional<T> x = fromJson(*e);
+    if (!x)
+        fail(where(key) + " is not " + what);
+    return x;
+}
+
+std::optional<std::int64_t> Settings::integer(Key key) const {
+    if (!gguf() && key.hf && !member(key.hf)) {
+        const auto d = hfDefault(key.hf);
         return d ? std::optional<std::int64_t>(static_cast<std::int64_t>(*d)) : std::nullopt;
     }
-    const auto v = json::integer(*e);
-    if (!v)
-        fail(where(key) + " is not a whole number");
-    return v;
+    return read<std::int64_t>(
+        key, "a whole number",
+        [](const gguf::Value &v) { return v.isInteger() ? v.asInt() : std::nullopt; },
+        [](json::Element e) { return json::integer(e); });
 }
 
 std::optional<double> Settings::number(Key key) const {
-    const char *n = name(key);
-    if (!n)
-        return std::nullopt;
-    std::optional<double> v;
-    if (gguf()) {
-        const gguf::Value *g = m_gguf->find(m_architecture + "." + n);
-        if (!g)
-            return std::nullopt;
-        v = g->asFloat();
-        if (!v) {
-            fail(where(key) + " is a " + gguf::valueTypeName(g->type) + ", not a number");
-            return std::nullopt;
-        }
-    } else {
-        const auto e = member(n);
-        if (!e)
-            return hfDefault(n);
-        v = json::number(*e);
-        if (!v) {
-            fail(where(key) + " is not a number");
-            return std::nullopt;
-        }
-    }
-    if (!std::isfinite(*v)) {
+    if (!gguf() && key.hf && !member(key.hf))
+        return hfDefault(key.hf);
+    const auto v = read<double>(
+        key, "a number", [](const gguf::Value &v) { return v.asFloat(); }, [](json::Element e) { return json::number(e); });
+    if (v && !std::isfinite(*v)) {
         fail(where(key) + " is not a finite number");
         return std::nullopt;
     }
@@ -140,51 +130,22 @@ std::optional<double> Settings::number(Key key) const {
 }
 
 std::optional<bool> Settings::boolean(Key key) const {
-    const char *n = name(key);
-    if (!n)
-        return std::nullopt;
-    if (gguf()) {
-        const gguf::Value *v = m_gguf->find(m_architecture + "." + n);
-        if (!v)
-            return std::nullopt;
-        if (v->type != gguf::ValueType::Bool) {
-            fail(where(key) + " is a " + gguf::valueTypeName(v->type) + ", not a bool");
-            return std::nullopt;
-        }
-        return v->u != 0;
-    }
-    const auto e = member(n);
-    if (!e)
-        return std::nullopt;
-    const auto v = json::boolean(*e);
-    if (!v)
-        fail(where(key) + " is not true or false");
-    return v;
+    return read<bool>(
+        key, "true or false",
+        [](const gguf::Value &v) { return v.type == gguf::ValueType::Bool ? std::optional<bool>(v.u != 0) : std::nullopt; },
+        [](json::Element e) { return json::boolean(e); });
 }
 
 std::optional<std::string> Settings::string(Key key) const {
-    const char *n = name(key);
-    if (!n)
-        return std::nullopt;
-    if (gguf()) {
-        const gguf::Value *v = m_gguf->find(m_architecture + "." + n);
-        if (!v)
-            return std::nullopt;
-        if (v->type != gguf::ValueType::String) {
-            fail(where(key) + " is a " + gguf::valueTypeName(v->type) + ", not a string");
-            return std::nullopt;
-        }
-        return std::string(v->str);
-    }
-    const auto e = member(n);
-    if (!e)
-        return std::nullopt;
-    const auto v = json::string(*e);
-    if (!v) {
-        fail(where(key) + " is not a string");
-        return std::nullopt;
-    }
-    return std::string(*v);
+    return read<std::string>(
+        key, "a string",
+        [](const gguf::Value &v) {
+            return v.type == gguf::ValueType::String ? std::optional<std::string>(std::string(v.str)) : std::nullopt;
+        },
+        [](json::Element e) {
+            const auto s = json::string(e);
+            return s ? std::optional<std::string>(std::string(*s)) : std::nullopt;
+        });
 }
 
 std::optional<std::vector<double>> Settings::numbers(Key key) const {
