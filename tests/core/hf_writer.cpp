@@ -410,8 +410,9 @@ Result<QJsonObject> configOf(const gguf::File &f, const Hparams &h, bool tied,
         c["layer_norm_eps"] = h.eps;
         c["use_parallel_residual"] = f.getBool("gptneox.use_parallel_residual").value_or(true);
         c["attention_bias"] = true;
-        // llama.cpp's GELU, and so the reference's, is the tanh approximation; transformers' "gelu" is erf's.
-        c["hidden_act"] = "gelu_new";
+        // What Pythia's own configs say. AttnScope runs GPT-NeoX with the tanh GELU in both forms, as llama.cpp
+        // (and so the reference) does.
+        c["hidden_act"] = "gelu";
         return c;
     }
     c["num_key_value_heads"] = h.kvHeads;

@@ -243,6 +243,7 @@ void TestFamilies::absurdSettingsAreRefused_data() {
     QTest::newRow("missing width") << "phi3" << "phi3.embedding_length" << "drop" << "is missing";
     QTest::newRow("wrong type") << "gptneox" << "gptneox.use_parallel_residual" << "str:yes" << "is a string, not true or false";
     QTest::newRow("rotary beyond head") << "gptneox" << "gptneox.rope.dimension_count" << "u32:64" << "rotary";
+    QTest::newRow("yarn rope") << "qwen3" << "qwen3.rope.scaling.type" << "str:yarn" << "not this one";
     QTest::newRow("epsilon absurd") << "qwen3" << "qwen3.attention.layer_norm_rms_epsilon" << "f32:5" << "epsilon";
 }
 
@@ -306,6 +307,7 @@ void TestFamilies::absurdConfigJsonIsRefused_data() {
         << "qwen3"
         << R"({"architectures": ["LlamaForCausalLM"], "rope_scaling": {"rope_type": "llama3", "factor": 8, "low_freq_factor": 4, "high_freq_factor": 1}})"
         << "larger than low_freq_factor";
+    QTest::newRow("yarn rope") << "qwen3" << R"({"rope_scaling": {"rope_type": "yarn", "factor": 4}})" << "not this one";
     QTest::newRow("unknown family") << "qwen3" << R"({"architectures": ["MambaForCausalLM"]})" << "not supported";
     QTest::newRow("context of 0") << "qwen3" << R"({"max_position_embeddings": 0})" << "not positive";
 }

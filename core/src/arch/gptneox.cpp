@@ -32,10 +32,10 @@ void settings(const Settings &s, ModelConfig &c) {
     c.positions = Positions::RopeHalf;
     c.rmsEps = static_cast<float>(s.number({"attention.layer_norm_epsilon", "layer_norm_eps"}).value_or(1e-5));
     c.parallelResidual = s.boolean({"use_parallel_residual", "use_parallel_residual"}).value_or(true);
-    c.feedForward = FeedForward::GeluTanh; // llama.cpp's GELU
+    // The tanh form of GELU in both forms, as llama.cpp runs GPT-NeoX (Pythia's config says "gelu", whose exact erf
+    // form differs by up to 5e-4 per activation): a folder and its GGUF give the same attention.
+    c.feedForward = FeedForward::GeluTanh;
     if (!s.gguf()) {
-        const std::string act = s.string({nullptr, "hidden_act"}).value_or("gelu");
-        c.feedForward = act == "gelu" ? FeedForward::GeluErf : FeedForward::GeluTanh; // gelu_new, gelu_fast, ...
         if (!s.has({nullptr, "rope_theta"}))
             c.ropeTheta = static_cast<float>(s.number({nullptr, "rotary_emb_base"}).value_or(10000.0));
         const double pct = s.positive({nullptr, "rotary_pct"}).value_or(0.25);

@@ -258,6 +258,11 @@ void readCommonSettings(const Settings &s, ModelConfig &c) {
         else
             c.ropeScale = static_cast<float>(1.0 / factor);
         c.ropeScaling = "linear";
+    } else if (!type.empty() && type != "none" && type != "default" && type != "llama3" && type != "longrope" &&
+               type != "su") {
+        // YaRN, dynamic NTK, ...: positions would be rotated differently from the model's own definition.
+        s.fail(s.where({"rope.scaling.type", "rope_scaling"}) + " is \"" + type +
+               "\"; AttnScope runs linear, llama3 and longrope rope scaling (Phi-3), not this one");
     }
 }
 
