@@ -37,6 +37,8 @@ void settings(const Settings &s, ModelConfig &c) {
     c.positions = Positions::Learned;
     c.feedForward = FeedForward::GeluErf;
     c.postNorm = true;
+    c.kvHeads = c.heads; // (width, width) projections: one key head per query head, width / heads each
+    c.headDim = 0;
     c.rmsEps = static_cast<float>(s.number({"attention.layer_norm_epsilon", "layer_norm_eps"}).value_or(1e-12));
     c.causal = s.boolean({"attention.causal", nullptr}).value_or(false);
     if (!s.gguf())

@@ -31,6 +31,8 @@ void settings(const Settings &s, ModelConfig &c) {
     if (s.gguf()) {
         readCommonSettings(s, c);
         c.rmsEps = static_cast<float>(s.number({"attention.layer_norm_epsilon", nullptr}).value_or(1e-5));
+        c.kvHeads = c.heads; // the fused (3 * width, width) projection has as many key heads as query heads
+        c.headDim = 0;
         return;
     }
     c.dim = s.size({nullptr, "n_embd"}, std::int64_t(1) << 16);

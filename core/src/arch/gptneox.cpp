@@ -31,6 +31,7 @@ void settings(const Settings &s, ModelConfig &c) {
     c.norm = NormKind::Layer;
     c.positions = Positions::RopeHalf;
     c.rmsEps = static_cast<float>(s.number({"attention.layer_norm_epsilon", "layer_norm_eps"}).value_or(1e-5));
+    c.kvHeads = c.heads; // one fused (3 * heads * headSize) projection
     c.parallelResidual = s.boolean({"use_parallel_residual", "use_parallel_residual"}).value_or(true);
     // The tanh form of GELU in both forms, as llama.cpp runs GPT-NeoX (Pythia's config says "gelu", whose exact erf
     // form differs by up to 5e-4 per activation): a folder and its GGUF give the same attention.
