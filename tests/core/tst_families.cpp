@@ -309,7 +309,13 @@ void TestFamilies::absurdConfigJsonIsRefused_data() {
         << "larger than low_freq_factor";
     QTest::newRow("yarn rope") << "qwen3" << R"({"rope_scaling": {"rope_type": "yarn", "factor": 4}})" << "not this one";
     QTest::newRow("unknown family") << "qwen3" << R"({"architectures": ["MambaForCausalLM"]})" << "not supported";
-    QTest::newRow("context of 0") << "qwen3" << R"({"max_position_embeddings": 0})" << "not positive";
+    QTest::newRow("context of 0") << "qwen3" << R"({"max_position_embeddings": 0})" << "implausible";
+    QTest::newRow("another family's rope") << "qwen3" << R"({"rope_scaling": {"rope_type": "llama3", "factor": 8}})"
+                                           << "not this one";
+    QTest::newRow("rope_parameters yarn") << "qwen3" << R"({"rope_parameters": {"rope_type": "yarn", "rope_theta": 1e6}})"
+                                          << "not this one";
+    QTest::newRow("window wraps int") << "gemma" << R"({"architectures": ["Gemma2ForCausalLM"], "sliding_window": 4294967300})"
+                                      << "implausible";
 }
 
 // The reference folder's weights with a config.json that is wrong in one way: one message naming it, never a crash.

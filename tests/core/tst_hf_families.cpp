@@ -263,8 +263,26 @@ QString TestHfFamilies::folderFor(const QString &family, const QString &source, 
         *error = QString::fromStdString(folder.error().message);
         return {};
     }
+    hfwriter::Folder written = folder.value();
+    if (source == "v5") { // transformers 5 moved the rope settings into rope_parameters, per layer type for Gemma 3
+        QJsonObject &c = written.config;
+        QJsonObject rope = c.take("rope_scaling").toObject();
+        if (rope.contains("type"))
+            rope["rope_type"] = rope.take("type");
+        rope["rope_theta"] = c.take("rope_theta");
+        if (c.contains("rope_local_base_freq")) {
+            if (!rope.contains("rope_type"))
+                rope["rope_type"] = "default";
+            const QJsonObject local{{"rope_type", "default"}, {"rope_theta", c.take("rope_local_base_freq")}};
+            c["rope_parameters"] = QJsonObject{{"full_attention", rope}, {"sliding_attention", local}};
+        } else {
+            if (c.contains("original_max_position_embeddings"))
+                rope["original_max_position_embeddings"] = c.take("original_max_position_embeddings");
+            c["rope_parameters"] = rope;
+        }
+    }
     const QString dir = m_root.filePath(key);
-    *error = hfwriter::write(folder.value(), dir);
+    *error = hfwriter::write(written, dir);
     if (!error->isEmpty())
         return {};
     m_folders[key] = dir;
@@ -283,6 +301,8 @@ void TestHfFamilies::addFolderRows() {
         {"qwen3", "qwen3", "gguf"},
         {"phi3", "phi3", "gguf"},
         {"gptneox", "gptneox", "gguf"},
+        {"gemma3 (transformers 5 rope_parameters per layer type)", "gemma3", "v5"},
+        {"phi3 (transformers 5 rope_parameters)", "phi3", "v5"},
         {"qwen3 (../shared's hf folder)", "qwen3", "reference"},
         {"gemma (../shared's hf folder)", "gemma", "reference"},
     };
@@ -613,8 +633,18 @@ void TestHfFamilies::llama3Rope() {
     folder.value().config["rope_scaling"] = rope;
     QVERIFY(hfwriter::write(folder.value(), dir.filePath("hf")).isEmpty());
 
+    // transformers 5 writes the same settings as rope_parameters, rope_theta included.
+    auto v5 = folder.value();
+    v5.config.remove("rope_scaling");
+    QJsonObject parameters = rope;
+    parameters["rope_theta"] = v5.config.take("rope_theta");
+    v5.config["rope_parameters"] = parameters;
+    QVERIFY(hfwriter::write(v5, dir.filePath("hf-v5")).isEmpty());
+
     const auto fromGguf = Engine::load(ggufFile);
     const auto fromHf = Engine::load(dir.filePath("hf").toStdString());
+    const auto fromHfV5 = Engine::load(dir.filePath("hf-v5").toStdString());
+    QVERIFY2(fromHfV5.ok(), fromHfV5.ok() ? "" : fromHfV5.error().message.c_str());
     const auto plain = Engine::load(ggufPath("stories260K").toStdString());
     QVERIFY2(fromGguf.ok(), fromGguf.ok() ? "" : fromGguf.error().message.c_str());
     QVERIFY2(fromHf.ok(), fromHf.ok() ? "" : fromHf.error().message.c_str());
@@ -627,11 +657,12 @@ void TestHfFamilies::llama3Rope() {
     const testsupport::F64Result want = testsupport::llamaForwardF64(*scaled.value(), story.ids);
     double worstGguf = 0, worstHf = 0, moved = 0;
     const auto a = fromGguf.value()->analyzeTokens(tokens), h = fromHf.value()->analyzeTokens(tokens),
-               p = plain.value()->analyzeTokens(tokens);
-    QVERIFY(a.ok() && h.ok() && p.ok());
+               p = plain.value()->analyzeTokens(tokens), h5 = fromHfV5.value()->analyzeTokens(tokens);
+    QVERIFY(a.ok() && h.ok() && p.ok() && h5.ok());
     for (std::size_t i = 0; i < want.attention.size(); ++i) {
         worstGguf = std::max(worstGguf, std::abs(a->attention[i] - want.attention[i]));
         worstHf = std::max(worstHf, std::abs(h->attention[i] - want.attention[i]));
+        worstHf = std::max(worstHf, std::abs(h5->attention[i] - want.attention[i]));
         moved = std::max(moved, std::abs(double(p->attention[i]) - want.attention[i]));
     }
     qDebug("llama3 rope, %d tokens: GGUF %.3g, HF %.3g from float64; the factors move attention by %.3g",

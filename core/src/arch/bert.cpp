@@ -42,7 +42,7 @@ void settings(const Settings &s, ModelConfig &c) {
     c.rmsEps = static_cast<float>(s.number({"attention.layer_norm_epsilon", "layer_norm_eps"}).value_or(1e-12));
     c.causal = s.boolean({"attention.causal", nullptr}).value_or(false);
     if (!s.gguf())
-        c.tokenTypes = static_cast<int>(s.integer({nullptr, "type_vocab_size"}).value_or(2));
+        c.tokenTypes = s.count({nullptr, "type_vocab_size"}, 1, 1 << 16).value_or(2);
 }
 
 // Older checkpoints call LayerNorm's parameters gamma and beta.

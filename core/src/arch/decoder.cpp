@@ -28,7 +28,11 @@ void readPreNormLayers(WeightReader &r, const ModelConfig &c, ModelWeights &w, L
     for (int l = 0; l < c.layers; ++l) {
         LayerWeights &lw = w.layers[static_cast<std::size_t>(l)];
         lw.attnNorm.weight = r.vector(names::attnNorm, l, c.dim, options.hfNormOffset);
-        readAttention(r, c, lw, l, options.biases);
+        readAttention(r, c, lw, l, options.biases || r.has(names::qBias, l));
+        lw.bo = r.optionalVector(names::oBias, l, c.dim);
+        if (r.has(names::gateBias, l))
+            r.fail(r.fileName() + ": the feed-forward has biases (mlp_bias), which " + c.family + " models do not; "
+                                  "AttnScope cannot run this variant");
         if (options.qkNorm) {
             lw.qNorm.weight = r.vector(names::qNorm, l, c.headSize(), options.hfNormOffset);
             lw.kNorm.weight = r.vector(names::kNorm, l, c.headSize(), options.hfNormOffset);

@@ -19,6 +19,8 @@ inline constexpr Name o{"blk.{}.attn_output.weight", "model.layers.{}.self_attn.
 inline constexpr Name qBias{"blk.{}.attn_q.bias", "model.layers.{}.self_attn.q_proj.bias"};
 inline constexpr Name kBias{"blk.{}.attn_k.bias", "model.layers.{}.self_attn.k_proj.bias"};
 inline constexpr Name vBias{"blk.{}.attn_v.bias", "model.layers.{}.self_attn.v_proj.bias"};
+inline constexpr Name oBias{"blk.{}.attn_output.bias", "model.layers.{}.self_attn.o_proj.bias"};
+inline constexpr Name gateBias{"blk.{}.ffn_gate.bias", "model.layers.{}.mlp.gate_proj.bias"};
 inline constexpr Name qNorm{"blk.{}.attn_q_norm.weight", "model.layers.{}.self_attn.q_norm.weight"};
 inline constexpr Name kNorm{"blk.{}.attn_k_norm.weight", "model.layers.{}.self_attn.k_norm.weight"};
 inline constexpr Name ffnNorm{"blk.{}.ffn_norm.weight", "model.layers.{}.post_attention_layernorm.weight"};
@@ -36,7 +38,8 @@ void readAttention(WeightReader &r, const ModelConfig &c, LayerWeights &lw, int 
 // gate / up (hiddenDim, dim) and down (dim, hiddenDim).
 void readGatedFfn(WeightReader &r, const ModelConfig &c, LayerWeights &lw, int layer);
 // The tensors of a pre-norm decoder layer under the Llama names: norms (with Gemma's hfNormOffset), q/k/v/o with
-// biases when `biases` (Qwen 2), per-head q/k norms when `qkNorm` (Qwen 3), the gated FFN.
+// biases when `biases` (Qwen 2) or when the file has them (attention_bias), per-head q/k norms when `qkNorm`
+// (Qwen 3), the gated FFN (biases there are refused: no family here has them).
 struct LayerOptions {
     bool biases = false;
     bool qkNorm = false;

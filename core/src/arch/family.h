@@ -9,6 +9,7 @@
 #include "io/json.h"
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -52,6 +53,8 @@ public:
 
     // A number that must be > 0 when present (a softcap, a scale); nullopt when absent.
     std::optional<double> positive(Key key) const;
+    // An integer in [lo, hi] when present (a window, a context length); outside it, a message and nullopt.
+    std::optional<int> count(Key key, std::int64_t lo, std::int64_t hi) const;
     // A required positive integer at most `limit`.
     int size(Key key, std::int64_t limit) const;
     // Where a key is, for messages: "gemma2.attn_logit_softcapping" or "config.json attn_logit_softcapping".
@@ -62,7 +65,8 @@ public:
 
 private:
     const char *name(Key key) const { return gguf() ? key.gguf : key.hf; }
-    std::optional<json::Element> member(const char *dotted) const;
+    std::optional<json::Element> member(const char *dotted) const; // nullopt when absent or null
+    bool absent(const char *dotted) const; // not in config.json at all (null is present: "none")
     const gguf::File *m_gguf = nullptr;
     std::string m_architecture;
     json::Element m_config;
@@ -163,7 +167,15 @@ std::string supportedHfList();
 
 // Settings most families share, read under their usual names: sizes, head counts, norm epsilon, RoPE base,
 // linear rope scaling. A family then reads what is its own.
-void readCommonSettings(const Settings &s, ModelConfig &c);
+// ownRopeTypes: the rope scaling types the family applies itself (Llama: llama3; Phi-3: longrope); linear is
+// everyone's, anything else is refused by name.
+void readCommonSettings(const Settings &s, ModelConfig &c, std::initializer_list<std::string_view> ownRopeTypes = {});
+// Where config.json keeps a rope setting: rope_scaling.<field> (rope_theta at the top), or transformers 5's
+// rope_parameters.<field>, per layer type (full_attention / sliding_attention; `local` picks the latter) for models
+// with two RoPEs.
+std::string hfRopeKey(const Settings &s, std::string_view field, bool local = false);
+// The rope scaling type: GGUF rope.scaling.type, config.json rope_type (or the older type); "" when none.
+std::string ropeType(const Settings &s, bool local = false);
 // Checks what every family needs to run: sizes that fit, heads that divide, a window inside the context, positive
 // softcaps, rope factors of the right length. Empty when c is sound.
 std::string checkConfig(const ModelConfig &c);

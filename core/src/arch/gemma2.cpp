@@ -11,20 +11,21 @@ namespace attnscope::arch {
 namespace {
 
 void settings(const Settings &s, ModelConfig &c) {
+    s.setHfDefaults({{"head_dim", 256}, {"max_position_embeddings", 8192}, {"attn_logit_softcapping", 50},
+                     {"final_logit_softcapping", 30}, {"query_pre_attn_scalar", 256}, {"sliding_window", 4096},
+                     {"rms_norm_eps", 1e-6}}); // Gemma2Config
     readCommonSettings(s, c);
     c.positions = Positions::RopeHalf;
     c.feedForward = FeedForward::GeGlu;
     c.embedScale = std::sqrt(static_cast<float>(c.dim));
     c.sandwichNorms = true;
     c.attnSoftcap = static_cast<float>(s.positive({"attn_logit_softcapping", "attn_logit_softcapping"})
-                                           .value_or(s.gguf() ? 50.0 : 0.0));
+                                           .value_or(s.gguf() ? 50.0 : 0.0)); // null in config.json: none
     c.finalSoftcap = static_cast<float>(s.positive({"final_logit_softcapping", "final_logit_softcapping"})
                                             .value_or(s.gguf() ? 30.0 : 0.0));
-    c.slidingWindow = static_cast<int>(s.integer({"attention.sliding_window", "sliding_window"}).value_or(4096));
-    if (c.slidingWindow <= 0)
-        s.fail(s.where({"attention.sliding_window", "sliding_window"}) + " must be positive");
+    c.slidingWindow = s.count({"attention.sliding_window", "sliding_window"}, 1, std::int64_t(1) << 24).value_or(4096);
     if (s.gguf()) {
-        const int period = static_cast<int>(s.integer({"attention.sliding_window_pattern", nullptr}).value_or(2));
+        const int period = s.count({"attention.sliding_window_pattern", nullptr}, 1, 65536).value_or(2);
         c.localLayers = localEvery(c.layers, period);
         c.queryScale = 1.0f / std::sqrt(static_cast<float>(c.layers == 46 ? c.dim / c.heads : c.headSize()));
     } else {

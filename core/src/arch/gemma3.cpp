@@ -25,20 +25,18 @@ void settings(const Settings &s, ModelConfig &c) {
     c.finalSoftcap = static_cast<float>(s.positive({"final_logit_softcapping", "final_logit_softcapping"}).value_or(0));
     if (!s.gguf()) // transformers applies one when a config sets it; llama.cpp never does for Gemma 3
         c.attnSoftcap = static_cast<float>(s.positive({nullptr, "attn_logit_softcapping"}).value_or(0));
-    const auto window = s.integer({"attention.sliding_window", "sliding_window"});
-    if (window && *window <= 0 && !s.gguf())
-        s.fail(s.where({nullptr, "sliding_window"}) + " must be positive");
+    // GGUF: a window of 0 (or none) means every layer is global; config.json must give a positive one.
+    const auto window = s.count({"attention.sliding_window", "sliding_window"}, s.gguf() ? 0 : 1, std::int64_t(1) << 30);
     if (window && *window > 0) {
-        c.slidingWindow = static_cast<int>(*window);
-        if (s.gguf() || !readLayerTypes(s, c)) {
-            const auto period = s.integer({"attention.sliding_window_pattern", "sliding_window_pattern"}).value_or(6);
-            if (period < 1 || period > 65536)
-                s.fail(s.where({"attention.sliding_window_pattern", "sliding_window_pattern"}) + " = " +
-                       std::to_string(period) + " is implausible");
-            c.localLayers = localEvery(c.layers, static_cast<int>(period));
-        }
+        c.slidingWindow = *window;
+        if (s.gguf() || !readLayerTypes(s, c))
+            c.localLayers = localEvery(
+                c.layers, s.count({"attention.sliding_window_pattern", "sliding_window_pattern"}, 1, 65536).value_or(6));
     }
-    c.ropeThetaLocal = static_cast<float>(s.number({"rope.freq_base_swa", "rope_local_base_freq"}).value_or(10000.0));
+    const std::string localTheta = s.has({nullptr, "rope_parameters.sliding_attention"})
+                                       ? hfRopeKey(s, "rope_theta", true)
+                                       : std::string("rope_local_base_freq");
+    c.ropeThetaLocal = static_cast<float>(s.number({"rope.freq_base_swa", localTheta.c_str()}).value_or(10000.0));
     c.ropeScaleLocal = 1;
     if (s.gguf())
         c.queryScale = 1.0f / std::sqrt(static_cast<float>(c.layers == 62 ? c.dim / c.heads : c.headSize()));

@@ -39,9 +39,9 @@ void settings(const Settings &s, ModelConfig &c) {
     c.layers = s.size({nullptr, "n_layer"}, 1024);
     c.heads = s.size({nullptr, "n_head"}, 4096);
     c.kvHeads = c.heads;
-    c.hiddenDim = static_cast<int>(s.integer({nullptr, "n_inner"}).value_or(4 * std::int64_t(c.dim)));
-    c.contextLength = static_cast<int>(
-        s.integer({nullptr, "n_positions"}).value_or(s.integer({nullptr, "n_ctx"}).value_or(1024)));
+    c.hiddenDim = s.count({nullptr, "n_inner"}, 1, std::int64_t(1) << 19).value_or(4 * c.dim);
+    c.contextLength = s.count({nullptr, "n_positions"}, 1, std::int64_t(1) << 24)
+                          .value_or(s.count({nullptr, "n_ctx"}, 1, std::int64_t(1) << 24).value_or(1024));
     c.rmsEps = static_cast<float>(s.number({nullptr, "layer_norm_epsilon"}).value_or(1e-5));
 }
 

@@ -37,10 +37,14 @@ void settings(const Settings &s, ModelConfig &c) {
     // form differs by up to 5e-4 per activation): a folder and its GGUF give the same attention.
     c.feedForward = FeedForward::GeluTanh;
     if (!s.gguf()) {
-        if (!s.has({nullptr, "rope_theta"}))
+        if (!s.has({nullptr, "rope_theta"}) && !s.has({nullptr, "rope_parameters"}))
             c.ropeTheta = static_cast<float>(s.number({nullptr, "rotary_emb_base"}).value_or(10000.0));
-        const double pct = s.positive({nullptr, "rotary_pct"}).value_or(0.25);
+        const std::string partial = hfRopeKey(s, "partial_rotary_factor"); // transformers 5's name for rotary_pct
+        const double pct = s.positive({nullptr, "rotary_pct"})
+                               .value_or(s.positive({nullptr, partial.c_str()}).value_or(0.25));
         c.ropeDim = static_cast<int>(c.headSize() * std::min(pct, 1.0));
+        if (c.ropeDim < 2)
+            s.fail(s.where({nullptr, "rotary_pct"}) + " leaves no dimension to rotate");
     }
 }
 

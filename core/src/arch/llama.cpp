@@ -16,12 +16,18 @@ constexpr Name ropeFreqs{"rope_freqs.weight", nullptr};
 // transformers' _compute_llama3_parameters, as per-pair divisors of the frequency (llama.cpp's converter writes
 // the same numbers into rope_freqs.weight).
 void llama3Factors(const Settings &s, ModelConfig &c) {
-    const double factor = s.positive({nullptr, "rope_scaling.factor"}).value_or(8.0);
-    const double low = s.positive({nullptr, "rope_scaling.low_freq_factor"}).value_or(1.0);
-    const double high = s.positive({nullptr, "rope_scaling.high_freq_factor"}).value_or(4.0);
-    const double original = s.positive({nullptr, "rope_scaling.original_max_position_embeddings"}).value_or(8192);
+    auto value = [&](const char *field, double fallback) {
+        const std::string key = hfRopeKey(s, field);
+        return s.positive({nullptr, key.c_str()}).value_or(fallback);
+    };
+    const double factor = value("factor", 8.0), low = value("low_freq_factor", 1.0), high = value("high_freq_factor", 4.0);
+    const double original = value("original_max_position_embeddings", 8192);
     if (!(high > low)) {
         s.fail(s.where({nullptr, "rope_scaling.high_freq_factor"}) + " must be larger than low_freq_factor");
+        return;
+    }
+    if (original > (1 << 24)) {
+        s.fail(s.where({nullptr, "rope_scaling.original_max_position_embeddings"}) + " is implausible");
         return;
     }
     const double lowWavelen = original / low, highWavelen = original / high;
@@ -46,14 +52,15 @@ void llama3Factors(const Settings &s, ModelConfig &c) {
 }
 
 void settings(const Settings &s, ModelConfig &c) {
-    readCommonSettings(s, c);
+    readCommonSettings(s, c, {"llama3"});
     c.positions = s.gguf() ? Positions::RopeInterleaved : Positions::RopeHalf;
     if (!s.gguf()) {
-        if (s.string({nullptr, "rope_scaling.rope_type"}).value_or("") == "llama3")
+        if (ropeType(s) == "llama3")
             llama3Factors(s, c);
         // Mistral 7B v0.1 attends within a window on every layer.
-        if (const auto window = s.integer({nullptr, "sliding_window"}); window && *window > 0 && *window < c.contextLength) {
-            c.slidingWindow = static_cast<int>(*window);
+        if (const auto window = s.count({nullptr, "sliding_window"}, 0, std::int64_t(1) << 30);
+            window && *window > 0 && *window < c.contextLength) {
+            c.slidingWindow = *window;
             c.localLayers.assign(static_cast<std::size_t>(c.layers), 1);
         }
     }

@@ -20,30 +20,38 @@ std::vector<float> toFloats(const std::optional<std::vector<double>> &v) {
 }
 
 void settings(const Settings &s, ModelConfig &c) {
-    readCommonSettings(s, c);
+    readCommonSettings(s, c, {"longrope", "su"});
     c.positions = Positions::RopeHalf;
-    if (const auto partial = s.positive({nullptr, "partial_rotary_factor"}); partial && *partial < 1)
+    const std::string partialKey = hfRopeKey(s, "partial_rotary_factor");
+    if (const auto partial = s.positive({nullptr, partialKey.c_str()}); partial && *partial < 1) {
         c.ropeDim = static_cast<int>(c.headSize() * *partial);
-    const auto window = s.integer({"attention.sliding_window", "sliding_window"});
+        if (c.ropeDim < 2)
+            s.fail(s.where({nullptr, partialKey.c_str()}) + " leaves no dimension to rotate");
+    }
+    const auto window = s.count({"attention.sliding_window", "sliding_window"}, 0, std::int64_t(1) << 30);
     if (window && *window > 0 && *window < c.contextLength) {
-        c.slidingWindow = static_cast<int>(*window);
+        c.slidingWindow = *window;
         c.localLayers.assign(static_cast<std::size_t>(c.layers), 1);
     }
-    c.ropeOriginal = static_cast<int>(
-        s.integer({"rope.scaling.original_context_length", "original_max_position_embeddings"}).value_or(c.contextLength));
+    c.ropeOriginal = s.count({"rope.scaling.original_context_length", "original_max_position_embeddings"}, 1,
+                             std::int64_t(1) << 24)
+                         .value_or(c.contextLength);
     if (s.gguf()) {
         c.ropeAttnFactor = static_cast<float>(s.positive({"rope.scaling.attn_factor", nullptr}).value_or(1.0));
         return;
     }
-    const std::string type = s.string({nullptr, "rope_scaling.type"})
-                                 .value_or(s.string({nullptr, "rope_scaling.rope_type"}).value_or(""));
+    const std::string type = ropeType(s);
     if (type != "longrope" && type != "su")
         return;
     c.ropeScaling = "longrope";
-    c.ropeFactors = toFloats(s.numbers({nullptr, "rope_scaling.short_factor"}));
-    c.ropeFactorsLong = toFloats(s.numbers({nullptr, "rope_scaling.long_factor"}));
+    const std::string shortKey = hfRopeKey(s, "short_factor"), longKey = hfRopeKey(s, "long_factor");
+    const std::string factorKey = hfRopeKey(s, "attention_factor"), originalKey = hfRopeKey(s, "original_max_position_embeddings");
+    c.ropeFactors = toFloats(s.numbers({nullptr, shortKey.c_str()}));
+    c.ropeFactorsLong = toFloats(s.numbers({nullptr, longKey.c_str()}));
+    if (const auto original = s.count({nullptr, originalKey.c_str()}, 1, std::int64_t(1) << 24))
+        c.ropeOriginal = *original;
     // transformers' _compute_longrope_parameters
-    if (const auto given = s.positive({nullptr, "rope_scaling.attention_factor"})) {
+    if (const auto given = s.positive({nullptr, factorKey.c_str()})) {
         c.ropeAttnFactor = static_cast<float>(*given);
     } else if (c.ropeOriginal > 0) {
         const double factor = static_cast<double>(c.contextLength) / c.ropeOriginal;

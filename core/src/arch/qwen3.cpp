@@ -7,6 +7,7 @@ namespace attnscope::arch {
 namespace {
 
 void settings(const Settings &s, ModelConfig &c) {
+    s.setHfDefaults({{"head_dim", 128}, {"rms_norm_eps", 1e-6}}); // Qwen3Config
     readCommonSettings(s, c);
     c.positions = Positions::RopeHalf;
     c.qkNorm = true;
@@ -14,7 +15,7 @@ void settings(const Settings &s, ModelConfig &c) {
 
 void weights(WeightReader &r, ModelConfig &c, ModelWeights &w) {
     readDecoderEnds(r, c, w, names::embedding, names::finalNorm, names::output, false);
-    readPreNormLayers(r, c, w, {.biases = r.has(names::qBias, 0), .qkNorm = true});
+    readPreNormLayers(r, c, w, {.qkNorm = true});
 }
 
 } // namespace

@@ -4,6 +4,7 @@
 
 #include "attnscope/gguf.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace attnscope::arch {
@@ -51,6 +52,21 @@ void Settings::fail(const std::string &problem) const {
         m_problem = problem;
 }
 
+bool Settings::absent(const char *dotted) const {
+    json::Element at = m_config;
+    std::string_view path(dotted);
+    while (true) {
+        const std::size_t dot = path.find('.');
+        const auto next = json::member(at, path.substr(0, dot));
+        if (!next)
+            return true;
+        if (dot == std::string_view::npos)
+            return false;
+        at = *next;
+        path.remove_prefix(dot + 1);
+    }
+}
+
 std::optional<json::Element> Settings::member(const char *dotted) const {
     json::Element at = m_config;
     std::string_view path(dotted);
@@ -80,7 +96,7 @@ bool Settings::has(Key key) const {
     const char *n = name(key);
     if (!n)
         return false;
-    return gguf() ? m_gguf->find(m_architecture + "." + n) != nullptr : member(n).has_value() || hfDefault(n);
+    return gguf() ? m_gguf->find(m_architecture + "." + n) != nullptr : member(n).has_value() || (absent(n) && hfDefault(n));
 }
 
 template <typename T, typename FromGguf, typename FromJson>
@@ -107,7 +123,7 @@ std::optional<T> Settings::read(Key key, const char *what, FromGguf fromGguf, Fr
 }
 
 std::optional<std::int64_t> Settings::integer(Key key) const {
-    if (!gguf() && key.hf && !member(key.hf)) {
+    if (!gguf() && key.hf && absent(key.hf)) {
         const auto d = hfDefault(key.hf);
         return d ? std::optional<std::int64_t>(static_cast<std::int64_t>(*d)) : std::nullopt;
     }
@@ -118,7 +134,7 @@ std::optional<std::int64_t> Settings::integer(Key key) const {
 }
 
 std::optional<double> Settings::number(Key key) const {
-    if (!gguf() && key.hf && !member(key.hf))
+    if (!gguf() && key.hf && absent(key.hf))
         return hfDefault(key.hf);
     const auto v = read<double>(
         key, "a number", [](const gguf::Value &v) { return v.asFloat(); }, [](json::Element e) { return json::number(e); });
@@ -211,6 +227,18 @@ std::optional<double> Settings::positive(Key key) const {
     return v;
 }
 
+std::optional<int> Settings::count(Key key, std::int64_t lo, std::int64_t hi) const {
+    const auto v = integer(key);
+    if (!v)
+        return std::nullopt;
+    if (*v < lo || *v > hi) {
+        fail(where(key) + " = " + std::to_string(*v) + " is implausible (expected " + std::to_string(lo) + " to " +
+             std::to_string(hi) + ")");
+        return std::nullopt;
+    }
+    return static_cast<int>(*v);
+}
+
 int Settings::size(Key key, std::int64_t limit) const {
     const auto v = integer(key);
     if (!v) {
@@ -225,7 +253,25 @@ int Settings::size(Key key, std::int64_t limit) const {
     return static_cast<int>(*v);
 }
 
-void readCommonSettings(const Settings &s, ModelConfig &c) {
+std::string hfRopeKey(const Settings &s, std::string_view field, bool local) {
+    // transformers 5 keeps the rope settings in rope_parameters, per layer type for models with two RoPEs.
+    if (s.has({nullptr, "rope_parameters.full_attention"}) || s.has({nullptr, "rope_parameters.sliding_attention"}))
+        return std::string("rope_parameters.") + (local ? "sliding_attention." : "full_attention.") + std::string(field);
+    if (s.has({nullptr, "rope_parameters"}))
+        return "rope_parameters." + std::string(field);
+    if (field == "rope_theta" || field == "partial_rotary_factor")
+        return std::string(field);
+    return "rope_scaling." + std::string(field);
+}
+
+std::string ropeType(const Settings &s, bool local) {
+    if (s.gguf())
+        return s.string({"rope.scaling.type", nullptr}).value_or("");
+    const std::string byType = hfRopeKey(s, "rope_type", local), older = hfRopeKey(s, "type", local);
+    return s.string({nullptr, s.has({nullptr, byType.c_str()}) ? byType.c_str() : older.c_str()}).value_or("");
+}
+
+void readCommonSettings(const Settings &s, ModelConfig &c, std::initializer_list<std::string_view> ownRopeTypes) {
     c.dim = s.size({"embedding_length", "hidden_size"}, std::int64_t(1) << 16);
     c.hiddenDim = s.size({"feed_forward_length", "intermediate_size"}, std::int64_t(1) << 19);
     c.layers = s.size({"block_count", "num_hidden_layers"}, 1024);
@@ -234,35 +280,36 @@ void readCommonSettings(const Settings &s, ModelConfig &c) {
     if (s.has({"attention.head_count_kv", "num_key_value_heads"}))
         c.kvHeads = s.size({"attention.head_count_kv", "num_key_value_heads"}, 4096);
     c.contextLength = s.gguf() ? s.size({"context_length", nullptr}, std::int64_t(1) << 24)
-                               : static_cast<int>(s.integer({nullptr, "max_position_embeddings"}).value_or(2048));
+                               : s.count({nullptr, "max_position_embeddings"}, 1, std::int64_t(1) << 24).value_or(2048);
     if (s.has({"attention.key_length", "head_dim"}))
         c.headDim = s.size({"attention.key_length", "head_dim"}, 4096);
     if (s.gguf() && s.has({"attention.value_length", nullptr}) &&
         s.integer({"attention.value_length", nullptr}).value_or(0) != c.headSize())
         s.fail(s.where({"attention.value_length", nullptr}) + " differs from the key length; AttnScope needs them equal");
     c.rmsEps = static_cast<float>(s.number({"attention.layer_norm_rms_epsilon", "rms_norm_eps"}).value_or(1e-6));
-    c.ropeTheta = static_cast<float>(s.number({"rope.freq_base", "rope_theta"}).value_or(10000.0));
+    const std::string theta = hfRopeKey(s, "rope_theta");
+    c.ropeTheta = static_cast<float>(s.number({"rope.freq_base", theta.c_str()}).value_or(10000.0));
     if (s.has({"rope.dimension_count", nullptr}))
         c.ropeDim = s.size({"rope.dimension_count", nullptr}, 4096);
-    // Linear position scaling: GGUF rope.scaling.type "linear" with rope.scaling.factor; HF rope_scaling
-    // {"rope_type" or "type": "linear", "factor"}.
-    const std::string type = s.string({"rope.scaling.type", s.has({nullptr, "rope_scaling.rope_type"})
-                                                                ? "rope_scaling.rope_type"
-                                                                : "rope_scaling.type"})
-                                 .value_or("");
+    // Linear position scaling: GGUF rope.scaling.type "linear" with rope.scaling.factor; config.json
+    // {"rope_type" or "type": "linear", "factor"} in rope_scaling (or rope_parameters).
+    const std::string type = ropeType(s);
+    const std::string factorKey = hfRopeKey(s, "factor");
+    const Key factor{"rope.scaling.factor", factorKey.c_str()};
     if (type == "linear") {
-        const double factor = s.number({"rope.scaling.factor", "rope_scaling.factor"}).value_or(1.0);
-        if (!(factor >= 1.0 / 1024 && factor <= 1024))
-            s.fail(s.where({"rope.scaling.factor", "rope_scaling.factor"}) + " = " + std::to_string(factor) +
-                   " is implausible");
+        const double f = s.number(factor).value_or(1.0);
+        if (!(f >= 1.0 / 1024 && f <= 1024))
+            s.fail(s.where(factor) + " = " + std::to_string(f) + " is implausible");
         else
-            c.ropeScale = static_cast<float>(1.0 / factor);
+            c.ropeScale = static_cast<float>(1.0 / f);
         c.ropeScaling = "linear";
-    } else if (!type.empty() && type != "none" && type != "default" && type != "llama3" && type != "longrope" &&
-               type != "su") {
-        // YaRN, dynamic NTK, ...: positions would be rotated differently from the model's own definition.
-        s.fail(s.where({"rope.scaling.type", "rope_scaling"}) + " is \"" + type +
-               "\"; AttnScope runs linear, llama3 and longrope rope scaling (Phi-3), not this one");
+    } else if (!type.empty() && type != "none" && type != "default" &&
+               std::find(ownRopeTypes.begin(), ownRopeTypes.end(), type) == ownRopeTypes.end()) {
+        // YaRN, dynamic NTK, or a type only another family applies: positions would be rotated differently from
+        // the model's own definition.
+        s.fail(s.where({"rope.scaling.type", "rope_scaling"}) + " is \"" + type + "\"; AttnScope runs " + c.family +
+               " with " + (ownRopeTypes.size() ? std::string(*ownRopeTypes.begin()) + " or " : std::string()) +
+               "linear rope scaling, not this one");
     }
 }
 
@@ -285,7 +332,8 @@ std::string checkConfig(const ModelConfig &c) {
     if (!(c.rmsEps > 0 && c.rmsEps < 1))
         return "norm epsilon " + std::to_string(c.rmsEps) + " is not between 0 and 1";
     if (c.positions != Positions::Learned) {
-        if (!(c.ropeTheta > 1 && std::isfinite(c.ropeTheta)) || (c.ropeThetaLocal != 0 && !(c.ropeThetaLocal > 1)))
+        if (!(c.ropeTheta > 1 && std::isfinite(c.ropeTheta)) ||
+            (c.ropeThetaLocal != 0 && !(c.ropeThetaLocal > 1 && std::isfinite(c.ropeThetaLocal))))
             return "rope base " + std::to_string(c.ropeTheta) + " is implausible";
         if (c.rotaryDim() <= 0 || c.rotaryDim() > c.headSize() || c.rotaryDim() % 2 != 0)
             return "rotary dimensions (" + n(c.rotaryDim()) + ") do not fit a head of " + n(c.headSize());

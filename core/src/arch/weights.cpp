@@ -3,6 +3,7 @@
 #include "arch/family.h"
 
 #include <cstring>
+#include <new>
 #include <set>
 
 namespace attnscope::arch {
@@ -70,7 +71,7 @@ Tensor WeightReader::matrix(Name name, int layer, std::int64_t rows, std::int64_
         fail(fileName() + ": tensor " + n + " is " + t->typeName + ", a type AttnScope cannot read");
         return {};
     }
-    if (t->shape.size() != 2 || t->shape[0] != rows || t->shape[1] != cols) {
+    if (rows <= 0 || cols <= 0 || t->shape.size() != 2 || t->shape[0] != rows || t->shape[1] != cols) {
         fail(fileName() + ": tensor " + n + " is " + shapeText(t->shape) + ", expected " + shapeText({rows, cols}) +
              " (rows, columns) from the model's settings");
         return {};
@@ -109,7 +110,7 @@ const float *WeightReader::vector(Name name, int layer, std::int64_t n, float hf
              std::to_string(n) + " values");
         return nullptr;
     }
-    if (t->type != GgmlType::F32 && t->type != GgmlType::F16 && t->type != GgmlType::BF16) {
+    if (!t->supported || (t->type != GgmlType::F32 && t->type != GgmlType::F16 && t->type != GgmlType::BF16)) {
         fail(fileName() + ": tensor " + resolved + " is " + t->typeName + "; norms and biases must be F32, F16 or BF16");
         return nullptr;
     }
@@ -140,7 +141,8 @@ std::vector<float> WeightReader::values(Name name, int layer) {
     const StoredTensor *t = lookup(name, layer, resolved);
     if (!t)
         return {};
-    if ((t->type != GgmlType::F32 && t->type != GgmlType::F16 && t->type != GgmlType::BF16) || t->shape.size() != 1 ||
+    if (!t->supported || (t->type != GgmlType::F32 && t->type != GgmlType::F16 && t->type != GgmlType::BF16) ||
+        t->shape.size() != 1 ||
         t->elements() > (1 << 20)) {
         fail(fileName() + ": tensor " + resolved + " is not a vector of F32 values");
         return {};
@@ -205,8 +207,12 @@ Status readModel(const Family &family, const Settings &s, WeightReader &r, Model
         return makeError(s.problem());
     if (const std::string problem = checkConfig(c); !problem.empty())
         return makeError(where + problem);
-    w.layers.resize(static_cast<std::size_t>(c.layers));
-    family.weights(r, c, w);
+    try {
+        w.layers.resize(static_cast<std::size_t>(c.layers));
+        family.weights(r, c, w); // copies converted tensors (F16 norms, GPT-2's transposed Conv1D, gathered rows)
+    } catch (const std::bad_alloc &) {
+        return makeError(r.fileName() + ": out of memory converting the weights");
+    }
     if (!r.problem().empty())
         return makeError(r.problem());
     if (const std::string problem = checkConfig(c); !problem.empty())

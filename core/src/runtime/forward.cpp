@@ -9,6 +9,7 @@
 #include "runtime/blocks.h"
 
 #include <algorithm>
+#include <exception>
 #include <cmath>
 #include <type_traits>
 
@@ -19,6 +20,28 @@ namespace {
 using arch::Activations;
 using ConstWeight = Eigen::Map<const Activations>;
 using ConstVec = Eigen::Map<const Eigen::VectorXf>;
+
+// An exception must not leave an OpenMP region (that calls std::terminate): the first one thrown on any thread is
+// kept and rethrown after the region, so an allocation failure reaches the engine as std::bad_alloc.
+class ParallelErrors {
+public:
+    template <typename F> void run(F &&body) noexcept {
+        try {
+            body();
+        } catch (...) {
+#pragma omp critical(attnscope_parallel_errors)
+            if (!m_error)
+                m_error = std::current_exception();
+        }
+    }
+    void rethrow() const {
+        if (m_error)
+            std::rethrow_exception(m_error);
+    }
+
+private:
+    std::exception_ptr m_error;
+};
 
 constexpr Eigen::Index kQueryBlock = 64; // rows of scores processed together; 64 x 512 floats = 128 KB
 
@@ -71,20 +94,26 @@ void multiply(const Eigen::Ref<const Activations> &x, const Tensor &w, Out &&out
     }
     const std::int64_t chunk = std::max<std::int64_t>(1, kChunkFloats / w.cols);
     const std::int64_t chunks = (w.rows + chunk - 1) / chunk;
+    ParallelErrors errors;
 #pragma omp parallel
     {
-        Activations rows(chunk, w.cols); // (chunk, in) dequantized weights, per thread
+        Activations rows; // (chunk, in) dequantized weights, per thread
+        errors.run([&] { rows.resize(chunk, w.cols); });
 #pragma omp for schedule(static)
-        for (std::int64_t c = 0; c < chunks; ++c) {
-            const std::int64_t r0 = c * chunk, n = std::min(chunk, w.rows - r0);
-            for (std::int64_t r = 0; r < n; ++r)
-                w.dequantizeRow(r0 + r, rows.row(r).data());
-            if (accumulate)
-                out.middleCols(r0, n).noalias() += x * rows.topRows(n).transpose();
-            else
-                out.middleCols(r0, n).noalias() = x * rows.topRows(n).transpose();
-        }
+        for (std::int64_t c = 0; c < chunks; ++c)
+            errors.run([&] {
+                if (rows.rows() != chunk)
+                    return; // this thread could not allocate its rows: the error is rethrown below
+                const std::int64_t r0 = c * chunk, n = std::min(chunk, w.rows - r0);
+                for (std::int64_t r = 0; r < n; ++r)
+                    w.dequantizeRow(r0 + r, rows.row(r).data());
+                if (accumulate)
+                    out.middleCols(r0, n).noalias() += x * rows.topRows(n).transpose();
+                else
+                    out.middleCols(r0, n).noalias() = x * rows.topRows(n).transpose();
+            });
     }
+    errors.rethrow();
 }
 
 // cos and sin of every position and rotary pair: (T, rotaryDim / 2) each. Angle of pair p at position t:
@@ -261,8 +290,9 @@ Activations Pass::attention(const Activations &in, const LayerWeights &w) {
 
     const std::size_t headStride = static_cast<std::size_t>(T) * static_cast<std::size_t>(T);
     Activations heads_out(T, static_cast<Eigen::Index>(heads) * headSize); // (T, heads*headSize) concatenated heads
+    ParallelErrors errors;
 #pragma omp parallel for schedule(static)
-    for (int h = 0; h < heads; ++h) {
+    for (int h = 0; h < heads; ++h) errors.run([&] {
         const int kvHead = h / groupSize;
         const auto qh = q.middleCols(h * headSize, headSize);      // (T, headSize)
         const auto kh = k.middleCols(kvHead * headSize, headSize); // (T, headSize)
@@ -306,7 +336,8 @@ Activations Pass::attention(const Activations &in, const LayerWeights &w) {
             Eigen::Map<Eigen::VectorXf>(m_out.valueNorms.data() + (static_cast<std::size_t>(l) * heads + h) * T, T) =
                 projected.rowwise().norm();
         }
-    }
+    });
+    errors.rethrow();
     Activations out; // (T, dim)
     multiply(heads_out, w.wo, out);
     addBias(out, w.bo);
@@ -337,6 +368,8 @@ Status forwardTransformer(const Model &model, const std::vector<int> &ids, const
     // Not zero-filled (see buffer.h): the head loop writes every element, the masked ones included.
     // A trace keeps one layer's attention at a time: the layers before it are only needed for the residual stream.
     const int storedLayers = trace ? 1 : cfg.layers;
+    if (static_cast<double>(storedLayers) * heads * static_cast<double>(headStride) * sizeof(float) > 0x1p52)
+        return makeError("the attention of " + std::to_string(T) + " tokens is too large to hold; analyse a shorter text");
     out.attention.clear();
     out.attention.resize(static_cast<std::size_t>(storedLayers) * heads * headStride);
     out.measure = Measure::Raw;
