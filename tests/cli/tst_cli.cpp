@@ -9,6 +9,8 @@
 #include <QProcess>
 #include <QtTest>
 
+#include <tuple>
+
 #include <cmath>
 #include <cstring>
 
@@ -18,6 +20,8 @@ private slots:
     void dumpMatchesReference_data();
     void dumpMatchesReference();
     void dumpTextFile();
+    void dumpFamilies_data();
+    void dumpFamilies();
     void heatmapWritesPng();
     void errors_data();
     void errors();
@@ -100,6 +104,48 @@ void TestCli::dumpMatchesReference() {
     QCOMPARE(logits->shape, (std::vector<std::int64_t>{512}));
     for (std::size_t i = 0; i < refLogits->data.size(); ++i)
         QVERIFY(std::abs(logits->data[i] - refLogits->data[i]) <= 5e-4f);
+}
+
+void TestCli::dumpFamilies_data() {
+    QTest::addColumn<QString>("family");
+    QTest::addColumn<QString>("model"); // under ../shared/reference/<family>
+    for (const char *f : {"gemma", "gemma2", "gemma3", "qwen3", "phi3", "gptneox"})
+        QTest::newRow(f) << f << "model.gguf";
+    QTest::newRow("qwen3 (hf folder)") << "qwen3" << "hf";
+    QTest::newRow("gemma (hf folder)") << "gemma" << "hf";
+}
+
+// dump as documented, on every family from GGUF and from the Hugging Face folders: llama.cpp's ids and numbers.
+void TestCli::dumpFamilies() {
+    QFETCH(QString, family);
+    QFETCH(QString, model);
+    QFile casesFile(testsupport::sharedPath("reference/" + family + "/cases.json"));
+    QVERIFY(casesFile.open(QIODevice::ReadOnly));
+    const QJsonObject c = QJsonDocument::fromJson(casesFile.readAll()).object().value("cases").toArray().last().toObject();
+    QTemporaryDir out;
+    const Run r = cli({"dump", "--model", testsupport::sharedPath("reference/" + family + "/" + model), "--text",
+                       c.value("text").toString(), "--out", out.path()});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QFile tokensFile(out.filePath("tokens.json"));
+    QVERIFY(tokensFile.open(QIODevice::ReadOnly));
+    QList<int> got, want;
+    for (const QJsonValue &t : QJsonDocument::fromJson(tokensFile.readAll()).array())
+        got.append(t.toObject().value("id").toInt());
+    for (const QJsonValue &id : c.value("ids").toArray())
+        want.append(id.toInt());
+    QCOMPARE(got, want);
+    const QString base = "reference/" + family + "/" + c.value("name").toString();
+    for (const auto &[file, reference, tolerance] : {std::tuple{"attention.npy", ".attention.npy", 5e-5f},
+                                                     std::tuple{"last_logits.npy", ".last_logits.npy", 5e-4f}}) {
+        const auto mine = attnscope::readNpy(out.filePath(file).toStdString());
+        const auto ref = attnscope::readNpy(testsupport::sharedStd(base + reference));
+        QVERIFY(mine.ok() && ref.ok());
+        QCOMPARE(mine->shape, ref->shape);
+        float worst = 0;
+        for (std::size_t i = 0; i < ref->data.size(); ++i)
+            worst = std::max(worst, std::abs(mine->data[i] - ref->data[i]));
+        QVERIFY2(worst <= tolerance, qPrintable(QString("%1 off by %2").arg(file).arg(worst)));
+    }
 }
 
 void TestCli::dumpTextFile() {

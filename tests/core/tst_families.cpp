@@ -36,6 +36,30 @@ std::vector<Token> tokensOf(const QJsonObject &c) {
     return tokens;
 }
 
+// A copy of a reference GGUF in `dir` with one metadata value changed: value "u32:N", "f32:X", "str:S", "bool:0|1",
+// or "drop" to leave the key out. Returns the file's path, or "" when it cannot be written.
+std::string rewrittenGguf(const QString &family, const QString &key, const QString &value, const QTemporaryDir &dir) {
+    const auto file = gguf::File::open(testsupport::sharedStd("reference/" + family + "/model.gguf"));
+    if (!file)
+        return {};
+    GgufBuilder b;
+    for (const auto &[k, v] : file.value()->metadata())
+        if (QString::fromStdString(k) != key)
+            b.setValue(k, v);
+    if (value.startsWith("u32:"))
+        b.setU32(key.toStdString(), value.mid(4).toUInt());
+    else if (value.startsWith("f32:"))
+        b.setF32(key.toStdString(), value.mid(4).toFloat());
+    else if (value.startsWith("str:"))
+        b.setString(key.toStdString(), value.mid(4).toStdString());
+    else if (value.startsWith("bool:"))
+        b.setBool(key.toStdString(), value.mid(5) == "1");
+    for (const gguf::TensorInfo &t : file.value()->tensors())
+        b.addTensor(t.name, t.dims, static_cast<GgmlType>(t.type), std::string(reinterpret_cast<const char *>(t.data), t.bytes));
+    const std::string path = dir.filePath(family + "-" + QString(key).replace('.', '_') + ".gguf").toStdString();
+    return b.write(path).ok() ? path : std::string();
+}
+
 } // namespace
 
 class TestFamilies : public QObject {
@@ -53,6 +77,8 @@ private slots:
     void absurdSettingsAreRefused();
     void absurdConfigJsonIsRefused_data();
     void absurdConfigJsonIsRefused();
+    void ggufDefaultsAreLlamaCpps();
+    void parallelResidualBothWays();
 };
 
 void TestFamilies::matchesLlamaCpp_data() {
@@ -253,25 +279,9 @@ void TestFamilies::absurdSettingsAreRefused() {
     QFETCH(QString, key);
     QFETCH(QString, value);
     QFETCH(QString, message);
-    const auto file = gguf::File::open(testsupport::sharedStd("reference/" + family + "/model.gguf"));
-    QVERIFY(file.ok());
-    GgufBuilder b;
-    for (const auto &[k, v] : file.value()->metadata()) {
-        if (QString::fromStdString(k) == key)
-            continue;
-        b.setValue(k, v);
-    }
-    if (value.startsWith("u32:"))
-        b.setU32(key.toStdString(), value.mid(4).toUInt());
-    else if (value.startsWith("f32:"))
-        b.setF32(key.toStdString(), value.mid(4).toFloat());
-    else if (value.startsWith("str:"))
-        b.setString(key.toStdString(), value.mid(4).toStdString());
-    for (const gguf::TensorInfo &t : file.value()->tensors())
-        b.addTensor(t.name, t.dims, static_cast<GgmlType>(t.type), std::string(reinterpret_cast<const char *>(t.data), t.bytes));
     QTemporaryDir dir;
-    const std::string path = (dir.path() + "/hostile.gguf").toStdString();
-    QVERIFY(b.write(path).ok());
+    const std::string path = rewrittenGguf(family, key, value, dir);
+    QVERIFY(!path.empty());
     const auto engine = Engine::load(path);
     QVERIFY(!engine.ok());
     QVERIFY2(QString::fromStdString(engine.error().message).contains(message),
@@ -342,6 +352,47 @@ void TestFamilies::absurdConfigJsonIsRefused() {
     const auto engine = Engine::load(dir.path().toStdString());
     QVERIFY(!engine.ok());
     QVERIFY2(QString::fromStdString(engine.error().message).contains(message), engine.error().message.c_str());
+}
+
+// Keys a GGUF may omit take llama.cpp's default for the family: Gemma 3's window pattern 6 and local base 10000,
+// Gemma 2's softcaps 50 and 30 and window pattern 2.
+void TestFamilies::ggufDefaultsAreLlamaCpps() {
+    QTemporaryDir dir;
+    auto load = [&](const char *family, const char *key) {
+        const std::string path = rewrittenGguf(family, key, "drop", dir);
+        const auto e = Engine::load(path);
+        return e.ok() ? e.value()->model().config() : ModelConfig{};
+    };
+    QCOMPARE(load("gemma3", "gemma3.attention.sliding_window_pattern").localLayers,
+             (std::vector<std::uint8_t>{1, 1, 1, 1})); // layers 0-4 of every 6 are local
+    QCOMPARE(load("gemma3", "gemma3.rope.freq_base_swa").ropeThetaLocal, 10000.0f);
+    QCOMPARE(load("gemma3", "gemma3.attention.sliding_window").slidingWindow, 0); // no window: every layer global
+    QCOMPARE(load("gemma2", "gemma2.attn_logit_softcapping").attnSoftcap, 50.0f);
+    QCOMPARE(load("gemma2", "gemma2.final_logit_softcapping").finalSoftcap, 30.0f);
+    QCOMPARE(load("gemma2", "gemma2.attention.sliding_window_pattern").localLayers,
+             (std::vector<std::uint8_t>{1, 0, 1, 0}));
+}
+
+// use_parallel_residual = false runs x += attn(ln1 x); x += ffn(ln2 x): layer 0's attention is the same (it sees
+// only the embeddings), every later layer's differs.
+void TestFamilies::parallelResidualBothWays() {
+    QTemporaryDir dir;
+    const std::string sequential = rewrittenGguf("gptneox", "gptneox.use_parallel_residual", "bool:0", dir);
+    const auto a = Engine::load(testsupport::sharedStd("reference/gptneox/model.gguf"));
+    const auto b = Engine::load(sequential);
+    QVERIFY(a.ok() && b.ok());
+    QVERIFY(a.value()->model().config().parallelResidual);
+    QVERIFY(!b.value()->model().config().parallelResidual);
+    const std::vector<Token> tokens = tokensOf(cases("gptneox").at(2).toObject());
+    const auto ra = a.value()->analyzeTokens(tokens), rb = b.value()->analyzeTokens(tokens);
+    QVERIFY(ra.ok() && rb.ok());
+    const std::size_t perLayer = std::size_t(ra->heads) * ra->seqLen() * ra->seqLen();
+    double first = 0, later = 0;
+    for (std::size_t i = 0; i < ra->attention.size(); ++i)
+        (i < perLayer ? first : later) = std::max(i < perLayer ? first : later,
+                                                  double(std::abs(ra->attention[i] - rb->attention[i])));
+    QCOMPARE(first, 0.0);
+    QVERIFY2(later > 1e-3, qPrintable(QString::number(later)));
 }
 
 QTEST_GUILESS_MAIN(TestFamilies)
