@@ -12,6 +12,9 @@ ATTNSCOPE_PACKAGES=(
   fonts-dejavu-core ca-certificates curl
 )
 
+# What the fuzz preset adds (scripts/fuzz, CI's fuzzing step): Clang with libFuzzer and the OpenMP runtime.
+ATTNSCOPE_FUZZ_PACKAGES=(clang libclang-rt-14-dev libomp-14-dev)
+
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 # ensure_packages [extra packages...]: installs whatever is missing, with sudo when not root.

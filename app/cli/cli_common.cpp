@@ -29,13 +29,19 @@ QByteArray inputText(const QCommandLineParser &args) {
         fail(QStringLiteral("no text: pass --text TEXT or --text-file FILE"), 2);
     const QString path = args.value(QStringLiteral("text-file"));
     QFile f(path);
-    if (QFileInfo(path).isDir())
+    const QFileInfo info(path);
+    if (info.isDir())
         fail(QStringLiteral("%1: is a directory, expected a text file").arg(path));
+    // A device or FIFO (/dev/zero, a pipe) could block or never end: only regular files are read.
+    if (info.exists() && !info.isFile())
+        fail(QStringLiteral("%1: not a regular file; pass a text file (or the text with --text)").arg(path));
     if (!f.open(QIODevice::ReadOnly))
         fail(QStringLiteral("%1: cannot read (%2)").arg(path, f.errorString()));
-    if (f.size() > kMaxTextFileBytes)
-        fail(QStringLiteral("%1: too large for a text to analyse (%2 bytes)").arg(path).arg(f.size()));
-    return f.readAll();
+    // At most the cap plus one byte is read, whatever size the file claims.
+    const QByteArray text = f.read(kMaxTextFileBytes + 1);
+    if (text.size() > kMaxTextFileBytes)
+        fail(QStringLiteral("%1: too large for a text to analyse (more than %2 MiB)").arg(path).arg(kMaxTextFileBytes >> 20));
+    return text;
 }
 
 void fail(const QString &message, int code) {

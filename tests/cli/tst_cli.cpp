@@ -9,6 +9,8 @@
 #include <QProcess>
 #include <QtTest>
 
+#include <sys/stat.h>
+
 #include <tuple>
 
 #include <cmath>
@@ -197,6 +199,21 @@ void TestCli::errors_data() {
     QTest::newRow("missing text file") << QStringList{"dump",  "--model", model(), "--text-file", "/nonexistent/t.txt",
                                                       "--out", "/tmp/x"}
                                        << "t.txt";
+    // Files that are not files: a device or FIFO would block or never end; a symlink loop has its reason.
+    QTest::newRow("text file is /dev/zero")
+        << QStringList{"tokenize", "--model", model(), "--text-file", "/dev/zero"} << "not a regular file";
+    static QTemporaryDir special;
+    const QString fifo = special.filePath("fifo");
+    ::mkfifo(fifo.toLocal8Bit().constData(), 0600);
+    QTest::newRow("model is a FIFO") << QStringList{"info", "--model", fifo} << "not a regular file";
+    QTest::newRow("tokenizer is a FIFO") << QStringList{"tokenize", "--tokenizer", fifo, "--text", "x"}
+                                         << "not a regular file";
+    QFile::link(special.filePath("loop-b"), special.filePath("loop-a"));
+    QFile::link(special.filePath("loop-a"), special.filePath("loop-b"));
+    QTest::newRow("model is a symlink loop") << QStringList{"info", "--model", special.filePath("loop-a")}
+                                             << "symbolic links";
+    QTest::newRow("model is a dangling link") << QStringList{"info", "--model", special.filePath("dangling")} << "cannot open";
+    QFile::link(special.filePath("nowhere"), special.filePath("dangling"));
     QTest::newRow("layer out of range") << QStringList{"heatmap", "--model", model(), "--text", "x",         "--layer",
                                                        "5",       "--head",  "0",     "--out",  "/tmp/x.png"}
                                         << "--layer";

@@ -295,6 +295,7 @@ void TestFamilies::absurdConfigJsonIsRefused_data() {
     QTest::newRow("negative width") << "qwen3" << R"({"hidden_size": -64})" << "implausible";
     QTest::newRow("heads do not divide") << "qwen3" << R"({"num_key_value_heads": 3})" << "cannot share";
     QTest::newRow("heads as text") << "qwen3" << R"({"num_attention_heads": "four"})" << "not a whole number";
+    QTest::newRow("layers beyond int64") << "qwen3" << R"({"num_hidden_layers": 1e300})" << "not a whole number";
     QTest::newRow("zero head size") << "qwen3" << R"({"head_dim": 0})" << "implausible";
     QTest::newRow("epsilon as object") << "qwen3" << R"({"rms_norm_eps": {"a": 1}})" << "not a number";
     QTest::newRow("softcap 0") << "gemma" << R"({"architectures": ["Gemma2ForCausalLM"], "attn_logit_softcapping": 0})"

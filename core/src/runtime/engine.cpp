@@ -118,9 +118,29 @@ Result<std::shared_ptr<const Engine>> loadFolder(const std::string &dir, const s
 
 } // namespace
 
+namespace {
+
+// A model path must be a folder or a regular file (symlinks followed, as the Hugging Face cache is made of them):
+// a FIFO or a device would block or never end, a dangling link or a loop gets its reason.
+Status modelPathProblem(const std::string &path) {
+    std::error_code ec;
+    const fs::file_status st = fs::status(path, ec);
+    if (ec || !fs::exists(st))
+        return makeError(fileName(path) + ": cannot open (" +
+                         (ec ? ec.message() : std::string("no such file or folder")) + ")");
+    if (!fs::is_directory(st) && !fs::is_regular_file(st))
+        return makeError(fileName(path) + ": not a regular file or folder (a device, FIFO or socket); open a model "
+                                          "file or a Hugging Face folder");
+    return Ok{};
+}
+
+} // namespace
+
 Result<std::shared_ptr<const Tokenizer>> Engine::loadTokenizer(const std::string &modelPath, const std::string &tokenizerPath) {
     if (!tokenizerPath.empty())
         return loadTokenizerFile(tokenizerPath);
+    if (auto problem = modelPathProblem(modelPath); !problem)
+        return problem.error();
     std::error_code ec;
     if (fs::is_directory(modelPath, ec))
         return tokenizerFromHfFolder(modelPath);
@@ -137,6 +157,8 @@ Result<std::shared_ptr<const Tokenizer>> Engine::loadTokenizer(const std::string
 }
 
 Result<std::shared_ptr<const Engine>> Engine::load(const std::string &modelPath, const std::string &tokenizerPath) {
+    if (auto problem = modelPathProblem(modelPath); !problem)
+        return problem.error();
     std::error_code ec;
     if (fs::is_directory(modelPath, ec))
         return loadFolder(modelPath, tokenizerPath);

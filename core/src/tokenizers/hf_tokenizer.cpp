@@ -337,9 +337,15 @@ Result<std::shared_ptr<const Tokenizer>> loadTokenizerFile(const std::string &pa
     std::error_code ec;
     if (fs::is_directory(path, ec))
         return tokenizerFromHfFolder(path);
+    const fs::file_status st = fs::status(path, ec);
+    if (ec || !fs::exists(st))
+        return makeError(fileName(path) + ": cannot open (" + (ec ? ec.message() : std::string("no such file")) + ")");
+    if (!fs::is_regular_file(st)) // a FIFO or device would block the read below or never end
+        return makeError(fileName(path) + ": not a regular file; pass a tokenizer.json or a sentencepiece .model");
     std::ifstream in(path, std::ios::binary);
     char first = 0;
-    while (in.get(first) && (first == ' ' || first == '\n' || first == '\r' || first == '\t' || first == '\xEF' ||
+    std::size_t skipped = 0;
+    while (in.get(first) && ++skipped < (1u << 20) && (first == ' ' || first == '\n' || first == '\r' || first == '\t' || first == '\xEF' ||
                              first == '\xBB' || first == '\xBF')) {
     }
     if (first == '{')

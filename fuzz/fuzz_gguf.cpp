@@ -1,0 +1,23 @@
+// GGUF bytes: the header, metadata and tensor directory (gguf::File::parse), then the model of any family and the
+// tokenizer its vocabulary describes, then two tokens through the forward pass when the model is small.
+#include "fuzz_common.h"
+
+#include <attnscope/gguf.h>
+#include <attnscope/gguf_tokenizer.h>
+#include <attnscope/model.h>
+
+#include <cstddef>
+#include <cstdint>
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
+    const auto file = attnscope::gguf::File::parse(data, size, "fuzz.gguf");
+    if (!file)
+        return 0;
+    const auto tokenizer = attnscope::tokenizerFromGguf(*file.value());
+    if (tokenizer)
+        (void)tokenizer.value()->encode("Hello, world! 123", true);
+    const auto model = attnscope::loadGgufModel(file.value(), "fuzz.gguf");
+    if (model)
+        fuzzing::runSmallModel(model.value(), tokenizer ? tokenizer.value() : nullptr);
+    return 0;
+}

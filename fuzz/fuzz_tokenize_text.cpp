@@ -1,0 +1,45 @@
+// Arbitrary bytes as text through the tokenizers people meet: byte-level BPE (Qwen 3's tokenizer.json), Unigram and
+// BPE with byte fallback (Gemma 3's), sentencepiece (stories260K's tok512.model) and GGUF WordPiece (BERT), each
+// loaded once from ../shared. Invalid UTF-8, NULs and long digit runs must tokenize, never crash or hang.
+#include <attnscope/gguf.h>
+#include <attnscope/gguf_tokenizer.h>
+#include <attnscope/hf_tokenizer.h>
+#include <attnscope/tokenizer.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+std::vector<std::shared_ptr<const attnscope::Tokenizer>> load() {
+    std::vector<std::shared_ptr<const attnscope::Tokenizer>> all;
+    const std::string shared = ATTNSCOPE_SHARED_DIR;
+    for (const std::string path : {shared + "/tokenizers/qwen3/tokenizer.json", shared + "/tokenizers/gemma3/tokenizer.json",
+                                   shared + "/models/stories260K/tok512.model"})
+        if (auto t = attnscope::loadTokenizerFile(path))
+            all.push_back(t.value());
+    if (auto f = attnscope::gguf::File::open(shared + "/gguf/vocab/ggml-vocab-bert-bge.gguf"))
+        if (auto t = attnscope::tokenizerFromGguf(*f.value()))
+            all.push_back(t.value());
+    return all;
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
+    static const auto tokenizers = load();
+    const std::string_view text(reinterpret_cast<const char *>(data), size);
+    for (const auto &t : tokenizers) {
+        const auto tokens = t->encode(text, true);
+        if (!tokens)
+            continue;
+        std::vector<int> ids;
+        for (const attnscope::Token &token : tokens.value())
+            ids.push_back(token.id);
+        (void)t->decode(ids);
+    }
+    return 0;
+}
