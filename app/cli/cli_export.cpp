@@ -286,6 +286,10 @@ int heatmapCommand(const QCommandLineParser &args) {
     const QString out = args.value(QStringLiteral("out"));
     if (out.isEmpty() || !out.endsWith(QStringLiteral(".png"), Qt::CaseInsensitive))
         fail(QStringLiteral("heatmap needs --out FILE.png"), 2);
+    if (QFileInfo(out).isDir())
+        fail(QStringLiteral("%1: is a directory; heatmap writes one FILE.png").arg(out));
+    if (QFileInfo::exists(out) && !args.isSet(QStringLiteral("force")))
+        fail(QStringLiteral("%1 exists; pass --force to overwrite it").arg(out));
     const Measure measure = measureOption(args);
     const EnginePtr engine = loadEngine(args);
     const ModelConfig &c = engine->info().config;

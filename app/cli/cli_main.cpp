@@ -32,12 +32,15 @@ int dump(const QCommandLineParser &args) {
     if (QFileInfo(out).exists() && !QFileInfo(out).isDir())
         fail(QStringLiteral("%1: exists and is not a directory").arg(out));
     const Measure measure = measureOption(args);
+    OutputBatch batch(out);
+    // Refused before any work: nothing is replaced without --force.
+    batch.refuseExisting({QStringLiteral("attention.npy"), QStringLiteral("last_logits.npy"), QStringLiteral("tokens.json")},
+                         args.isSet(QStringLiteral("force")));
     const EnginePtr engine = loadEngine(args);
     const ResultPtr r = analyze(*engine, args, measure);
     const std::int64_t T = r->seqLen();
     // raw and value (rows normalised): [layers, heads, T, T]; rollout: [layers, 1, T, T], entry l through 0..l.
     const std::string attention = encodeNpy(r->attention.data(), {r->layers, r->heads, T, T});
-    OutputBatch batch(out);
     QStringList written = {
         batch.write(QStringLiteral("attention.npy"), QByteArray::fromStdString(attention)),
         batch.write(QStringLiteral("tokens.json"), QByteArray::fromStdString(tokensJson(*r))),
@@ -179,6 +182,7 @@ int main(int argc, char *argv[]) {
     args.setApplicationDescription(QStringLiteral(
         "AttnScope on the command line.\n\nCommands:\n"
         "  dump     write attention.npy [layers, heads, T, T], last_logits.npy [vocab] and tokens.json to --out DIR\n"
+        "           (existing files are refused unless --force)\n"
         "  export   write pictures or numbers to --out DIR, one file per view, layer and head, and print each path:\n"
         "           <view>_L<layer>_H<head>.<format> (or _L<layer>_mean, _L<layer>_max, _all_mean), grid.<format>,\n"
         "           tokens.<format>; csv: attention_L<layer>_H<head>.csv; npy/json: attention.npy|json + tokens.json.\n"
@@ -245,7 +249,7 @@ int main(int argc, char *argv[]) {
         {QStringLiteral("pin"), QStringLiteral("export: pin the token at position POS (0 = BOS) in every picture."),
          QStringLiteral("POS")},
         {QStringLiteral("no-caption"), QStringLiteral("export: leave the sentence out of the pictures.")},
-        {QStringLiteral("force"), QStringLiteral("export, convert: overwrite files that exist.")},
+        {QStringLiteral("force"), QStringLiteral("dump, heatmap, export, convert: overwrite files that exist.")},
         {QStringLiteral("type"), QStringLiteral("convert: weight type, f32 (default), f16, q8_0 or q4_0."),
          QStringLiteral("TYPE")},
         {QStringLiteral("json"), QStringLiteral("heads, tokenize: print a JSON array (one object per head or token).")},

@@ -37,6 +37,7 @@ private slots:
     void exportNumbers();
     void exportRefusesToOverwrite();
     void exportFailuresLeaveNothingBehind();
+    void dumpAndHeatmapRefuseToOverwrite();
     void tokenizeJsonContract_data();
     void tokenizeJsonContract();
     void tokenizeLinesAndModels();
@@ -477,6 +478,36 @@ void TestCli::exportRefusesToOverwrite() {
     QVERIFY(first.open(QIODevice::ReadOnly));
     QVERIFY(first.readAll() != before); // replaced, in the other colour map
     QCOMPARE(filesIn(dir.path()).size(), 8);
+}
+
+// dump and heatmap replace nothing without --force, refused before any work, and leave the old files as they were.
+void TestCli::dumpAndHeatmapRefuseToOverwrite() {
+    QTemporaryDir dir;
+    const QStringList dumpArgs{"dump", "--model", model(), "--text", kText, "--out", dir.path()};
+    QCOMPARE(cli(dumpArgs).code, 0);
+    QFile tokens(dir.filePath("tokens.json"));
+    QVERIFY(tokens.open(QIODevice::ReadOnly));
+    const QByteArray before = tokens.readAll();
+    tokens.close();
+    const Run again = cli({"dump", "--model", model(), "--text", "Other words.", "--out", dir.path()});
+    QCOMPARE(again.code, 1);
+    QVERIFY2(again.err.contains("exist; pass --force"), qPrintable(again.err));
+    QVERIFY(tokens.open(QIODevice::ReadOnly));
+    QCOMPARE(tokens.readAll(), before);
+    tokens.close();
+    QCOMPARE(cli({"dump", "--model", model(), "--text", "Other words.", "--out", dir.path(), "--force"}).code, 0);
+    QVERIFY(tokens.open(QIODevice::ReadOnly));
+    QVERIFY(tokens.readAll() != before);
+
+    const QString png = dir.filePath("h.png");
+    const QStringList heatmapArgs{"heatmap", "--model", model(), "--text", kText, "--layer", "0", "--head", "0", "--out", png};
+    QCOMPARE(cli(heatmapArgs).code, 0);
+    const Run refused = cli(heatmapArgs);
+    QCOMPARE(refused.code, 1);
+    QVERIFY2(refused.err.contains("exists; pass --force"), qPrintable(refused.err));
+    QCOMPARE(cli(heatmapArgs + QStringList{"--force"}).code, 0);
+    QCOMPARE(cli({"heatmap", "--model", model(), "--text", kText, "--layer", "0", "--head", "0", "--out",
+                  dir.path() + "/x.png/"}).code, 2);
 }
 
 void TestCli::exportFailuresLeaveNothingBehind() {
