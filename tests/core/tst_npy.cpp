@@ -13,6 +13,7 @@ private slots:
     void roundTripIsBitExact();
     void headerIsAlignedAndReadable();
     void malformed();
+    void emptyArrayReads();
 };
 
 void TestNpy::roundTripIsBitExact() {
@@ -60,6 +61,17 @@ void TestNpy::malformed() {
     hugeShape.replace(hugeShape.find("(4,)"), 4, "(99999999999999,)");
     QVERIFY(!decodeNpy(hugeShape, "x.npy").ok());
     QVERIFY(!readNpy("/nonexistent/a.npy").ok());
+}
+
+// A shape with a 0 (found by fuzz_npy: memcpy into the empty vector's null buffer) is an empty array, not UB.
+void TestNpy::emptyArrayReads() {
+    std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (0, 3,), }";
+    header += std::string(64 - (10 + header.size() + 1) % 64, ' ') + "\n";
+    std::string bytes = std::string("\x93NUMPY\x01\x00", 8) + char(header.size() & 0xff) + char(header.size() >> 8) + header;
+    const auto array = decodeNpy(bytes, "empty.npy");
+    QVERIFY2(array.ok(), array.ok() ? "" : array.error().message.c_str());
+    QCOMPARE(array->shape, (std::vector<std::int64_t>{0, 3}));
+    QVERIFY(array->data.empty());
 }
 
 QTEST_GUILESS_MAIN(TestNpy)

@@ -104,10 +104,11 @@ Result<NpyArray> decodeNpy(const std::string &bytes, const std::string &name) {
     }
     const std::size_t dataStart = headerStart + headerLen;
     const std::size_t need = static_cast<std::size_t>(count) * sizeof(float);
-    if (bytes.size() - dataStart < need)
+    if (dataStart > bytes.size() || bytes.size() - dataStart < need)
         return makeError(name + ": .npy data is truncated");
     array.data.resize(static_cast<std::size_t>(count));
-    std::memcpy(array.data.data(), bytes.data() + dataStart, need);
+    if (need > 0) // an empty array (a 0 in its shape) has nothing to copy, and no buffer to copy into
+        std::memcpy(array.data.data(), bytes.data() + dataStart, need);
     return array;
 }
 
