@@ -3,10 +3,17 @@
 
 #include <attnscope/engine.h>
 
+#include <cstdlib>
 #include <memory>
 #include <string>
 
 namespace fuzzing {
+
+// ../shared: ATTNSCOPE_SHARED_DIR in the environment (as the tests and CI set it), else the build-time path.
+inline std::string sharedDir() {
+    const char *env = std::getenv("ATTNSCOPE_SHARED_DIR");
+    return env && *env ? env : ATTNSCOPE_SHARED_DIR;
+}
 
 // Analyses two tokens when the model is small enough to do so quickly; the result is not checked, only that
 // nothing crashes, reads out of bounds or throws.

@@ -26,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     close(fd);
     if (model) {
         static const auto tokenizer =
-            attnscope::Tokenizer::loadSentencePiece(ATTNSCOPE_SHARED_DIR "/models/stories260K/tok512.model");
+            attnscope::Tokenizer::loadSentencePiece(fuzzing::sharedDir() + "/models/stories260K/tok512.model");
         if (tokenizer && model.value()->config().vocabSize <= tokenizer.value()->vocabSize())
             fuzzing::runSmallModel(model.value(), tokenizer.value());
     }

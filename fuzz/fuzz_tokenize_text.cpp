@@ -1,12 +1,15 @@
 // Arbitrary bytes as text through the tokenizers people meet: byte-level BPE (Qwen 3's tokenizer.json), Unigram and
 // BPE with byte fallback (Gemma 3's), sentencepiece (stories260K's tok512.model) and GGUF WordPiece (BERT), each
 // loaded once from ../shared. Invalid UTF-8, NULs and long digit runs must tokenize, never crash or hang.
+#include "fuzz_common.h"
+
 #include <attnscope/gguf.h>
 #include <attnscope/gguf_tokenizer.h>
 #include <attnscope/hf_tokenizer.h>
 #include <attnscope/tokenizer.h>
 
 #include <cstddef>
+#include <cstdio>
 #include <cstdint>
 #include <memory>
 #include <string_view>
@@ -16,7 +19,7 @@ namespace {
 
 std::vector<std::shared_ptr<const attnscope::Tokenizer>> load() {
     std::vector<std::shared_ptr<const attnscope::Tokenizer>> all;
-    const std::string shared = ATTNSCOPE_SHARED_DIR;
+    const std::string shared = fuzzing::sharedDir();
     for (const std::string path : {shared + "/tokenizers/qwen3/tokenizer.json", shared + "/tokenizers/gemma3/tokenizer.json",
                                    shared + "/models/stories260K/tok512.model"})
         if (auto t = attnscope::loadTokenizerFile(path))
@@ -24,6 +27,8 @@ std::vector<std::shared_ptr<const attnscope::Tokenizer>> load() {
     if (auto f = attnscope::gguf::File::open(shared + "/gguf/vocab/ggml-vocab-bert-bge.gguf"))
         if (auto t = attnscope::tokenizerFromGguf(*f.value()))
             all.push_back(t.value());
+    if (all.size() != 4)
+        std::fprintf(stderr, "fuzz_tokenize_text: only %zu of 4 tokenizers found under %s\n", all.size(), shared.c_str());
     return all;
 }
 
