@@ -38,6 +38,7 @@ private slots:
     void exportRefusesToOverwrite();
     void exportFailuresLeaveNothingBehind();
     void dumpAndHeatmapRefuseToOverwrite();
+    void analysisBeyondMemoryIsRefused();
     void tokenizeJsonContract_data();
     void tokenizeJsonContract();
     void tokenizeLinesAndModels();
@@ -49,8 +50,12 @@ private:
         QString out;
         QString err;
     };
-    static Run cli(const QStringList &args) {
+    static Run cli(const QStringList &args, const QStringList &environment = {}) {
         QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        for (const QString &e : environment)
+            env.insert(e.section('=', 0, 0), e.section('=', 1));
+        p.setProcessEnvironment(env);
         p.start(QStringLiteral(ATTNSCOPE_CLI), args);
         if (!p.waitForFinished(60000))
             return {-1, {}, QStringLiteral("timed out")};
@@ -508,6 +513,18 @@ void TestCli::dumpAndHeatmapRefuseToOverwrite() {
     QCOMPARE(cli(heatmapArgs + QStringList{"--force"}).code, 0);
     QCOMPARE(cli({"heatmap", "--model", model(), "--text", kText, "--layer", "0", "--head", "0", "--out",
                   dir.path() + "/x.png/"}).code, 2);
+}
+
+// The memory an analysis needs is estimated before the work and checked against what the process may use (here
+// lowered with ATTNSCOPE_MEMORY_BUDGET): refused with both numbers, nothing written, exit 1.
+void TestCli::analysisBeyondMemoryIsRefused() {
+    QTemporaryDir dir;
+    const QStringList args{"dump", "--model", model(), "--text", kText, "--out", dir.filePath("out")};
+    const Run refused = cli(args, {"ATTNSCOPE_MEMORY_BUDGET=50000"});
+    QCOMPARE(refused.code, 1);
+    QVERIFY2(refused.err.contains("of memory, more than the"), qPrintable(refused.err));
+    QVERIFY(!QFileInfo::exists(dir.filePath("out")));
+    QCOMPARE(cli(args, {"ATTNSCOPE_MEMORY_BUDGET=50000000"}).code, 0);
 }
 
 void TestCli::exportFailuresLeaveNothingBehind() {

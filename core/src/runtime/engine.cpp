@@ -6,6 +6,7 @@
 #include "attnscope/safetensors.h"
 #include "io/mapped_file.h"
 #include "runtime/forward.h"
+#include "runtime/memory.h"
 
 #include <chrono>
 #include <cstring>
@@ -245,6 +246,10 @@ Result<LayerTrace> Engine::traceLayer(std::vector<Token> tokens, int layer, cons
     auto ids = checkedIds(tokens);
     if (!ids)
         return ids.error();
+    if (auto room = checkMemory(analysisBytes(cfg, static_cast<std::int64_t>(tokens.size()), false, false, true),
+                                "tracing " + std::to_string(tokens.size()) + " tokens");
+        !room)
+        return room.error();
     LayerTrace trace;
     trace.layer = layer;
     AttentionResult scratch; // one layer's attention at a time, discarded
@@ -267,6 +272,12 @@ Result<AttentionResult> Engine::analyzeTokens(std::vector<Token> tokens, const A
     if (!checked)
         return checked.error();
     const std::vector<int> &ids = checked.value();
+    // Refused before the work, with the numbers: the attention of T tokens grows as T^2.
+    if (auto room = checkMemory(analysisBytes(cfg, static_cast<std::int64_t>(ids.size()), params.allPositionLogits,
+                                              params.valueNorms, false),
+                                "the attention of " + std::to_string(ids.size()) + " tokens");
+        !room)
+        return room.error();
     AttentionResult result;
     result.tokens = std::move(tokens);
     try {

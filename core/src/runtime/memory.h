@@ -1,0 +1,26 @@
+// How much memory an analysis needs, estimated from the model's settings and the token count alone, and how much
+// this process may use: checked before the work, so a long text or a hostile file is refused with the numbers
+// instead of being killed halfway (or aborting under a sanitizer's allocator).
+#pragma once
+
+#include "attnscope/model.h"
+#include "attnscope/result.h"
+
+#include <cstdint>
+#include <string>
+
+namespace attnscope {
+
+// Peak bytes of one forward pass over T tokens: the attention tensor (every layer, or one when tracing), value
+// norms, logits (every position or the last), the activations of one layer, and a trace's q, k, v.
+double analysisBytes(const ModelConfig &c, std::int64_t T, bool allPositionLogits, bool valueNorms, bool trace);
+
+// What this process may still allocate: the smallest of MemAvailable (/proc/meminfo), the address-space limit
+// (RLIMIT_AS) less what is mapped already, and the cgroup's memory.max less memory.current.
+// ATTNSCOPE_MEMORY_BUDGET (bytes) in the environment lowers it, for tests and for a cap of your own.
+double memoryBudget();
+
+// An error naming both numbers when `bytes` exceeds the budget; `what` says what needs them.
+Status checkMemory(double bytes, const std::string &what);
+
+} // namespace attnscope
