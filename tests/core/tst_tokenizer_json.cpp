@@ -66,6 +66,7 @@ private slots:
     void badFilesSayWhatIsWrong_data();
     void badFilesSayWhatIsWrong();
     void byteLevelPiecesDisplayAsText();
+    void byteFallbackDecodesOnlyHex();
 };
 
 void TestTokenizerJson::sharedVectors_data() {
@@ -265,6 +266,17 @@ void TestTokenizerJson::byteLevelPiecesDisplayAsText() {
         }
     }
     QCOMPARE(QString::fromUtf8(spelled), QStringLiteral("The quick café 東京"));
+}
+
+// ByteFallback turns "<0x41>" into the byte 'A' and leaves a piece that only looks like one ("<0xZZ>", "<0x-1>")
+// as it is, as Hugging Face does (std::stoi threw on it: found by fuzz_tokenizer_json).
+void TestTokenizerJson::byteFallbackDecodesOnlyHex() {
+    const std::string json = R"({"model": {"type": "BPE", "vocab": {"<0x41>": 0, "<0xZZ>": 1, "<0x-1>": 2, "<0x+F>": 3},
+        "merges": []}, "decoder": {"type": "Sequence", "decoders": [{"type": "ByteFallback"}, {"type": "Fuse"}]}})";
+    const auto tokenizer = tokenizerFromJson(json, {}, "tokenizer.json");
+    QVERIFY2(tokenizer.ok(), tokenizer.ok() ? "" : tokenizer.error().message.c_str());
+    QCOMPARE(QString::fromStdString(tokenizer.value()->decode({0, 1, 2})), QStringLiteral("A<0xZZ><0x-1>"));
+    QCOMPARE(QString::fromStdString(tokenizer.value()->decode({3})), QStringLiteral("\x0f"));
 }
 
 QTEST_GUILESS_MAIN(TestTokenizerJson)

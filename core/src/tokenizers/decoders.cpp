@@ -2,6 +2,8 @@
 // Fuse, Strip, CTC and Sequence, each a step of Hugging Face's decode_chain over the token strings.
 #include "tokenizers/pipeline.h"
 
+#include <charconv>
+
 namespace attnscope::tok {
 
 namespace {
@@ -168,11 +170,19 @@ public:
             pending = 0;
         };
         for (std::string &t : tokens) {
+            // As Hugging Face's u8::from_str_radix: an optional '+', then hex digits; anything else ("<0xZZ>",
+            // "<0x-1>") is an ordinary token (std::stoi threw there: found by fuzz_tokenizer_json).
             if (t.size() == 6 && t.compare(0, 3, "<0x") == 0 && t[5] == '>') {
-                const int b = std::stoi(t.substr(3, 2), nullptr, 16);
-                bytes.push_back(static_cast<char>(b));
-                ++pending;
-                continue;
+                std::string_view digits(t.data() + 3, 2);
+                if (digits.front() == '+')
+                    digits.remove_prefix(1);
+                unsigned value = 0;
+                const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value, 16);
+                if (ec == std::errc() && end == digits.data() + digits.size() && value < 256) {
+                    bytes.push_back(static_cast<char>(value));
+                    ++pending;
+                    continue;
+                }
             }
             flush();
             out.push_back(std::move(t));
