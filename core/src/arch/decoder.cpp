@@ -5,6 +5,9 @@
 
 namespace attnscope::arch {
 
+namespace {
+
+// wq (heads * headSize, dim), wk / wv (kvDim, dim), wo (dim, heads * headSize); q/k/v biases when `biases`.
 void readAttention(WeightReader &r, const ModelConfig &c, LayerWeights &lw, int l, bool biases) {
     const std::int64_t dim = c.dim, qDim = c.qDim(), kvDim = c.kvDim();
     lw.wq = r.matrix(names::q, l, qDim, dim);
@@ -18,11 +21,14 @@ void readAttention(WeightReader &r, const ModelConfig &c, LayerWeights &lw, int 
     }
 }
 
+// gate / up (hiddenDim, dim) and down (dim, hiddenDim).
 void readGatedFfn(WeightReader &r, const ModelConfig &c, LayerWeights &lw, int l) {
     lw.gate = r.matrix(names::gate, l, c.hiddenDim, c.dim);
     lw.up = r.matrix(names::up, l, c.hiddenDim, c.dim);
     lw.down = r.matrix(names::down, l, c.dim, c.hiddenDim);
 }
+
+} // namespace
 
 void readPreNormLayers(WeightReader &r, const ModelConfig &c, ModelWeights &w, LayerOptions options) {
     for (int l = 0; l < c.layers; ++l) {
@@ -37,8 +43,12 @@ void readPreNormLayers(WeightReader &r, const ModelConfig &c, ModelWeights &w, L
             lw.qNorm.weight = r.vector(names::qNorm, l, c.headSize(), options.hfNormOffset);
             lw.kNorm.weight = r.vector(names::kNorm, l, c.headSize(), options.hfNormOffset);
         }
-        lw.ffnNorm.weight = r.vector(names::ffnNorm, l, c.dim, options.hfNormOffset);
+        if (options.sandwich)
+            lw.postAttnNorm.weight = r.vector(names::postAttnNorm, l, c.dim, options.hfNormOffset);
+        lw.ffnNorm.weight = r.vector(options.sandwich ? names::preFfnNorm : names::ffnNorm, l, c.dim, options.hfNormOffset);
         readGatedFfn(r, c, lw, l);
+        if (options.sandwich)
+            lw.postFfnNorm.weight = r.vector(names::postFfnNorm, l, c.dim, options.hfNormOffset);
     }
 }
 
@@ -50,23 +60,6 @@ void preNormLayer(LayerPass &p, const LayerWeights &w) {
 void sandwichLayer(LayerPass &p, const LayerWeights &w) {
     p.x() += p.norm(p.attention(p.norm(p.x(), w.attnNorm), w), w.postAttnNorm);
     p.x() += p.norm(p.ffn(p.norm(p.x(), w.ffnNorm), w), w.postFfnNorm);
-}
-
-void readSandwichLayers(WeightReader &r, const ModelConfig &c, ModelWeights &w, bool qkNorm) {
-    constexpr float kGemmaNorm = 1.0f; // Hugging Face stores w of x * (1 + w)
-    for (int l = 0; l < c.layers; ++l) {
-        LayerWeights &lw = w.layers[static_cast<std::size_t>(l)];
-        lw.attnNorm.weight = r.vector(names::attnNorm, l, c.dim, kGemmaNorm);
-        readAttention(r, c, lw, l, false);
-        if (qkNorm) {
-            lw.qNorm.weight = r.vector(names::qNorm, l, c.headSize(), kGemmaNorm);
-            lw.kNorm.weight = r.vector(names::kNorm, l, c.headSize(), kGemmaNorm);
-        }
-        lw.postAttnNorm.weight = r.vector(names::postAttnNorm, l, c.dim, kGemmaNorm);
-        lw.ffnNorm.weight = r.vector(names::preFfnNorm, l, c.dim, kGemmaNorm);
-        readGatedFfn(r, c, lw, l);
-        lw.postFfnNorm.weight = r.vector(names::postFfnNorm, l, c.dim, kGemmaNorm);
-    }
 }
 
 std::vector<std::uint8_t> localEvery(int layers, int period) {

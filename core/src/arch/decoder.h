@@ -33,16 +33,14 @@ inline constexpr Name preFfnNorm{"blk.{}.ffn_norm.weight", "model.layers.{}.pre_
 inline constexpr Name postFfnNorm{"blk.{}.post_ffw_norm.weight", "model.layers.{}.post_feedforward_layernorm.weight"};
 } // namespace names
 
-// wq (heads * headSize, dim), wk / wv (kvDim, dim), wo (dim, heads * headSize); q/k/v biases when `biases`.
-void readAttention(WeightReader &r, const ModelConfig &c, LayerWeights &lw, int layer, bool biases);
-// gate / up (hiddenDim, dim) and down (dim, hiddenDim).
-void readGatedFfn(WeightReader &r, const ModelConfig &c, LayerWeights &lw, int layer);
 // The tensors of a pre-norm decoder layer under the Llama names: norms (with Gemma's hfNormOffset), q/k/v/o with
 // biases when `biases` (Qwen 2) or when the file has them (attention_bias), per-head q/k norms when `qkNorm`
-// (Qwen 3), the gated FFN (biases there are refused: no family here has them).
+// (Qwen 3, Gemma 3), the gated FFN (biases there are refused: no family here has them), and with `sandwich` the
+// norms after attention and FFN of Gemma 2/3 (whose FFN input norm Hugging Face calls pre_feedforward).
 struct LayerOptions {
     bool biases = false;
     bool qkNorm = false;
+    bool sandwich = false;
     float hfNormOffset = 0;
 };
 void readPreNormLayers(WeightReader &r, const ModelConfig &c, ModelWeights &w, LayerOptions options);
@@ -50,8 +48,6 @@ void readPreNormLayers(WeightReader &r, const ModelConfig &c, ModelWeights &w, L
 void preNormLayer(LayerPass &p, const LayerWeights &w);
 // Gemma 2 and 3: the same with a norm on each block's output before its residual.
 void sandwichLayer(LayerPass &p, const LayerWeights &w);
-// Gemma 2 and 3's tensors: Gemma's norms (1 + w) on both sides of attention and FFN; QK-norm when `qkNorm`.
-void readSandwichLayers(WeightReader &r, const ModelConfig &c, ModelWeights &w, bool qkNorm);
 // The sliding-window layers of a repeating pattern of `period` layers of which the last is global (Gemma 2: 2,
 // Gemma 3: 6), as llama.cpp's set_swa_pattern and transformers' sliding_window_pattern have it.
 std::vector<std::uint8_t> localEvery(int layers, int period);

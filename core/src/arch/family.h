@@ -65,6 +65,7 @@ public:
 
 private:
     const char *name(Key key) const { return gguf() ? key.gguf : key.hf; }
+    std::optional<json::Element> find(const char *dotted) const;   // the member, null included; nullopt when absent
     std::optional<json::Element> member(const char *dotted) const; // nullopt when absent or null
     bool absent(const char *dotted) const; // not in config.json at all (null is present: "none")
     const gguf::File *m_gguf = nullptr;

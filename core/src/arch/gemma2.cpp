@@ -40,7 +40,7 @@ void settings(const Settings &s, ModelConfig &c) {
 
 void weights(WeightReader &r, ModelConfig &c, ModelWeights &w) {
     readDecoderEnds(r, c, w, names::embedding, names::finalNorm, names::output, true, 1.0f);
-    readSandwichLayers(r, c, w, false);
+    readPreNormLayers(r, c, w, {.qkNorm = false, .sandwich = true, .hfNormOffset = 1.0f});
 }
 
 } // namespace

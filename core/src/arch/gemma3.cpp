@@ -47,7 +47,7 @@ void settings(const Settings &s, ModelConfig &c) {
 
 void weights(WeightReader &r, ModelConfig &c, ModelWeights &w) {
     readDecoderEnds(r, c, w, names::embedding, names::finalNorm, names::output, false, 1.0f);
-    readSandwichLayers(r, c, w, true);
+    readPreNormLayers(r, c, w, {.qkNorm = true, .sandwich = true, .hfNormOffset = 1.0f});
 }
 
 } // namespace

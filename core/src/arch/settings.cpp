@@ -52,22 +52,7 @@ void Settings::fail(const std::string &problem) const {
         m_problem = problem;
 }
 
-bool Settings::absent(const char *dotted) const {
-    json::Element at = m_config;
-    std::string_view path(dotted);
-    while (true) {
-        const std::size_t dot = path.find('.');
-        const auto next = json::member(at, path.substr(0, dot));
-        if (!next)
-            return true;
-        if (dot == std::string_view::npos)
-            return false;
-        at = *next;
-        path.remove_prefix(dot + 1);
-    }
-}
-
-std::optional<json::Element> Settings::member(const char *dotted) const {
+std::optional<json::Element> Settings::find(const char *dotted) const {
     json::Element at = m_config;
     std::string_view path(dotted);
     while (true) {
@@ -77,10 +62,18 @@ std::optional<json::Element> Settings::member(const char *dotted) const {
             return std::nullopt;
         at = *next;
         if (dot == std::string_view::npos)
-            break;
+            return at;
         path.remove_prefix(dot + 1);
     }
-    if (json::isNull(at))
+}
+
+bool Settings::absent(const char *dotted) const {
+    return !find(dotted);
+}
+
+std::optional<json::Element> Settings::member(const char *dotted) const {
+    const auto at = find(dotted);
+    if (!at || json::isNull(*at))
         return std::nullopt;
     return at;
 }
