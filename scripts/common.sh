@@ -12,8 +12,9 @@ ATTNSCOPE_PACKAGES=(
   fonts-dejavu-core ca-certificates curl
 )
 
-# What the fuzz preset adds (scripts/fuzz, CI's fuzzing step): Clang with libFuzzer and the OpenMP runtime.
-ATTNSCOPE_FUZZ_PACKAGES=(clang libclang-rt-14-dev libomp-14-dev)
+# What the fuzz preset adds (scripts/fuzz, CI's fuzzing step): Clang with libFuzzer and the OpenMP runtime, and
+# Python to write the binary seeds (fuzz/make_seeds.py).
+ATTNSCOPE_FUZZ_PACKAGES=(clang libclang-rt-14-dev libomp-14-dev python3)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

@@ -1,8 +1,14 @@
 #!/usr/bin/env python3
-"""Writes fuzz/corpus/gguf/seed_<family>.gguf: a tiny random model of every family AttnScope reads (width 8, 2 layers,
-a 16-piece vocabulary), a few KB each, so the GGUF fuzzer starts from files that reach the model and forward code.
-Run from the repository root: scripts/dev/fuzz_seeds.py"""
-import os, random, struct
+"""The fuzzers' binary seeds, written at build time (model and array files are never kept in the repository):
+  OUT/gguf/seed_<family>.gguf   a tiny random model of every family AttnScope reads (width 8, 2 layers, a 16-piece
+                                vocabulary), a few KB each, so the GGUF fuzzer starts from files that reach the model
+                                and forward code; regression_alignment_1.gguf: general.alignment 1, tensors at odd
+                                offsets (UBSan's alignment check)
+  OUT/npy, OUT/safetensors, OUT/llama2c: small valid files; npy/regression_empty_shape.npy: a 0 in the shape (once a
+                                memcpy into a null buffer)
+  OUT/sentencepiece/            tok512.model, copied from SHARED/models/stories260K
+Usage: make_seeds.py OUT SHARED"""
+import json, os, random, shutil, struct, sys
 
 random.seed(17)
 DIM, HEADS, KV, HS, FF, VOCAB, LAYERS, CTX = 8, 2, 1, 4, 16, 16, 2, 32
@@ -24,16 +30,19 @@ def kv(key, vtype, value):
             out += s(it) if etype == 8 else struct.pack({6: '<f', 5: '<i'}[etype], it)
     return out
 
-def gguf(meta, tensors):
-    body = b''.join(kv(*m) for m in meta)
+def gguf(meta, tensors, align=32):
+    """align 1 also puts an odd byte after each tensor, so the next one starts unaligned."""
+    body = b''.join(kv(*m) for m in meta) + (kv('general.alignment', 4, align) if align != 32 else b'')
     infos, data = b'', b''
     for name, dims, values in tensors:
         infos += s(name) + struct.pack('<I', len(dims)) + b''.join(struct.pack('<Q', d) for d in dims)
+        data += b'\0' * ((-len(data)) % align)
         infos += struct.pack('<IQ', 0, len(data))
         data += b''.join(struct.pack('<f', v) for v in values)
-        data += b'\0' * ((-len(data)) % 32)
-    head = b'GGUF' + struct.pack('<IQQ', 3, len(tensors), len(meta)) + body + infos
-    return head + b'\0' * ((-len(head)) % 32) + data
+        if align == 1:
+            data += b'\1'
+    head = b'GGUF' + struct.pack('<IQQ', 3, len(tensors), len(meta) + (align != 32)) + body + infos
+    return head + b'\0' * ((-len(head)) % align) + data
 
 def rnd(*dims, centre=0.0):
     n = 1
@@ -144,8 +153,49 @@ seeds = {
     'gpt2': (common('gpt2', kv_heads=HEADS) + vocab('gpt2') + [('gpt2.attention.layer_norm_epsilon', 6, 1e-5)], layer_norm_family('gpt2', True)),
     'bert': (common('bert', kv_heads=HEADS) + vocab('bert') + [('bert.attention.layer_norm_epsilon', 6, 1e-12)], bert()),
 }
-os.makedirs('fuzz/corpus/gguf', exist_ok=True)
+def npy(path, shape, values):
+    dims = ', '.join(str(d) for d in shape) + (',' if len(shape) == 1 else '')
+    header = "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }" % dims
+    header += ' ' * ((64 - (10 + len(header) + 1) % 64) % 64) + '\n'
+    with open(path, 'wb') as f:
+        f.write(b'\x93NUMPY\x01\x00' + struct.pack('<H', len(header)) + header.encode())
+        f.write(struct.pack(f'<{len(values)}f', *values))
+
+def safetensors(path, tensors):
+    header, data = {}, b''
+    for name, dtype, shape, raw in tensors:
+        header[name] = {'dtype': dtype, 'shape': shape, 'data_offsets': [len(data), len(data) + len(raw)]}
+        data += raw
+    header['__metadata__'] = {'format': 'pt'}
+    h = json.dumps(header).encode()
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<Q', len(h)) + h + data)
+
+def llama2c(path):  # dim 8, hidden 16, 1 layer, 2 heads, 1 kv head, vocab 16 (shared classifier), context 8
+    dim, hidden, layers, heads, kv_heads, vocab, seq = 8, 16, 1, 2, 1, 16, 8
+    hs = dim // heads
+    n = (vocab * dim + layers * dim + 2 * layers * dim * dim + 2 * layers * dim * kv_heads * hs + layers * dim +
+         3 * layers * hidden * dim + dim + seq * hs)
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<7i', dim, hidden, layers, heads, kv_heads, vocab, seq))
+        f.write(struct.pack(f'<{n}f', *[random.gauss(0, 0.5) for _ in range(n)]))
+
+out, shared = sys.argv[1], sys.argv[2]
+for sub in ('gguf', 'npy', 'safetensors', 'llama2c', 'sentencepiece'):
+    os.makedirs(os.path.join(out, sub), exist_ok=True)
 for name, (meta, tensors) in seeds.items():
-    with open(f'fuzz/corpus/gguf/seed_{name}.gguf', 'wb') as f:
+    with open(os.path.join(out, 'gguf', f'seed_{name}.gguf'), 'wb') as f:
         f.write(gguf(meta, tensors))
-print('wrote', len(seeds), 'seeds')
+meta, tensors = seeds['llama']
+with open(os.path.join(out, 'gguf', 'regression_alignment_1.gguf'), 'wb') as f:
+    f.write(gguf(meta, tensors, align=1))
+npy(os.path.join(out, 'npy', 'seed_2x3.npy'), (2, 3), [0.1 * i for i in range(6)])
+npy(os.path.join(out, 'npy', 'seed_vec.npy'), (4,), [1, 2, 3, 4])
+npy(os.path.join(out, 'npy', 'regression_empty_shape.npy'), (0, 3), [0.1 * i for i in range(5)])
+safetensors(os.path.join(out, 'safetensors', 'seed_mixed.safetensors'),
+            [('a.weight', 'F32', [2, 3], struct.pack('<6f', *range(6))), ('b.bias', 'F16', [3], b'\x00\x3c' * 3),
+             ('c', 'BF16', [1, 2], b'\x80\x3f' * 2), ('ids', 'I64', [2], struct.pack('<2q', 1, 2))])
+llama2c(os.path.join(out, 'llama2c', 'seed_tiny.bin'))
+tok = os.path.join(shared, 'models', 'stories260K', 'tok512.model')
+if os.path.exists(tok):
+    shutil.copy(tok, os.path.join(out, 'sentencepiece', 'seed_tok512.model'))
