@@ -52,6 +52,10 @@ void println(const QString &line) {
     std::fprintf(stdout, "%s\n", qPrintable(line));
 }
 
+void warn(const QString &line) {
+    std::fprintf(stderr, "attnscope-cli: note: %s\n", qPrintable(line));
+}
+
 EnginePtr loadEngine(const QCommandLineParser &args) {
     QString model = args.value(QStringLiteral("model"));
     QString tokenizer = args.value(QStringLiteral("tokenizer"));
@@ -85,12 +89,14 @@ ResultPtr analyze(const Engine &engine, const QCommandLineParser &args, Measure 
     params.truncateToContext = args.isSet(QStringLiteral("truncate"));
     params.valueNorms = measure == Measure::Value;
     auto result = engine.analyze(std::string_view(text.constData(), static_cast<std::size_t>(text.size())), params);
-    if (!result)
-        fail(QString::fromStdString(result.error().message) +
-             (params.truncateToContext ? QString() : QStringLiteral(" (or pass --truncate)")));
+    if (!result) {
+        const QString message = QString::fromStdString(result.error().message);
+        const bool tooLong = message.contains(QLatin1String("exceed the context"));
+        fail(message + (tooLong && !params.truncateToContext ? QStringLiteral("; pass --truncate to cut it") : QString()));
+    }
     if (measure == Measure::Raw)
         return std::make_shared<const AttentionResult>(std::move(result).value());
-    auto measured = withMeasure(result.value(), measure);
+    auto measured = withMeasure(std::move(result).value(), measure); // in place: one copy of the attention
     if (!measured)
         fail(QString::fromStdString(measured.error().message));
     return std::make_shared<const AttentionResult>(std::move(measured).value());
@@ -165,9 +171,13 @@ void OutputBatch::refuseExisting(const QStringList &names, bool force) const {
 }
 
 QString OutputBatch::write(const QString &name, const QByteArray &bytes) {
+    return write(name, QList<QByteArray>{bytes});
+}
+
+QString OutputBatch::write(const QString &name, const QList<QByteArray> &parts) {
     const QString path = QDir(m_dir).filePath(name);
     const bool existed = QFileInfo::exists(path);
-    const QString error = writeFileAtomically(path, bytes);
+    const QString error = writeFileAtomically(path, parts);
     if (!error.isEmpty())
         fail(error);
     if (!existed)

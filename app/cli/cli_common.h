@@ -17,6 +17,8 @@ struct Failure {
 };
 [[noreturn]] void fail(const QString &message, int code = 1);
 void println(const QString &line);
+// A line on stderr that does not stop the command ("attnscope-cli: note: ..."); stdout stays the command's output.
+void warn(const QString &line);
 
 EnginePtr loadEngine(const QCommandLineParser &args);
 // The text of --text or --text-file (at most 16 MB); fails with code 2 when neither or both are given.
@@ -38,6 +40,7 @@ public:
     // Fails unless `force` when any of `names` exists already, naming the first and how many more.
     void refuseExisting(const QStringList &names, bool force) const;
     QString write(const QString &name, const QByteArray &bytes); // returns the full path
+    QString write(const QString &name, const QList<QByteArray> &parts); // the parts one after another
     void commit() { m_done = true; }
 
 private:

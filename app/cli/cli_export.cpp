@@ -258,19 +258,21 @@ int exportCommand(const QCommandLineParser &args) {
             ImageSpec spec = makeSpec(options, job.view, modelName);
             spec.state.focus = pin;
             spec.state.outlineSelection = job.view == ExportView::Grid && args.isSet(QStringLiteral("layer"));
-            QString error;
-            bytes = encodeImage({&model, &grid}, spec, &error);
+            QString error, note;
+            bytes = encodeImage({&model, &grid}, spec, &error, &note);
             if (bytes.isEmpty())
                 fail(QStringLiteral("%1: %2").arg(job.name, error));
+            if (!note.isEmpty())
+                warn(QStringLiteral("%1: %2").arg(job.name, note));
             break;
         }
         case 1:
             select(job.params);
             bytes = QByteArray::fromStdString(attentionCsv(*result, model.matrix()));
             break;
-        case 2:
-            bytes = QByteArray::fromStdString(encodeNpy(result->attention.data(), {result->layers, result->heads, T, T}));
-            break;
+        case 2: // straight from the result: no second copy of the attention
+            written << batch.write(job.name, npyParts(result->attention.data(), {result->layers, result->heads, T, T}));
+            continue;
         case 3: bytes = QByteArray::fromStdString(attentionJson(*result, modelName.toStdString())); break;
         case 4: bytes = QByteArray::fromStdString(tokensJson(*result)); break;
         }
@@ -307,10 +309,12 @@ int heatmapCommand(const QCommandLineParser &args) {
     spec.size = QSizeF(width, height);
     spec.font = defaultExportFont(spec.size);
     spec.modelName = QString::fromStdString(engine->info().name);
-    QString error;
-    const QByteArray png = encodeImage({&model, nullptr}, spec, &error);
+    QString error, note;
+    const QByteArray png = encodeImage({&model, nullptr}, spec, &error, &note);
     if (png.isEmpty())
         fail(QStringLiteral("%1: %2").arg(out, error));
+    if (!note.isEmpty())
+        warn(QStringLiteral("%1: %2").arg(out, note));
     const QString writeError = writeFileAtomically(out, png);
     if (!writeError.isEmpty())
         fail(writeError);

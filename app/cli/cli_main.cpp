@@ -4,6 +4,8 @@
 #include "cli_common.h"
 #include "model_paths.h"
 
+#include "export/export_files.h"
+
 #include <attnscope/engine.h>
 #include <attnscope/gguf_writer.h>
 #include <attnscope/head_roles.h>
@@ -19,6 +21,8 @@
 #include <QJsonObject>
 
 #include <cstdio>
+#include <exception>
+#include <new>
 
 using namespace attnscope;
 using namespace attnscope::cli;
@@ -40,9 +44,8 @@ int dump(const QCommandLineParser &args) {
     const ResultPtr r = analyze(*engine, args, measure);
     const std::int64_t T = r->seqLen();
     // raw and value (rows normalised): [layers, heads, T, T]; rollout: [layers, 1, T, T], entry l through 0..l.
-    const std::string attention = encodeNpy(r->attention.data(), {r->layers, r->heads, T, T});
     QStringList written = {
-        batch.write(QStringLiteral("attention.npy"), QByteArray::fromStdString(attention)),
+        batch.write(QStringLiteral("attention.npy"), npyParts(r->attention.data(), {r->layers, r->heads, T, T})),
         batch.write(QStringLiteral("tokens.json"), QByteArray::fromStdString(tokensJson(*r))),
     };
     if (r->lastLogits()) // encoders without a language-model head have none
@@ -294,5 +297,11 @@ int main(int argc, char *argv[]) {
     } catch (const Failure &f) {
         std::fprintf(stderr, "attnscope-cli: %s\n", qPrintable(f.message));
         return f.code;
+    } catch (const std::bad_alloc &) { // the budget checks should have refused first; never a raw exception name
+        std::fprintf(stderr, "attnscope-cli: ran out of memory; try a shorter text (--truncate) or a smaller model\n");
+        return 1;
+    } catch (const std::exception &e) {
+        std::fprintf(stderr, "attnscope-cli: failed: %s\n", e.what());
+        return 1;
     }
 }

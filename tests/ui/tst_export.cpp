@@ -81,6 +81,7 @@ private slots:
     void svgIsVectorWithTextLabels();
     void pdfHasOnePage();
     void everyViewInEveryFormat();
+    void longTextsFitTheImageLimits();
     void asOnScreenDrawsThePinnedToken();
     void npyRoundTripIsBitExact();
     void atomicWriteFailuresLeaveNothing();
@@ -240,11 +241,54 @@ void TestExport::everyViewInEveryFormat() {
     QString error;
     QVERIFY(encodeImage({&empty, nullptr}, spec(ExportView::Heatmap, ImageFormat::Png), &error).isEmpty());
     QVERIFY(error.contains("nothing to export"));
-    // Too large: refused with the limits named, not an allocation failure.
+    // Too large a scale: drawn at the largest scale that fits, and the note says so (not an allocation failure).
     ImageSpec huge = spec(ExportView::Heatmap, ImageFormat::Png, {16000, 16000});
     huge.scale = 4;
-    QVERIFY(encodeImage({&m_model, &m_grid}, huge, &error).isEmpty());
-    QVERIFY2(error.contains("too large"), qPrintable(error));
+    QString note;
+    const ImageSpec fitted = fittedSpec({&m_model, &m_grid}, huge, &note);
+    QCOMPARE(fitted.scale, 0.72); // sqrt(2^27 / 16000^2), rounded down
+    QVERIFY2(note.contains("drawn at 0.72x instead of 4x"), qPrintable(note));
+    QVERIFY(fittedSpec({&m_model, &m_grid}, spec(ExportView::Heatmap, ImageFormat::Png), &note).scale == 1);
+    QVERIFY2(note.isEmpty(), qPrintable(note));
+    // Outside the logical limits on purpose (an explicit size): refused with the limits named.
+    QVERIFY(encodeImage({&m_model, &m_grid}, spec(ExportView::Heatmap, ImageFormat::Png, {20000, 800}), &error).isEmpty());
+    QVERIFY2(error.contains("16384"), qPrintable(error));
+}
+
+void TestExport::longTextsFitTheImageLimits() {
+    // 3,000 tokens: the two-column arcs and the token strip would be far taller than an image may be. Each view, in
+    // every format, still exports: at most 16384 pixels per side, with thinner rows or smaller labels, and a note.
+    HeatmapModel model;
+    model.setResult(dominantResult(3000));
+    HeadGridModel grid;
+    grid.setSourceModel(&model);
+    for (const ExportView view : {ExportView::Arcs, ExportView::Tokens, ExportView::Heatmap, ExportView::LineArcs,
+                                  ExportView::Grid}) {
+        ImageSpec s = spec(view, ImageFormat::Png, {1000, 0});
+        s.font.setPixelSize(40);
+        s.scale = 2;
+        QString error, note;
+        const QByteArray png = encodeImage({&model, &grid}, s, &error, &note);
+        QVERIFY2(!png.isEmpty(), qPrintable(viewId(view) + ": " + error));
+        QBuffer buffer;
+        buffer.setData(png);
+        QImageReader reader(&buffer, "PNG");
+        const QSize pixels = reader.size();
+        QVERIFY2(pixels.width() >= 1000 && pixels.width() <= 16384 && pixels.height() <= 16384,
+                 qPrintable(QStringLiteral("%1: %2 x %3").arg(viewId(view)).arg(pixels.width()).arg(pixels.height())));
+        if (view == ExportView::Arcs || view == ExportView::Tokens) {
+            QVERIFY2(note.contains("px tall instead of"), qPrintable(viewId(view) + ": " + note));
+            QVERIFY2(note.contains(view == ExportView::Tokens ? "labels" : "rows thinner"), qPrintable(note));
+            if (view == ExportView::Arcs)
+                QCOMPARE(pixels.height(), 16384); // the limit; the token strip re-flows to just under it
+            else
+                QVERIFY(pixels.height() > 8192);
+        }
+        for (const ImageFormat format : {ImageFormat::Svg, ImageFormat::Pdf}) {
+            s.format = format;
+            QVERIFY2(!encodeImage({&model, &grid}, s, &error).isEmpty(), qPrintable(viewId(view) + ": " + error));
+        }
+    }
 }
 
 void TestExport::asOnScreenDrawsThePinnedToken() {

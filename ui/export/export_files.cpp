@@ -2,6 +2,7 @@
 #include "export/export_files.h"
 
 #include <attnscope/measures.h>
+#include <attnscope/npy.h>
 
 #include <QDir>
 #include <QFileInfo>
@@ -40,6 +41,15 @@ QString selection(const ViewParams &params, int layers, int heads, Measure measu
 } // namespace
 
 QString writeFileAtomically(const QString &path, const QByteArray &bytes) {
+    return writeFileAtomically(path, QList<QByteArray>{bytes});
+}
+
+QList<QByteArray> npyParts(const float *data, const std::vector<std::int64_t> &shape) {
+    return {QByteArray::fromStdString(npyHeader(shape)),
+            QByteArray::fromRawData(reinterpret_cast<const char *>(data), static_cast<qsizetype>(npyDataBytes(shape)))};
+}
+
+QString writeFileAtomically(const QString &path, const QList<QByteArray> &parts) {
     const QString shown = QDir::toNativeSeparators(path);
     const QFileInfo info(path);
     if (info.isDir())
@@ -50,11 +60,12 @@ QString writeFileAtomically(const QString &path, const QByteArray &bytes) {
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))
         return QStringLiteral("%1: cannot write here (%2)").arg(shown, file.errorString());
-    if (file.write(bytes) != bytes.size()) {
-        const QString reason = file.errorString();
-        file.cancelWriting();
-        return QStringLiteral("%1: write failed (%2); nothing was saved").arg(shown, reason);
-    }
+    for (const QByteArray &bytes : parts)
+        if (file.write(bytes) != bytes.size()) {
+            const QString reason = file.errorString();
+            file.cancelWriting();
+            return QStringLiteral("%1: write failed (%2); nothing was saved").arg(shown, reason);
+        }
     if (!file.commit())
         return QStringLiteral("%1: write failed (%2); nothing was saved").arg(shown, file.errorString());
     return {};

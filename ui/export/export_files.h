@@ -7,6 +7,7 @@
 #include <attnscope/attention_view.h>
 
 #include <QByteArray>
+#include <QList>
 #include <QString>
 
 namespace attnscope {
@@ -14,6 +15,11 @@ namespace attnscope {
 // Writes `bytes` to `path` through a temporary file renamed into place. Returns an empty string on success,
 // otherwise a message naming the file and the reason ("No space left on device"); nothing is left behind.
 QString writeFileAtomically(const QString &path, const QByteArray &bytes);
+// The same from parts written one after another, e.g. a header and a large array used where it lies.
+QString writeFileAtomically(const QString &path, const QList<QByteArray> &parts);
+// A .npy file as two parts: its header and the floats in place (QByteArray::fromRawData, no copy: `data` must
+// outlive the parts), so writing attention.npy never holds a second copy of the attention.
+QList<QByteArray> npyParts(const float *data, const std::vector<std::int64_t> &shape);
 
 // "heatmap_L1_H3", "arcs_L0_mean", "line-arcs_L2_max", "heatmap_all_mean", "grid", "tokens". Layer and head numbers
 // are zero-padded to the width of the model's largest, so file names sort in order. Other measures than raw

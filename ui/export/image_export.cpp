@@ -12,6 +12,7 @@
 #include <attnscope/measures.h>
 
 #include <QBuffer>
+#include <QFontInfo>
 #include <QFontMetricsF>
 #include <QLinearGradient>
 #include <QMimeData>
@@ -432,7 +433,60 @@ HeatmapGeometry heatmapExportGeometry(const ExportSources &src, const ImageSpec 
     return layoutHeatmapExport(spec, heatmapScene(src, spec), caption(src, spec, fm, size.width()), size);
 }
 
-QImage renderImage(const ExportSources &src, const ImageSpec &spec) {
+ImageSpec fittedSpec(const ExportSources &src, const ImageSpec &requested, QString *note) {
+    ImageSpec spec = requested;
+    if (!usable(src, spec, nullptr))
+        return spec;
+    QStringList notes;
+    QSizeF size = resolvedSize(src, spec);
+    // A long text makes the token strip and the two-column arcs taller than any image can be.
+    if (spec.size.height() <= 0 && size.height() > kMaxSide) {
+        const double natural = size.height();
+        if (spec.view == ExportView::Tokens) {
+            // The chips flow in lines: their area goes with the square of the font size (kept in pixels).
+            const auto pixels = [](const QFont &f) {
+                return f.pixelSize() > 0 ? double(f.pixelSize()) : QFontInfo(f).pixelSize();
+            };
+            double px = pixels(spec.font);
+            for (int tries = 0; tries < 12 && size.height() > kMaxSide && px > 4; ++tries) {
+                px = std::max(4.0, std::floor(px * std::clamp(std::sqrt(kMaxSide / size.height()), 0.5, 0.95)));
+                spec.font.setPixelSize(static_cast<int>(px));
+                size = resolvedSize(src, spec);
+            }
+            notes << QStringLiteral("labels %1 px instead of %2 px").arg(px).arg(pixels(requested.font));
+        } else {
+            notes << QStringLiteral("rows thinner, not every token labelled");
+        }
+        if (size.height() > kMaxSide)
+            size.setHeight(kMaxSide);
+        spec.size = size;
+        notes.last() = QStringLiteral("%1 px tall instead of %2 (%3)")
+                           .arg(qRound(size.height()))
+                           .arg(qRound(natural))
+                           .arg(notes.last());
+    }
+    // PNG pixels: at most kMaxSide per side and kMaxPixels in all; a smaller scale rather than a refusal.
+    if (spec.format == ImageFormat::Png && size.width() >= 1 && size.height() >= 1 && size.width() <= kMaxSide &&
+        size.height() <= kMaxSide) {
+        const double room = std::min({kMaxSide / size.width(), kMaxSide / size.height(),
+                                      std::sqrt(double(kMaxPixels) / (size.width() * size.height()))});
+        const double scale = std::clamp(spec.scale, 0.25, 8.0);
+        if (scale > room && room >= 0.25) {
+            spec.scale = std::floor(room * 100) / 100;
+            notes << QStringLiteral("drawn at %1x instead of %2x").arg(spec.scale).arg(scale);
+        }
+    }
+    if (note)
+        *note = notes.isEmpty() ? QString()
+                                : notes.join(QStringLiteral(", ")) +
+                                      QStringLiteral(" to stay within %1 pixels per side and %2 million in all")
+                                          .arg(kMaxSide)
+                                          .arg(kMaxPixels / 1000000);
+    return spec;
+}
+
+QImage renderImage(const ExportSources &src, const ImageSpec &requested) {
+    const ImageSpec spec = fittedSpec(src, requested, nullptr);
     const QSizeF size = resolvedSize(src, spec);
     const double scale = std::clamp(spec.scale, 0.25, 8.0);
     const QSize pixels(static_cast<int>(std::ceil(size.width() * scale - 1e-6)),
@@ -466,14 +520,15 @@ QImage renderImage(const ExportSources &src, const ImageSpec &spec) {
     return reduced;
 }
 
-QByteArray encodeImage(const ExportSources &src, const ImageSpec &spec, QString *error) {
+QByteArray encodeImage(const ExportSources &src, const ImageSpec &requested, QString *error, QString *note) {
     auto fail = [&](const QString &message) {
         if (error)
             *error = message;
         return QByteArray();
     };
-    if (!usable(src, spec, error))
+    if (!usable(src, requested, error))
         return {};
+    const ImageSpec spec = fittedSpec(src, requested, note);
     const QSizeF size = resolvedSize(src, spec);
     if (!(size.width() >= 50 && size.height() >= 50 && size.width() <= kMaxSide && size.height() <= kMaxSide))
         return fail(QStringLiteral("image size %1 x %2 is outside 50 to %3 pixels per side")

@@ -83,10 +83,15 @@ void paintExport(QPainter &painter, const ExportSources &sources, const ImageSpe
 // Where the cells of an exported heatmap lie, in logical pixels (for image maps, and for checking pixels).
 HeatmapGeometry heatmapExportGeometry(const ExportSources &sources, const ImageSpec &spec);
 
-// The picture as pixels (size x scale, with the device pixel ratio and DPI set to match).
+// The spec as it will be drawn: a token strip or two-column arcs that a long text would make taller than an
+// image can be get a fixed height of the limit (smaller labels, thinner rows, not every row labelled), and a PNG
+// scale that would exceed the pixel limits is lowered. *note (if given) says what changed, empty when nothing did.
+ImageSpec fittedSpec(const ExportSources &sources, const ImageSpec &spec, QString *note);
+// The picture as pixels (size x scale, with the device pixel ratio and DPI set to match), fitted first.
 QImage renderImage(const ExportSources &sources, const ImageSpec &spec);
-// The bytes of the file spec.format names; empty with *error set when something could not be encoded.
-QByteArray encodeImage(const ExportSources &sources, const ImageSpec &spec, QString *error);
+// The bytes of the file spec.format names, fitted first (*note says how); empty with *error set when something
+// could not be encoded.
+QByteArray encodeImage(const ExportSources &sources, const ImageSpec &spec, QString *error, QString *note = nullptr);
 // A rendered picture as PNG bytes with its title in the metadata (thread-safe: callers may compress off the GUI
 // thread). Empty when encoding failed.
 QByteArray encodePng(const QImage &image, const QString &title);

@@ -425,23 +425,24 @@ void ExportDialog::exportNow() {
     QPointer<ExportDialog> self(this);
     QThreadPool::globalInstance()->start([self, kind, targets, existing, image, pixels, title, result,
                                           matrix = std::move(matrix), modelName]() {
-        QList<QByteArray> files;
+        QList<QList<QByteArray>> files; // each file's parts
         switch (kind) {
-        case What::Image: files << (pixels.isNull() ? image : encodePng(pixels, title)); break;
-        case What::Csv: files << QByteArray::fromStdString(attentionCsv(*result, matrix)); break;
-        case What::Json: files << QByteArray::fromStdString(attentionJson(*result, modelName)); break;
+        case What::Image: files << QList<QByteArray>{pixels.isNull() ? image : encodePng(pixels, title)}; break;
+        case What::Csv: files << QList<QByteArray>{QByteArray::fromStdString(attentionCsv(*result, matrix))}; break;
+        case What::Json: files << QList<QByteArray>{QByteArray::fromStdString(attentionJson(*result, modelName))}; break;
         case What::Npy: {
-            const std::int64_t T = result->seqLen();
-            files << QByteArray::fromStdString(encodeNpy(result->attention.data(), {result->layers, result->heads, T, T}))
-                  << QByteArray::fromStdString(tokensJson(*result));
+            const std::int64_t T = result->seqLen(); // written from the result itself, not from a copy
+            files << npyParts(result->attention.data(), {result->layers, result->heads, T, T})
+                  << QList<QByteArray>{QByteArray::fromStdString(tokensJson(*result))};
             break;
         }
         }
         QString error;
         QStringList written;
         for (int i = 0; i < targets.size() && error.isEmpty(); ++i) {
-            error = files[i].isEmpty() ? QStringLiteral("%1: could not be encoded").arg(QFileInfo(targets[i]).fileName())
-                                       : writeFileAtomically(targets[i], files[i]);
+            error = files[i].back().isEmpty()
+                        ? QStringLiteral("%1: could not be encoded").arg(QFileInfo(targets[i]).fileName())
+                        : writeFileAtomically(targets[i], files[i]);
             if (error.isEmpty())
                 written << targets[i];
         }

@@ -34,5 +34,7 @@ FloatBuffer valueWeightedAttention(const AttentionResult &result, bool normalise
 // The same result with attention replaced by the measure: value rows normalised (rowTotals kept for the raw
 // norms), rollout as one head per layer. Raw returns a copy. Fails for Value when no value norms were captured.
 Result<AttentionResult> withMeasure(const AttentionResult &raw, Measure measure);
+// The same, consuming the raw result: Value is computed in place, so only one copy of the attention exists.
+Result<AttentionResult> withMeasure(AttentionResult &&raw, Measure measure);
 
 } // namespace attnscope

@@ -14,7 +14,11 @@ struct NpyArray {
     std::vector<float> data;
 };
 
-// Serialises to the bytes of a .npy file (so callers can write them atomically however they like).
+// The bytes before the data: a file is npyHeader(shape) followed by the npyDataBytes(shape) bytes of the floats,
+// so a large array can be written straight from where it lies, without a second copy.
+std::string npyHeader(const std::vector<std::int64_t> &shape);
+std::size_t npyDataBytes(const std::vector<std::int64_t> &shape);
+// Serialises to the bytes of a .npy file (a copy: for small arrays and tests).
 std::string encodeNpy(const float *data, const std::vector<std::int64_t> &shape);
 Status writeNpy(const std::string &path, const float *data, const std::vector<std::int64_t> &shape);
 // Reads little-endian float32 ('<f4'), C order. Anything else is an error value.

@@ -61,18 +61,16 @@ std::vector<float> attentionRollout(const AttentionResult &r) {
     return out;
 }
 
-FloatBuffer valueWeightedAttention(const AttentionResult &r, bool normalise, std::vector<float> *rowTotals) {
+namespace {
+// Each weight times its key's value norm, into `out` (which may be r.attention itself: the work is per cell).
+void weighByValueNorms(const AttentionResult &r, float *out, bool normalise, std::vector<float> *rowTotals) {
     const std::size_t T = static_cast<std::size_t>(r.seqLen()), n = static_cast<std::size_t>(r.layers) * r.heads;
-    FloatBuffer out;
-    if (r.valueNorms.size() != n * T || r.attention.size() != n * T * T)
-        return out;
-    out.resize(r.attention.size());
     if (rowTotals)
         rowTotals->resize(n * T);
     for (std::size_t lh = 0; lh < n; ++lh) {
         const Eigen::Map<const Eigen::RowVectorXf> norms(r.valueNorms.data() + lh * T, Eigen::Index(T)); // (T)
         const Eigen::Map<const FloatMat> a(r.attention.data() + lh * T * T, Eigen::Index(T), Eigen::Index(T));
-        Eigen::Map<FloatMat> v(out.data() + lh * T * T, Eigen::Index(T), Eigen::Index(T));
+        Eigen::Map<FloatMat> v(out + lh * T * T, Eigen::Index(T), Eigen::Index(T));
         v = a.array().rowwise() * norms.array();
         for (Eigen::Index i = 0; i < Eigen::Index(T) && (normalise || rowTotals); ++i) {
             const float sum = v.row(i).sum();
@@ -82,7 +80,31 @@ FloatBuffer valueWeightedAttention(const AttentionResult &r, bool normalise, std
                 v.row(i) /= sum;
         }
     }
+}
+
+bool hasValueNorms(const AttentionResult &r) {
+    const std::size_t T = static_cast<std::size_t>(r.seqLen()), n = static_cast<std::size_t>(r.layers) * r.heads;
+    return r.valueNorms.size() == n * T && r.attention.size() == n * T * T;
+}
+} // namespace
+
+FloatBuffer valueWeightedAttention(const AttentionResult &r, bool normalise, std::vector<float> *rowTotals) {
+    FloatBuffer out;
+    if (!hasValueNorms(r))
+        return out;
+    out.resize(r.attention.size());
+    weighByValueNorms(r, out.data(), normalise, rowTotals);
     return out;
+}
+
+Result<AttentionResult> withMeasure(AttentionResult &&raw, Measure measure) {
+    if (measure != Measure::Value || raw.measure != Measure::Raw)
+        return withMeasure(static_cast<const AttentionResult &>(raw), measure);
+    if (!hasValueNorms(raw))
+        return makeError("value-weighted attention needs the value norms; analyse with valueNorms on");
+    weighByValueNorms(raw, raw.attention.data(), true, &raw.rowTotals); // in place: one copy of the attention
+    raw.measure = Measure::Value;
+    return std::move(raw);
 }
 
 Result<AttentionResult> withMeasure(const AttentionResult &raw, Measure measure) {
@@ -102,13 +124,12 @@ Result<AttentionResult> withMeasure(const AttentionResult &raw, Measure measure)
     out.computeMs = raw.computeMs;
     out.valueNorms = raw.valueNorms;
     out.measure = measure;
-    const std::size_t T = static_cast<std::size_t>(raw.seqLen());
     switch (measure) {
     case Measure::Raw:
         out.attention = raw.attention;
         break;
     case Measure::Value: {
-        if (raw.valueNorms.size() != static_cast<std::size_t>(raw.layers) * raw.heads * T)
+        if (!hasValueNorms(raw))
             return makeError("value-weighted attention needs the value norms; analyse with valueNorms on");
         out.attention = valueWeightedAttention(raw, true, &out.rowTotals);
         break;

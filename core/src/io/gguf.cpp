@@ -324,6 +324,11 @@ Result<std::shared_ptr<const File>> File::parse(const unsigned char *data, std::
                              ")");
         t.data = data + dataStart + t.offset;
     }
+    std::vector<ByteRange> ranges;
+    for (const TensorInfo &t : file->m_tensors)
+        ranges.push_back({t.offset, t.offset + t.bytes, &t.name});
+    if (const std::string overlap = overlappingRanges(std::move(ranges)); !overlap.empty())
+        return bad(overlap);
     return std::shared_ptr<const File>(std::move(file));
 }
 

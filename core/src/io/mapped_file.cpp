@@ -1,6 +1,7 @@
 // POSIX memory mapping with error values instead of exceptions.
 #include "io/mapped_file.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -9,6 +10,17 @@
 #include <unistd.h>
 
 namespace attnscope {
+
+std::string overlappingRanges(std::vector<ByteRange> ranges) {
+    std::erase_if(ranges, [](const ByteRange &r) { return r.end <= r.begin; });
+    std::sort(ranges.begin(), ranges.end(), [](const ByteRange &a, const ByteRange &b) { return a.begin < b.begin; });
+    for (std::size_t i = 1; i < ranges.size(); ++i)
+        if (ranges[i].begin < ranges[i - 1].end)
+            return "tensors " + *ranges[i - 1].name + " and " + *ranges[i].name + " share bytes " +
+                   std::to_string(ranges[i].begin) + " to " + std::to_string(std::min(ranges[i].end, ranges[i - 1].end)) +
+                   " of the data; a valid file stores each tensor once";
+    return {};
+}
 
 std::string fileName(const std::string &path) {
     const auto slash = path.find_last_of('/');

@@ -26,10 +26,7 @@ std::string shapeTuple(const std::vector<std::int64_t> &shape) {
 }
 } // namespace
 
-std::string encodeNpy(const float *data, const std::vector<std::int64_t> &shape) {
-    std::int64_t count = 1;
-    for (const auto d : shape)
-        count *= d;
+std::string npyHeader(const std::vector<std::int64_t> &shape) {
     std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shapeTuple(shape) + ", }";
     const std::size_t preamble = 6 + 2 + 2; // magic, version, header length
     const std::size_t total = preamble + header.size() + 1;
@@ -41,17 +38,29 @@ std::string encodeNpy(const float *data, const std::vector<std::int64_t> &shape)
     const auto len = static_cast<std::uint16_t>(header.size());
     bytes.push_back(static_cast<char>(len & 0xff));
     bytes.push_back(static_cast<char>(len >> 8));
-    bytes += header;
-    bytes.append(reinterpret_cast<const char *>(data), static_cast<std::size_t>(count) * sizeof(float));
+    return bytes + header;
+}
+
+std::size_t npyDataBytes(const std::vector<std::int64_t> &shape) {
+    std::size_t count = 1;
+    for (const auto d : shape)
+        count *= static_cast<std::size_t>(d);
+    return count * sizeof(float);
+}
+
+std::string encodeNpy(const float *data, const std::vector<std::int64_t> &shape) {
+    std::string bytes = npyHeader(shape);
+    bytes.append(reinterpret_cast<const char *>(data), npyDataBytes(shape));
     return bytes;
 }
 
 Status writeNpy(const std::string &path, const float *data, const std::vector<std::int64_t> &shape) {
-    const std::string bytes = encodeNpy(data, shape);
+    const std::string header = npyHeader(shape);
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     if (!out)
         return makeError(fileName(path) + ": cannot open for writing");
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.write(header.data(), static_cast<std::streamsize>(header.size()));
+    out.write(reinterpret_cast<const char *>(data), static_cast<std::streamsize>(npyDataBytes(shape)));
     out.close();
     if (!out)
         return makeError(fileName(path) + ": write failed (disk full?)");

@@ -97,8 +97,16 @@ Result<std::shared_ptr<const SafetensorsFile>> SafetensorsFile::parse(const unsi
             t.type = GgmlType::F16;
         else if (t.dtype == "BF16")
             t.type = GgmlType::BF16;
-        file->m_tensors.emplace(key, std::move(t));
+        if (!file->m_tensors.emplace(key, std::move(t)).second)
+            return bad("tensor " + key + " appears twice");
     }
+    std::vector<ByteRange> ranges;
+    for (const auto &[key, t] : file->m_tensors) {
+        const auto begin = static_cast<std::uint64_t>(t.data - (data + dataStart));
+        ranges.push_back({begin, begin + t.bytes, &key});
+    }
+    if (const std::string overlap = overlappingRanges(std::move(ranges)); !overlap.empty())
+        return bad(overlap);
     return std::shared_ptr<const SafetensorsFile>(std::move(file));
 }
 

@@ -8,6 +8,7 @@
 #include "runtime/forward.h"
 #include "runtime/memory.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -64,8 +65,9 @@ Result<std::shared_ptr<const Tokenizer>> checkedTokenizer(Result<std::shared_ptr
     // Hugging Face models often pad the embedding past the tokenizer (Qwen 2.5: 151,665 tokens, 151,936 rows), and a
     // tokenizer may add a few special tokens the weights lack (Gemma 3's <image_soft_token>): both are fine, and
     // an id the weights lack is refused per text (checkedIds). A vocabulary of another size is another model's.
-    const int n = tokenizer.value()->vocabSize();
-    if (n > cfg.vocabSize + 256 || n < cfg.vocabSize - cfg.vocabSize / 10)
+    // A few extra pieces, not more than 1/64 of the table (an embedding of 1 row with 16 pieces is broken).
+    const int n = tokenizer.value()->vocabSize(), extra = std::clamp(cfg.vocabSize / 64, 8, 256);
+    if (n > cfg.vocabSize + extra || n < cfg.vocabSize - cfg.vocabSize / 10)
         return makeError(tokenizerName + ": tokenizer has " + std::to_string(tokenizer.value()->vocabSize()) +
                          " pieces but " + fileName(modelPath) + " expects a vocabulary of " +
                          std::to_string(cfg.vocabSize) + "; pick the tokenizer that belongs to this model");
