@@ -172,6 +172,11 @@ void TestGguf::hostileFiles_data() {
         << Builder().header(1, 0).str("t").u32(1).u64(1024).u32(0).u64(0).bytes << "truncated";
     QTest::newRow("tensor offset huge")
         << Builder().header(1, 0).str("t").u32(1).u64(8).u32(0).u64(~0ull - 31).bytes << "truncated";
+    // Two tensors over the same bytes (aliases would let a small file claim the memory of many tensors).
+    QTest::newRow("tensors share bytes")
+        << Builder().header(2, 0).str("a").u32(1).u64(16).u32(0).u64(0).str("b").u32(1).u64(8).u32(0).u64(32)
+               .raw(QByteArray(96, '\0').constData(), 96).bytes
+        << "tensors a and b share bytes 32 to 64";
     QTest::newRow("misaligned tensor")
         << Builder().header(1, 0).str("t").u32(1).u64(8).u32(0).u64(4).bytes << "not aligned";
 }

@@ -190,6 +190,15 @@ void TestHeadRoles::measuresOfARealResult() {
     for (std::size_t i = 0; i < r->attention.size(); ++i)
         moved = std::max(moved, std::abs(double(value->attention[i]) - double(r->attention[i])));
     QVERIFY(moved > 0.05);
+    // Consuming the raw result (what the CLI does, to hold one copy of the attention) gives the same bits.
+    AttentionResult consumed = r.value();
+    const float *storage = consumed.attention.data();
+    const auto inPlace = withMeasure(std::move(consumed), Measure::Value);
+    QVERIFY(inPlace.ok());
+    QCOMPARE(inPlace->measure, Measure::Value);
+    QCOMPARE(inPlace->attention.data(), storage); // the same buffer, weighted where it lay
+    QCOMPARE(std::memcmp(inPlace->attention.data(), value->attention.data(), value->attention.size() * sizeof(float)), 0);
+    QVERIFY(inPlace->rowTotals == value->rowTotals);
 
     const auto rollout = withMeasure(r.value(), Measure::Rollout);
     QVERIFY(rollout.ok());

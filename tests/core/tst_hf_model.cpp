@@ -315,6 +315,16 @@ void TestHfModel::hostileSafetensors() {
     QVERIFY(errorOf(withHeader("{\"t\":{\"dtype\":\"Q9\",\"shape\":[4],\"data_offsets\":[0,4]}}", 16)).contains("unknown dtype"));
     QVERIFY(errorOf(withHeader("{\"t\":{\"dtype\":\"F32\",\"shape\":[-4],\"data_offsets\":[0,16]}}", 16)).contains("shape"));
     QVERIFY(errorOf(withHeader("{\"t\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[12,4]}}", 16)).contains("outside"));
+    // Two tensors over the same bytes: 100 such names would claim the memory of 100 tensors from one.
+    QVERIFY(errorOf(withHeader("{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]},"
+                               "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}", 16))
+                .contains("tensors a and b share bytes 8 to 16"));
+    QVERIFY(errorOf(withHeader("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                               "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}", 16))
+                .isEmpty()); // adjacent is fine
+    QVERIFY(errorOf(withHeader("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                               "\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}", 16))
+                .contains("tensor a appears twice"));
     const QString deep = QString(200, '[') + QString(200, ']');
     QVERIFY(errorOf(withHeader(deep.toUtf8(), 0)).contains("nested deeper"));
     // Cuts anywhere: an error or a valid file, never a crash.

@@ -19,6 +19,7 @@ private slots:
     void brokenFiles();
     void separateClassifierNeedsItsBytes();
     void noTokenizerBesideIsExplained();
+    void tokenizerLargerThanEmbeddingIsRefused();
 
 private:
     static QByteArray original();
@@ -124,6 +125,26 @@ void TestLoader::noTokenizerBesideIsExplained() {
     const auto directory = loadLlama2c(dir.path().toStdString());
     QVERIFY(!directory.ok());
     QVERIFY(directory.error().message.find("directory") != std::string::npos);
+}
+
+void TestLoader::tokenizerLargerThanEmbeddingIsRefused() {
+    // stories260K cut to a 300-row embedding, with its 512-piece tokenizer: ids 300..511 would index past the table.
+    // A few extra pieces are normal (Gemma 3's tokenizer has one more than its embedding); 212 more is another model.
+    const QByteArray good = original();
+    const int dim = 64, rows = 300;
+    QByteArray cut = good.left(28);
+    std::memcpy(cut.data() + 20, &rows, 4);
+    cut += good.mid(28, rows * dim * 4) + good.mid(28 + 512 * dim * 4);
+    QTemporaryDir dir;
+    QFile f(dir.filePath("cut.bin"));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(cut);
+    f.close();
+    QVERIFY(loadLlama2c(f.fileName().toStdString()).ok());
+    const auto engine = Engine::load(f.fileName().toStdString(), testsupport::tok512());
+    QVERIFY(!engine.ok());
+    QVERIFY2(engine.error().message.find("has 512 pieces but cut.bin expects a vocabulary of 300") != std::string::npos,
+             engine.error().message.c_str());
 }
 
 QTEST_GUILESS_MAIN(TestLoader)
