@@ -118,6 +118,11 @@ QString MainWindow::saveSession(const QString &path) {
 QString MainWindow::openSession(const QString &path) {
     const QString shown = QDir::toNativeSeparators(path);
     QFile file(path);
+    // A FIFO or device would block the window (or never end): only regular files (symlinks followed) are read.
+    if (QFileInfo(path).exists() && !QFileInfo(path).isFile()) {
+        showError(tr("%1: not a regular file; a session is a .attnscope file").arg(shown));
+        return errorText();
+    }
     if (!file.open(QIODevice::ReadOnly)) {
         showError(tr("%1: cannot open (%2)").arg(shown, file.errorString()));
         return errorText();
