@@ -88,11 +88,12 @@ ResultPtr analyze(const Engine &engine, const QCommandLineParser &args, Measure 
     AnalyzeParams params;
     params.truncateToContext = args.isSet(QStringLiteral("truncate"));
     params.valueNorms = measure == Measure::Value;
+    params.allPositionLogits = false; // the CLI writes the last position's logits only: (T, vocab) is not kept
     auto result = engine.analyze(std::string_view(text.constData(), static_cast<std::size_t>(text.size())), params);
     if (!result) {
         const QString message = QString::fromStdString(result.error().message);
-        const bool tooLong = message.contains(QLatin1String("exceed the context"));
-        fail(message + (tooLong && !params.truncateToContext ? QStringLiteral("; pass --truncate to cut it") : QString()));
+        const bool tooLong = message.contains(QLatin1String("(its context)"));
+        fail(message + (tooLong && !params.truncateToContext ? QStringLiteral(" or pass --truncate") : QString()));
     }
     if (measure == Measure::Raw)
         return std::make_shared<const AttentionResult>(std::move(result).value());

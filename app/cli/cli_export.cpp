@@ -295,8 +295,11 @@ int heatmapCommand(const QCommandLineParser &args) {
     const Measure measure = measureOption(args);
     const EnginePtr engine = loadEngine(args);
     const ModelConfig &c = engine->info().config;
-    const int layer = intOption(args, QStringLiteral("layer"), 0, c.layers - 1);
-    const int head = intOption(args, QStringLiteral("head"), 0, measure == Measure::Rollout ? 0 : c.heads - 1);
+    // Default layer 0, head 0, as --help says; a value outside the model is a usage error, never clamped.
+    const int layer = args.isSet(QStringLiteral("layer")) ? intOption(args, QStringLiteral("layer"), 0, c.layers - 1) : 0;
+    const int head = args.isSet(QStringLiteral("head"))
+                         ? intOption(args, QStringLiteral("head"), 0, measure == Measure::Rollout ? 0 : c.heads - 1)
+                         : 0;
     const int width = args.isSet(QStringLiteral("width")) ? intOption(args, QStringLiteral("width"), 200, 16384) : 1400;
     const int height =
         args.isSet(QStringLiteral("height")) ? intOption(args, QStringLiteral("height"), 200, 16384) : width;

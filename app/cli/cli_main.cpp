@@ -16,6 +16,7 @@
 #include <QCommandLineParser>
 #include <QFileInfo>
 #include <QGuiApplication>
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -86,8 +87,13 @@ int convert(const QCommandLineParser &args) {
 
 int heads(const QCommandLineParser &args) {
     const EnginePtr engine = loadEngine(args);
+    const ModelConfig &c = engine->info().config;
+    // --layer L and --head H narrow the table (checked before the work; out of range is a usage error).
+    const int layer = args.isSet(QStringLiteral("layer")) ? intOption(args, QStringLiteral("layer"), 0, c.layers - 1) : -1;
+    const int head = args.isSet(QStringLiteral("head")) ? intOption(args, QStringLiteral("head"), 0, c.heads - 1) : -1;
     const ResultPtr r = analyze(*engine, args);
-    const std::vector<HeadRoles> roles = allHeadRoles(*r);
+    std::vector<HeadRoles> roles = allHeadRoles(*r);
+    std::erase_if(roles, [&](const HeadRoles &h) { return (layer >= 0 && h.layer != layer) || (head >= 0 && h.head != head); });
     if (args.isSet(QStringLiteral("json"))) {
         QJsonArray out;
         for (const HeadRoles &h : roles)
@@ -138,6 +144,30 @@ int info(const QCommandLineParser &args) {
     const EnginePtr engine = loadEngine(args);
     const EngineInfo &i = engine->info();
     const ModelConfig &c = i.config;
+    if (args.isSet(QStringLiteral("json"))) {
+        QJsonObject facts;
+        for (const ModelFact &f : describeModel(c))
+            facts.insert(QString::fromStdString(f.label), QString::fromStdString(f.value));
+        const QJsonObject o{{QStringLiteral("model"), QString::fromStdString(i.modelPath)},
+                            {QStringLiteral("name"), QString::fromStdString(i.name)},
+                            {QStringLiteral("format"), QString::fromStdString(i.format)},
+                            {QStringLiteral("architecture"), QString::fromStdString(c.architecture)},
+                            {QStringLiteral("family"), QString::fromStdString(c.family)},
+                            {QStringLiteral("layers"), c.layers},
+                            {QStringLiteral("heads"), c.heads},
+                            {QStringLiteral("kv_heads"), c.kvHeads},
+                            {QStringLiteral("dim"), c.dim},
+                            {QStringLiteral("hidden_dim"), c.hiddenDim},
+                            {QStringLiteral("head_size"), c.headSize()},
+                            {QStringLiteral("vocab"), c.vocabSize},
+                            {QStringLiteral("context"), c.contextLength},
+                            {QStringLiteral("rope_base"), double(c.ropeTheta)},
+                            {QStringLiteral("weights"), QString::fromStdString(c.weightTypes)},
+                            {QStringLiteral("tokenizer"), QString::fromStdString(i.tokenizerKind)},
+                            {QStringLiteral("facts"), facts}};
+        std::fprintf(stdout, "%s", QJsonDocument(o).toJson(QJsonDocument::Indented).constData());
+        return 0;
+    }
     println(QStringLiteral("model        %1").arg(QString::fromStdString(i.modelPath)));
     println(QStringLiteral("format       %1").arg(QString::fromStdString(i.format)));
     println(QStringLiteral("architecture %1").arg(QString::fromStdString(c.architecture)));
@@ -161,6 +191,30 @@ int info(const QCommandLineParser &args) {
         else
             println(QStringLiteral("rope setup   %1").arg(QString::fromStdString(f.value)));
     return 0;
+}
+
+// The options each command reads; any other is a usage error rather than silently ignored (a --layer given to
+// dump, which writes every layer, is a mistake worth saying).
+void refuseForeignOptions(const QCommandLineParser &args, const QString &command) {
+    static const QStringList text{"model", "tokenizer", "text", "text-file", "truncate"};
+    static const QHash<QString, QStringList> taken{
+        {"dump", text + QStringList{"out", "force", "measure"}},
+        {"export", text + QStringList{"out", "force", "measure", "layer", "head", "view", "format", "scale", "width",
+                                      "height", "background", "colormap", "color-scale", "hide-special", "threshold",
+                                      "top-k", "pin", "no-caption"}},
+        {"heatmap", text + QStringList{"out", "force", "measure", "layer", "head", "width", "height"}},
+        {"convert", {"model", "tokenizer", "out", "type", "force"}},
+        {"heads", text + QStringList{"json", "layer", "head"}},
+        {"tokenize", text + QStringList{"json", "no-special"}},
+        {"models", {}},
+        {"info", {"model", "tokenizer", "json"}},
+    };
+    const auto it = taken.find(command);
+    if (it == taken.end())
+        return; // an unknown command is reported as such
+    for (const QString &name : args.optionNames())
+        if (!it->contains(name))
+            fail(QStringLiteral("%1 does not take --%2; see --help").arg(command, name), 2);
 }
 
 // Qt's own chatter (e.g. "XDG_RUNTIME_DIR not set" from the offscreen platform) would break the contract of one
@@ -198,7 +252,9 @@ int main(int argc, char *argv[]) {
         "           special tokens unless --no-special; --json prints dump's tokens.json objects. The tokenizer is\n"
         "           the model's (--model FILE|DIR) or a tokenizer.json (--tokenizer FILE)\n"
         "  models   list the models found on this machine\n"
-        "  info     print the model's architecture and sizes\n\n"
+        "  info     print the model's architecture and sizes (--json: one object)\n"
+        "Options a command does not take are refused (exit 2), as are values outside the model (--layer, --head,\n"
+        "--pin). Exit codes: 0 done, 1 bad input or failed work, 2 a usage error.\n\n"
         "Example: attnscope-cli export --text \"Lily saw a ball.\" --view heatmap,arcs --layer all --head all "
         "--format svg --out slides/"));
     args.addHelpOption();
@@ -215,14 +271,15 @@ int main(int argc, char *argv[]) {
         {QStringLiteral("text"), QStringLiteral("Text to analyse."), QStringLiteral("TEXT")},
         {QStringLiteral("text-file"), QStringLiteral("Read the text from a UTF-8 file (a regular file of at most 16 MiB)."),
          QStringLiteral("FILE")},
-        {QStringLiteral("truncate"), QStringLiteral("Cut text longer than the model's context instead of failing.")},
+        {QStringLiteral("truncate"), QStringLiteral("Cut text longer than the model's context instead of failing "
+                                                    "(tokenize: needs the model).")},
         {QStringLiteral("out"), QStringLiteral("Output directory (dump, export) or PNG file (heatmap)."),
          QStringLiteral("PATH")},
         {QStringLiteral("layer"), QStringLiteral("Layer: a number, all, or mean (mean of every head of every layer; "
-                                                 "export). Default 0."),
+                                                 "export). Default 0. heads: only this layer's heads."),
          QStringLiteral("L")},
         {QStringLiteral("head"), QStringLiteral("Head: a number, all, mean or max of the layer's heads (export). "
-                                                "Default 0."),
+                                                "Default 0. heads: only this head in each layer."),
          QStringLiteral("H")},
         {QStringLiteral("view"), QStringLiteral("export: heatmap, arcs, line-arcs, grid, tokens, or several with "
                                                 "commas. Default heatmap."),
@@ -256,7 +313,8 @@ int main(int argc, char *argv[]) {
         {QStringLiteral("force"), QStringLiteral("dump, heatmap, export, convert: overwrite files that exist.")},
         {QStringLiteral("type"), QStringLiteral("convert: weight type, f32 (default), f16, q8_0 or q4_0."),
          QStringLiteral("TYPE")},
-        {QStringLiteral("json"), QStringLiteral("heads, tokenize: print a JSON array (one object per head or token).")},
+        {QStringLiteral("json"), QStringLiteral("heads, tokenize: print a JSON array (one object per head or token); "
+                                                "info: one object.")},
         {QStringLiteral("no-special"), QStringLiteral("tokenize: add no special tokens (no BOS, no template).")},
         {QStringLiteral("measure"), QStringLiteral("dump, export, heatmap: raw (default), value (value-weighted "
                                                    "attention, rows normalised to 1; [layers, heads, T, T]) or rollout "
@@ -277,6 +335,7 @@ int main(int argc, char *argv[]) {
         if (positional.size() != 1)
             fail(QStringLiteral("expected one command (dump, export, heatmap, convert, heads, tokenize, models, info); see --help"), 2);
         const QString command = positional.front();
+        refuseForeignOptions(args, command);
         if (command == QLatin1String("dump"))
             return dump(args);
         if (command == QLatin1String("export"))

@@ -46,10 +46,18 @@ int tokenizeCommand(const QCommandLineParser &args) {
     const auto tokenizer = Engine::loadTokenizer(model.toStdString(), tokenizerPath.toStdString());
     if (!tokenizer)
         fail(QString::fromStdString(tokenizer.error().message));
-    const auto tokens = tokenizer.value()->encode(std::string_view(text.constData(), std::size_t(text.size())),
-                                                  !args.isSet(QStringLiteral("no-special")));
+    auto tokens = tokenizer.value()->encode(std::string_view(text.constData(), std::size_t(text.size())),
+                                            !args.isSet(QStringLiteral("no-special")));
     if (!tokens)
         fail(QString::fromStdString(tokens.error().message));
+    if (args.isSet(QStringLiteral("truncate"))) { // the model's context, as the other commands cut to
+        if (model.isEmpty())
+            fail(QStringLiteral("--truncate cuts to the model's context: pass --model too"), 2);
+        const EnginePtr engine = loadEngine(args);
+        const auto context = static_cast<std::size_t>(engine->info().config.contextLength);
+        if (tokens.value().size() > context)
+            tokens.value().resize(context);
+    }
     if (args.isSet(QStringLiteral("json"))) {
         const std::string json = tokensJson(tokens.value());
         std::fwrite(json.data(), 1, json.size(), stdout);

@@ -6,6 +6,7 @@
 #include <attnscope/npy.h>
 
 #include <QImage>
+#include <QImageReader>
 #include <QProcess>
 #include <QtTest>
 
@@ -43,6 +44,10 @@ private slots:
     void tokenizeJsonContract();
     void tokenizeLinesAndModels();
     void tokenizeBadTokenizerJson();
+    void optionsAreCheckedPerCommand();
+    void jsonCommandsPrintOnlyJson();
+    void longTextExportsFit();
+    void convertBeyondMemoryIsRefused();
 
 private:
     struct Run {
@@ -673,6 +678,93 @@ void TestCli::tokenizeBadTokenizerJson() {
         QCOMPARE(lines.size(), 1);
         QVERIFY2(lines.first().startsWith("attnscope-cli: ") && lines.first().contains(message), qPrintable(lines.first()));
     }
+}
+
+// An option a command does not read is a usage error (exit 2), not silently ignored; values outside the model are
+// refused, never clamped; defaults are what --help says.
+void TestCli::optionsAreCheckedPerCommand() {
+    QTemporaryDir dir;
+    const QStringList text{"--model", model(), "--text", kText};
+    Run r = cli(QStringList{"dump", "--layer", "1", "--out", dir.filePath("d")} + text);
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("dump does not take --layer"), qPrintable(r.err));
+    QVERIFY(!QFileInfo::exists(dir.filePath("d")));
+    QCOMPARE(cli({"info", "--model", model(), "--text", "x"}).code, 2);
+    QCOMPARE(cli(QStringList{"tokenize", "--pin", "1"} + text).code, 2);
+    QCOMPARE(cli(QStringList{"heads", "--layer", "5"} + text).code, 2);
+    QCOMPARE(cli(QStringList{"heads", "--head", "-1"} + text).code, 2);
+    // heads --layer/--head narrow the table to those heads.
+    r = cli(QStringList{"heads", "--layer", "1", "--head", "2", "--json"} + text);
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const QJsonArray one = QJsonDocument::fromJson(r.out.toUtf8()).array();
+    QCOMPARE(one.size(), 1);
+    QCOMPARE(one[0].toObject().value("layer").toInt(), 1);
+    QCOMPARE(one[0].toObject().value("head").toInt(), 2);
+    QCOMPARE(QJsonDocument::fromJson(cli(QStringList{"heads", "--layer", "4", "--json"} + text).out.toUtf8()).array().size(), 8);
+    // heatmap without --layer/--head draws layer 0, head 0 (once it demanded both).
+    r = cli(QStringList{"heatmap", "--out", dir.filePath("h.png")} + text);
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    // tokenize --truncate cuts to the model's context (512 tokens), and needs the model to know it.
+    QString longText;
+    for (int i = 0; i < 200; ++i)
+        longText += "Lily saw a big red ball. ";
+    r = cli({"tokenize", "--model", model(), "--text", longText, "--truncate", "--json"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(QJsonDocument::fromJson(r.out.toUtf8()).array().size(), 512);
+    QCOMPARE(cli({"tokenize", "--tokenizer", QString::fromStdString(testsupport::tok512()), "--text", "x", "--truncate"}).code, 2);
+}
+
+// --json prints JSON and nothing else on stdout, also when there is something to say (on stderr).
+void TestCli::jsonCommandsPrintOnlyJson() {
+    QString longText;
+    for (int i = 0; i < 200; ++i)
+        longText += "Lily saw a big red ball. ";
+    const QList<QStringList> commands{
+        {"heads", "--model", model(), "--text", longText, "--truncate", "--json"},
+        {"tokenize", "--model", model(), "--text", longText, "--json"},
+        {"info", "--model", model(), "--json"},
+    };
+    for (const QStringList &args : commands) {
+        const Run r = cli(args);
+        QVERIFY2(r.code == 0, qPrintable(args.front() + ": " + r.err));
+        QJsonParseError error;
+        const QJsonDocument doc = QJsonDocument::fromJson(r.out.toUtf8(), &error);
+        QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(args.front() + ": " + error.errorString()));
+        QVERIFY(!doc.isNull());
+    }
+    const QJsonObject info = QJsonDocument::fromJson(cli(commands[2]).out.toUtf8()).object();
+    QCOMPARE(info.value("layers").toInt(), 5);
+    QCOMPARE(info.value("heads").toInt(), 8);
+    QCOMPARE(info.value("vocab").toInt(), 512);
+    QCOMPARE(info.value("context").toInt(), 512);
+}
+
+// A long text in a view that grows with it, at a scale that would exceed the pixel limits: the export succeeds,
+// fitted, with a note on stderr; stdout is only the paths.
+void TestCli::longTextExportsFit() {
+    QString longText;
+    for (int i = 0; i < 60; ++i)
+        longText += "Lily saw a big red ball and she was happy. ";
+    QTemporaryDir dir;
+    const Run r = cli({"export", "--model", model(), "--text", longText, "--truncate", "--view", "arcs,tokens",
+                       "--scale", "4", "--out", dir.path()});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(r.out.trimmed().split('\n').size(), 2);
+    QVERIFY2(r.err.contains("attnscope-cli: note: arcs_L0_H0.png: drawn at"), qPrintable(r.err));
+    QImageReader arcs(dir.filePath("arcs_L0_H0.png"));
+    QVERIFY(arcs.size().height() <= 16384 && arcs.size().height() > 12000);
+}
+
+// convert assembles the file in memory: beyond the budget it is refused before the work, and nothing is written.
+void TestCli::convertBeyondMemoryIsRefused() {
+    QTemporaryDir dir;
+    const QStringList args{"convert", "--model", model(), "--out", dir.filePath("m.gguf")};
+    const Run refused = cli(args, {"ATTNSCOPE_MEMORY_BUDGET=100000"});
+    QCOMPARE(refused.code, 1);
+    QVERIFY2(refused.err.contains("of memory, more than the"), qPrintable(refused.err));
+    QVERIFY(filesIn(dir.path()).isEmpty());
+    QCOMPARE(cli(args).code, 0);
+    QCOMPARE(filesIn(dir.path()), QStringList{"m.gguf"});
 }
 
 QTEST_GUILESS_MAIN(TestCli)

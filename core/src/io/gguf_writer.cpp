@@ -2,11 +2,13 @@
 #include "attnscope/gguf_writer.h"
 #include "attnscope/gguf.h"
 #include "io/mapped_file.h"
+#include "runtime/memory.h"
 
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <unistd.h>
 #include <vector>
 
 namespace attnscope {
@@ -167,7 +169,11 @@ Status GgufBuilder::write(const std::string &path) const {
     }
     head.pad();
 
-    const std::string part = path + ".part";
+    // Written beside the target under a name no one else uses, then renamed over it: a failed write leaves the old
+    // file (if any) as it was.
+    const std::string part = path + ".attnscope-" + std::to_string(::getpid()) + ".part";
+    if (std::filesystem::exists(part))
+        return makeError(fileName(part) + " exists; remove it and try again");
     {
         std::ofstream out(part, std::ios::binary | std::ios::trunc);
         if (!out)
@@ -271,10 +277,24 @@ Status writeGguf(const Model &model, const Tokenizer &tokenizer, const std::stri
     b.setBool("tokenizer.ggml.add_space_prefix", tokenizer.addsSpacePrefix());
 
     const int blockSize = typeInfo(static_cast<std::uint32_t>(type))->blockSize;
+    // Rows that are not whole blocks (stories260K's ffn_down has 172 columns) stay F32, as llama.cpp keeps them.
+    auto storedType = [&](const Tensor &t) { return t.cols % blockSize == 0 ? type : GgmlType::F32; };
+    // The file is assembled in memory before it is written: check that it fits first.
+    double fileBytes = 0;
+    auto count = [&](const Tensor &t) {
+        const auto info = typeInfo(static_cast<std::uint32_t>(storedType(t)));
+        fileBytes += double(t.rows) * double(t.cols) / info->blockSize * info->blockBytes;
+    };
+    count(w.tokenEmbedding);
+    if (!c.sharedClassifier)
+        count(w.classifier);
+    for (const LayerWeights &lw : w.layers)
+        for (const Tensor *t : {&lw.wq, &lw.wk, &lw.wv, &lw.wo, &lw.gate, &lw.up, &lw.down})
+            count(*t);
+    if (auto room = checkMemory(fileBytes * 1.05 + double(c.layers + 1) * c.dim * 4, "writing " + fileName(path)); !room)
+        return room;
     auto matrix = [&](const std::string &name, const Tensor &t) {
-        // Rows that are not whole blocks (stories260K's ffn_down has 172 columns) stay F32, as llama.cpp keeps them.
-        const GgmlType stored = t.cols % blockSize == 0 ? type : GgmlType::F32;
-        b.addTensor(name, {t.cols, t.rows}, stored, encodeMatrix(t, stored));
+        b.addTensor(name, {t.cols, t.rows}, storedType(t), encodeMatrix(t, storedType(t)));
     };
     auto vector = [&](const std::string &name, const float *v, std::int64_t n) { b.addF32(name, {n}, v); };
     matrix("token_embd.weight", w.tokenEmbedding);
