@@ -67,6 +67,7 @@ private slots:
     void badFilesSayWhatIsWrong();
     void byteLevelPiecesDisplayAsText();
     void byteFallbackDecodesOnlyHex();
+    void vocabFilesRefuseHoles();
 };
 
 void TestTokenizerJson::sharedVectors_data() {
@@ -277,6 +278,28 @@ void TestTokenizerJson::byteFallbackDecodesOnlyHex() {
     QVERIFY2(tokenizer.ok(), tokenizer.ok() ? "" : tokenizer.error().message.c_str());
     QCOMPARE(QString::fromStdString(tokenizer.value()->decode({0, 1, 2})), QStringLiteral("A<0xZZ><0x-1>"));
     QCOMPARE(QString::fromStdString(tokenizer.value()->decode({3})), QStringLiteral("\x0f"));
+}
+
+// vocab.txt / vocab.json + merges.txt: an empty entry, an id given twice or a missing id is one clear message (an
+// id with no token once became an empty piece, matched by nothing and decoded as nothing).
+void TestTokenizerJson::vocabFilesRefuseHoles() {
+    auto txt = [](const char *text) {
+        const auto t = tokenizerFromVocabTxt(text, {}, "vocab.txt");
+        return t.ok() ? QString() : QString::fromStdString(t.error().message);
+    };
+    QVERIFY(txt("[UNK]\n[CLS]\n[SEP]\nthe\n##s\n").isEmpty());
+    QVERIFY2(txt("[UNK]\n\nthe\n").contains("vocab.txt: line 2 is empty"), qPrintable(txt("[UNK]\n\nthe\n")));
+    QVERIFY(txt("").contains("has no tokens"));
+    auto json = [](const char *vocab) {
+        const auto t = tokenizerFromVocabMerges(vocab, "#version: 0.2\na b\n", {}, "vocab.json");
+        return t.ok() ? QString() : QString::fromStdString(t.error().message);
+    };
+    QVERIFY2(json(R"({"a": 0, "b": 1, "ab": 2})").isEmpty(), qPrintable(json(R"({"a": 0, "b": 1, "ab": 2})")));
+    QVERIFY2(json(R"({"a": 0, "b": 1, "ab": 5})").contains("no token has id 2 (ids must run from 0 to 5)"), qPrintable(json(R"({"a": 0, "b": 1, "ab": 5})")));
+    QVERIFY(json(R"({"a": 0, "b": 0, "ab": 1})").contains("id 0 is given to two tokens"));
+    QVERIFY(json(R"({"a": 0, "": 1, "ab": 2})").contains("token 1 is an empty string"));
+    QVERIFY(json(R"({})").contains("has no tokens"));
+    QVERIFY(json(R"({"a": 1e300})").contains("is not a token id"));
 }
 
 QTEST_GUILESS_MAIN(TestTokenizerJson)

@@ -17,6 +17,12 @@ Result<std::shared_ptr<const Tokenizer>> loadTokenizerJson(const std::string &pa
 // The same from the files' contents (configJson may be empty); `name` is used in messages and as path().
 Result<std::shared_ptr<const Tokenizer>> tokenizerFromJson(std::string_view tokenizerJson, std::string_view configJson,
                                                            const std::string &name);
+// GPT-2's vocab.json + merges.txt and BERT's vocab.txt, from their contents (configJson: tokenizer_config.json's,
+// may be empty), as the folder loader builds them.
+Result<std::shared_ptr<const Tokenizer>> tokenizerFromVocabMerges(std::string_view vocabJson, std::string_view merges,
+                                                                  std::string_view configJson, const std::string &name);
+Result<std::shared_ptr<const Tokenizer>> tokenizerFromVocabTxt(std::string_view vocabTxt, std::string_view configJson,
+                                                               const std::string &name);
 // The tokenizer of a Hugging Face model folder.
 Result<std::shared_ptr<const Tokenizer>> tokenizerFromHfFolder(const std::string &dir);
 // A tokenizer file given by hand: tokenizer.json (by content), a folder, or a sentencepiece .model.

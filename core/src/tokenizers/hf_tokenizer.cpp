@@ -232,35 +232,73 @@ std::vector<std::string> lines(const std::string &text) {
     return out;
 }
 
-std::shared_ptr<const json::Document> readConfig(const fs::path &dir) {
+// tokenizer_config.json beside the vocabulary files: its bytes, or empty when there is none (or it is unreadable).
+std::string readConfigBytes(const fs::path &dir) {
     std::error_code ec;
     if (!fs::is_regular_file(dir / "tokenizer_config.json", ec))
+        return {};
+    auto text = readBounded(dir / "tokenizer_config.json", kMaxConfig);
+    return text ? std::move(text).value() : std::string();
+}
+
+std::shared_ptr<const json::Document> parseConfig(std::string_view configJson) {
+    if (configJson.empty())
         return nullptr;
-    auto doc = json::Document::readFile((dir / "tokenizer_config.json").string(), kMaxConfig);
+    auto doc = json::Document::parse(configJson, "tokenizer_config.json");
     return doc ? doc.value() : nullptr;
 }
 
-// GPT-2's vocab.json + merges.txt, as transformers' GPT2Converter builds it.
 Result<std::shared_ptr<const Tokenizer>> gpt2Folder(const fs::path &dir) {
-    auto vocabDoc = json::Document::readFile((dir / "vocab.json").string(), kMaxTokenizerJson);
+    auto vocab = readBounded(dir / "vocab.json", kMaxTokenizerJson);
+    if (!vocab)
+        return vocab.error();
+    auto merges = readBounded(dir / "merges.txt", kMaxTokenizerJson);
+    if (!merges)
+        return merges.error();
+    return tokenizerFromVocabMerges(vocab.value(), merges.value(), readConfigBytes(dir), (dir / "vocab.json").string());
+}
+
+Result<std::shared_ptr<const Tokenizer>> bertFolder(const fs::path &dir) {
+    auto text = readBounded(dir / "vocab.txt", kMaxTokenizerJson);
+    if (!text)
+        return text.error();
+    return tokenizerFromVocabTxt(text.value(), readConfigBytes(dir), (dir / "vocab.txt").string());
+}
+
+} // namespace
+
+// GPT-2's vocab.json + merges.txt, as transformers' GPT2Converter builds it.
+Result<std::shared_ptr<const Tokenizer>> tokenizerFromVocabMerges(std::string_view vocabJson, std::string_view mergesText,
+                                                                  std::string_view configJson, const std::string &name) {
+    auto vocabDoc = json::Document::parse(vocabJson, "vocab.json", kMaxJsonDepth);
     if (!vocabDoc)
         return vocabDoc.error();
-    auto mergesText = readBounded(dir / "merges.txt", kMaxTokenizerJson);
-    if (!mergesText)
-        return mergesText.error();
     const Where where{"vocab.json", ""};
     if (!json::isObject(vocabDoc.value()->root()))
         return where.error("not a token -> id object");
     std::vector<std::string> vocab;
+    std::vector<bool> seen;
     for (const json::Field &field : json::fields(vocabDoc.value()->root())) {
         const auto id = json::integer(field.value);
         if (!id || *id < 0 || *id >= (1 << 24))
             return where.error("the id of \"" + std::string(field.key.substr(0, 40)) + "\" is not a token id");
-        if (static_cast<std::size_t>(*id) >= vocab.size())
+        if (field.key.empty())
+            return where.error("token " + std::to_string(*id) + " is an empty string");
+        if (static_cast<std::size_t>(*id) >= vocab.size()) {
             vocab.resize(static_cast<std::size_t>(*id) + 1);
+            seen.resize(vocab.size());
+        }
+        if (seen[static_cast<std::size_t>(*id)])
+            return where.error("id " + std::to_string(*id) + " is given to two tokens");
+        seen[static_cast<std::size_t>(*id)] = true;
         vocab[static_cast<std::size_t>(*id)] = std::string(field.key);
     }
-    const std::vector<std::string> mergeLines = lines(mergesText.value());
+    if (vocab.empty())
+        return where.error("has no tokens");
+    if (const auto gap = std::find(seen.begin(), seen.end(), false); gap != seen.end())
+        return where.error("no token has id " + std::to_string(gap - seen.begin()) + " (ids must run from 0 to " +
+                           std::to_string(vocab.size() - 1) + ")");
+    const std::vector<std::string> mergeLines = lines(std::string(mergesText));
     std::vector<std::pair<std::string_view, std::string_view>> merges; // views into mergeLines
     for (const std::string &line : mergeLines) {
         if (line.empty() || line.rfind("#version", 0) == 0)
@@ -271,7 +309,7 @@ Result<std::shared_ptr<const Tokenizer>> gpt2Folder(const fs::path &dir) {
         const std::string_view view(line);
         merges.emplace_back(view.substr(0, space), view.substr(space + 1));
     }
-    const auto config = readConfig(dir);
+    const auto config = parseConfig(configJson);
     const bool prefixSpace = config ? json::boolMember(config->root(), "add_prefix_space").value_or(false) : false;
     Parts parts;
     auto model = makeBpe(std::move(vocab), merges, BpeOptions{}, Where{"merges.txt", ""});
@@ -283,16 +321,19 @@ Result<std::shared_ptr<const Tokenizer>> gpt2Folder(const fs::path &dir) {
     if (const auto eot = parts.model->id("<|endoftext|>"))
         parts.added.add(AddedToken{*eot, "<|endoftext|>", true, false, false, false, false});
     parts.kind = "byte-level BPE (vocab.json + merges.txt)";
-    return makePipeline((dir / "vocab.json").string(), std::move(parts));
+    return makePipeline(name, std::move(parts));
 }
 
 // BERT's vocab.txt, as transformers' BertConverter builds it.
-Result<std::shared_ptr<const Tokenizer>> bertFolder(const fs::path &dir) {
-    auto text = readBounded(dir / "vocab.txt", kMaxTokenizerJson);
-    if (!text)
-        return text.error();
-    std::vector<std::string> vocab = lines(text.value());
-    const auto config = readConfig(dir);
+Result<std::shared_ptr<const Tokenizer>> tokenizerFromVocabTxt(std::string_view vocabTxt, std::string_view configJson,
+                                                               const std::string &name) {
+    std::vector<std::string> vocab = lines(std::string(vocabTxt));
+    if (vocab.empty())
+        return makeError("vocab.txt: has no tokens");
+    for (std::size_t i = 0; i < vocab.size(); ++i)
+        if (vocab[i].empty())
+            return makeError("vocab.txt: line " + std::to_string(i + 1) + " is empty (every line is a token)");
+    const auto config = parseConfig(configJson);
     auto flag = [&](const char *key) { return config ? json::boolMember(config->root(), key) : std::nullopt; };
     const bool lower = flag("do_lower_case").value_or(true);
     Parts parts;
@@ -312,10 +353,8 @@ Result<std::shared_ptr<const Tokenizer>> bertFolder(const fs::path &dir) {
         parts.bos = *cls;
     }
     parts.kind = "WordPiece (vocab.txt)";
-    return makePipeline((dir / "vocab.txt").string(), std::move(parts));
+    return makePipeline(name, std::move(parts));
 }
-
-} // namespace
 
 Result<std::shared_ptr<const Tokenizer>> tokenizerFromHfFolder(const std::string &dirPath) {
     const fs::path dir(dirPath);
