@@ -20,6 +20,16 @@ inline QString sharedDir() {
     const QByteArray env = qgetenv("ATTNSCOPE_SHARED_DIR");
     return QDir::cleanPath(env.isEmpty() ? QStringLiteral(ATTNSCOPE_SHARED_DIR) : QString::fromLocal8Bit(env));
 }
+// How long to wait for the app's worker threads, in ms: the sanitizers slow the engine 3-5x, so waits stretch
+// under them (GCC and Clang define __SANITIZE_ADDRESS__ with -fsanitize=address).
+constexpr int waitMs(int ms) {
+#if defined(__SANITIZE_ADDRESS__)
+    return ms * 6;
+#else
+    return ms;
+#endif
+}
+
 inline QString sharedPath(const QString &relative) {
     return sharedDir() + QLatin1Char('/') + relative;
 }

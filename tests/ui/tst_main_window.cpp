@@ -125,7 +125,7 @@ void TestMainWindow::initTestCase() {
 }
 
 void TestMainWindow::opensWithAnAnalysedExample() {
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->heatmapModel()->tokenCount() > 1, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->heatmapModel()->tokenCount() > 1, testsupport::waitMs(10000));
     QCOMPARE(QString::fromStdString(m_window->heatmapModel()->result()->text), m_window->textEdit()->toPlainText());
     QVERIFY(!m_window->textEdit()->toPlainText().isEmpty());
     QCOMPARE(m_window->layerBox()->maximum(), 4);
@@ -146,7 +146,7 @@ void TestMainWindow::typingRecomputesInTheWorker() {
     QTest::keyClicks(edit, typed);
     HeatmapModel *model = m_window->heatmapModel();
     QTRY_COMPARE_WITH_TIMEOUT(QString::fromStdString(model->result() ? model->result()->text : std::string()), typed,
-                              10000);
+                              testsupport::waitMs(10000));
 
     const auto expected = m_engine->analyze(typed.toStdString());
     QVERIFY(expected.ok());
@@ -234,7 +234,7 @@ void TestMainWindow::hideBosRenormalisesAndKeepsFocus() {
     HeatmapModel *model = m_window->heatmapModel();
     m_window->textEdit()->setPlainText(QStringLiteral("Lily saw a big red ball. Lily wanted the ball."));
     QTRY_VERIFY_WITH_TIMEOUT(model->result() && model->result()->text == "Lily saw a big red ball. Lily wanted the ball.",
-                             10000);
+                             testsupport::waitMs(10000));
     const int T = model->result()->seqLen();
     focusToken(m_window->selectionModel(), 5);
     const int position = model->position(5);
@@ -307,13 +307,13 @@ void TestMainWindow::errorsKeepTextAndResult() {
     for (int i = 0; i < 200; ++i)
         longText += QStringLiteral("Lily saw a big red ball. ");
     m_window->textEdit()->setPlainText(longText);
-    QTRY_VERIFY_WITH_TIMEOUT(!m_window->errorText().isEmpty(), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->errorText().isEmpty(), testsupport::waitMs(10000));
     QVERIFY2(m_window->errorText().contains("context"), qPrintable(m_window->errorText()));
     QCOMPARE(m_window->heatmapModel()->result(), before);    // last good result stays on screen
     QCOMPARE(m_window->textEdit()->toPlainText(), longText); // nothing the user typed is lost
     m_window->textEdit()->setPlainText(QString::fromUtf8("Emoji \xF0\x9F\x98\x80 ok"));
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->errorText().isEmpty(), 10000);
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->heatmapModel()->result() != before, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->errorText().isEmpty(), testsupport::waitMs(10000));
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->heatmapModel()->result() != before, testsupport::waitMs(10000));
 }
 
 void TestMainWindow::brokenModelKeepsCurrentModel() {
@@ -324,7 +324,7 @@ void TestMainWindow::brokenModelKeepsCurrentModel() {
     broken.close();
     const EnginePtr current = m_window->service()->engine();
     m_window->openModel(broken.fileName());
-    QTRY_VERIFY_WITH_TIMEOUT(!m_window->errorText().isEmpty(), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->errorText().isEmpty(), testsupport::waitMs(10000));
     QVERIFY2(m_window->errorText().contains("broken.bin"), qPrintable(m_window->errorText()));
     QVERIFY(m_window->errorText().contains("still using stories260K"));
     QCOMPARE(m_window->service()->engine(), current);
@@ -341,7 +341,7 @@ QAction *menuAction(QMainWindow *window, const QString &text) {
 } // namespace
 
 void TestMainWindow::exportDialogWritesWhatIsOnScreen() {
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->heatmapModel()->tokenCount() > 3, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->heatmapModel()->tokenCount() > 3, testsupport::waitMs(10000));
     QAction *exportAction = menuAction(m_window.get(), QStringLiteral("Export…"));
     QVERIFY(exportAction);
     QCOMPARE(exportAction->shortcut(), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
@@ -486,7 +486,7 @@ void TestMainWindow::copyImageToClipboard() {
 namespace {
 bool waitForText(MainWindow *w, const QString &text) {
     w->textEdit()->setPlainText(text);
-    return QTest::qWaitFor([&] { return w->analysis() && w->analysis()->raw->text == text.toStdString(); }, 10000);
+    return QTest::qWaitFor([&] { return w->analysis() && w->analysis()->raw->text == text.toStdString(); }, testsupport::waitMs(10000));
 }
 } // namespace
 
@@ -500,7 +500,7 @@ void TestMainWindow::measureSwitch() {
     focusToken(m_window->selectionModel(), 4);
     QComboBox *measure = m_window->measureBox();
     measure->setCurrentIndex(measure->findData(int(Measure::Value)));
-    QTRY_VERIFY_WITH_TIMEOUT(model->result() && model->result()->measure == Measure::Value, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(model->result() && model->result()->measure == Measure::Value, testsupport::waitMs(10000));
     QCOMPARE(focusOf(m_window->selectionModel()).query, 4); // same tokens: the focus stays
     // The views show core's value-weighted attention of the same text.
     AnalyzeParams params;
@@ -524,7 +524,7 @@ void TestMainWindow::measureSwitch() {
     QVERIFY(exportTitle(context.sources, spec).contains("value-weighted attention"));
 
     measure->setCurrentIndex(measure->findData(int(Measure::Rollout)));
-    QTRY_VERIFY_WITH_TIMEOUT(model->result() && model->result()->measure == Measure::Rollout, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(model->result() && model->result()->measure == Measure::Rollout, testsupport::waitMs(10000));
     QCOMPARE(model->heads(), 1);
     QCOMPARE(m_window->headBox()->maximum(), 0);
     QVERIFY(!m_window->headBox()->isEnabled());
@@ -536,7 +536,7 @@ void TestMainWindow::measureSwitch() {
              rollout[std::size_t((1 * T + T - 1) * T + 0)]);
 
     measure->setCurrentIndex(measure->findData(int(Measure::Raw)));
-    QTRY_VERIFY_WITH_TIMEOUT(model->result() && model->result()->measure == Measure::Raw, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(model->result() && model->result()->measure == Measure::Raw, testsupport::waitMs(10000));
     QCOMPARE(m_window->headBox()->maximum(), 7);
     QVERIFY(m_window->headBox()->isEnabled());
 }
@@ -587,7 +587,7 @@ void TestMainWindow::headTableSortsAndFindsHeads() {
 void TestMainWindow::nextTokenPredictions() {
     // Empty text: BOS alone, and the model predicts how TinyStories begin.
     m_window->textEdit()->clear();
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->analysis() && m_window->analysis()->raw->seqLen() == 1, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->analysis() && m_window->analysis()->raw->seqLen() == 1, testsupport::waitMs(10000));
     InsightsModel *insights = m_window->insightsModel();
     QCOMPARE(insights->predictionPosition(), 0);
     QCOMPARE(int(insights->predictions().size()), 10);
@@ -625,7 +625,7 @@ void TestMainWindow::compareTwoSentences() {
     QTRY_VERIFY_WITH_TIMEOUT(compare->modelA()->result() && compare->modelB()->result() &&
                                  compare->modelA()->result()->text == "Swing the bat!" &&
                                  compare->modelB()->result()->text == "The bat flew at night.",
-                             10000);
+                             testsupport::waitMs(10000));
     // Every head ranked: layers x heads rows, largest change first.
     QCOMPARE(compare->rankedHeads()->rowCount(), 5 * 8);
     QCOMPARE(int(compare->ranking().size()), 40);
@@ -646,7 +646,7 @@ void TestMainWindow::compareTwoSentences() {
     QTRY_VERIFY_WITH_TIMEOUT(compare->modelA()->result() && compare->modelB()->result() &&
                                  compare->modelA()->result()->text == "The cat sat." &&
                                  compare->modelB()->result()->text == "The dog sat.",
-                             10000);
+                             testsupport::waitMs(10000));
     QCOMPARE(compare->modelA()->tokenCount(), 7); // "▁cat" and "▁dog" are single tokens of tok512
     QCOMPARE(compare->modelB()->tokenCount(), 7);
     QVERIFY(compare->differenceShown());
@@ -669,7 +669,7 @@ void TestMainWindow::sessionSaveAndOpen() {
     w->headBox()->setValue(5);
     w->colorMapBox()->setCurrentIndex(w->colorMapBox()->findData(QStringLiteral("magma")));
     w->measureBox()->setCurrentIndex(w->measureBox()->findData(int(Measure::Value)));
-    QTRY_VERIFY_WITH_TIMEOUT(w->heatmapModel()->result()->measure == Measure::Value, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(w->heatmapModel()->result()->measure == Measure::Value, testsupport::waitMs(10000));
     focusToken(w->selectionModel(), 3);
     w->viewTabs()->setCurrentWidget(w->stepPanel()); // a lesson prepared on the step-by-step page
     w->stepPanel()->orderBox()->setCurrentIndex(1);
@@ -694,7 +694,7 @@ void TestMainWindow::sessionSaveAndOpen() {
     QCOMPARE(w->openSession(path), QString());
     QTRY_VERIFY_WITH_TIMEOUT(w->analysis() && w->analysis()->raw->text == text.toStdString() &&
                                  w->heatmapModel()->result()->measure == Measure::Value && w->layerBox()->value() == 2,
-                             10000);
+                             testsupport::waitMs(10000));
     const Session restored = w->currentSession();
     QCOMPARE(restored.modelPath, saved.modelPath);
     QCOMPARE(restored.text, text);
@@ -712,7 +712,7 @@ void TestMainWindow::sessionSaveAndOpen() {
     w->stepPanel()->orderBox()->setCurrentIndex(0);
     w->measureBox()->setCurrentIndex(0);
     w->colorMapBox()->setCurrentIndex(0);
-    QTRY_VERIFY_WITH_TIMEOUT(w->heatmapModel()->result()->measure == Measure::Raw, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(w->heatmapModel()->result()->measure == Measure::Raw, testsupport::waitMs(10000));
 }
 
 void TestMainWindow::badSessionsChangeNothing() {
@@ -761,7 +761,7 @@ void TestMainWindow::dropModelFile() {
     const EnginePtr before = w->service()->engine();
     const QString gguf = testsupport::sharedPath("gguf/stories260K.gguf");
     QVERIFY(drop(gguf));
-    QTRY_VERIFY_WITH_TIMEOUT(w->service()->engine() != before, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(w->service()->engine() != before, testsupport::waitMs(10000));
     QCOMPARE(QString::fromStdString(w->service()->engine()->info().format).contains("GGUF", Qt::CaseInsensitive), true);
     QCOMPARE(w->recentModels().front(), QFileInfo(gguf).absoluteFilePath());
     // A file that is no model: one message, and the GGUF model stays.
@@ -772,12 +772,12 @@ void TestMainWindow::dropModelFile() {
     notes.write("these are my lecture notes, not a model\n");
     notes.close();
     QVERIFY(drop(notes.fileName()));
-    QTRY_VERIFY_WITH_TIMEOUT(!w->errorText().isEmpty(), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(!w->errorText().isEmpty(), testsupport::waitMs(10000));
     QVERIFY2(w->errorText().contains("notes.txt") && w->errorText().contains("still using"), qPrintable(w->errorText()));
     QCOMPARE(w->service()->engine(), current);
     // Back to the checkpoint the other tests use.
     QVERIFY(drop(QString::fromStdString(testsupport::stories260K())));
-    QTRY_VERIFY_WITH_TIMEOUT(w->service()->engine() != current, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(w->service()->engine() != current, testsupport::waitMs(10000));
 }
 
 void TestMainWindow::lastModelAndTextComeBack() {
@@ -791,7 +791,7 @@ void TestMainWindow::lastModelAndTextComeBack() {
         options.useSettings = true;
         MainWindow w(options);
         QCOMPARE(w.textEdit()->toPlainText(), QStringLiteral("Ben likes his red truck."));
-        QTRY_VERIFY_WITH_TIMEOUT(w.service()->engine() && w.analysis(), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(w.service()->engine() && w.analysis(), testsupport::waitMs(10000));
         QCOMPARE(QFileInfo(QString::fromStdString(w.service()->engine()->info().modelPath)).absoluteFilePath(), gguf);
         QCOMPARE(w.recentModels().front(), gguf);
         w.textEdit()->setPlainText(QStringLiteral("Ben went home."));
@@ -844,7 +844,7 @@ void TestMainWindow::stepViewIsTheAttentionRow() {
         const HeadStep *s = model->step();
         return s && s->layer == layer && s->head == head && s->query == q && panel->view()->message().isEmpty();
     };
-    QTRY_VERIFY_WITH_TIMEOUT(ready(2, 3, query), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(ready(2, 3, query), testsupport::waitMs(10000));
     auto checkRow = [&](int layer, int head, int q) {
         const HeadStep *s = model->step();
         QCOMPARE(s->keys, q + 1);
@@ -894,7 +894,7 @@ void TestMainWindow::stepViewIsTheAttentionRow() {
     QCOMPARE(w->headBox()->value(), 4);
     w->layerBox()->setValue(4);
     w->headBox()->setValue(6);
-    QTRY_VERIFY_WITH_TIMEOUT(ready(4, 6, query), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(ready(4, 6, query), testsupport::waitMs(10000));
     checkRow(4, 6, query);
     focusToken(w->selectionModel(), w->heatmapModel()->rowOfPosition(5));
     QVERIFY(ready(4, 6, 5));
@@ -902,12 +902,12 @@ void TestMainWindow::stepViewIsTheAttentionRow() {
     // Under value-weighted attention the page keeps the softmax and says what the other views add to it.
     QVERIFY(!panel->hint().contains(QStringLiteral("W_O")));
     w->measureBox()->setCurrentIndex(w->measureBox()->findData(int(Measure::Value)));
-    QTRY_VERIFY_WITH_TIMEOUT(w->analysis()->shown->measure == Measure::Value, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(w->analysis()->shown->measure == Measure::Value, testsupport::waitMs(10000));
     QVERIFY(panel->hint().contains(QStringLiteral("W_O")));
     QVERIFY(ready(4, 6, 5)); // same tokens: the trace still serves
     checkRow(4, 6, 5);
     w->measureBox()->setCurrentIndex(0);
-    QTRY_VERIFY_WITH_TIMEOUT(w->analysis()->shown->measure == Measure::Raw, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(w->analysis()->shown->measure == Measure::Raw, testsupport::waitMs(10000));
     // A mean of heads has no single softmax: the page says so instead of showing numbers.
     w->aggregationBox()->setCurrentIndex(1);
     QVERIFY(panel->view()->message().contains(QStringLiteral("One head")));
@@ -932,14 +932,14 @@ void TestMainWindow::stepViewIsTheAttentionRow() {
     attnscope::clearFocus(w->selectionModel()); // the last token is the query
     QTRY_VERIFY_WITH_TIMEOUT(model->step() && model->step()->keys == w->analysis()->raw->seqLen() &&
                                  panel->view()->message().isEmpty(),
-                             10000);
+                             testsupport::waitMs(10000));
     auto *scroll = panel->findChild<QScrollArea *>();
     QVERIFY(scroll);
-    QTRY_VERIFY_WITH_TIMEOUT(panel->view()->height() >= panel->view()->rowRect(model->rowCount() - 1).bottom(), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(panel->view()->height() >= panel->view()->rowRect(model->rowCount() - 1).bottom(), testsupport::waitMs(5000));
     QVERIFY(scroll->verticalScrollBar()->maximum() > 0);
     QTRY_VERIFY_WITH_TIMEOUT(panel->view()->visibleRegion().boundingRect().contains(
                                  panel->view()->rowRect(model->strongestRow()).center()),
-                             5000);
+                             testsupport::waitMs(5000));
     w->viewTabs()->setCurrentIndex(0);
     QVERIFY(w->arcsView()->isVisible());
     QTest::keyClick(w, Qt::Key_Plus, Qt::ControlModifier);
@@ -966,7 +966,7 @@ void TestMainWindow::cancelKeepsThePreviousResult() {
         return w->service()->engine() && w->service()->engine()->info().modelPath == model && !w->service()->busy();
     };
     w->openModel(path);
-    QTRY_VERIFY_WITH_TIMEOUT(loaded(path.toStdString()), 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(loaded(path.toStdString()), testsupport::waitMs(20000));
     QVERIFY(waitForText(w, QStringLiteral("Lily saw a big red ball.")));
     const AnalysisPtr before = w->analysis();
     const int layer = w->layerBox()->value();
@@ -979,7 +979,7 @@ void TestMainWindow::cancelKeepsThePreviousResult() {
     clock.start();
     w->textEdit()->setPlainText(longText);
     BusyBar *bar = w->busyBar();
-    QTRY_VERIFY_WITH_TIMEOUT(bar->isVisible() && bar->cancelButton()->isVisible(), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(bar->isVisible() && bar->cancelButton()->isVisible(), testsupport::waitMs(10000));
     QVERIFY(clock.elapsed() >= BusyBar::kDelayMs); // short work never flashes a bar
     QVERIFY(bar->progressBar()->isVisible());
     QVERIFY(bar->text().contains(QStringLiteral("Computing")));
@@ -1003,7 +1003,7 @@ void TestMainWindow::cancelKeepsThePreviousResult() {
     QVERIFY(bar->text().isEmpty());
 
     w->openModel(QString::fromStdString(testsupport::stories260K())); // the model the other tests expect
-    QTRY_VERIFY_WITH_TIMEOUT(loaded(testsupport::stories260K()), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(loaded(testsupport::stories260K()), testsupport::waitMs(10000));
 }
 
 void TestMainWindow::exampleLibraryFitsTheModel() {
@@ -1049,8 +1049,8 @@ void TestMainWindow::exampleOpensItsHeadAndToken() {
     list->scrollToItem(list->item(she));
     QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, list->visualItemRect(list->item(she)).center());
     QCOMPARE(w->textEdit()->toPlainText(), e.text);
-    QTRY_VERIFY_WITH_TIMEOUT(w->analysis() && w->analysis()->raw->text == e.text.toStdString(), 10000);
-    QTRY_COMPARE_WITH_TIMEOUT(w->layerBox()->value(), e.layer, 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(w->analysis() && w->analysis()->raw->text == e.text.toStdString(), testsupport::waitMs(10000));
+    QTRY_COMPARE_WITH_TIMEOUT(w->layerBox()->value(), e.layer, testsupport::waitMs(5000));
     QCOMPARE(w->headBox()->value(), e.head);
     QCOMPARE(Aggregation(w->aggregationBox()->currentData().toInt()), Aggregation::Head);
     const Focus focus = focusOf(w->selectionModel());
@@ -1076,7 +1076,7 @@ void TestMainWindow::stepThroughLayersAndHeads() {
     MainWindow *w = m_window.get();
     QVERIFY(waitForText(w, QStringLiteral("The bat flew at night.")));
     w->measureBox()->setCurrentIndex(0);
-    QTRY_VERIFY_WITH_TIMEOUT(w->analysis()->shown->measure == Measure::Raw && !w->service()->busy(), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(w->analysis()->shown->measure == Measure::Raw && !w->service()->busy(), testsupport::waitMs(10000));
     w->aggregationBox()->setCurrentIndex(0);
     w->layerBox()->setValue(0);
     w->headBox()->setValue(3);
@@ -1089,8 +1089,8 @@ void TestMainWindow::stepThroughLayersAndHeads() {
     bar->playButton()->click();
     QVERIFY(playback->isRunning());
     QVERIFY(bar->playButton()->text().contains(QStringLiteral("Pause")));
-    QTRY_COMPARE_WITH_TIMEOUT(w->layerBox()->value(), 4, 5000);
-    QTRY_VERIFY_WITH_TIMEOUT(!playback->isRunning(), 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(w->layerBox()->value(), 4, testsupport::waitMs(5000));
+    QTRY_VERIFY_WITH_TIMEOUT(!playback->isRunning(), testsupport::waitMs(5000));
     QCOMPARE(w->headBox()->value(), 3);
     QCOMPARE(w->heatmapModel()->layer(), 4);
     QVERIFY(!bar->playButton()->isChecked());
