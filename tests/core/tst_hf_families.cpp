@@ -222,6 +222,7 @@ private slots:
     void dtypesAndShards_data();
     void dtypesAndShards();
     void llama3Rope();
+    void conversionsBeyondMemoryAreRefused();
 
 private:
     // The folder of a family: written from its GGUF ("gguf", or "conditional" for Gemma 3's multimodal naming) once
@@ -670,6 +671,22 @@ void TestHfFamilies::llama3Rope() {
     QVERIFY(worstGguf <= 5e-5);
     QVERIFY(worstHf <= 5e-5);
     QVERIFY(moved > 1e-3); // the factors change the numbers: the test could fail
+}
+
+// GPT-NeoX's fused q/k/v is re-ordered per head into a copy: checked against the memory budget before each copy,
+// refused with the number instead of allocating (a folder of many such tensors could claim gigabytes).
+void TestHfFamilies::conversionsBeyondMemoryAreRefused() {
+    QString error;
+    const QString dir = folderFor("gptneox", "gguf", &error);
+    QVERIFY2(!dir.isEmpty(), qPrintable(error));
+    qputenv("ATTNSCOPE_MEMORY_BUDGET", "1000");
+    const auto refused = Engine::load(dir.toStdString());
+    qunsetenv("ATTNSCOPE_MEMORY_BUDGET");
+    QVERIFY(!refused.ok());
+    QVERIFY2(refused.error().message.find("converting the weights (at a fused projection) needs more than the 0 MB") !=
+                 std::string::npos,
+             refused.error().message.c_str());
+    QVERIFY(Engine::load(dir.toStdString()).ok());
 }
 
 QTEST_GUILESS_MAIN(TestHfFamilies)

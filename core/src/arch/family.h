@@ -133,6 +133,10 @@ public:
     std::vector<std::vector<float>> floats;        // owned float32 copies
     std::vector<std::vector<unsigned char>> bytes; // owned copies in a stored type
 
+    // Before each copy: false (and the reader fails with both numbers) when the copies so far plus `more` bytes
+    // would exceed the memory this process may use, measured when the first copy is made.
+    bool roomFor(double more, const std::string &tensor);
+
 protected:
     // The tensor stored under this exact name, or null.
     virtual const StoredTensor *find(const std::string &name) const = 0;
@@ -143,6 +147,7 @@ private:
     const StoredTensor *lookup(Name name, int layer, std::string &resolved);
     std::string m_problem;
     std::vector<std::string> m_types;
+    double m_copied = 0, m_budget = -1;
 };
 
 // A model family: one file in core/src/arch.

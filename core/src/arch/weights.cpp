@@ -1,6 +1,7 @@
 // WeightReader: tensors by a family's two names, shapes checked, norms converted to float32, fused layouts split or
 // re-ordered; and the embedding / final norm / head every decoder shares.
 #include "arch/family.h"
+#include "runtime/memory.h"
 
 #include <cstring>
 #include <new>
@@ -32,6 +33,18 @@ std::int64_t StoredTensor::elements() const {
     for (std::int64_t d : shape)
         n *= d;
     return n;
+}
+
+bool WeightReader::roomFor(double more, const std::string &tensor) {
+    if (m_budget < 0)
+        m_budget = memoryBudget();
+    if (m_copied + more > m_budget) {
+        fail(fileName() + ": converting the weights (at " + tensor + ") needs more than the " +
+             std::to_string(static_cast<long long>(m_budget / 1e6)) + " MB of memory available");
+        return false;
+    }
+    m_copied += more;
+    return true;
 }
 
 void WeightReader::fail(const std::string &problem) {
@@ -80,6 +93,8 @@ Tensor WeightReader::matrix(Name name, int layer, std::int64_t rows, std::int64_
     if (t->type == GgmlType::F32 && reinterpret_cast<std::uintptr_t>(t->data) % alignof(float) != 0) {
         // safetensors does not align tensors: an F32 one after an odd number of F16 values is copied once, so the
         // matrix code reads floats at float addresses.
+        if (!roomFor(double(rows) * double(cols) * sizeof(float), n))
+            return {};
         floats.emplace_back(static_cast<std::size_t>(rows * cols));
         std::memcpy(floats.back().data(), t->data, floats.back().size() * sizeof(float));
         return Tensor{GgmlType::F32, floats.back().data(), rows, cols};
@@ -161,6 +176,9 @@ Tensor WeightReader::transposed(Name name, int layer, std::int64_t in, std::int6
         return {};
     }
     m_types.push_back(t->typeName);
+    if (!roomFor(2.0 * double(in) * double(out) * sizeof(float), n)) // the transposed copy, and the stored one briefly
+        return {};
+    m_copied -= double(in) * double(out) * sizeof(float);
     std::vector<float> stored(static_cast<std::size_t>(in * out));
     dequantizeRow(t->type, t->data, stored.data(), in * out);
     floats.emplace_back(stored.size());
@@ -181,6 +199,8 @@ Tensor WeightReader::gather(const Tensor &t, const std::vector<std::int64_t> &ro
     if (!t.data)
         return {};
     const std::size_t rowBytes = t.rowBytes();
+    if (!roomFor(double(rowBytes) * double(rowIndex.size()), "a fused projection"))
+        return {};
     bytes.emplace_back(rowBytes * rowIndex.size() + sizeof(float)); // never empty, float-aligned by the allocator
     for (std::size_t r = 0; r < rowIndex.size(); ++r)
         std::memcpy(bytes.back().data() + r * rowBytes,

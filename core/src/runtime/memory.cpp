@@ -88,6 +88,11 @@ double memoryBudget() {
     rlimit limit{};
     if (getrlimit(RLIMIT_AS, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
         budget = std::min(budget, std::max(0.0, static_cast<double>(limit.rlim_cur) - mappedBytes()));
+#if defined(__SANITIZE_ADDRESS__)
+    // Under AddressSanitizer every allocation carries redzones, a quarantine holds freed blocks and the shadow
+    // maps an eighth more: a sanitizer build (for tests and fuzzing) assumes a machine of 3 GB.
+    budget = std::min(budget, 3e9);
+#endif
     if (const char *env = std::getenv("ATTNSCOPE_MEMORY_BUDGET"))
         if (const double cap = std::strtod(env, nullptr); cap > 0)
             budget = std::min(budget, cap);

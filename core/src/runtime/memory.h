@@ -17,7 +17,8 @@ double analysisBytes(const ModelConfig &c, std::int64_t T, bool allPositionLogit
 
 // What this process may still allocate: the smallest of MemAvailable (/proc/meminfo), the address-space limit
 // (RLIMIT_AS) less what is mapped already, and the cgroup's memory.max less memory.current.
-// ATTNSCOPE_MEMORY_BUDGET (bytes) in the environment lowers it, for tests and for a cap of your own.
+// ATTNSCOPE_MEMORY_BUDGET (bytes) in the environment lowers it, for tests and for a cap of your own; a build
+// under AddressSanitizer assumes at most 3 GB.
 double memoryBudget();
 
 // An error naming both numbers when `bytes` exceeds the budget; `what` says what needs them.
