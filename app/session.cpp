@@ -61,19 +61,23 @@ QString sessionFromJson(const QByteArray &json, Session *out) {
         const QJsonValue v = o.value(QLatin1String(key));
         if (v.isUndefined())
             return;
-        if (!v.isString() && problem.isEmpty())
-            problem = QStringLiteral("\"%1\" must be text").arg(QLatin1String(key));
-        else
-            *field = v.toString();
+        if (!v.isString()) { // the first problem is the one reported; a wrong value is never used
+            if (problem.isEmpty())
+                problem = QStringLiteral("\"%1\" must be text").arg(QLatin1String(key));
+            return;
+        }
+        *field = v.toString();
     };
     auto number = [&](const char *key, double lo, double hi, auto *field) {
         const QJsonValue v = o.value(QLatin1String(key));
         if (v.isUndefined())
             return;
-        if ((!v.isDouble() || v.toDouble() < lo || v.toDouble() > hi) && problem.isEmpty())
-            problem = QStringLiteral("\"%1\" must be a number from %2 to %3").arg(QLatin1String(key)).arg(lo).arg(hi);
-        else
-            *field = static_cast<std::remove_pointer_t<decltype(field)>>(v.toDouble());
+        if (!v.isDouble() || !(v.toDouble() >= lo && v.toDouble() <= hi)) { // out of range is never converted
+            if (problem.isEmpty())
+                problem = QStringLiteral("\"%1\" must be a number from %2 to %3").arg(QLatin1String(key)).arg(lo).arg(hi);
+            return;
+        }
+        *field = static_cast<std::remove_pointer_t<decltype(field)>>(v.toDouble());
     };
     text("model", &s.modelPath);
     text("tokenizer", &s.tokenizerPath);

@@ -59,6 +59,8 @@
 #include <QTabWidget>
 #include <QtTest>
 
+#include <sys/stat.h>
+
 #include <attnscope/head_roles.h>
 #include <attnscope/insights.h>
 #include <attnscope/measures.h>
@@ -726,14 +728,20 @@ void TestMainWindow::badSessionsChangeNothing() {
         return f.fileName();
     };
     const QStringList expected = {"not an AttnScope session", "not an AttnScope session", "\"layer\" must be",
-                                  "is not there any more", "newer AttnScope"};
+                                  "is not there any more", "newer AttnScope", "\"tokenizer\" must be text",
+                                  "not a regular file"};
     const QStringList paths = {
         write("garbage.attnscope", QByteArray("\x89PNG\r\n\x1a\n not json at all")),
         write("other.attnscope", QByteArray("{\"model\": \"x.gguf\"}")),
         write("typed.attnscope", QByteArray("{\"attnscope-session\": 1, \"model\": \"/m.gguf\", \"layer\": \"two\"}")),
         write("gone.attnscope", QByteArray("{\"attnscope-session\": 1, \"model\": \"/no/such/model.gguf\", \"text\": \"x\"}")),
         write("future.attnscope", QByteArray("{\"attnscope-session\": 99, \"model\": \"/m.gguf\"}")),
+        // A bad number after another problem was once converted anyway (7.8e9 to int: undefined; fuzz_session).
+        write("numbers.attnscope",
+              QByteArray("{\"attnscope-session\": 1, \"tokenizer\": 1, \"model\": \"/m.gguf\", \"layer\": 7777773888}")),
+        dir.filePath("fifo.attnscope"), // would block the window if it were opened
     };
+    ::mkfifo(dir.filePath("fifo.attnscope").toLocal8Bit().constData(), 0600);
     const EnginePtr engine = w->service()->engine();
     for (int i = 0; i < paths.size(); ++i) {
         const QString message = w->openSession(paths[i]);
