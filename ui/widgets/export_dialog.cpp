@@ -31,6 +31,7 @@
 #include <QVBoxLayout>
 
 #include <cmath>
+#include <new>
 
 namespace attnscope {
 
@@ -426,20 +427,24 @@ void ExportDialog::exportNow() {
     QThreadPool::globalInstance()->start([self, kind, targets, existing, image, pixels, title, result,
                                           matrix = std::move(matrix), modelName]() {
         QList<QList<QByteArray>> files; // each file's parts
-        switch (kind) {
-        case What::Image: files << QList<QByteArray>{pixels.isNull() ? image : encodePng(pixels, title)}; break;
-        case What::Csv: files << QList<QByteArray>{QByteArray::fromStdString(attentionCsv(*result, matrix))}; break;
-        case What::Json: files << QList<QByteArray>{QByteArray::fromStdString(attentionJson(*result, modelName))}; break;
-        case What::Npy: {
-            const std::int64_t T = result->seqLen(); // written from the result itself, not from a copy
-            files << npyParts(result->attention.data(), {result->layers, result->heads, T, T})
-                  << QList<QByteArray>{QByteArray::fromStdString(tokensJson(*result))};
-            break;
-        }
-        }
         QString error;
+        try { // off the GUI thread: an exception here must become a message, not an abort
+            switch (kind) {
+            case What::Image: files << QList<QByteArray>{pixels.isNull() ? image : encodePng(pixels, title)}; break;
+            case What::Csv: files << QList<QByteArray>{QByteArray::fromStdString(attentionCsv(*result, matrix))}; break;
+            case What::Json: files << QList<QByteArray>{QByteArray::fromStdString(attentionJson(*result, modelName))}; break;
+            case What::Npy: {
+                const std::int64_t T = result->seqLen(); // written from the result itself, not from a copy
+                files << npyParts(result->attention.data(), {result->layers, result->heads, T, T})
+                      << QList<QByteArray>{QByteArray::fromStdString(tokensJson(*result))};
+                break;
+            }
+            }
+        } catch (const std::bad_alloc &) {
+            error = QStringLiteral("ran out of memory encoding the export; export fewer layers or a shorter text");
+        }
         QStringList written;
-        for (int i = 0; i < targets.size() && error.isEmpty(); ++i) {
+        for (int i = 0; i < targets.size() && error.isEmpty() && i < files.size(); ++i) {
             error = files[i].back().isEmpty()
                         ? QStringLiteral("%1: could not be encoded").arg(QFileInfo(targets[i]).fileName())
                         : writeFileAtomically(targets[i], files[i]);

@@ -3,21 +3,48 @@
 
 #include <attnscope/measures.h>
 
+#include <exception>
+#include <new>
+
 namespace attnscope {
+
+namespace {
+// Runs one piece of the worker's work; an exception (memory running out between the estimate and the allocation,
+// say) becomes the message `fail` is called with, instead of escaping into Qt's event loop, which would abort.
+template <typename Work, typename Fail>
+void guarded(Work &&work, Fail &&fail) {
+    try {
+        work();
+    } catch (const std::bad_alloc &) {
+        fail(QStringLiteral("ran out of memory; try a shorter text or a smaller model"));
+    } catch (const std::exception &e) {
+        fail(QStringLiteral("failed: %1").arg(QString::fromUtf8(e.what())));
+    }
+}
+} // namespace
 
 InferenceWorker::InferenceWorker(std::shared_ptr<std::atomic<quint64>> latestAnalysis,
                                  std::shared_ptr<std::atomic<quint64>> latestTrace)
     : m_latest(std::move(latestAnalysis)), m_latestTrace(std::move(latestTrace)) {}
 
 void InferenceWorker::loadModel(quint64 request, const QString &modelPath, const QString &tokenizerPath) {
-    auto engine = Engine::load(modelPath.toStdString(), tokenizerPath.toStdString());
-    if (!engine)
-        emit modelFailed(request, QString::fromStdString(engine.error().message));
-    else
-        emit modelLoaded(request, engine.value());
+    guarded(
+        [&] {
+            auto engine = Engine::load(modelPath.toStdString(), tokenizerPath.toStdString());
+            if (!engine)
+                emit modelFailed(request, QString::fromStdString(engine.error().message));
+            else
+                emit modelLoaded(request, engine.value());
+        },
+        [&](const QString &message) { emit modelFailed(request, message); });
 }
 
 void InferenceWorker::analyze(quint64 request, EnginePtr engine, const QString &text, Measure measure) {
+    guarded([&] { analyzeNow(request, engine, text, measure); },
+            [&](const QString &message) { emit analysisFailed(request, message); });
+}
+
+void InferenceWorker::analyzeNow(quint64 request, const EnginePtr &engine, const QString &text, Measure measure) {
     if (m_latest->load() != request || !engine)
         return; // a newer request is queued behind this one
     const QByteArray utf8 = text.toUtf8();
@@ -50,6 +77,11 @@ void InferenceWorker::analyze(quint64 request, EnginePtr engine, const QString &
 }
 
 void InferenceWorker::traceLayer(quint64 request, EnginePtr engine, ResultPtr result, int layer) {
+    guarded([&] { traceNow(request, engine, result, layer); },
+            [&](const QString &message) { emit traceFailed(request, message); });
+}
+
+void InferenceWorker::traceNow(quint64 request, const EnginePtr &engine, const ResultPtr &result, int layer) {
     if (m_latestTrace->load() != request || !engine || !result)
         return;
     auto trace = engine->traceLayer(result->tokens, layer, [this, request](float fraction) {

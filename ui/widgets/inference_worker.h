@@ -38,6 +38,8 @@ signals:
     void progressed(quint64 request, float fraction); // of an analysis or a trace, in [0, 1]
 
 private:
+    void analyzeNow(quint64 request, const attnscope::EnginePtr &engine, const QString &text, attnscope::Measure measure);
+    void traceNow(quint64 request, const attnscope::EnginePtr &engine, const attnscope::ResultPtr &result, int layer);
     std::shared_ptr<std::atomic<quint64>> m_latest;
     std::shared_ptr<std::atomic<quint64>> m_latestTrace;
 };
