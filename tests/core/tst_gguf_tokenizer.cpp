@@ -194,6 +194,20 @@ void TestGgufTokenizer::addBosTokenFromMetadata() {
         QVERIFY(encoded.ok());
         QCOMPARE(encoded->front().id == 1, addBos);
     }
+    // An empty piece: named by its index in tokenizer.ggml.tokens, not sentencepiece's "piece must not be empty".
+    GgufBuilder b;
+    b.setString("tokenizer.ggml.model", "llama");
+    b.setStringArray("tokenizer.ggml.tokens", {"<unk>", "<s>", "", "a"});
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("empty.gguf").toStdString();
+    QVERIFY(b.write(path).ok());
+    const auto file = gguf::File::open(path);
+    QVERIFY(file.ok());
+    const auto t = tokenizerFromGguf(*file.value());
+    QVERIFY(!t.ok());
+    QVERIFY2(t.error().message == "empty.gguf: tokenizer.ggml.tokens[2] is empty; a sentencepiece vocabulary has no "
+                                  "empty pieces",
+             t.error().message.c_str());
 }
 
 void TestGgufTokenizer::unsupportedTypesSayWhich() {

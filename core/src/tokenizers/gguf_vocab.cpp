@@ -70,6 +70,9 @@ Result<std::string> sentencePieceProtoFromGguf(const gguf::File &f) {
             type = kControl; // sentencepiece allows one unknown piece
         if (type == kByte)
             ++bytePieces;
+        if (tokens->strings[i].empty()) // sentencepiece would say only "piece must not be empty"
+            return makeError(name + ": tokenizer.ggml.tokens[" + std::to_string(i) +
+                             "] is empty; a sentencepiece vocabulary has no empty pieces");
         ProtoWriter piece;
         piece.bytesField(1, tokens->strings[i]);
         piece.floatField(2, scores ? static_cast<float>(scores->number(i)) : 0.0f);
