@@ -90,11 +90,9 @@ ResultPtr analyze(const Engine &engine, const QCommandLineParser &args, Measure 
     params.valueNorms = measure == Measure::Value;
     params.allPositionLogits = false; // the CLI writes the last position's logits only: (T, vocab) is not kept
     auto result = engine.analyze(std::string_view(text.constData(), static_cast<std::size_t>(text.size())), params);
-    if (!result) {
-        const QString message = QString::fromStdString(result.error().message);
-        const bool tooLong = message.contains(QLatin1String("(its context)"));
-        fail(message + (tooLong && !params.truncateToContext ? QStringLiteral(" or pass --truncate") : QString()));
-    }
+    if (!result)
+        fail(QString::fromStdString(result.error().message) +
+             (result.error().beyondContext ? QStringLiteral(" or pass --truncate") : QString()));
     if (measure == Measure::Raw)
         return std::make_shared<const AttentionResult>(std::move(result).value());
     auto measured = withMeasure(std::move(result).value(), measure); // in place: one copy of the attention
@@ -120,6 +118,10 @@ int intOption(const QCommandLineParser &args, const QString &name, int lo, int h
     if (!ok || v < lo || v > hi)
         outOfRange(args, name, "an integer", lo, hi);
     return v;
+}
+
+int intOption(const QCommandLineParser &args, const QString &name, int lo, int hi, int fallback) {
+    return args.isSet(name) ? intOption(args, name, lo, hi) : fallback;
 }
 
 double doubleOption(const QCommandLineParser &args, const QString &name, double lo, double hi) {

@@ -11,6 +11,7 @@ namespace attnscope {
 struct Error {
     std::string message;
     bool cancelled = false; // the caller's progress callback asked to stop; not a failure to report
+    bool beyondContext = false; // the text is longer than the model reads: truncating it would succeed
 };
 
 template <typename T> class [[nodiscard]] Result {

@@ -206,9 +206,13 @@ Result<AttentionResult> Engine::analyze(std::string_view text, const AnalyzePara
     std::string analysed(text);
     bool truncated = false;
     if (static_cast<int>(tokens->size()) > context) {
-        if (!params.truncateToContext)
-            return makeError("the text is " + std::to_string(tokens->size()) + " tokens long but " + m_info.name +
-                             " reads at most " + std::to_string(context) + " (its context); shorten the text");
+        if (!params.truncateToContext) {
+            Error tooLong = makeError("the text is " + std::to_string(tokens->size()) + " tokens long but " +
+                                      m_info.name + " reads at most " + std::to_string(context) +
+                                      " (its context); shorten the text");
+            tooLong.beyondContext = true;
+            return tooLong;
+        }
         tokens->resize(static_cast<std::size_t>(context));
         analysed.resize(static_cast<std::size_t>(tokens->back().byteEnd));
         truncated = true;
@@ -226,9 +230,12 @@ Result<std::vector<int>> Engine::checkedIds(const std::vector<Token> &tokens) co
     const ModelConfig &cfg = m_model->config();
     if (tokens.empty())
         return makeError("nothing to analyse: no tokens");
-    if (static_cast<int>(tokens.size()) > cfg.contextLength)
-        return makeError(std::to_string(tokens.size()) + " tokens exceed the context of " +
-                         std::to_string(cfg.contextLength));
+    if (static_cast<int>(tokens.size()) > cfg.contextLength) {
+        Error tooLong = makeError(std::to_string(tokens.size()) + " tokens exceed the context of " +
+                                  std::to_string(cfg.contextLength));
+        tooLong.beyondContext = true;
+        return tooLong;
+    }
     std::vector<int> ids;
     ids.reserve(tokens.size());
     for (const Token &t : tokens) {
