@@ -28,6 +28,8 @@ Measure measureOption(const QCommandLineParser &args);
 // The text's result in the given measure (value-weighted capture is switched on only for Measure::Value).
 ResultPtr analyze(const Engine &engine, const QCommandLineParser &args, Measure measure = Measure::Raw);
 int intOption(const QCommandLineParser &args, const QString &name, int lo, int hi);
+// The same, `fallback` when the option is not given (a given value is still checked: never clamped).
+int intOption(const QCommandLineParser &args, const QString &name, int lo, int hi, int fallback);
 double doubleOption(const QCommandLineParser &args, const QString &name, double lo, double hi);
 
 // Files written as one unit: write() stages each file atomically; if anything fails, rollback() removes what

@@ -137,13 +137,12 @@ ImageOptions imageOptions(const QCommandLineParser &args) {
     o.style = styleOption(args);
     if (args.isSet(QStringLiteral("threshold")))
         o.threshold = static_cast<float>(doubleOption(args, QStringLiteral("threshold"), 0, 1));
-    if (args.isSet(QStringLiteral("top-k")))
-        o.topK = intOption(args, QStringLiteral("top-k"), 0, 1000000);
+    o.topK = intOption(args, QStringLiteral("top-k"), 0, 1000000, o.topK);
     o.caption = !args.isSet(QStringLiteral("no-caption"));
     const bool w = args.isSet(QStringLiteral("width")), h = args.isSet(QStringLiteral("height"));
     if (w || h)
-        o.size = QSizeF(w ? intOption(args, QStringLiteral("width"), 200, 16384) : 0,
-                        h ? intOption(args, QStringLiteral("height"), 200, 16384) : 0);
+        o.size = QSizeF(intOption(args, QStringLiteral("width"), 200, 16384, 0),
+                        intOption(args, QStringLiteral("height"), 200, 16384, 0));
     return o;
 }
 
@@ -251,7 +250,7 @@ int exportCommand(const QCommandLineParser &args) {
     QStringList written;
     const std::int64_t T = result->seqLen();
     for (const Job &job : jobs) {
-        QByteArray bytes;
+        QList<QByteArray> parts; // the file's bytes, one part or several written one after another
         switch (job.kind) {
         case 0: {
             select(job.params);
@@ -259,8 +258,8 @@ int exportCommand(const QCommandLineParser &args) {
             spec.state.focus = pin;
             spec.state.outlineSelection = job.view == ExportView::Grid && args.isSet(QStringLiteral("layer"));
             QString error, note;
-            bytes = encodeImage({&model, &grid}, spec, &error, &note);
-            if (bytes.isEmpty())
+            parts << encodeImage({&model, &grid}, spec, &error, &note);
+            if (parts.front().isEmpty())
                 fail(QStringLiteral("%1: %2").arg(job.name, error));
             if (!note.isEmpty())
                 warn(QStringLiteral("%1: %2").arg(job.name, note));
@@ -268,15 +267,15 @@ int exportCommand(const QCommandLineParser &args) {
         }
         case 1:
             select(job.params);
-            bytes = QByteArray::fromStdString(attentionCsv(*result, model.matrix()));
+            parts << QByteArray::fromStdString(attentionCsv(*result, model.matrix()));
             break;
         case 2: // straight from the result: no second copy of the attention
-            written << batch.write(job.name, npyParts(result->attention.data(), {result->layers, result->heads, T, T}));
-            continue;
-        case 3: bytes = QByteArray::fromStdString(attentionJson(*result, modelName.toStdString())); break;
-        case 4: bytes = QByteArray::fromStdString(tokensJson(*result)); break;
+            parts = npyParts(result->attention.data(), {result->layers, result->heads, T, T});
+            break;
+        case 3: parts << QByteArray::fromStdString(attentionJson(*result, modelName.toStdString())); break;
+        case 4: parts << QByteArray::fromStdString(tokensJson(*result)); break;
         }
-        written << batch.write(job.name, bytes);
+        written << batch.write(job.name, parts);
     }
     batch.commit();
     for (const QString &p : written)
@@ -296,13 +295,10 @@ int heatmapCommand(const QCommandLineParser &args) {
     const EnginePtr engine = loadEngine(args);
     const ModelConfig &c = engine->info().config;
     // Default layer 0, head 0, as --help says; a value outside the model is a usage error, never clamped.
-    const int layer = args.isSet(QStringLiteral("layer")) ? intOption(args, QStringLiteral("layer"), 0, c.layers - 1) : 0;
-    const int head = args.isSet(QStringLiteral("head"))
-                         ? intOption(args, QStringLiteral("head"), 0, measure == Measure::Rollout ? 0 : c.heads - 1)
-                         : 0;
-    const int width = args.isSet(QStringLiteral("width")) ? intOption(args, QStringLiteral("width"), 200, 16384) : 1400;
-    const int height =
-        args.isSet(QStringLiteral("height")) ? intOption(args, QStringLiteral("height"), 200, 16384) : width;
+    const int layer = intOption(args, QStringLiteral("layer"), 0, c.layers - 1, 0);
+    const int head = intOption(args, QStringLiteral("head"), 0, measure == Measure::Rollout ? 0 : c.heads - 1, 0);
+    const int width = intOption(args, QStringLiteral("width"), 200, 16384, 1400);
+    const int height = intOption(args, QStringLiteral("height"), 200, 16384, width);
     const ResultPtr r = analyze(*engine, args, measure);
 
     HeatmapModel model;

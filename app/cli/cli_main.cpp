@@ -89,8 +89,8 @@ int heads(const QCommandLineParser &args) {
     const EnginePtr engine = loadEngine(args);
     const ModelConfig &c = engine->info().config;
     // --layer L and --head H narrow the table (checked before the work; out of range is a usage error).
-    const int layer = args.isSet(QStringLiteral("layer")) ? intOption(args, QStringLiteral("layer"), 0, c.layers - 1) : -1;
-    const int head = args.isSet(QStringLiteral("head")) ? intOption(args, QStringLiteral("head"), 0, c.heads - 1) : -1;
+    const int layer = intOption(args, QStringLiteral("layer"), 0, c.layers - 1, -1);
+    const int head = intOption(args, QStringLiteral("head"), 0, c.heads - 1, -1);
     const ResultPtr r = analyze(*engine, args);
     std::vector<HeadRoles> roles = allHeadRoles(*r);
     std::erase_if(roles, [&](const HeadRoles &h) { return (layer >= 0 && h.layer != layer) || (head >= 0 && h.head != head); });
