@@ -43,21 +43,26 @@ int tokenizeCommand(const QCommandLineParser &args) {
         model = QString::fromStdString(def.modelPath);
     }
     const QByteArray text = inputText(args);
-    const auto tokenizer = Engine::loadTokenizer(model.toStdString(), tokenizerPath.toStdString());
-    if (!tokenizer)
-        fail(QString::fromStdString(tokenizer.error().message));
-    auto tokens = tokenizer.value()->encode(std::string_view(text.constData(), std::size_t(text.size())),
-                                            !args.isSet(QStringLiteral("no-special")));
+    // --truncate cuts to the model's context: the engine is loaded (once), and its own tokenizer used.
+    const bool truncate = args.isSet(QStringLiteral("truncate"));
+    if (truncate && model.isEmpty())
+        fail(QStringLiteral("--truncate cuts to the model's context: pass --model too"), 2);
+    const EnginePtr engine = truncate ? loadEngine(args) : nullptr;
+    std::shared_ptr<const Tokenizer> tokenizer;
+    if (engine) {
+        tokenizer = std::shared_ptr<const Tokenizer>(engine, &engine->tokenizer());
+    } else {
+        auto loaded = Engine::loadTokenizer(model.toStdString(), tokenizerPath.toStdString());
+        if (!loaded)
+            fail(QString::fromStdString(loaded.error().message));
+        tokenizer = loaded.value();
+    }
+    auto tokens = tokenizer->encode(std::string_view(text.constData(), std::size_t(text.size())),
+                                    !args.isSet(QStringLiteral("no-special")));
     if (!tokens)
         fail(QString::fromStdString(tokens.error().message));
-    if (args.isSet(QStringLiteral("truncate"))) { // the model's context, as the other commands cut to
-        if (model.isEmpty())
-            fail(QStringLiteral("--truncate cuts to the model's context: pass --model too"), 2);
-        const EnginePtr engine = loadEngine(args);
-        const auto context = static_cast<std::size_t>(engine->info().config.contextLength);
-        if (tokens.value().size() > context)
-            tokens.value().resize(context);
-    }
+    if (engine && tokens.value().size() > static_cast<std::size_t>(engine->info().config.contextLength))
+        tokens.value().resize(static_cast<std::size_t>(engine->info().config.contextLength));
     if (args.isSet(QStringLiteral("json"))) {
         const std::string json = tokensJson(tokens.value());
         std::fwrite(json.data(), 1, json.size(), stdout);
