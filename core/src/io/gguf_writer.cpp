@@ -277,42 +277,48 @@ Status writeGguf(const Model &model, const Tokenizer &tokenizer, const std::stri
     b.setBool("tokenizer.ggml.add_space_prefix", tokenizer.addsSpacePrefix());
 
     const int blockSize = typeInfo(static_cast<std::uint32_t>(type))->blockSize;
+    // The tensors in file order: matrices, and the norms (dim values each) between them.
+    struct Entry {
+        std::string name;
+        const Tensor *matrix = nullptr;
+        const float *norm = nullptr;
+    };
+    std::vector<Entry> entries{{"token_embd.weight", &w.tokenEmbedding}, {"output_norm.weight", nullptr, w.finalNorm.weight}};
+    if (!c.sharedClassifier)
+        entries.push_back({"output.weight", &w.classifier});
+    for (int l = 0; l < c.layers; ++l) {
+        const LayerWeights &lw = w.layers[static_cast<std::size_t>(l)];
+        const std::string p = "blk." + std::to_string(l) + ".";
+        entries.push_back({p + "attn_norm.weight", nullptr, lw.attnNorm.weight});
+        entries.push_back({p + "attn_q.weight", &lw.wq});
+        entries.push_back({p + "attn_k.weight", &lw.wk});
+        entries.push_back({p + "attn_v.weight", &lw.wv});
+        entries.push_back({p + "attn_output.weight", &lw.wo});
+        entries.push_back({p + "ffn_norm.weight", nullptr, lw.ffnNorm.weight});
+        entries.push_back({p + "ffn_gate.weight", &lw.gate});
+        entries.push_back({p + "ffn_up.weight", &lw.up});
+        entries.push_back({p + "ffn_down.weight", &lw.down});
+    }
     // Rows that are not whole blocks (stories260K's ffn_down has 172 columns) stay F32, as llama.cpp keeps them.
     auto storedType = [&](const Tensor &t) { return t.cols % blockSize == 0 ? type : GgmlType::F32; };
     // The file is assembled in memory before it is written: check that it fits first.
     double fileBytes = 0;
-    auto count = [&](const Tensor &t) {
-        const auto info = typeInfo(static_cast<std::uint32_t>(storedType(t)));
-        fileBytes += double(t.rows) * double(t.cols) / info->blockSize * info->blockBytes;
-    };
-    count(w.tokenEmbedding);
-    if (!c.sharedClassifier)
-        count(w.classifier);
-    for (const LayerWeights &lw : w.layers)
-        for (const Tensor *t : {&lw.wq, &lw.wk, &lw.wv, &lw.wo, &lw.gate, &lw.up, &lw.down})
-            count(*t);
-    if (auto room = checkMemory(fileBytes * 1.05 + double(c.layers + 1) * c.dim * 4, "writing " + fileName(path)); !room)
+    for (const Entry &e : entries) {
+        if (!e.matrix) {
+            fileBytes += double(c.dim) * sizeof(float);
+            continue;
+        }
+        const auto info = typeInfo(static_cast<std::uint32_t>(storedType(*e.matrix)));
+        fileBytes += double(e.matrix->rows) * double(e.matrix->cols) / info->blockSize * info->blockBytes;
+    }
+    if (auto room = checkMemory(fileBytes * 1.05, "writing " + fileName(path)); !room)
         return room;
-    auto matrix = [&](const std::string &name, const Tensor &t) {
-        b.addTensor(name, {t.cols, t.rows}, storedType(t), encodeMatrix(t, storedType(t)));
-    };
-    auto vector = [&](const std::string &name, const float *v, std::int64_t n) { b.addF32(name, {n}, v); };
-    matrix("token_embd.weight", w.tokenEmbedding);
-    vector("output_norm.weight", w.finalNorm.weight, c.dim);
-    if (!c.sharedClassifier)
-        matrix("output.weight", w.classifier);
-    for (int l = 0; l < c.layers; ++l) {
-        const LayerWeights &lw = w.layers[static_cast<std::size_t>(l)];
-        const std::string p = "blk." + std::to_string(l) + ".";
-        vector(p + "attn_norm.weight", lw.attnNorm.weight, c.dim);
-        matrix(p + "attn_q.weight", lw.wq);
-        matrix(p + "attn_k.weight", lw.wk);
-        matrix(p + "attn_v.weight", lw.wv);
-        matrix(p + "attn_output.weight", lw.wo);
-        vector(p + "ffn_norm.weight", lw.ffnNorm.weight, c.dim);
-        matrix(p + "ffn_gate.weight", lw.gate);
-        matrix(p + "ffn_up.weight", lw.up);
-        matrix(p + "ffn_down.weight", lw.down);
+    for (const Entry &e : entries) {
+        if (e.matrix)
+            b.addTensor(e.name, {e.matrix->cols, e.matrix->rows}, storedType(*e.matrix),
+                        encodeMatrix(*e.matrix, storedType(*e.matrix)));
+        else
+            b.addF32(e.name, {c.dim}, e.norm);
     }
     return b.write(path);
 }
