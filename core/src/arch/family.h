@@ -133,9 +133,9 @@ public:
     std::vector<std::vector<float>> floats;        // owned float32 copies
     std::vector<std::vector<unsigned char>> bytes; // owned copies in a stored type
 
-    // Before each copy: false (and the reader fails with both numbers) when the copies so far plus `more` bytes
-    // would exceed the memory this process may use, measured when the first copy is made.
-    bool roomFor(double more, const std::string &tensor);
+    // Before each copy: false (and the reader fails with the number) when the copies so far plus `kept` bytes, and
+    // `briefly` more freed right after, would exceed the memory this process may use (measured at the first copy).
+    bool roomFor(double kept, const std::string &tensor, double briefly = 0);
 
 protected:
     // The tensor stored under this exact name, or null.

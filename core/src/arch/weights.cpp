@@ -35,15 +35,15 @@ std::int64_t StoredTensor::elements() const {
     return n;
 }
 
-bool WeightReader::roomFor(double more, const std::string &tensor) {
+bool WeightReader::roomFor(double kept, const std::string &tensor, double briefly) {
     if (m_budget < 0)
         m_budget = memoryBudget();
-    if (m_copied + more > m_budget) {
+    if (m_copied + kept + briefly > m_budget) {
         fail(fileName() + ": converting the weights (at " + tensor + ") needs more than the " +
              std::to_string(static_cast<long long>(m_budget / 1e6)) + " MB of memory available");
         return false;
     }
-    m_copied += more;
+    m_copied += kept;
     return true;
 }
 
@@ -176,9 +176,9 @@ Tensor WeightReader::transposed(Name name, int layer, std::int64_t in, std::int6
         return {};
     }
     m_types.push_back(t->typeName);
-    if (!roomFor(2.0 * double(in) * double(out) * sizeof(float), n)) // the transposed copy, and the stored one briefly
+    const double floatBytes = double(in) * double(out) * sizeof(float);
+    if (!roomFor(floatBytes, n, floatBytes)) // the transposed copy, and the stored one briefly
         return {};
-    m_copied -= double(in) * double(out) * sizeof(float);
     std::vector<float> stored(static_cast<std::size_t>(in * out));
     dequantizeRow(t->type, t->data, stored.data(), in * out);
     floats.emplace_back(stored.size());
