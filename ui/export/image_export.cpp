@@ -442,6 +442,7 @@ ImageSpec fittedSpec(const ExportSources &src, const ImageSpec &requested, QStri
     // A long text makes the token strip and the two-column arcs taller than any image can be.
     if (spec.size.height() <= 0 && size.height() > kMaxSide) {
         const double natural = size.height();
+        QString how = QStringLiteral("rows thinner, not every token labelled");
         if (spec.view == ExportView::Tokens) {
             // The chips flow in lines: their area goes with the square of the font size (kept in pixels).
             const auto pixels = [](const QFont &f) {
@@ -453,17 +454,12 @@ ImageSpec fittedSpec(const ExportSources &src, const ImageSpec &requested, QStri
                 spec.font.setPixelSize(static_cast<int>(px));
                 size = resolvedSize(src, spec);
             }
-            notes << QStringLiteral("labels %1 px instead of %2 px").arg(px).arg(pixels(requested.font));
-        } else {
-            notes << QStringLiteral("rows thinner, not every token labelled");
+            how = QStringLiteral("labels %1 px instead of %2 px").arg(px).arg(pixels(requested.font));
         }
         if (size.height() > kMaxSide)
             size.setHeight(kMaxSide);
         spec.size = size;
-        notes.last() = QStringLiteral("%1 px tall instead of %2 (%3)")
-                           .arg(qRound(size.height()))
-                           .arg(qRound(natural))
-                           .arg(notes.last());
+        notes << QStringLiteral("%1 px tall instead of %2 (%3)").arg(qRound(size.height())).arg(qRound(natural)).arg(how);
     }
     // PNG pixels: at most kMaxSide per side and kMaxPixels in all; a smaller scale rather than a refusal.
     if (spec.format == ImageFormat::Png && size.width() >= 1 && size.height() >= 1 && size.width() <= kMaxSide &&
