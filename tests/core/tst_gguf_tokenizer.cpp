@@ -47,6 +47,18 @@ std::vector<Case> vectors(const QString &vocab) {
     return result;
 }
 
+// The tokenizer of the vocabulary `b` holds, written as `name` and read back as any GGUF is.
+Result<std::shared_ptr<const Tokenizer>> tokenizerWritten(const GgufBuilder &b, const QString &name) {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(name).toStdString();
+    if (auto written = b.write(path); !written)
+        return written.error();
+    const auto file = gguf::File::open(path);
+    if (!file)
+        return file.error();
+    return tokenizerFromGguf(*file.value());
+}
+
 } // namespace
 
 class TestGgufTokenizer : public QObject {
@@ -183,12 +195,7 @@ void TestGgufTokenizer::addBosTokenFromMetadata() {
         b.setI32Array("tokenizer.ggml.token_type", types);
         b.setU32("tokenizer.ggml.bos_token_id", 1);
         b.setBool("tokenizer.ggml.add_bos_token", addBos);
-        QTemporaryDir dir;
-        const std::string path = dir.filePath("v.gguf").toStdString();
-        QVERIFY(b.write(path).ok());
-        const auto file = gguf::File::open(path);
-        QVERIFY(file.ok());
-        const auto t = tokenizerFromGguf(*file.value());
+        const auto t = tokenizerWritten(b, "v.gguf");
         QVERIFY(t.ok());
         const auto encoded = t.value()->encode("Lily", true);
         QVERIFY(encoded.ok());
@@ -198,12 +205,7 @@ void TestGgufTokenizer::addBosTokenFromMetadata() {
     GgufBuilder b;
     b.setString("tokenizer.ggml.model", "llama");
     b.setStringArray("tokenizer.ggml.tokens", {"<unk>", "<s>", "", "a"});
-    QTemporaryDir dir;
-    const std::string path = dir.filePath("empty.gguf").toStdString();
-    QVERIFY(b.write(path).ok());
-    const auto file = gguf::File::open(path);
-    QVERIFY(file.ok());
-    const auto t = tokenizerFromGguf(*file.value());
+    const auto t = tokenizerWritten(b, "empty.gguf");
     QVERIFY(!t.ok());
     QVERIFY2(t.error().message == "empty.gguf: tokenizer.ggml.tokens[2] is empty; a sentencepiece vocabulary has no "
                                   "empty pieces",
