@@ -15,16 +15,28 @@ QString userModelDir() {
     return QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)).filePath(QStringLiteral("models"));
 }
 
-std::vector<SearchRoot> defaultSearchRoots() {
-    const QString env = qEnvironmentVariable("ATTNSCOPE_MODEL_DIR");
+StoreLocations storeLocations() {
     std::vector<std::string> starts{QCoreApplication::applicationDirPath().toStdString()};
     starts.push_back(ATTNSCOPE_SOURCE_DIR);
-    return modelSearchRoots(env.toStdString(), starts,
-                            QStandardPaths::writableLocation(QStandardPaths::AppDataLocation).toStdString());
+    return StoreLocations::fromEnvironment(starts,
+                                           QStandardPaths::writableLocation(QStandardPaths::AppDataLocation).toStdString());
+}
+
+std::vector<SearchRoot> defaultSearchRoots() {
+    const StoreLocations where = storeLocations();
+    return modelSearchRoots(where.attnscopeModelDir, where.startDirs, where.userDataDir);
 }
 
 std::vector<ModelEntry> discoverModels() {
     return findModels(defaultSearchRoots());
+}
+
+std::vector<SearchRoot> allModelRoots() {
+    return allSearchRoots(storeLocations());
+}
+
+std::vector<ModelEntry> discoverAllModels() {
+    return findModels(allModelRoots());
 }
 
 QString noModelHelp() {

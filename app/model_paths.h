@@ -16,6 +16,11 @@ namespace attnscope {
 // walking up from the executable and the source tree), then <AppDataLocation>/models.
 std::vector<SearchRoot> defaultSearchRoots();
 std::vector<ModelEntry> discoverModels();
+// Where every store lives on this machine (the environment plus this installation's folders), every search root
+// (ours, then the Hugging Face cache, Ollama, LM Studio, llama.cpp's cache) and every model in them.
+StoreLocations storeLocations();
+std::vector<SearchRoot> allModelRoots();
+std::vector<ModelEntry> discoverAllModels();
 QString userModelDir();
 QString noModelHelp();
 

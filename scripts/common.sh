@@ -8,7 +8,7 @@ ATTNSCOPE_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   qt6-base-dev qt6-svg-dev libgl-dev
   libeigen3-dev libsentencepiece-dev libbenchmark-dev
-  libsimdjson-dev libpcre2-dev libutf8proc-dev
+  libsimdjson-dev libpcre2-dev libutf8proc-dev libcurl4-openssl-dev libssl-dev
   fonts-dejavu-core ca-certificates curl
 )
 

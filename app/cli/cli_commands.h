@@ -8,5 +8,7 @@ namespace attnscope::cli {
 int exportCommand(const QCommandLineParser &args);
 int heatmapCommand(const QCommandLineParser &args);
 int tokenizeCommand(const QCommandLineParser &args);
+int modelsCommand(const QCommandLineParser &args);
+int downloadCommand(const QCommandLineParser &args);
 
 } // namespace attnscope::cli

@@ -124,22 +124,6 @@ int heads(const QCommandLineParser &args) {
     return 0;
 }
 
-int models(const QCommandLineParser &) {
-    const auto roots = defaultSearchRoots();
-    const auto found = findModels(roots);
-    for (const SearchRoot &root : roots)
-        std::fprintf(stderr, "searching %s (%s)\n", root.dir.c_str(), root.label.c_str());
-    if (found.empty())
-        fail(noModelHelp().replace(QStringLiteral("File > Open Model"), QStringLiteral("--model FILE")));
-    for (const ModelEntry &m : found)
-        println(QStringLiteral("%1\t%2\t%3")
-                    .arg(QString::fromStdString(m.name), QString::fromStdString(m.modelPath),
-                         m.selfContained ? QStringLiteral("(tokenizer inside the model file)")
-                         : m.tokenizerPath.empty() ? QStringLiteral("(no tokenizer found)")
-                                                 : QString::fromStdString(m.tokenizerPath)));
-    return 0;
-}
-
 int info(const QCommandLineParser &args) {
     const EnginePtr engine = loadEngine(args);
     const EngineInfo &i = engine->info();
@@ -206,7 +190,8 @@ void refuseForeignOptions(const QCommandLineParser &args, const QString &command
         {"convert", {"model", "tokenizer", "out", "type", "force"}},
         {"heads", text + QStringList{"json", "layer", "head"}},
         {"tokenize", text + QStringList{"json", "no-special"}},
-        {"models", {}},
+        {"models", {"json"}},
+        {"download", {"dir", "revision", "include", "force"}},
         {"info", {"model", "tokenizer", "json"}},
     };
     const auto it = taken.find(command);
@@ -251,7 +236,15 @@ int main(int argc, char *argv[]) {
         "  tokenize the tokens of the text, one line each (id, piece, byte span in the text), with the tokenizer's\n"
         "           special tokens unless --no-special; --json prints dump's tokens.json objects. The tokenizer is\n"
         "           the model's (--model FILE|DIR) or a tokenizer.json (--tokenizer FILE)\n"
-        "  models   list the models found on this machine\n"
+        "  models   list every model on this machine: AttnScope's folders, the Hugging Face cache ($HF_HUB_CACHE,\n"
+        "           $HF_HOME/hub, ~/.cache/huggingface/hub), Ollama ($OLLAMA_MODELS, ~/.ollama/models), LM Studio\n"
+        "           (~/.lmstudio/models) and llama.cpp's cache ($LLAMA_CACHE, ~/.cache/llama.cpp), with family,\n"
+        "           parameters, weight type, size and whether AttnScope can open it (--json: an array of objects with\n"
+        "           path, source, repo, family, parameters, weight_type, file_size, supported, reason)\n"
+        "  download REPO [FILE ...] fetch a model from the Hugging Face Hub ($HF_ENDPOINT) into the shared cache\n"
+        "           (or plain files under --dir DIR): the whole repo, the FILEs, or those matching --include GLOB;\n"
+        "           --revision REV (default main); resumes partial files, checks sha256; prints each path.\n"
+        "           Token: $HF_TOKEN or $HF_HOME/token; HF_HUB_OFFLINE=1 uses the cache only\n"
         "  info     print the model's architecture and sizes (--json: one object)\n"
         "Options a command does not take are refused (exit 2), as are values outside the model (--layer, --head,\n"
         "--pin). Exit codes: 0 done, 1 bad input or failed work, 2 a usage error.\n\n"
@@ -260,7 +253,7 @@ int main(int argc, char *argv[]) {
     args.addHelpOption();
     args.addVersionOption();
     args.addPositionalArgument(QStringLiteral("command"),
-                               QStringLiteral("dump | export | heatmap | convert | heads | tokenize | models | info"));
+                               QStringLiteral("dump | export | heatmap | convert | heads | tokenize | models | download | info"));
     args.addOptions({
         {QStringLiteral("model"), QStringLiteral("Model: a GGUF file, a llama2.c .bin or a Hugging Face folder; default: "
                                                  "the bundled stories260K."),
@@ -310,11 +303,18 @@ int main(int argc, char *argv[]) {
         {QStringLiteral("pin"), QStringLiteral("export: pin the token at position POS (0 = BOS) in every picture."),
          QStringLiteral("POS")},
         {QStringLiteral("no-caption"), QStringLiteral("export: leave the sentence out of the pictures.")},
-        {QStringLiteral("force"), QStringLiteral("dump, heatmap, export, convert: overwrite files that exist.")},
+        {QStringLiteral("force"), QStringLiteral("dump, heatmap, export, convert: overwrite files that exist; download: "
+                                                 "download again (and replace files in --dir).")},
+        {QStringLiteral("dir"), QStringLiteral("download: plain files into DIR instead of the Hugging Face cache."),
+         QStringLiteral("DIR")},
+        {QStringLiteral("revision"), QStringLiteral("download: a branch, tag or commit. Default main."),
+         QStringLiteral("REV")},
+        {QStringLiteral("include"), QStringLiteral("download: only files matching GLOB (may be given again)."),
+         QStringLiteral("GLOB")},
         {QStringLiteral("type"), QStringLiteral("convert: weight type, f32 (default), f16, q8_0 or q4_0."),
          QStringLiteral("TYPE")},
-        {QStringLiteral("json"), QStringLiteral("heads, tokenize: print a JSON array (one object per head or token); "
-                                                "info: one object.")},
+        {QStringLiteral("json"), QStringLiteral("heads, tokenize, models: print a JSON array (one object per head, "
+                                                "token or model); info: one object.")},
         {QStringLiteral("no-special"), QStringLiteral("tokenize: add no special tokens (no BOS, no template).")},
         {QStringLiteral("measure"), QStringLiteral("dump, export, heatmap: raw (default), value (value-weighted "
                                                    "attention, rows normalised to 1; [layers, heads, T, T]) or rollout "
@@ -332,8 +332,8 @@ int main(int argc, char *argv[]) {
 
     const QStringList positional = args.positionalArguments();
     try {
-        if (positional.size() != 1)
-            fail(QStringLiteral("expected one command (dump, export, heatmap, convert, heads, tokenize, models, info); see --help"), 2);
+        if (positional.isEmpty() || (positional.size() != 1 && positional.front() != QLatin1String("download")))
+            fail(QStringLiteral("expected one command (dump, export, heatmap, convert, heads, tokenize, models, download, info); see --help"), 2);
         const QString command = positional.front();
         refuseForeignOptions(args, command);
         if (command == QLatin1String("dump"))
@@ -349,10 +349,12 @@ int main(int argc, char *argv[]) {
         if (command == QLatin1String("tokenize"))
             return tokenizeCommand(args);
         if (command == QLatin1String("models"))
-            return models(args);
+            return modelsCommand(args);
+        if (command == QLatin1String("download"))
+            return downloadCommand(args);
         if (command == QLatin1String("info"))
             return info(args);
-        fail(QStringLiteral("unknown command \"%1\" (expected dump, export, heatmap, convert, heads, tokenize, models or info)").arg(command), 2);
+        fail(QStringLiteral("unknown command \"%1\" (expected dump, export, heatmap, convert, heads, tokenize, models, download or info)").arg(command), 2);
     } catch (const Failure &f) {
         std::fprintf(stderr, "attnscope-cli: %s\n", qPrintable(f.message));
         return f.code;

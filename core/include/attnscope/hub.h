@@ -1,0 +1,67 @@
+// Downloads from the Hugging Face Hub (or any server speaking its HTTP API) into huggingface_hub's cache layout —
+// blobs/<etag>, snapshots/<commit>/<file> as relative symlinks, refs/<revision> — so that Python tools and AttnScope
+// share one cache; or into a plain folder. Resumes partial files with Range requests, checks every LFS file's
+// sha256, honours HF_TOKEN, HF_ENDPOINT and HF_HUB_OFFLINE as huggingface_hub does. HTTP through libcurl.
+#pragma once
+
+#include "attnscope/model_locator.h"
+#include "attnscope/result.h"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace attnscope::hub {
+
+struct HubSettings {
+    std::string endpoint = "https://huggingface.co"; // no trailing slash
+    std::string token;                                // sent as Authorization: Bearer; "" = anonymous
+    std::string cacheDir;                             // the hub cache (…/huggingface/hub)
+    bool offline = false;                             // HF_HUB_OFFLINE: no request at all
+    long connectTimeoutSeconds = 20;
+    int retries = 5;               // attempts after the first when a transfer drops
+    double firstBackoffSeconds = 0.5; // doubled after each retry
+    // HF_ENDPOINT, HF_TOKEN (else the file $HF_TOKEN_PATH or $HF_HOME/token), HF_HUB_OFFLINE, and the cache
+    // directory of `where`.
+    static HubSettings fromEnvironment(const StoreLocations &where);
+};
+
+struct DownloadRequest {
+    std::string repo;                 // "org/name"
+    std::string revision = "main";    // a branch, tag or commit
+    std::vector<std::string> files;   // exact paths in the repo
+    std::vector<std::string> include; // globs (fnmatch, `*` crosses `/` as in huggingface_hub); none + no files = all
+    std::string localDir;             // plain files there instead of the cache
+    bool force = false;               // download again even when present
+};
+
+struct DownloadProgress {
+    std::string file;              // the repo path being downloaded
+    int fileIndex = 0, fileCount = 0;
+    std::uint64_t fileDone = 0, fileTotal = 0; // bytes of this file (total 0 when unknown)
+    std::uint64_t done = 0, total = 0;         // bytes of the whole request
+    double bytesPerSecond = 0;                 // over the last few seconds
+};
+// Called often during a download; returning false cancels (the partial file is kept for the next run).
+using DownloadProgressFn = std::function<bool(const DownloadProgress &)>;
+
+struct DownloadResult {
+    std::string commit;
+    std::string folder;               // the snapshot folder (cache) or the local dir
+    std::vector<std::string> paths;   // every requested file's final path, in request order
+    std::vector<std::string> notes;   // things worth telling (served from the cache because the hub was unreachable)
+    std::uint64_t downloadedBytes = 0;
+};
+
+// Error::cancelled is set when progress returned false. Every other error is one sentence saying what to do.
+Result<DownloadResult> download(const HubSettings &settings, const DownloadRequest &request,
+                                const DownloadProgressFn &progress = {});
+
+// A repo id as the Hub accepts it ("org/name" or "name"; letters, digits, '-', '_', '.'; no "--" or "..").
+bool validRepoId(const std::string &repo);
+
+// The hex sha256 of a file's bytes ("" when unreadable); for checks and tests.
+std::string sha256OfFile(const std::string &path);
+
+} // namespace attnscope::hub

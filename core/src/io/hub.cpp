@@ -1,0 +1,941 @@
+// The Hugging Face Hub client: the revision and tree APIs for the commit, file list, sizes and LFS sha256; file
+// transfers that follow the Hub's redirects to its CDN, resume with Range after a dropped connection, retry with
+// backoff and check what they received; and huggingface_hub's cache layout. Every name that comes from the server
+// (a commit, a file path, an etag) is checked before it becomes part of a path on disk.
+#include "attnscope/hub.h"
+#include "io/json.h"
+
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <openssl/evp.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+
+namespace attnscope::hub {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::size_t kMaxApiResponse = 64u << 20; // a tree listing of a repo with many thousands of files
+
+std::string env(const char *name) {
+    const char *v = std::getenv(name);
+    return v ? std::string(v) : std::string();
+}
+
+std::string trim(std::string s) {
+    const auto notSpace = [](unsigned char c) { return !std::isspace(c); };
+    s.erase(s.begin(), std::find_if(s.begin(), s.end(), notSpace));
+    s.erase(std::find_if(s.rbegin(), s.rend(), notSpace).base(), s.end());
+    return s;
+}
+
+std::string lower(std::string s) {
+    for (char &c : s)
+        c = char(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+bool isHex(const std::string &s, std::size_t length) {
+    return s.size() == length && s.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+std::string humanBytes(std::uint64_t n) {
+    char buf[32];
+    if (n >= (1ull << 30))
+        std::snprintf(buf, sizeof buf, "%.1f GB", double(n) / double(1ull << 30));
+    else if (n >= (1ull << 20))
+        std::snprintf(buf, sizeof buf, "%.1f MB", double(n) / double(1ull << 20));
+    else
+        std::snprintf(buf, sizeof buf, "%llu bytes", static_cast<unsigned long long>(n));
+    return buf;
+}
+
+// A path inside a repo as it may become a path on disk: relative, '/'-separated, no empty, "." or ".." part.
+bool safeRepoPath(const std::string &p) {
+    if (p.empty() || p.size() > 1024 || p.front() == '/' || p.find('\\') != std::string::npos ||
+        p.find('\0') != std::string::npos)
+        return false;
+    std::size_t start = 0;
+    while (start <= p.size()) {
+        const std::size_t end = std::min(p.find('/', start), p.size());
+        const std::string part = p.substr(start, end - start);
+        if (part.empty() || part == "." || part == "..")
+            return false;
+        start = end + 1;
+    }
+    return std::none_of(p.begin(), p.end(), [](unsigned char c) { return c < 0x20; });
+}
+
+std::string percentEncode(const std::string &s, bool keepSlash) {
+    static const char *hex = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : s) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keepSlash && c == '/'))
+            out += char(c);
+        else {
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    }
+    return out;
+}
+
+// etags come quoted and sometimes weak: W/"abc" -> abc.
+std::string normalizeEtag(std::string e) {
+    e = trim(e);
+    if (e.rfind("W/", 0) == 0)
+        e = e.substr(2);
+    if (e.size() >= 2 && e.front() == '"' && e.back() == '"')
+        e = e.substr(1, e.size() - 2);
+    return e;
+}
+
+class Sha256 {
+public:
+    Sha256() : m_ctx(EVP_MD_CTX_new()) { EVP_DigestInit_ex(m_ctx, EVP_sha256(), nullptr); }
+    ~Sha256() { EVP_MD_CTX_free(m_ctx); }
+    Sha256(const Sha256 &) = delete;
+    Sha256 &operator=(const Sha256 &) = delete;
+    void reset() { EVP_DigestInit_ex(m_ctx, EVP_sha256(), nullptr); }
+    void update(const void *data, std::size_t n) { EVP_DigestUpdate(m_ctx, data, n); }
+    std::string hex() {
+        unsigned char digest[EVP_MAX_MD_SIZE];
+        unsigned int n = 0;
+        EVP_DigestFinal_ex(m_ctx, digest, &n);
+        static const char *digits = "0123456789abcdef";
+        std::string out;
+        for (unsigned int i = 0; i < n; ++i) {
+            out += digits[digest[i] >> 4];
+            out += digits[digest[i] & 15];
+        }
+        return out;
+    }
+    // Adds a file's bytes; false when it cannot be read.
+    bool updateFromFile(const fs::path &path) {
+        std::ifstream in(path, std::ios::binary);
+        if (!in)
+            return false;
+        std::vector<char> buf(1 << 20);
+        while (in) {
+            in.read(buf.data(), std::streamsize(buf.size()));
+            update(buf.data(), std::size_t(in.gcount()));
+        }
+        return in.eof();
+    }
+
+private:
+    EVP_MD_CTX *m_ctx;
+};
+
+// git's object id of a file: sha1 of "blob <size>\0" + bytes, what the Hub lists as `oid` of a non-LFS file.
+std::string gitBlobSha1OfFile(const fs::path &path) {
+    std::error_code ec;
+    const std::uintmax_t size = fs::file_size(path, ec);
+    if (ec)
+        return {};
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(ctx, EVP_sha1(), nullptr);
+    const std::string header = "blob " + std::to_string(size) + std::string(1, '\0');
+    EVP_DigestUpdate(ctx, header.data(), header.size());
+    std::ifstream in(path, std::ios::binary);
+    std::vector<char> buf(1 << 20);
+    while (in) {
+        in.read(buf.data(), std::streamsize(buf.size()));
+        EVP_DigestUpdate(ctx, buf.data(), std::size_t(in.gcount()));
+    }
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_DigestFinal_ex(ctx, digest, &n);
+    EVP_MD_CTX_free(ctx);
+    static const char *digits = "0123456789abcdef";
+    std::string out;
+    for (unsigned int i = 0; i < n; ++i) {
+        out += digits[digest[i] >> 4];
+        out += digits[digest[i] & 15];
+    }
+    return out;
+}
+
+void curlInitOnce() {
+    static std::once_flag once;
+    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+struct Response {
+    long status = 0;
+    CURLcode code = CURLE_OK;
+    std::string curlMessage;
+    std::map<std::string, std::string> headers; // lower-case names, of the last response (after redirects)
+    std::map<std::string, std::string> firstHeaders; // of the first response (the Hub's, before a CDN redirect)
+    std::string body;
+    bool connectFailed() const {
+        return code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST ||
+               code == CURLE_COULDNT_RESOLVE_PROXY || (code == CURLE_OPERATION_TIMEDOUT && status == 0);
+    }
+    std::string header(const std::string &name) const {
+        const auto it = headers.find(name);
+        return it == headers.end() ? std::string() : it->second;
+    }
+    std::string anyHeader(const std::string &name) const {
+        if (auto it = headers.find(name); it != headers.end())
+            return it->second;
+        const auto it = firstHeaders.find(name);
+        return it == firstHeaders.end() ? std::string() : it->second;
+    }
+};
+
+// One transfer: a request with its headers, the response headers of every hop, and the body to a sink.
+class Transfer {
+public:
+    using Sink = std::function<bool(const char *data, std::size_t n, long status)>; // false = stop
+
+    Transfer(const HubSettings &s, const std::string &url) : m_settings(s), m_url(url) {}
+
+    Response run(const Sink &sink, const std::string &range = {}, bool head = false, bool follow = true,
+                 const std::function<bool()> &keepGoing = {}) {
+        curlInitOnce();
+        Response r;
+        std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
+        if (!curl) {
+            r.code = CURLE_FAILED_INIT;
+            r.curlMessage = "could not start libcurl";
+            return r;
+        }
+        CURL *c = curl.get();
+        struct curl_slist *headers = nullptr;
+        if (!m_settings.token.empty())
+            headers = curl_slist_append(headers, ("Authorization: Bearer " + m_settings.token).c_str());
+        headers = curl_slist_append(headers, "Accept-Encoding: identity");
+        std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headerList(headers, &curl_slist_free_all);
+        char errorBuffer[CURL_ERROR_SIZE] = {0};
+        State state{&r, &sink, &keepGoing, 0, true};
+        curl_easy_setopt(c, CURLOPT_URL, m_url.c_str());
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+        curl_easy_setopt(c, CURLOPT_USERAGENT, "attnscope/1 (libcurl)");
+        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, follow ? 1L : 0L);
+        curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, m_settings.connectTimeoutSeconds);
+        // A connection that delivers nothing for 30 s is dead: fail it so that the retry resumes.
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 30L);
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errorBuffer);
+        curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &Transfer::onHeader);
+        curl_easy_setopt(c, CURLOPT_HEADERDATA, &state);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &Transfer::onBody);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, &state);
+        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, &Transfer::onProgress);
+        curl_easy_setopt(c, CURLOPT_XFERINFODATA, &state);
+        if (head)
+            curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+        if (!range.empty())
+            curl_easy_setopt(c, CURLOPT_RANGE, range.c_str());
+        r.code = curl_easy_perform(c);
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+        if (r.code != CURLE_OK)
+            r.curlMessage = errorBuffer[0] ? errorBuffer : curl_easy_strerror(r.code);
+        return r;
+    }
+
+private:
+    struct State {
+        Response *response;
+        const Sink *sink;
+        const std::function<bool()> *keepGoing;
+        long status;
+        bool firstHop;
+    };
+
+    static size_t onHeader(char *data, size_t size, size_t count, void *user) {
+        auto *s = static_cast<State *>(user);
+        const std::string line(data, size * count);
+        if (line.rfind("HTTP/", 0) == 0) { // a new hop: keep the first hop's headers apart
+            if (!s->response->headers.empty() && s->firstHop) {
+                s->response->firstHeaders = s->response->headers;
+                s->firstHop = false;
+            }
+            s->response->headers.clear();
+            const std::size_t space = line.find(' ');
+            s->status = space == std::string::npos ? 0 : std::atol(line.c_str() + space + 1);
+            return size * count;
+        }
+        const std::size_t colon = line.find(':');
+        if (colon != std::string::npos)
+            s->response->headers[lower(trim(line.substr(0, colon)))] = trim(line.substr(colon + 1));
+        return size * count;
+    }
+
+    static size_t onBody(char *data, size_t size, size_t count, void *user) {
+        auto *s = static_cast<State *>(user);
+        const std::size_t n = size * count;
+        if (s->status >= 300 || !*s->sink) { // an error page: keep a little of it for the message
+            if (s->response->body.size() < 64 * 1024)
+                s->response->body.append(data, std::min<std::size_t>(n, 64 * 1024));
+            return n;
+        }
+        return (*s->sink)(data, n, s->status) ? n : 0;
+    }
+
+    static int onProgress(void *user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+        auto *s = static_cast<State *>(user);
+        return (*s->keepGoing && !(*s->keepGoing)()) ? 1 : 0;
+    }
+
+    const HubSettings &m_settings;
+    std::string m_url;
+};
+
+// What the tree API tells of one file.
+struct RepoFile {
+    std::string path;
+    std::uint64_t size = 0;
+    bool sizeKnown = false;
+    std::string oid;    // git blob sha1
+    std::string sha256; // LFS files
+    bool lfs() const { return !sha256.empty(); }
+    std::string etag() const { return lfs() ? sha256 : oid; }
+};
+
+class Client {
+public:
+    Client(const HubSettings &s, const DownloadRequest &r, const DownloadProgressFn &p)
+        : m_s(s), m_r(r), m_progress(p) {}
+
+    Result<DownloadResult> run();
+
+private:
+    const HubSettings &m_s;
+    const DownloadRequest &m_r;
+    const DownloadProgressFn &m_progress;
+    DownloadProgress m_state;
+    std::chrono::steady_clock::time_point m_lastReport{};
+    std::deque<std::pair<std::chrono::steady_clock::time_point, std::uint64_t>> m_window;
+    bool m_cancelled = false;
+
+    std::string apiUrl(const std::string &what) const {
+        return m_s.endpoint + "/api/models/" + m_r.repo + "/" + what;
+    }
+    std::string repoPage() const { return m_s.endpoint + "/" + m_r.repo; }
+    fs::path repoCache() const { return fs::path(m_s.cacheDir) / hfCacheFolderName(m_r.repo); }
+
+    // The Hub's error for a response: not found, gated or private, or the status.
+    Error hubError(const Response &r, const std::string &what) const {
+        const std::string code = r.anyHeader("x-error-code");
+        if (r.connectFailed())
+            return makeError("cannot reach " + m_s.endpoint + " (" + r.curlMessage +
+                             "). Check the network connection, or set HF_HUB_OFFLINE=1 to use only files already in "
+                             "the cache.");
+        if (r.code != CURLE_OK && r.status == 0)
+            return makeError(what + ": the transfer from " + m_s.endpoint + " failed (" + r.curlMessage + ")");
+        if (code == "GatedRepo" || ((r.status == 401 || r.status == 403) && code != "RepoNotFound" &&
+                                    code != "EntryNotFound" && code != "RevisionNotFound"))
+            return makeError(m_r.repo + " is gated or private: " +
+                             (m_s.token.empty() ? std::string("no token was sent. ")
+                                                : std::string("the token sent (HF_TOKEN) has no access. ")) +
+                             "Accept the licence on " + repoPage() + " while logged in, then set HF_TOKEN to an access "
+                             "token of that account (https://huggingface.co/settings/tokens) and run this again.");
+        if (code == "RevisionNotFound")
+            return makeError("revision \"" + m_r.revision + "\" not found in " + m_r.repo);
+        if (code == "EntryNotFound")
+            return makeError(what + " not found in " + m_r.repo + " at revision " + m_r.revision);
+        if (code == "RepoNotFound" || r.status == 404 || r.status == 401)
+            return makeError("repository " + m_r.repo + " not found on " + m_s.endpoint +
+                             (m_s.token.empty() ? " (if it is private, set HF_TOKEN to a token with access)" : ""));
+        return makeError(what + ": " + m_s.endpoint + " answered HTTP " + std::to_string(r.status));
+    }
+
+    Result<std::shared_ptr<const json::Document>> getJson(const std::string &url, const std::string &what,
+                                                          Response *out) {
+        std::string body;
+        bool tooLarge = false;
+        Response r = Transfer(m_s, url).run(
+            [&](const char *d, std::size_t n, long) {
+                if (body.size() + n > kMaxApiResponse) {
+                    tooLarge = true;
+                    return false;
+                }
+                body.append(d, n);
+                return true;
+            },
+            {}, false, true, [&] { return report(); });
+        if (m_cancelled)
+            return cancelledError();
+        if (out)
+            *out = r;
+        if (tooLarge)
+            return makeError(what + ": the answer of " + m_s.endpoint + " is larger than 64 MB; not a Hub");
+        if (r.code != CURLE_OK || r.status != 200)
+            return hubError(r, what);
+        return json::Document::parse(body, what);
+    }
+
+    Result<std::string> revisionInfo(std::vector<std::string> &siblings, Response *response);
+    Status listTree(const std::string &dir, std::map<std::string, RepoFile> &files, int depth);
+    Result<std::vector<RepoFile>> select(const std::vector<RepoFile> &all) const;
+    Result<DownloadResult> fromCache(const std::string &why);
+    Status fetchFile(const RepoFile &file, const fs::path &partial, const fs::path &finalPath);
+    Status fetchOnce(const std::string &url, const RepoFile &file, const fs::path &partial, Sha256 &hash,
+                     bool &retryable, std::string &detail);
+    bool report(bool force = false);
+    Status linkSnapshot(const fs::path &pointer, const fs::path &blob, std::size_t depth);
+};
+
+Result<std::string> Client::revisionInfo(std::vector<std::string> &siblings, Response *response) {
+    auto doc = getJson(apiUrl("revision/" + percentEncode(m_r.revision, false)), m_r.repo, response);
+    if (!doc)
+        return doc.error();
+    const json::Element root = doc.value()->root();
+    const std::string sha(json::stringMember(root, "sha").value_or(""));
+    if (!isHex(sha, 40) && !isHex(sha, 64))
+        return makeError(m_r.repo + ": " + m_s.endpoint + " gave no valid commit for revision " + m_r.revision);
+    if (const auto list = json::member(root, "siblings"))
+        for (const json::Element &s : json::items(*list))
+            if (const auto name = json::stringMember(s, "rfilename"))
+                siblings.emplace_back(*name);
+    return sha;
+}
+
+Status Client::listTree(const std::string &dir, std::map<std::string, RepoFile> &files, int depth) {
+    if (depth > 32)
+        return makeError(m_r.repo + ": folders nested deeper than 32 levels");
+    std::string url = apiUrl("tree/" + percentEncode(m_r.revision, false));
+    if (!dir.empty())
+        url += "/" + percentEncode(dir, true);
+    auto doc = getJson(url, m_r.repo + " (file list)", nullptr);
+    if (!doc)
+        return doc.error();
+    for (const json::Element &e : json::items(doc.value()->root())) {
+        const std::string type(json::stringMember(e, "type").value_or(""));
+        const std::string path(json::stringMember(e, "path").value_or(""));
+        if (!safeRepoPath(path))
+            continue; // never a path outside the download folder
+        if (type == "directory") {
+            if (auto sub = listTree(path, files, depth + 1); !sub)
+                return sub;
+            continue;
+        }
+        if (type != "file")
+            continue;
+        RepoFile f;
+        f.path = path;
+        if (const auto size = json::integerMember(e, "size"); size && *size >= 0) {
+            f.size = std::uint64_t(*size);
+            f.sizeKnown = true;
+        }
+        f.oid = lower(std::string(json::stringMember(e, "oid").value_or("")));
+        if (const auto lfs = json::member(e, "lfs"); lfs && json::isObject(*lfs)) {
+            f.sha256 = lower(std::string(json::stringMember(*lfs, "oid").value_or("")));
+            if (f.sha256.rfind("sha256:", 0) == 0)
+                f.sha256 = f.sha256.substr(7);
+            if (!isHex(f.sha256, 64))
+                f.sha256.clear();
+            if (const auto size = json::integerMember(*lfs, "size"); size && *size >= 0) {
+                f.size = std::uint64_t(*size);
+                f.sizeKnown = true;
+            }
+        }
+        if (!isHex(f.oid, 40) && !isHex(f.oid, 64))
+            f.oid.clear();
+        files[path] = f;
+    }
+    return Ok{};
+}
+
+Result<std::vector<RepoFile>> Client::select(const std::vector<RepoFile> &all) const {
+    if (m_r.files.empty() && m_r.include.empty())
+        return all;
+    std::vector<RepoFile> chosen;
+    std::set<std::string> taken;
+    for (const std::string &want : m_r.files) {
+        const auto it = std::find_if(all.begin(), all.end(), [&](const RepoFile &f) { return f.path == want; });
+        if (it == all.end())
+            return makeError(want + " not found in " + m_r.repo + " at revision " + m_r.revision);
+        if (taken.insert(want).second)
+            chosen.push_back(*it);
+    }
+    for (const std::string &glob : m_r.include) {
+        bool any = false;
+        for (const RepoFile &f : all)
+            if (fnmatch(glob.c_str(), f.path.c_str(), 0) == 0) {
+                any = true;
+                if (taken.insert(f.path).second)
+                    chosen.push_back(f);
+            }
+        if (!any)
+            return makeError("no file of " + m_r.repo + " at revision " + m_r.revision + " matches --include " + glob +
+                             " (not found)");
+    }
+    return chosen;
+}
+
+// Offline, or the hub could not be reached: what the cache (or the local folder) already has.
+Result<DownloadResult> Client::fromCache(const std::string &why) {
+    DownloadResult result;
+    fs::path folder;
+    std::error_code ec;
+    if (!m_r.localDir.empty()) {
+        folder = m_r.localDir;
+    } else {
+        std::string commit;
+        std::ifstream ref(repoCache() / "refs" / m_r.revision);
+        if (ref && std::getline(ref, commit))
+            commit = trim(commit);
+        else if (isHex(m_r.revision, 40))
+            commit = m_r.revision;
+        if ((!isHex(commit, 40) && !isHex(commit, 64)) || !fs::is_directory(repoCache() / "snapshots" / commit, ec))
+            return makeError(why + ", and " + m_r.repo + " (revision " + m_r.revision + ") is not in the cache " +
+                             m_s.cacheDir + ".");
+        result.commit = commit;
+        folder = repoCache() / "snapshots" / commit;
+    }
+    result.folder = folder.string();
+    std::vector<RepoFile> present;
+    for (fs::recursive_directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string rel = fs::relative(it->path(), folder, ec).generic_string();
+        if (rel.rfind(".cache", 0) == 0 || !fs::is_regular_file(it->path(), ec)) // follows the snapshot's links
+            continue;
+        RepoFile f;
+        f.path = rel;
+        present.push_back(f);
+    }
+    std::sort(present.begin(), present.end(), [](const RepoFile &a, const RepoFile &b) { return a.path < b.path; });
+    auto chosen = select(present);
+    if (!chosen)
+        return makeError(why + ", and " + chosen.error().message + " in the cache " + folder.string() + ".");
+    if (chosen.value().empty())
+        return makeError(why + ", and the cached " + m_r.repo + " has no files.");
+    for (const RepoFile &f : chosen.value())
+        result.paths.push_back((folder / f.path).string());
+    return result;
+}
+
+bool Client::report(bool force) {
+    if (!m_progress)
+        return true;
+    const auto now = std::chrono::steady_clock::now();
+    if (!force && now - m_lastReport < std::chrono::milliseconds(100))
+        return true;
+    m_lastReport = now;
+    m_window.emplace_back(now, m_state.done);
+    while (m_window.size() > 2 && now - m_window.front().first > std::chrono::seconds(5))
+        m_window.pop_front();
+    const double seconds = std::chrono::duration<double>(now - m_window.front().first).count();
+    m_state.bytesPerSecond = seconds > 0.2 ? double(m_state.done - m_window.front().second) / seconds : 0;
+    if (!m_progress(m_state))
+        m_cancelled = true;
+    return !m_cancelled;
+}
+
+// One GET of the file into `partial`, from where it stops: appends on 206, starts over on 200.
+Status Client::fetchOnce(const std::string &url, const RepoFile &file, const fs::path &partial, Sha256 &hash,
+                         bool &retryable, std::string &detail) {
+    std::error_code ec;
+    std::uint64_t have = fs::exists(partial, ec) ? fs::file_size(partial, ec) : 0;
+    if (file.sizeKnown && have > file.size) { // not the bytes of this file: start over
+        fs::resize_file(partial, 0, ec);
+        have = 0;
+    }
+    hash.reset();
+    if (have > 0 && !hash.updateFromFile(partial))
+        return makeError("cannot read " + partial.string());
+    m_state.fileDone = have;
+    if (file.sizeKnown && have == file.size && have > 0)
+        return Ok{};
+    std::FILE *out = std::fopen(partial.c_str(), "ab");
+    if (!out)
+        return makeError("cannot write " + partial.string() + ": " + std::strerror(errno));
+    bool writeFailed = false, restarted = false;
+    const std::uint64_t baseDone = m_state.done - have;
+    Response r = Transfer(m_s, url).run(
+        [&](const char *d, std::size_t n, long status) {
+            if (status == 200 && have > 0 && !restarted) { // the server ignored Range: the whole file again
+                std::fflush(out);
+                if (ftruncate(fileno(out), 0) != 0)
+                    return !(writeFailed = true);
+                std::fseek(out, 0, SEEK_SET);
+                hash.reset();
+                have = 0;
+                restarted = true;
+            } else if (status == 200) {
+                restarted = true;
+            }
+            if (std::fwrite(d, 1, n, out) != n)
+                return !(writeFailed = true);
+            hash.update(d, n);
+            have += n;
+            m_state.fileDone = have;
+            m_state.done = baseDone + have;
+            return report();
+        },
+        have > 0 ? std::to_string(have) + "-" : std::string(), false, true, [&] { return report(); });
+    const bool closed = std::fclose(out) == 0;
+    if (m_cancelled)
+        return cancelledError();
+    if (writeFailed || !closed)
+        return makeError("cannot write " + partial.string() + " (" + std::strerror(errno) +
+                         "); is the disk full?");
+    if (r.status == 416 && file.sizeKnown && have == file.size)
+        return Ok{};
+    if (r.code == CURLE_OK && (r.status == 200 || r.status == 206)) {
+        if (file.sizeKnown && have != file.size) {
+            retryable = true;
+            detail = "received " + std::to_string(have) + " of " + std::to_string(file.size) + " bytes";
+            return makeError(detail);
+        }
+        return Ok{};
+    }
+    // Dropped connections, timeouts and the server's passing troubles are worth another try; the rest is final.
+    retryable = r.code == CURLE_PARTIAL_FILE || r.code == CURLE_RECV_ERROR || r.code == CURLE_SEND_ERROR ||
+                r.code == CURLE_GOT_NOTHING || r.code == CURLE_OPERATION_TIMEDOUT || r.code == CURLE_COULDNT_CONNECT ||
+                r.code == CURLE_HTTP2_STREAM || (r.code == CURLE_OK && r.status >= 500) || r.status == 429;
+    detail = r.code != CURLE_OK ? r.curlMessage : "HTTP " + std::to_string(r.status);
+    if (!retryable)
+        return hubError(r, file.path);
+    return makeError(detail);
+}
+
+Status Client::fetchFile(const RepoFile &file, const fs::path &partial, const fs::path &finalPath) {
+    const std::string url = m_s.endpoint + "/" + m_r.repo + "/resolve/" + percentEncode(m_r.revision, false) + "/" +
+                            percentEncode(file.path, true);
+    std::error_code ec;
+    fs::create_directories(partial.parent_path(), ec);
+    if (m_r.force)
+        fs::remove(partial, ec);
+    Sha256 hash;
+    double backoff = m_s.firstBackoffSeconds;
+    std::string lastDetail;
+    for (int attempt = 0;; ++attempt) {
+        bool retryable = false;
+        std::string detail;
+        const std::uint64_t before = fs::exists(partial, ec) ? fs::file_size(partial, ec) : 0;
+        Status got = fetchOnce(url, file, partial, hash, retryable, detail);
+        if (got)
+            break;
+        if (got.error().cancelled || !retryable)
+            return got;
+        const std::uint64_t after = fs::exists(partial, ec) ? fs::file_size(partial, ec) : 0;
+        if (after > before) { // progress was made: the retries count again from the start
+            attempt = 0;
+            backoff = m_s.firstBackoffSeconds;
+        }
+        if (attempt >= m_s.retries)
+            return makeError(file.path + ": the download broke off " + std::to_string(attempt + 1) + " times (" + detail +
+                             "); " + humanBytes(after) + " are kept in " + partial.string() +
+                             " and the next run resumes from there");
+        for (double waited = 0; waited < backoff; waited += 0.05) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            if (!report(true))
+                return cancelledError();
+        }
+        backoff *= 2;
+    }
+    // What arrived must be what the Hub promised.
+    const std::uint64_t got = fs::file_size(partial, ec);
+    if (file.sizeKnown && got != file.size) {
+        fs::remove(partial, ec);
+        return makeError(file.path + ": received " + std::to_string(got) + " bytes but the Hub lists " +
+                         std::to_string(file.size) + "; the data was deleted, run again to download it anew");
+    }
+    if (file.lfs()) {
+        const std::string actual = hash.hex();
+        if (actual != file.sha256) {
+            fs::remove(partial, ec);
+            return makeError(file.path + ": the downloaded bytes do not match the Hub's sha256 (expected " +
+                             file.sha256 + ", got " + actual + "); the data was deleted and nothing was saved as " +
+                             finalPath.filename().string() + ". Run again to download it anew.");
+        }
+    }
+    fs::create_directories(finalPath.parent_path(), ec);
+    fs::rename(partial, finalPath, ec);
+    if (ec)
+        return makeError("cannot move " + partial.string() + " to " + finalPath.string() + ": " + ec.message());
+    return Ok{};
+}
+
+// snapshots/<commit>/<path> -> ../../blobs/<etag> (one more ../ per folder of the path), replacing what is there.
+Status Client::linkSnapshot(const fs::path &pointer, const fs::path &blob, std::size_t depth) {
+    std::error_code ec;
+    fs::create_directories(pointer.parent_path(), ec);
+    std::string target;
+    for (std::size_t i = 0; i < depth + 2; ++i)
+        target += "../";
+    target += "blobs/" + blob.filename().string();
+    const fs::path temp = pointer.string() + ".attnscope-link";
+    fs::remove(temp, ec);
+    fs::create_symlink(target, temp, ec);
+    if (!ec)
+        fs::rename(temp, pointer, ec);
+    if (ec) { // a file system without symlinks: a copy, as huggingface_hub does on Windows
+        fs::remove(temp, ec);
+        ec.clear();
+        fs::copy_file(blob, pointer, fs::copy_options::overwrite_existing, ec);
+        if (ec)
+            return makeError("cannot create " + pointer.string() + ": " + ec.message());
+    }
+    return Ok{};
+}
+
+// A lock per blob, the same file huggingface_hub's filelock takes, so that two downloaders never write one blob.
+class BlobLock {
+public:
+    explicit BlobLock(const fs::path &path) {
+        std::error_code ec;
+        fs::create_directories(path.parent_path(), ec);
+        m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        m_locked = m_fd >= 0 && ::flock(m_fd, LOCK_EX | LOCK_NB) == 0;
+    }
+    ~BlobLock() {
+        if (m_fd >= 0)
+            ::close(m_fd);
+    }
+    bool busy() const { return m_fd >= 0 && !m_locked; }
+
+private:
+    int m_fd = -1;
+    bool m_locked = false;
+};
+
+Result<DownloadResult> Client::run() {
+    if (!validRepoId(m_r.repo))
+        return makeError("\"" + m_r.repo + "\" is not a repository id (expected org/name, e.g. Qwen/Qwen3-0.6B-GGUF)");
+    if (m_r.revision.empty() || m_r.revision.size() > 256 || m_r.revision.find("..") != std::string::npos ||
+        std::any_of(m_r.revision.begin(), m_r.revision.end(),
+                    [](unsigned char c) { return c < 0x21 || c == '\\' || c == 0x7f; }) ||
+        m_r.revision.front() == '/')
+        return makeError("\"" + m_r.revision + "\" is not a revision (a branch, tag or commit)");
+    for (const std::string &f : m_r.files)
+        if (!safeRepoPath(f))
+            return makeError("\"" + f + "\" is not a file path inside a repository");
+    if (m_r.localDir.empty() && m_s.cacheDir.empty())
+        return makeError("no cache directory: set HF_HUB_CACHE or HF_HOME, or pass --dir");
+
+    if (m_s.offline)
+        return fromCache("HF_HUB_OFFLINE is set (no network requests)");
+
+    std::vector<std::string> siblings;
+    Response first;
+    auto commit = revisionInfo(siblings, &first);
+    if (!commit) {
+        if (first.connectFailed()) { // huggingface_hub's behaviour: the cache serves when the hub cannot
+            auto cached = fromCache("cannot reach " + m_s.endpoint + " (" + first.curlMessage + ")");
+            if (cached) {
+                cached.value().notes.push_back("cannot reach " + m_s.endpoint + "; using the files already in the cache");
+                return cached;
+            }
+            return makeError(commit.error().message);
+        }
+        return commit.error();
+    }
+    std::map<std::string, RepoFile> listed;
+    if (!listTree("", listed, 0))
+        listed.clear(); // a server without the tree API: names from the revision, sizes and etags from each file
+    std::vector<RepoFile> all;
+    std::set<std::string> names;
+    for (const std::string &name : siblings) {
+        if (!safeRepoPath(name) || !names.insert(name).second)
+            continue;
+        RepoFile f;
+        f.path = name;
+        const auto it = listed.find(name);
+        all.push_back(it != listed.end() ? it->second : f);
+    }
+    for (const auto &[name, f] : listed)
+        if (names.insert(name).second)
+            all.push_back(f);
+    auto chosen = select(all);
+    if (!chosen)
+        return chosen.error();
+    if (chosen.value().empty())
+        return makeError(m_r.repo + " has no files at revision " + m_r.revision);
+
+    DownloadResult result;
+    result.commit = commit.value();
+    const bool toCache = m_r.localDir.empty();
+    const fs::path folder = toCache ? repoCache() / "snapshots" / result.commit : fs::path(m_r.localDir);
+    result.folder = folder.string();
+
+    // Sizes and etags the tree did not give: a HEAD of each such file (the Hub's answer before the CDN redirect).
+    for (RepoFile &f : chosen.value()) {
+        if (!f.etag().empty() && f.sizeKnown)
+            continue;
+        Response head = Transfer(m_s, m_s.endpoint + "/" + m_r.repo + "/resolve/" + percentEncode(m_r.revision, false) +
+                                          "/" + percentEncode(f.path, true))
+                            .run({}, {}, true, false);
+        if (head.code != CURLE_OK || (head.status != 200 && (head.status < 300 || head.status >= 400)))
+            return hubError(head, f.path);
+        const std::string linked = lower(normalizeEtag(head.header("x-linked-etag")));
+        if (isHex(linked, 64))
+            f.sha256 = linked;
+        if (f.oid.empty())
+            f.oid = lower(normalizeEtag(head.header("etag")));
+        const std::string size = head.header(f.lfs() ? "x-linked-size" : "content-length");
+        if (!size.empty() && size.find_first_not_of("0123456789") == std::string::npos && size.size() < 20) {
+            f.size = std::stoull(size);
+            f.sizeKnown = true;
+        }
+        if (f.etag().empty() || f.etag().find_first_of("/\\") != std::string::npos || f.etag().size() > 128 ||
+            f.etag().find("..") != std::string::npos)
+            return makeError(f.path + ": " + m_s.endpoint + " gave no usable etag for the file");
+    }
+
+    // Nothing is started when the disk cannot hold what is missing.
+    std::uint64_t missing = 0;
+    std::error_code ec;
+    for (const RepoFile &f : chosen.value())
+        m_state.total += f.size;
+    for (const RepoFile &f : chosen.value()) {
+        const fs::path blob = toCache ? repoCache() / "blobs" / f.etag() : folder / f.path;
+        if (m_r.force || !fs::exists(blob, ec))
+            missing += f.size;
+    }
+    fs::create_directories(toCache ? repoCache() : folder, ec);
+    if (ec)
+        return makeError("cannot create " + (toCache ? repoCache() : folder).string() + ": " + ec.message());
+    if (const fs::space_info space = fs::space(toCache ? repoCache() : folder, ec); !ec && space.available < missing)
+        return makeError("not enough disk space: the download needs " + humanBytes(missing) + " but " +
+                         humanBytes(space.available) + " are free in " + (toCache ? repoCache() : folder).string());
+
+    m_state.fileCount = int(chosen.value().size());
+    for (const RepoFile &f : chosen.value()) {
+        m_state.file = f.path;
+        m_state.fileTotal = f.size;
+        m_state.fileDone = 0;
+        const fs::path finalPath = folder / f.path;
+        if (toCache) {
+            const fs::path blob = repoCache() / "blobs" / f.etag();
+            const bool have = fs::is_regular_file(blob, ec) && (!f.sizeKnown || fs::file_size(blob, ec) == f.size);
+            if (!have || m_r.force) {
+                BlobLock lock(fs::path(m_s.cacheDir) / ".locks" / hfCacheFolderName(m_r.repo) / (f.etag() + ".lock"));
+                if (lock.busy())
+                    return makeError(f.path + " is being downloaded into the cache by another program right now; "
+                                              "run this again when it is done");
+                if (auto got = fetchFile(f, fs::path(blob.string() + ".incomplete"), blob); !got)
+                    return got.error();
+                result.downloadedBytes += f.size;
+            }
+            const std::size_t depth = std::count(f.path.begin(), f.path.end(), '/');
+            if (auto linked = linkSnapshot(finalPath, blob, depth); !linked)
+                return linked.error();
+        } else {
+            bool same = false;
+            if (fs::is_regular_file(finalPath, ec) && !m_r.force) {
+                same = f.lfs() ? sha256OfFile(finalPath.string()) == f.sha256
+                               : (!f.oid.empty() && gitBlobSha1OfFile(finalPath) == f.oid);
+                if (!same)
+                    return makeError(finalPath.string() + " exists and differs from the Hub's " + f.path +
+                                     "; pass --force to replace it");
+            }
+            if (!same) {
+                const fs::path partial = folder / ".cache" / "huggingface" / "download" / (f.path + ".incomplete");
+                if (auto got = fetchFile(f, partial, finalPath); !got)
+                    return got.error();
+                result.downloadedBytes += f.size;
+            }
+        }
+        ++m_state.fileIndex;
+        result.paths.push_back(finalPath.string());
+    }
+    if (toCache && m_r.revision != result.commit) {
+        const fs::path ref = repoCache() / "refs" / m_r.revision;
+        fs::create_directories(ref.parent_path(), ec);
+        const fs::path temp = ref.string() + ".attnscope-" + std::to_string(::getpid());
+        {
+            std::ofstream out(temp, std::ios::trunc);
+            out << result.commit; // huggingface_hub writes the bare commit, no newline
+        }
+        fs::rename(temp, ref, ec);
+        if (ec)
+            return makeError("cannot write " + ref.string() + ": " + ec.message());
+    }
+    m_state.file.clear();
+    report(true);
+    return result;
+}
+
+} // namespace
+
+HubSettings HubSettings::fromEnvironment(const StoreLocations &where) {
+    HubSettings s;
+    std::string endpoint = env("HF_ENDPOINT");
+    while (!endpoint.empty() && endpoint.back() == '/')
+        endpoint.pop_back();
+    if (!endpoint.empty())
+        s.endpoint = endpoint;
+    s.token = trim(env("HF_TOKEN"));
+    if (s.token.empty())
+        s.token = trim(env("HUGGING_FACE_HUB_TOKEN")); // the older name huggingface_hub still reads
+    if (s.token.empty()) {
+        std::string tokenPath = env("HF_TOKEN_PATH");
+        if (tokenPath.empty()) {
+            fs::path hfHome = !where.hfHome.empty() ? fs::path(where.hfHome)
+                              : !where.xdgCache.empty() ? fs::path(where.xdgCache) / "huggingface"
+                                                        : fs::path(where.home) / ".cache" / "huggingface";
+            tokenPath = (hfHome / "token").string();
+        }
+        std::ifstream in(tokenPath);
+        std::string line;
+        if (in && std::getline(in, line) && line.size() < 4096)
+            s.token = trim(line);
+    }
+    const std::string offline = lower(trim(env("HF_HUB_OFFLINE")));
+    s.offline = offline == "1" || offline == "on" || offline == "yes" || offline == "true";
+    s.cacheDir = hfHubCacheDir(where);
+    return s;
+}
+
+bool validRepoId(const std::string &repo) {
+    if (repo.empty() || repo.size() > 96 || repo.find("--") != std::string::npos || repo.find("..") != std::string::npos)
+        return false;
+    const std::size_t slash = repo.find('/');
+    if (slash != repo.rfind('/') || slash == 0 || slash + 1 == repo.size())
+        return false;
+    for (std::size_t i = 0; i < repo.size(); ++i) {
+        const unsigned char c = repo[i];
+        if (i == slash)
+            continue;
+        if (!std::isalnum(c) && c != '-' && c != '_' && c != '.')
+            return false;
+    }
+    const auto edge = [](char c) { return c == '-' || c == '.'; };
+    return !edge(repo.front()) && !edge(repo.back());
+}
+
+std::string sha256OfFile(const std::string &path) {
+    Sha256 h;
+    return h.updateFromFile(path) ? h.hex() : std::string();
+}
+
+Result<DownloadResult> download(const HubSettings &settings, const DownloadRequest &request,
+                                const DownloadProgressFn &progress) {
+    try {
+        Client client(settings, request, progress);
+        return client.run();
+    } catch (const std::exception &e) { // std::filesystem and allocation failures: one message, never a crash
+        return makeError(request.repo + ": download failed: " + e.what());
+    }
+}
+
+} // namespace attnscope::hub

@@ -1,0 +1,243 @@
+// What a file or folder on disk is, from its headers only: a GGUF's metadata and tensor directory, a llama2.c
+// header, a Hugging Face folder's config.json and safetensors headers. Listing a cache of thousands of files must
+// stay fast, so nothing here builds a model or touches tensor data.
+#include "arch/family.h"
+#include "attnscope/engine.h"
+#include "attnscope/gguf.h"
+#include "attnscope/model.h"
+#include "attnscope/model_locator.h"
+#include "attnscope/quant.h"
+#include "attnscope/safetensors.h"
+#include "io/json.h"
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+
+namespace attnscope {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::size_t kMaxConfigJson = 16u << 20;
+
+std::uint64_t sizeOf(const fs::path &p) {
+    std::error_code ec;
+    const std::uintmax_t n = fs::file_size(p, ec);
+    return ec ? 0 : n;
+}
+
+// The type with the most bytes, e.g. Q4_K for a Q4_K_M file whose few Q6_K and F32 tensors are small.
+std::string dominantType(const std::map<std::string, std::uint64_t> &bytesByType) {
+    std::string best;
+    std::uint64_t most = 0;
+    for (const auto &[type, bytes] : bytesByType)
+        if (bytes > most || best.empty()) {
+            best = type;
+            most = bytes;
+        }
+    return best;
+}
+
+bool startsWith(const fs::path &p, const char *magic, std::size_t n) {
+    std::ifstream in(p, std::ios::binary);
+    std::string head(n, '\0');
+    return in.read(head.data(), std::streamsize(n)) && head.compare(0, n, magic, n) == 0;
+}
+
+// "x-00001-of-00003.gguf": llama.cpp's split files. Returns the part count (0 when not split).
+int splitParts(const std::string &fileName, int *part) {
+    static const std::regex split(R"(-(\d{5})-of-(\d{5})\.gguf$)");
+    std::smatch m;
+    if (!std::regex_search(fileName, m, split))
+        return 0;
+    *part = std::stoi(m[1].str());
+    return std::stoi(m[2].str());
+}
+
+void inspectGguf(const fs::path &path, ModelEntry &e) {
+    e.format = "GGUF";
+    e.selfContained = true;
+    e.fileSize = sizeOf(path);
+    auto opened = gguf::File::open(path.string());
+    if (!opened) {
+        e.reason = opened.error().message;
+        return;
+    }
+    const gguf::File &f = *opened.value();
+    std::map<std::string, std::uint64_t> bytesByType;
+    for (const gguf::TensorInfo &t : f.tensors()) {
+        e.parameters += t.elements();
+        if (t.dims.size() >= 2) // matrices hold the weights; norms and biases are F32 in every file
+            bytesByType[ggmlTypeName(t.type)] += t.bytes;
+    }
+    e.weightType = dominantType(bytesByType);
+    e.architecture = f.getString("general.architecture").value_or("");
+    int part = 0;
+    if (const int parts = splitParts(path.filename().string(), &part); parts > 1) {
+        e.reason = "part " + std::to_string(part) + " of a GGUF split in " + std::to_string(parts) +
+                   " files; merge them with llama-gguf-split --merge and open the result";
+        return;
+    }
+    const arch::Family *family = arch::familyForGguf(e.architecture);
+    if (e.architecture.empty()) {
+        e.reason = "no general.architecture: not a model";
+        return;
+    }
+    if (!family) {
+        e.reason = "architecture \"" + e.architecture + "\" is not supported (AttnScope runs " +
+                   arch::supportedGgufList() + ")";
+        return;
+    }
+    e.family = family->title;
+    if (f.tensors().empty()) {
+        e.reason = "a vocabulary-only file (no weights)";
+        return;
+    }
+    for (const gguf::TensorInfo &t : f.tensors())
+        if (!typeInfo(t.type)) {
+            e.reason = "tensor " + t.name + " is stored as " + ggmlTypeName(t.type) + ", which AttnScope cannot read";
+            return;
+        }
+    if (!f.getString("tokenizer.ggml.model")) {
+        e.reason = "no tokenizer inside the file (tokenizer.ggml.model is missing)";
+        return;
+    }
+    e.supported = true;
+}
+
+void inspectLlama2c(const fs::path &path, ModelEntry &e) {
+    auto model = loadLlama2c(path.string()); // mapped, and a checkpoint's size is fixed by its header
+    if (!model)
+        return;                              // not a checkpoint: a .bin can be anything, so it is not listed
+    const ModelConfig &c = model.value()->config();
+    e.format = "llama2.c";
+    e.architecture = c.architecture;
+    e.family = c.family;
+    e.fileSize = sizeOf(path);
+    e.weightType = "F32";
+    const std::int64_t dim = c.dim, kvDim = std::int64_t(c.kvHeads) * c.headSize(), hidden = c.hiddenDim;
+    // (vocab, dim) embedding; per layer two norms, wq wo (dim, dim), wk wv (kv_dim, dim), w1 w3 (hidden, dim),
+    // w2 (dim, hidden); the final norm; a separate classifier when not shared.
+    e.parameters = std::int64_t(c.vocabSize) * dim * (c.sharedClassifier ? 1 : 2) + dim +
+                   std::int64_t(c.layers) * (2 * dim + 2 * dim * dim + 2 * kvDim * dim + 3 * hidden * dim);
+    e.tokenizerPath = findTokenizerBeside(path.string(), c.vocabSize);
+    e.supported = true;
+    if (e.tokenizerPath.empty())
+        e.reason = "no tokenizer beside it (tok" + std::to_string(c.vocabSize) + ".model or tokenizer.model)";
+}
+
+void inspectFolder(const fs::path &dir, ModelEntry &e) {
+    std::error_code ec;
+    e.format = "safetensors";
+    e.selfContained = true;
+    auto config = json::Document::readFile((dir / "config.json").string(), kMaxConfigJson);
+    if (!config) {
+        e.reason = config.error().message;
+        return;
+    }
+    json::Element cfg = config.value()->root();
+    if (const auto a = json::member(cfg, "architectures"))
+        if (const std::vector<json::Element> list = json::items(*a); !list.empty())
+            e.architecture = std::string(json::string(list.front()).value_or(""));
+    if (e.architecture.empty())
+        e.architecture = std::string(json::stringMember(cfg, "model_type").value_or(""));
+
+    std::vector<fs::path> shards;
+    if (fs::is_regular_file(dir / "model.safetensors", ec)) {
+        shards.push_back(dir / "model.safetensors");
+    } else {
+        for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+            const std::string n = it->path().filename().string();
+            if (n.size() > 12 && n.compare(n.size() - 12, 12, ".safetensors") == 0 && n.rfind("model-", 0) == 0)
+                shards.push_back(it->path());
+        }
+        std::sort(shards.begin(), shards.end());
+    }
+    std::map<std::string, std::uint64_t> bytesByType;
+    std::string unusable;
+    for (const fs::path &shard : shards) {
+        e.fileSize += sizeOf(shard);
+        auto st = SafetensorsFile::open(shard.string());
+        if (!st) {
+            e.reason = st.error().message;
+            return;
+        }
+        for (const auto &[name, t] : st.value()->tensors()) {
+            e.parameters += t.elements();
+            if (t.shape.size() >= 2) {
+                bytesByType[t.dtype] += t.bytes;
+                if (!t.type && unusable.empty())
+                    unusable = name + " is stored as " + t.dtype;
+            }
+        }
+    }
+    e.weightType = dominantType(bytesByType);
+    const arch::Family *family = arch::familyForHf(e.architecture);
+    if (family)
+        e.family = family->title;
+    if (shards.empty()) {
+        for (const char *pickle : {"pytorch_model.bin", "pytorch_model.bin.index.json", "model.pt", "model.pth"})
+            if (fs::exists(dir / pickle, ec)) {
+                e.fileSize = sizeOf(dir / pickle);
+                e.reason = std::string(pickle) + " is a PyTorch pickle, which AttnScope never opens (it can run "
+                                                 "code); use the model's safetensors or GGUF version";
+                return;
+            }
+        e.reason = "no model.safetensors in the folder";
+        return;
+    }
+    if (!family) {
+        e.reason = "architecture \"" + e.architecture + "\" is not supported (AttnScope runs " +
+                   arch::supportedHfList() + ")";
+        return;
+    }
+    if (!unusable.empty()) {
+        e.reason = unusable + ", which AttnScope cannot read (F32, F16 and BF16 are)";
+        return;
+    }
+    const bool tokenizer = fs::is_regular_file(dir / "tokenizer.json", ec) ||
+                           fs::is_regular_file(dir / "tokenizer.model", ec) || fs::is_regular_file(dir / "vocab.txt", ec) ||
+                           (fs::is_regular_file(dir / "vocab.json", ec) && fs::is_regular_file(dir / "merges.txt", ec));
+    if (!tokenizer) {
+        e.reason = "no tokenizer in the folder (tokenizer.json, tokenizer.model, vocab.json + merges.txt or vocab.txt)";
+        return;
+    }
+    e.supported = true;
+}
+
+} // namespace
+
+ModelEntry inspectModel(const std::string &pathString) {
+    const fs::path path(pathString);
+    ModelEntry e;
+    e.modelPath = pathString;
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+        e.name = path.filename().empty() ? path.parent_path().filename().string() : path.filename().string();
+        if (fs::is_regular_file(path / "config.json", ec))
+            inspectFolder(path, e);
+        else
+            e.reason = "a folder without config.json";
+        return e;
+    }
+    if (!fs::is_regular_file(path, ec)) {
+        e.reason = "not a regular file";
+        return e;
+    }
+    if (startsWith(path, "GGUF", 4)) {
+        e.name = path.filename().extension() == ".gguf" ? path.stem().string() : path.filename().string();
+        inspectGguf(path, e);
+        return e;
+    }
+    e.name = path.stem().string();
+    if (path.extension() == ".bin" && !isPickle(pathString))
+        inspectLlama2c(path, e);
+    if (e.format.empty())
+        e.reason = "not a model file AttnScope knows (GGUF, llama2.c, a Hugging Face folder)";
+    return e;
+}
+
+} // namespace attnscope
