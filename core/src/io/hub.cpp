@@ -514,7 +514,7 @@ Result<DownloadResult> Client::fromCache(const std::string &why) {
     result.folder = folder.string();
     std::vector<RepoFile> present;
     for (fs::recursive_directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
-        const std::string rel = fs::relative(it->path(), folder, ec).generic_string();
+        const std::string rel = it->path().lexically_relative(folder).generic_string(); // not through the links
         if (rel.rfind(".cache", 0) == 0 || !fs::is_regular_file(it->path(), ec)) // follows the snapshot's links
             continue;
         RepoFile f;
