@@ -59,6 +59,7 @@ private slots:
     void cancelKeepsAResumablePartialFile();
     void tokenAndSettingsFromTheEnvironment();
     void refusesBadNames();
+    void listsWhatARepoHolds();
 
 private:
     std::unique_ptr<testsupport::StandInHub> m_hub;
@@ -411,6 +412,22 @@ void TestHub::refusesBadNames() {
     auto got = hub::download(settings(), r);
     QVERIFY(!got);
     QVERIFY(m_hub->requests().empty());
+}
+
+void TestHub::listsWhatARepoHolds() {
+    auto listing = hub::listFiles(settings(), "org/tiny");
+    QVERIFY2(listing, listing ? "" : listing.error().message.c_str());
+    QCOMPARE(listing.value().commit, kCommit);
+    std::vector<std::string> paths;
+    for (const hub::RepoEntry &e : listing.value().files)
+        paths.push_back(e.path);
+    QCOMPARE(paths, (std::vector<std::string>{"README.md", "config.json", "extra/weights.bin", "model.gguf"}));
+    QCOMPARE(listing.value().files[3].size, std::uint64_t(m_model.size()));
+    QVERIFY(listing.value().files[3].lfs);
+    QVERIFY(!listing.value().files[1].lfs);
+    auto gated = hub::listFiles(settings(), "org/gated");
+    QVERIFY(!gated);
+    QVERIFY(gated.error().message.find("HF_TOKEN") != std::string::npos);
 }
 
 QTEST_GUILESS_MAIN(TestHub)

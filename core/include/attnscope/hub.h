@@ -54,6 +54,18 @@ struct DownloadResult {
     std::uint64_t downloadedBytes = 0;
 };
 
+// What a repo holds at a revision, for choosing what to download.
+struct RepoEntry {
+    std::string path;
+    std::uint64_t size = 0; // 0 when the hub did not say
+    bool lfs = false;
+};
+struct RepoListing {
+    std::string commit;
+    std::vector<RepoEntry> files; // sorted by path
+};
+Result<RepoListing> listFiles(const HubSettings &settings, const std::string &repo, const std::string &revision = "main");
+
 // Error::cancelled is set when progress returned false. Every other error is one sentence saying what to do.
 Result<DownloadResult> download(const HubSettings &settings, const DownloadRequest &request,
                                 const DownloadProgressFn &progress = {});

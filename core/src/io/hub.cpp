@@ -325,6 +325,7 @@ public:
         : m_s(s), m_r(r), m_progress(p) {}
 
     Result<DownloadResult> run();
+    Result<RepoListing> listing();
 
 private:
     const HubSettings &m_s;
@@ -393,6 +394,8 @@ private:
     }
 
     Result<std::string> revisionInfo(std::vector<std::string> &siblings, Response *response);
+    Status checkRequest() const;
+    Result<std::vector<RepoFile>> repoFiles(std::string &commit, Response *first);
     Status listTree(const std::string &dir, std::map<std::string, RepoFile> &files, int depth);
     Result<std::vector<RepoFile>> select(const std::vector<RepoFile> &all) const;
     Result<DownloadResult> fromCache(const std::string &why);
@@ -718,7 +721,7 @@ private:
     bool m_locked = false;
 };
 
-Result<DownloadResult> Client::run() {
+Status Client::checkRequest() const {
     if (!validRepoId(m_r.repo))
         return makeError("\"" + m_r.repo + "\" is not a repository id (expected org/name, e.g. Qwen/Qwen3-0.6B-GGUF)");
     if (m_r.revision.empty() || m_r.revision.size() > 256 || m_r.revision.find("..") != std::string::npos ||
@@ -729,26 +732,16 @@ Result<DownloadResult> Client::run() {
     for (const std::string &f : m_r.files)
         if (!safeRepoPath(f))
             return makeError("\"" + f + "\" is not a file path inside a repository");
-    if (m_r.localDir.empty() && m_s.cacheDir.empty())
-        return makeError("no cache directory: set HF_HUB_CACHE or HF_HOME, or pass --dir");
+    return Ok{};
+}
 
-    if (m_s.offline)
-        return fromCache("HF_HUB_OFFLINE is set (no network requests)");
-
+// The commit and every file with what the tree API tells of it (names only where a server has no tree API).
+Result<std::vector<RepoFile>> Client::repoFiles(std::string &commitOut, Response *first) {
     std::vector<std::string> siblings;
-    Response first;
-    auto commit = revisionInfo(siblings, &first);
-    if (!commit) {
-        if (first.connectFailed()) { // huggingface_hub's behaviour: the cache serves when the hub cannot
-            auto cached = fromCache("cannot reach " + m_s.endpoint + " (" + first.curlMessage + ")");
-            if (cached) {
-                cached.value().notes.push_back("cannot reach " + m_s.endpoint + "; using the files already in the cache");
-                return cached;
-            }
-            return makeError(commit.error().message);
-        }
+    auto commit = revisionInfo(siblings, first);
+    if (!commit)
         return commit.error();
-    }
+    commitOut = commit.value();
     std::map<std::string, RepoFile> listed;
     if (!listTree("", listed, 0))
         listed.clear(); // a server without the tree API: names from the revision, sizes and etags from each file
@@ -765,14 +758,54 @@ Result<DownloadResult> Client::run() {
     for (const auto &[name, f] : listed)
         if (names.insert(name).second)
             all.push_back(f);
-    auto chosen = select(all);
+    return all;
+}
+
+Result<RepoListing> Client::listing() {
+    if (auto ok = checkRequest(); !ok)
+        return ok.error();
+    if (m_s.offline)
+        return makeError("HF_HUB_OFFLINE is set: no network requests, so " + m_r.repo + " cannot be looked up");
+    RepoListing out;
+    auto all = repoFiles(out.commit, nullptr);
+    if (!all)
+        return all.error();
+    for (const RepoFile &f : all.value())
+        out.files.push_back({f.path, f.size, f.lfs()});
+    std::sort(out.files.begin(), out.files.end(), [](const RepoEntry &a, const RepoEntry &b) { return a.path < b.path; });
+    return out;
+}
+
+Result<DownloadResult> Client::run() {
+    if (auto ok = checkRequest(); !ok)
+        return ok.error();
+    if (m_r.localDir.empty() && m_s.cacheDir.empty())
+        return makeError("no cache directory: set HF_HUB_CACHE or HF_HOME, or pass --dir");
+
+    if (m_s.offline)
+        return fromCache("HF_HUB_OFFLINE is set (no network requests)");
+
+    Response first;
+    std::string commit;
+    auto all = repoFiles(commit, &first);
+    if (!all) {
+        if (first.connectFailed()) { // huggingface_hub's behaviour: the cache serves when the hub cannot
+            auto cached = fromCache("cannot reach " + m_s.endpoint + " (" + first.curlMessage + ")");
+            if (cached) {
+                cached.value().notes.push_back("cannot reach " + m_s.endpoint + "; using the files already in the cache");
+                return cached;
+            }
+        }
+        return all.error();
+    }
+    auto chosen = select(all.value());
     if (!chosen)
         return chosen.error();
     if (chosen.value().empty())
         return makeError(m_r.repo + " has no files at revision " + m_r.revision);
 
     DownloadResult result;
-    result.commit = commit.value();
+    result.commit = commit;
     const bool toCache = m_r.localDir.empty();
     const fs::path folder = toCache ? repoCache() / "snapshots" / result.commit : fs::path(m_r.localDir);
     result.folder = folder.string();
@@ -926,6 +959,19 @@ bool validRepoId(const std::string &repo) {
 std::string sha256OfFile(const std::string &path) {
     Sha256 h;
     return h.updateFromFile(path) ? h.hex() : std::string();
+}
+
+Result<RepoListing> listFiles(const HubSettings &settings, const std::string &repo, const std::string &revision) {
+    try {
+        DownloadRequest request;
+        request.repo = repo;
+        request.revision = revision;
+        const DownloadProgressFn none;
+        Client client(settings, request, none);
+        return client.listing();
+    } catch (const std::exception &e) {
+        return makeError(repo + ": listing failed: " + e.what());
+    }
 }
 
 Result<DownloadResult> download(const HubSettings &settings, const DownloadRequest &request,
