@@ -32,7 +32,7 @@ int main(int argc, char *argv[]) {
     options.modelPath = parser.value(model);
     options.tokenizerPath = parser.value(tokenizer);
     options.initialText = parser.value(text);
-    options.models = attnscope::discoverModels();
+    options.models = attnscope::discoverAllModels(); // every store: headers only, well under a second
     options.useSettings = true; // the last model and text come back; Recent Models persists
     const QStringList files = parser.positionalArguments(); // attnscope lesson.attnscope, or a model file
     attnscope::MainWindow window(std::move(options));

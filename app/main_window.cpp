@@ -13,6 +13,7 @@
 #include "views/heatmap_view.h"
 #include "views/token_strip_view.h"
 #include "widgets/export_dialog.h"
+#include "widgets/get_models_dialog.h"
 #include "widgets/busy_bar.h"
 #include "widgets/compare_window.h"
 #include "widgets/examples_panel.h"
@@ -523,20 +524,11 @@ void MainWindow::buildMenus() {
     m_recentMenu = file->addMenu(tr("&Recent Models"));
     rebuildRecentMenu();
     m_modelsMenu = file->addMenu(tr("&Models"));
-    auto *group = new QActionGroup(m_modelsMenu);
-    for (const ModelEntry &m : m_options.models) {
-        const QString path = QString::fromStdString(m.modelPath);
-        const QString tokenizer = QString::fromStdString(m.tokenizerPath);
-        QAction *a = m_modelsMenu->addAction(QString::fromStdString(m.name), this,
-                                             [this, path, tokenizer] { openModel(path, tokenizer); });
-        a->setToolTip(QStringLiteral("%1 (%2)").arg(QDir::toNativeSeparators(path), QString::fromStdString(m.source)));
-        a->setStatusTip(a->toolTip());
-        a->setCheckable(true);
-        a->setData(path);
-        group->addAction(a);
-    }
-    if (m_options.models.empty())
-        m_modelsMenu->addAction(tr("(none found)"))->setEnabled(false);
+    rebuildModelsMenu();
+    QAction *getModels = file->addAction(tr("&Get Models…"), this, &MainWindow::openGetModelsDialog);
+    getModels->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_M));
+    getModels->setStatusTip(tr("Every model on this computer (Hugging Face cache, Ollama, LM Studio, llama.cpp) and "
+                               "small models of every family to download from the Hugging Face Hub."));
     file->addSeparator();
     QAction *save = file->addAction(tr("&Save Session…"), this, [this] {
         const QString path = QFileDialog::getSaveFileName(this, tr("Save Session"),
@@ -661,6 +653,54 @@ void MainWindow::dropEvent(QDropEvent *event) {
         return;
     event->acceptProposedAction();
     openFile(urls.front().toLocalFile()); // a file that is no model reports why and keeps the current one
+}
+
+void MainWindow::rebuildModelsMenu() {
+    m_modelsMenu->clear();
+    auto *group = new QActionGroup(m_modelsMenu);
+    int shown = 0;
+    for (const ModelEntry &m : m_options.models) {
+        if (!m.ready())
+            continue; // unsupported ones are listed, with the reason, in File > Get Models
+        const QString path = QString::fromStdString(m.modelPath);
+        const QString tokenizer = QString::fromStdString(m.tokenizerPath);
+        const QString where = QString::fromStdString(m.repo.empty() ? m.source : m.source + " · " + m.repo);
+        QAction *a = m_modelsMenu->addAction(QStringLiteral("%1  (%2)").arg(QString::fromStdString(m.name), where), this,
+                                             [this, path, tokenizer] { openModel(path, tokenizer); });
+        a->setToolTip(QDir::toNativeSeparators(path));
+        a->setStatusTip(a->toolTip());
+        a->setCheckable(true);
+        a->setData(path);
+        a->setChecked(m_service && m_service->engine() &&
+                      QString::fromStdString(m_service->engine()->info().modelPath) == path);
+        group->addAction(a);
+        ++shown;
+    }
+    if (shown == 0)
+        m_modelsMenu->addAction(tr("(none found: File > Get Models…)"))->setEnabled(false);
+}
+
+GetModelsDialog *MainWindow::openGetModelsDialog() {
+    if (!m_getModels) {
+        GetModelsSetup setup;
+        if (m_getModelsSetup) {
+            setup = m_getModelsSetup();
+        } else {
+            setup.roots = allModelRoots();
+            setup.hub = hub::HubSettings::fromEnvironment(storeLocations());
+            setup.catalog = builtInCatalog();
+        }
+        m_getModels = new GetModelsDialog(std::move(setup), this);
+        connect(m_getModels, &GetModelsDialog::openModelRequested, this, [this](const QString &path) { openModel(path); });
+        connect(m_getModels, &GetModelsDialog::modelsChanged, this, [this](const std::vector<ModelEntry> &models) {
+            m_options.models = models;
+            rebuildModelsMenu();
+        });
+    }
+    m_getModels->show();
+    m_getModels->raise();
+    m_getModels->activateWindow();
+    return m_getModels;
 }
 
 void MainWindow::openModel(const QString &modelPath, const QString &tokenizerPath) {

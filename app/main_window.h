@@ -11,6 +11,9 @@
 #include "widgets/presentation.h"
 
 #include <QMainWindow>
+#include <QPointer>
+
+#include <functional>
 
 #include <optional>
 #include <QTimer>
@@ -35,6 +38,8 @@ class ExamplesPanel;
 class Playback;
 class PlaybackBar;
 class ExportDialog;
+class GetModelsDialog;
+struct GetModelsSetup;
 struct ExportContext;
 class HeadGridModel;
 class HeadGridView;
@@ -104,6 +109,10 @@ public:
 
 public slots:
     ExportDialog *openExportDialog(); // File > Export (Ctrl+Shift+E); the dialog deletes itself when closed
+    // File > Get Models (Ctrl+Shift+M): the models on this computer and downloads; one dialog, kept while a
+    // download runs. `setup` replaces where it looks and what it offers (tests); by default this machine's.
+    GetModelsDialog *openGetModelsDialog();
+    void setGetModelsSetup(std::function<GetModelsSetup()> setup) { m_getModelsSetup = std::move(setup); }
     void copyImage();                 // Copy Image (Ctrl+Shift+C): the current view as on screen
     void openModel(const QString &modelPath, const QString &tokenizerPath = {});
     void openModelDialog();
@@ -148,6 +157,7 @@ private:
     void showExampleNote();
     void rememberModel(const QString &path);
     void rebuildRecentMenu();
+    void rebuildModelsMenu(); // the ready models of m_options.models
 
     Options m_options;
     InferenceService *m_service = nullptr;
@@ -185,6 +195,8 @@ private:
     QLabel *m_tokensLabel = nullptr;
     QLabel *m_timeLabel = nullptr;
     QMenu *m_modelsMenu = nullptr;
+    QPointer<GetModelsDialog> m_getModels;
+    std::function<GetModelsSetup()> m_getModelsSetup;
     QMenu *m_recentMenu = nullptr;
     QStringList m_recent;                 // most recent first
     std::optional<Session> m_pendingSession; // waiting for its model and text

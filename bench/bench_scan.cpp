@@ -56,7 +56,9 @@ std::vector<SearchRoot> store(int repos, std::size_t *files) {
     for (int i = 0; i < repos; ++i) {
         char commit[41];
         std::snprintf(commit, sizeof commit, "%040x", i + 1);
-        const fs::path repo = hub / ("models--org" + std::to_string(i % 37) + "--model-" + std::to_string(i));
+        char folder[64]; // snprintf rather than string concatenation, which GCC 12 warns about (-Wrestrict) here
+        std::snprintf(folder, sizeof folder, "models--org%d--model-%d", i % 37, i);
+        const fs::path repo = hub / folder;
         const fs::path snap = repo / "snapshots" / commit;
         write(repo / "refs" / "main", commit);
         write(snap / "README.md", "# model " + std::to_string(i) + "\n");
@@ -77,7 +79,8 @@ std::vector<SearchRoot> store(int repos, std::size_t *files) {
             const std::string digest(64, char('a' + i % 6));
             if (!fs::exists(ollama / "blobs" / ("sha256-" + digest)))
                 link(sources[0], ollama / "blobs" / ("sha256-" + digest));
-            write(ollama / "manifests" / "registry.ollama.ai" / "library" / ("m" + std::to_string(i)) / "latest",
+            std::snprintf(folder, sizeof folder, "m%d", i);
+            write(ollama / "manifests" / "registry.ollama.ai" / "library" / folder / "latest",
                   R"({"layers":[{"mediaType":"application/vnd.ollama.image.model","digest":"sha256:)" + digest + "\"}]}");
             ++n;
         }

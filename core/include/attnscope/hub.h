@@ -46,14 +46,6 @@ struct DownloadProgress {
 // Called often during a download; returning false cancels (the partial file is kept for the next run).
 using DownloadProgressFn = std::function<bool(const DownloadProgress &)>;
 
-struct DownloadResult {
-    std::string commit;
-    std::string folder;               // the snapshot folder (cache) or the local dir
-    std::vector<std::string> paths;   // every requested file's final path, in request order
-    std::vector<std::string> notes;   // things worth telling (served from the cache because the hub was unreachable)
-    std::uint64_t downloadedBytes = 0;
-};
-
 // What a repo holds at a revision, for choosing what to download.
 struct RepoEntry {
     std::string path;
@@ -64,7 +56,17 @@ struct RepoListing {
     std::string commit;
     std::vector<RepoEntry> files; // sorted by path
 };
-Result<RepoListing> listFiles(const HubSettings &settings, const std::string &repo, const std::string &revision = "main");
+// `progress` is only asked whether to go on (returning false cancels).
+Result<RepoListing> listFiles(const HubSettings &settings, const std::string &repo, const std::string &revision = "main",
+                              const DownloadProgressFn &progress = {});
+
+struct DownloadResult {
+    std::string commit;
+    std::string folder;               // the snapshot folder (cache) or the local dir
+    std::vector<std::string> paths;   // every requested file's final path, in request order
+    std::vector<std::string> notes;   // things worth telling (served from the cache because the hub was unreachable)
+    std::uint64_t downloadedBytes = 0;
+};
 
 // Error::cancelled is set when progress returned false. Every other error is one sentence saying what to do.
 Result<DownloadResult> download(const HubSettings &settings, const DownloadRequest &request,

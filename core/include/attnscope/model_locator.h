@@ -83,6 +83,9 @@ std::vector<ModelEntry> findModels(const std::vector<SearchRoot> &roots);
 // model AttnScope can run (not a model at all: reason set, format empty).
 ModelEntry inspectModel(const std::string &path);
 
+// The family's name for people ("Qwen 3") for a GGUF architecture ("qwen3"); "" when AttnScope does not run it.
+std::string familyTitle(const std::string &architecture);
+
 // The bundled default (stories260K) if present, else the first ready model. Empty modelPath if nothing.
 ModelEntry defaultModel(const std::vector<ModelEntry> &models);
 

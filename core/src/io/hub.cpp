@@ -961,13 +961,13 @@ std::string sha256OfFile(const std::string &path) {
     return h.updateFromFile(path) ? h.hex() : std::string();
 }
 
-Result<RepoListing> listFiles(const HubSettings &settings, const std::string &repo, const std::string &revision) {
+Result<RepoListing> listFiles(const HubSettings &settings, const std::string &repo, const std::string &revision,
+                              const DownloadProgressFn &progress) {
     try {
         DownloadRequest request;
         request.repo = repo;
         request.revision = revision;
-        const DownloadProgressFn none;
-        Client client(settings, request, none);
+        Client client(settings, request, progress);
         return client.listing();
     } catch (const std::exception &e) {
         return makeError(repo + ": listing failed: " + e.what());

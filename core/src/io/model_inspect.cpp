@@ -14,6 +14,7 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <set>
 
 namespace attnscope {
 
@@ -157,7 +158,7 @@ void inspectFolder(const fs::path &dir, ModelEntry &e) {
         std::sort(shards.begin(), shards.end());
     }
     std::map<std::string, std::uint64_t> bytesByType;
-    std::string unusable;
+    std::set<std::string> usable;
     for (const fs::path &shard : shards) {
         e.fileSize += sizeOf(shard);
         auto st = SafetensorsFile::open(shard.string());
@@ -167,10 +168,11 @@ void inspectFolder(const fs::path &dir, ModelEntry &e) {
         }
         for (const auto &[name, t] : st.value()->tensors()) {
             e.parameters += t.elements();
-            if (t.shape.size() >= 2) {
+            // GPT-2 and Pythia checkpoints carry their causal masks as BOOL buffers the loader never reads
+            if (t.shape.size() >= 2 && t.dtype != "BOOL") {
                 bytesByType[t.dtype] += t.bytes;
-                if (!t.type && unusable.empty())
-                    unusable = name + " is stored as " + t.dtype;
+                if (t.type)
+                    usable.insert(t.dtype);
             }
         }
     }
@@ -194,8 +196,8 @@ void inspectFolder(const fs::path &dir, ModelEntry &e) {
                    arch::supportedHfList() + ")";
         return;
     }
-    if (!unusable.empty()) {
-        e.reason = unusable + ", which AttnScope cannot read (F32, F16 and BF16 are)";
+    if (!e.weightType.empty() && !usable.count(e.weightType)) { // e.g. MLX's packed U32 quantization
+        e.reason = "the weights are stored as " + e.weightType + ", which AttnScope cannot read (F32, F16 and BF16 are)";
         return;
     }
     const bool tokenizer = fs::is_regular_file(dir / "tokenizer.json", ec) ||
@@ -209,6 +211,11 @@ void inspectFolder(const fs::path &dir, ModelEntry &e) {
 }
 
 } // namespace
+
+std::string familyTitle(const std::string &architecture) {
+    const arch::Family *family = arch::familyForGguf(architecture);
+    return family ? family->title : std::string();
+}
 
 ModelEntry inspectModel(const std::string &pathString) {
     const fs::path path(pathString);
