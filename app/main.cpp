@@ -23,7 +23,10 @@ int main(int argc, char *argv[]) {
                                        QStringLiteral("FILE"));
     const QCommandLineOption text({QStringLiteral("t"), QStringLiteral("text")}, QStringLiteral("Text to analyse."),
                                   QStringLiteral("TEXT"));
-    parser.addOptions({model, tokenizer, text});
+    const QCommandLineOption getModels(QStringLiteral("get-models"),
+                                       QStringLiteral("Open File > Get Models at start (the models on this computer and "
+                                                      "downloads)."));
+    parser.addOptions({model, tokenizer, text, getModels});
     parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("A model or a .attnscope session to open."),
                                  QStringLiteral("[file]"));
     parser.process(app);
@@ -39,5 +42,7 @@ int main(int argc, char *argv[]) {
     window.show();
     if (files.size() == 1)
         window.openFile(files.front());
+    if (parser.isSet(getModels) || window.hasNoModel())
+        window.openGetModelsDialog(); // nothing to open yet: where to get a model is the first thing to see
     return app.exec();
 }

@@ -125,7 +125,8 @@ MainWindow::MainWindow(Options options, QWidget *parent) : QMainWindow(parent), 
         modelPath = QString::fromStdString(def.modelPath);
         tokenizerPath = QString::fromStdString(def.tokenizerPath);
     }
-    if (modelPath.isEmpty())
+    m_noModel = modelPath.isEmpty();
+    if (m_noModel)
         showError(noModelHelp());
     else
         openModel(modelPath, tokenizerPath);

@@ -112,6 +112,7 @@ public slots:
     // File > Get Models (Ctrl+Shift+M): the models on this computer and downloads; one dialog, kept while a
     // download runs. `setup` replaces where it looks and what it offers (tests); by default this machine's.
     GetModelsDialog *openGetModelsDialog();
+    bool hasNoModel() const { return m_noModel; } // nothing was found to open at start
     void setGetModelsSetup(std::function<GetModelsSetup()> setup) { m_getModelsSetup = std::move(setup); }
     void copyImage();                 // Copy Image (Ctrl+Shift+C): the current view as on screen
     void openModel(const QString &modelPath, const QString &tokenizerPath = {});
@@ -196,6 +197,7 @@ private:
     QLabel *m_timeLabel = nullptr;
     QMenu *m_modelsMenu = nullptr;
     QPointer<GetModelsDialog> m_getModels;
+    bool m_noModel = false;
     std::function<GetModelsSetup()> m_getModelsSetup;
     QMenu *m_recentMenu = nullptr;
     QStringList m_recent;                 // most recent first

@@ -44,7 +44,7 @@ QString noModelHelp() {
                "attnscope",
                "No model found. Put stories260K.bin and tok512.model into %1/stories260K/ (scripts/fetch-models "
                "downloads them), or set ATTNSCOPE_MODEL_DIR to a folder that has them, or open a llama2.c "
-               "checkpoint with File > Open Model.")
+               "checkpoint with File > Open Model, or download one with File > Get Models.")
         .arg(QDir::toNativeSeparators(userModelDir()));
 }
 

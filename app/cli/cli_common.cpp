@@ -56,13 +56,19 @@ void warn(const QString &line) {
     std::fprintf(stderr, "attnscope-cli: note: %s\n", qPrintable(line));
 }
 
+QString noModelHelpForCli(const QString &open) {
+    return noModelHelp()
+        .replace(QStringLiteral("File > Open Model"), open)
+        .replace(QStringLiteral("File > Get Models"), QStringLiteral("attnscope-cli download REPO"));
+}
+
 EnginePtr loadEngine(const QCommandLineParser &args) {
     QString model = args.value(QStringLiteral("model"));
     QString tokenizer = args.value(QStringLiteral("tokenizer"));
     if (model.isEmpty()) {
         const ModelEntry def = defaultModel(discoverModels());
         if (def.modelPath.empty())
-            fail(noModelHelp().replace(QStringLiteral("File > Open Model"), QStringLiteral("--model FILE")));
+            fail(noModelHelpForCli());
         model = QString::fromStdString(def.modelPath);
         if (tokenizer.isEmpty())
             tokenizer = QString::fromStdString(def.tokenizerPath);

@@ -19,6 +19,8 @@ struct Failure {
 void println(const QString &line);
 // A line on stderr that does not stop the command ("attnscope-cli: note: ..."); stdout stays the command's output.
 void warn(const QString &line);
+// The app's no-model help in the CLI's words: `open` names the option that opens a model.
+QString noModelHelpForCli(const QString &open = QStringLiteral("--model FILE"));
 
 EnginePtr loadEngine(const QCommandLineParser &args);
 // The text of --text or --text-file (at most 16 MB); fails with code 2 when neither or both are given.

@@ -3,6 +3,7 @@
 #include "cli_commands.h"
 #include "cli_common.h"
 #include "model_paths.h"
+#include "models/model_catalog.h"
 
 #include <attnscope/hub.h>
 
@@ -23,30 +24,6 @@ std::atomic<bool> g_interrupted{false};
 
 void onInterrupt(int) {
     g_interrupted = true;
-}
-
-QString human(double n, const char *unit = "B") {
-    const char *prefixes[] = {"", "k", "M", "G", "T"};
-    int i = 0;
-    while (n >= 1000 && i < 4) {
-        n /= 1000;
-        ++i;
-    }
-    return QStringLiteral("%1 %2%3").arg(n, 0, 'f', i == 0 ? 0 : 1).arg(QLatin1String(prefixes[i]), QLatin1String(unit));
-}
-
-// 260K, 135M, 1.2B: how model cards write it.
-QString parameters(std::int64_t n) {
-    if (n <= 0)
-        return QStringLiteral("-");
-    const char *suffix[] = {"", "K", "M", "B", "T"};
-    double v = double(n);
-    int i = 0;
-    while (v >= 1000 && i < 4) {
-        v /= 1000;
-        ++i;
-    }
-    return QString::number(v, 'f', v < 10 && i > 0 ? 1 : 0) + QLatin1String(suffix[i]);
 }
 
 QJsonObject toJson(const ModelEntry &m) {
@@ -85,8 +62,7 @@ int modelsCommand(const QCommandLineParser &args) {
     for (const SearchRoot &root : roots)
         std::fprintf(stderr, "searched %s (%s)\n", root.dir.c_str(), root.label.c_str());
     if (found.empty())
-        fail(noModelHelp().replace(QStringLiteral("File > Open Model"), QStringLiteral("--model FILE")) +
-             QStringLiteral(" attnscope-cli download REPO fetches one from the Hugging Face Hub."));
+        fail(noModelHelpForCli());
     for (const ModelEntry &m : found) {
         const QString where = QString::fromStdString(m.source) +
                               (m.repo.empty() ? QString() : QStringLiteral(" ") + QString::fromStdString(m.repo));
@@ -95,8 +71,8 @@ int modelsCommand(const QCommandLineParser &args) {
                                             : QStringLiteral("unsupported: ") + QString::fromStdString(m.reason);
         println(QStringLiteral("%1\t%2\t%3\t%4\t%5\t%6\t%7\t%8")
                     .arg(QString::fromStdString(m.name), QString::fromStdString(m.family.empty() ? m.architecture : m.family),
-                         parameters(m.parameters), QString::fromStdString(m.weightType),
-                         m.fileSize ? human(double(m.fileSize)) : QStringLiteral("-"), where, state,
+                         formatParameters(m.parameters), QString::fromStdString(m.weightType),
+                         m.fileSize ? formatBytes(qint64(m.fileSize)) : QStringLiteral("-"), where, state,
                          QString::fromStdString(m.modelPath)));
     }
     return 0;
@@ -135,9 +111,9 @@ int downloadCommand(const QCommandLineParser &args) {
                 eta = QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
             }
             std::fprintf(stderr, "\r\033[K[%d/%d] %s  %s / %s  %s/s  ETA %s", p.fileIndex + 1, p.fileCount,
-                         p.file.c_str(), qPrintable(human(double(p.fileDone))),
-                         qPrintable(p.fileTotal ? human(double(p.fileTotal)) : QStringLiteral("?")),
-                         qPrintable(human(rate)), qPrintable(eta));
+                         p.file.c_str(), qPrintable(formatBytes(qint64(p.fileDone))),
+                         qPrintable(p.fileTotal ? formatBytes(qint64(p.fileTotal)) : QStringLiteral("?")),
+                         qPrintable(formatBytes(qint64(rate))), qPrintable(eta));
             drew = true;
         }
         return !g_interrupted.load();

@@ -39,7 +39,7 @@ int tokenizeCommand(const QCommandLineParser &args) {
     if (model.isEmpty() && tokenizerPath.isEmpty()) {
         const ModelEntry def = defaultModel(discoverModels());
         if (def.modelPath.empty())
-            fail(noModelHelp().replace(QStringLiteral("File > Open Model"), QStringLiteral("--model FILE or --tokenizer FILE")));
+            fail(noModelHelpForCli(QStringLiteral("--model FILE or --tokenizer FILE")));
         model = QString::fromStdString(def.modelPath);
     }
     const QByteArray text = inputText(args);

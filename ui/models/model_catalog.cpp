@@ -76,7 +76,7 @@ QString cachedModelPath(const QString &hubCacheDir, const CatalogModel &m) {
 }
 
 QString formatBytes(qint64 bytes) {
-    if (bytes <= 0)
+    if (bytes < 0)
         return QStringLiteral("-");
     if (bytes >= 1000LL * 1000 * 1000)
         return QStringLiteral("%1 GB").arg(double(bytes) / 1e9, 0, 'f', 1);
@@ -93,11 +93,12 @@ QString formatParameters(qint64 n) {
     const char *suffix[] = {"", "K", "M", "B", "T"};
     double v = double(n);
     int i = 0;
-    while (v >= 1000 && i < 4) {
+    // 999.9M is shown as 1.0B, not 1000M: the unit moves up when rounding reaches 1000
+    while (v >= 999.5 && i < 4) {
         v /= 1000;
         ++i;
     }
-    return QString::number(v, 'f', v < 10 && i > 0 ? 1 : 0) + QLatin1String(suffix[i]);
+    return QString::number(v, 'f', v < 9.95 && i > 0 ? 1 : 0) + QLatin1String(suffix[i]);
 }
 
 CatalogTableModel::CatalogTableModel(QList<CatalogModel> catalog, QString hubCacheDir, QObject *parent)
@@ -188,7 +189,7 @@ QVariant LocalModelsModel::data(const QModelIndex &index, int role) const {
         case Family: return s(m.family.empty() ? m.architecture : m.family);
         case Parameters: return formatParameters(m.parameters);
         case Weights: return s(m.weightType);
-        case Size: return formatBytes(qint64(m.fileSize));
+        case Size: return m.fileSize ? formatBytes(qint64(m.fileSize)) : QStringLiteral("-");
         case Source: return m.repo.empty() ? s(m.source) : QStringLiteral("%1 · %2").arg(s(m.source), s(m.repo));
         case Status:
             return m.ready() ? tr("Ready") : m.supported ? tr("No tokenizer") : tr("Not supported");

@@ -184,7 +184,7 @@ void GetModelsDialog::buildLocalPage(QWidget *page) {
     QStringList where;
     for (const SearchRoot &r : m_setup.roots)
         where.append(QStringLiteral("%1 (%2)").arg(QString::fromStdString(r.label), QDir::toNativeSeparators(QString::fromStdString(r.dir))));
-    m_localView->setToolTip(tr("Searched:\n%1").arg(where.join(QLatin1Char('\n'))));
+    m_scanState->setToolTip(tr("Searched:\n%1").arg(where.join(QLatin1Char('\n'))));
 
     auto *buttons = new QHBoxLayout;
     buttons->addWidget(m_scanState, 1);
