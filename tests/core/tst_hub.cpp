@@ -8,8 +8,16 @@
 
 #include <QtTest>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <thread>
 
 using namespace attnscope;
 namespace fs = std::filesystem;
@@ -40,6 +48,60 @@ int countRequests(const testsupport::StandInHub &hub, const std::string &prefix,
     return n;
 }
 
+// A hub that lies: each request line ("GET /api/...") is answered with whatever raw HTTP the test scripts, one
+// request per connection. For what the well-behaved stand-in never sends: paths that climb out of the cache, a
+// commit that is no commit, more bytes than listed.
+class ScriptedHub {
+public:
+    explicit ScriptedHub(std::function<std::string(const std::string &)> answer) : m_answer(std::move(answer)) {
+        m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ::bind(m_fd, reinterpret_cast<sockaddr *>(&a), sizeof a);
+        socklen_t len = sizeof a;
+        ::getsockname(m_fd, reinterpret_cast<sockaddr *>(&a), &len);
+        m_port = ntohs(a.sin_port);
+        ::listen(m_fd, 16);
+        m_thread = std::thread([this] {
+            for (;;) {
+                const int c = ::accept(m_fd, nullptr, nullptr);
+                if (c < 0 || m_stop)
+                    break;
+                std::string request;
+                char buf[4096];
+                while (request.find("\r\n\r\n") == std::string::npos) {
+                    const ssize_t n = ::recv(c, buf, sizeof buf, 0);
+                    if (n <= 0)
+                        break;
+                    request.append(buf, std::size_t(n));
+                }
+                const std::string reply = m_answer(request.substr(0, request.find("\r\n")));
+                ::send(c, reply.data(), reply.size(), MSG_NOSIGNAL);
+                ::close(c);
+            }
+        });
+    }
+    ~ScriptedHub() {
+        m_stop = true;
+        ::shutdown(m_fd, SHUT_RDWR);
+        ::close(m_fd);
+        m_thread.join();
+    }
+    std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(m_port); }
+    static std::string ok(const std::string &body, const std::string &headers = {}) {
+        return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" + headers +
+               "Connection: close\r\n\r\n" + body;
+    }
+
+private:
+    std::function<std::string(const std::string &)> m_answer;
+    int m_fd = -1;
+    int m_port = 0;
+    std::atomic<bool> m_stop{false};
+    std::thread m_thread;
+};
+
 } // namespace
 
 class TestHub : public QObject {
@@ -60,6 +122,7 @@ private slots:
     void tokenAndSettingsFromTheEnvironment();
     void refusesBadNames();
     void listsWhatARepoHolds();
+    void aLyingHubCannotWriteOutsideTheCache();
 
 private:
     std::unique_ptr<testsupport::StandInHub> m_hub;
@@ -428,6 +491,65 @@ void TestHub::listsWhatARepoHolds() {
     auto gated = hub::listFiles(settings(), "org/gated");
     QVERIFY(!gated);
     QVERIFY(gated.error().message.find("HF_TOKEN") != std::string::npos);
+}
+
+void TestHub::aLyingHubCannotWriteOutsideTheCache() {
+    const std::string good = "good bytes";
+    const std::string goodSha = testsupport::StandInHub::sha256Hex(good);
+    std::string commit = kCommit;
+    ScriptedHub liar([&](const std::string &line) -> std::string {
+        if (line.find("/revision/") != std::string::npos)
+            return ScriptedHub::ok(R"({"sha":")" + commit +
+                                   R"(","siblings":[{"rfilename":"../../escape.txt"},{"rfilename":"good.txt"},)"
+                                   R"({"rfilename":"big.txt"},{"rfilename":"linked.bin"}]})");
+        if (line.find("/tree/") != std::string::npos)
+            return ScriptedHub::ok(R"([{"type":"file","path":"../../escape.txt","size":3,"oid":")" + std::string(40, 'a') +
+                                   R"("},{"type":"file","path":"/etc/passwd","size":3,"oid":")" + std::string(40, 'b') +
+                                   R"("},{"type":"file","path":"good.txt","size":10,"oid":")" + std::string(40, 'c') +
+                                   R"(","lfs":{"oid":")" + goodSha + R"(","size":10}},{"type":"file","path":"big.txt","size":4,"oid":")" +
+                                   std::string(40, 'd') + R"("},{"type":"file","path":"linked.bin","size":10,"oid":")" +
+                                   std::string(40, 'e') + R"("}])");
+        if (line.find("/resolve/main/good.txt") != std::string::npos)
+            return ScriptedHub::ok(good);
+        if (line.find("/resolve/main/big.txt") != std::string::npos)
+            return ScriptedHub::ok(std::string(100000, 'x')); // listed as 4 bytes
+        if (line.find("/resolve/main/linked.bin") != std::string::npos) // the tree did not say LFS; the answer does
+            return ScriptedHub::ok("bad bytes!", "X-Linked-Etag: \"" + goodSha + "\"\r\n");
+        return "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    });
+    hub::HubSettings s = settings();
+    s.endpoint = liar.endpoint();
+    hub::DownloadRequest r;
+    r.repo = "org/tiny";
+    r.files = {"good.txt"};
+    auto got = hub::download(s, r);
+    QVERIFY2(got, got ? "" : got.error().message.c_str());
+    QCOMPARE(readAll(got.value().paths[0]), good);
+
+    // the whole repo: the climbing names are never files, the rest are checked
+    r.files.clear();
+    auto whole = hub::download(s, r);
+    QVERIFY(!whole); // big.txt sends more than listed
+    QVERIFY2(whole.error().message.find("more than") != std::string::npos, whole.error().message.c_str());
+    QVERIFY(!fs::exists(fs::path(m_dir->path().toStdString()) / "escape.txt"));
+    QVERIFY(!fs::exists(fs::path(settings().cacheDir) / "escape.txt"));
+    for (const auto &e : fs::recursive_directory_iterator(m_dir->path().toStdString()))
+        QVERIFY2(e.path().filename() != "escape.txt" && e.path().filename() != "passwd", e.path().c_str());
+    QVERIFY(!fs::exists(repoCache() / "blobs" / std::string(40, 'd')));
+
+    // X-Linked-Etag is checked even when the tree did not list an lfs oid
+    r.files = {"linked.bin"};
+    auto linked = hub::download(s, r);
+    QVERIFY(!linked);
+    QVERIFY2(linked.error().message.find("sha256") != std::string::npos, linked.error().message.c_str());
+    QVERIFY(!fs::exists(repoCache() / "snapshots" / kCommit / "linked.bin"));
+
+    // a commit that is no commit never becomes a folder name
+    commit = "../../../../tmp/x";
+    r.files = {"good.txt"};
+    auto bad = hub::download(s, r);
+    QVERIFY(!bad);
+    QVERIFY2(bad.error().message.find("no valid commit") != std::string::npos, bad.error().message.c_str());
 }
 
 QTEST_GUILESS_MAIN(TestHub)

@@ -19,7 +19,8 @@ struct HubSettings {
     std::string token;                                // sent as Authorization: Bearer; "" = anonymous
     std::string cacheDir;                             // the hub cache (…/huggingface/hub)
     bool offline = false;                             // HF_HUB_OFFLINE: no request at all
-    long connectTimeoutSeconds = 20;
+    long connectTimeoutSeconds = 15; // an unreachable hub is an error well within 20 s
+    long stallSeconds = 15;          // a connection that sends nothing this long is given up (and a file resumed)
     int retries = 5;               // attempts after the first when a transfer drops
     double firstBackoffSeconds = 0.5; // doubled after each retry
     // HF_ENDPOINT, HF_TOKEN (else the file $HF_TOKEN_PATH or $HF_HOME/token), HF_HUB_OFFLINE, and the cache

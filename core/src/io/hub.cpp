@@ -235,9 +235,9 @@ public:
         curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, follow ? 1L : 0L);
         curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, m_settings.connectTimeoutSeconds);
-        // A connection that delivers nothing for 30 s is dead: fail it so that the retry resumes.
+        // A connection that delivers nothing for a while is dead: fail it (a file transfer's retry resumes it).
         curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 30L);
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, m_settings.stallSeconds);
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -399,9 +399,10 @@ private:
     Status listTree(const std::string &dir, std::map<std::string, RepoFile> &files, int depth);
     Result<std::vector<RepoFile>> select(const std::vector<RepoFile> &all) const;
     Result<DownloadResult> fromCache(const std::string &why);
-    Status fetchFile(const RepoFile &file, const fs::path &partial, const fs::path &finalPath);
+    // `linked` receives the sha256 the Hub's X-Linked-Etag named ("" when it named none).
+    Status fetchFile(const RepoFile &file, const fs::path &partial, const fs::path &finalPath, std::string &linked);
     Status fetchOnce(const std::string &url, const RepoFile &file, const fs::path &partial, Sha256 &hash,
-                     bool &retryable, std::string &detail);
+                     bool &retryable, std::string &detail, std::string &linked);
     bool report(bool force = false);
     Status linkSnapshot(const fs::path &pointer, const fs::path &blob, std::size_t depth);
 };
@@ -554,7 +555,7 @@ bool Client::report(bool force) {
 
 // One GET of the file into `partial`, from where it stops: appends on 206, starts over on 200.
 Status Client::fetchOnce(const std::string &url, const RepoFile &file, const fs::path &partial, Sha256 &hash,
-                         bool &retryable, std::string &detail) {
+                         bool &retryable, std::string &detail, std::string &linked) {
     std::error_code ec;
     std::uint64_t have = fs::exists(partial, ec) ? fs::file_size(partial, ec) : 0;
     if (file.sizeKnown && have > file.size) { // not the bytes of this file: start over
@@ -570,7 +571,7 @@ Status Client::fetchOnce(const std::string &url, const RepoFile &file, const fs:
     std::FILE *out = std::fopen(partial.c_str(), "ab");
     if (!out)
         return makeError("cannot write " + partial.string() + ": " + std::strerror(errno));
-    bool writeFailed = false, restarted = false;
+    bool writeFailed = false, restarted = false, oversize = false;
     const std::uint64_t baseDone = m_state.done - have;
     Response r = Transfer(m_s, url).run(
         [&](const char *d, std::size_t n, long status) {
@@ -585,6 +586,8 @@ Status Client::fetchOnce(const std::string &url, const RepoFile &file, const fs:
             } else if (status == 200) {
                 restarted = true;
             }
+            if (file.sizeKnown && have + n > file.size) // never more than the Hub listed: a disk is finite
+                return !(oversize = true);
             if (std::fwrite(d, 1, n, out) != n)
                 return !(writeFailed = true);
             hash.update(d, n);
@@ -595,8 +598,15 @@ Status Client::fetchOnce(const std::string &url, const RepoFile &file, const fs:
         },
         have > 0 ? std::to_string(have) + "-" : std::string(), false, true, [&] { return report(); });
     const bool closed = std::fclose(out) == 0;
+    if (const std::string e = lower(normalizeEtag(r.anyHeader("x-linked-etag"))); isHex(e, 64))
+        linked = e;
     if (m_cancelled)
         return cancelledError();
+    if (oversize) {
+        fs::remove(partial, ec);
+        return makeError(file.path + ": the server sent more than the " + std::to_string(file.size) +
+                         " bytes the Hub lists; the data was deleted");
+    }
     if (writeFailed || !closed)
         return makeError("cannot write " + partial.string() + " (" + std::strerror(errno) +
                          "); is the disk full?");
@@ -620,7 +630,7 @@ Status Client::fetchOnce(const std::string &url, const RepoFile &file, const fs:
     return makeError(detail);
 }
 
-Status Client::fetchFile(const RepoFile &file, const fs::path &partial, const fs::path &finalPath) {
+Status Client::fetchFile(const RepoFile &file, const fs::path &partial, const fs::path &finalPath, std::string &linked) {
     const std::string url = m_s.endpoint + "/" + m_r.repo + "/resolve/" + percentEncode(m_r.revision, false) + "/" +
                             percentEncode(file.path, true);
     std::error_code ec;
@@ -629,12 +639,11 @@ Status Client::fetchFile(const RepoFile &file, const fs::path &partial, const fs
         fs::remove(partial, ec);
     Sha256 hash;
     double backoff = m_s.firstBackoffSeconds;
-    std::string lastDetail;
     for (int attempt = 0;; ++attempt) {
         bool retryable = false;
         std::string detail;
         const std::uint64_t before = fs::exists(partial, ec) ? fs::file_size(partial, ec) : 0;
-        Status got = fetchOnce(url, file, partial, hash, retryable, detail);
+        Status got = fetchOnce(url, file, partial, hash, retryable, detail, linked);
         if (got)
             break;
         if (got.error().cancelled || !retryable)
@@ -662,14 +671,16 @@ Status Client::fetchFile(const RepoFile &file, const fs::path &partial, const fs
         return makeError(file.path + ": received " + std::to_string(got) + " bytes but the Hub lists " +
                          std::to_string(file.size) + "; the data was deleted, run again to download it anew");
     }
-    if (file.lfs()) {
+    // The tree's lfs.oid and the X-Linked-Etag of the answer both name the sha256; the bytes must match each.
+    if (file.lfs() || !linked.empty()) {
         const std::string actual = hash.hex();
-        if (actual != file.sha256) {
-            fs::remove(partial, ec);
-            return makeError(file.path + ": the downloaded bytes do not match the Hub's sha256 (expected " +
-                             file.sha256 + ", got " + actual + "); the data was deleted and nothing was saved as " +
-                             finalPath.filename().string() + ". Run again to download it anew.");
-        }
+        for (const std::string &expected : {file.sha256, linked})
+            if (!expected.empty() && actual != expected) {
+                fs::remove(partial, ec);
+                return makeError(file.path + ": the downloaded bytes do not match the Hub's sha256 (expected " +
+                                 expected + ", got " + actual + "); the data was deleted and nothing was saved as " +
+                                 finalPath.filename().string() + ". Run again to download it anew.");
+            }
     }
     fs::create_directories(finalPath.parent_path(), ec);
     fs::rename(partial, finalPath, ec);
@@ -858,16 +869,24 @@ Result<DownloadResult> Client::run() {
         m_state.fileDone = 0;
         const fs::path finalPath = folder / f.path;
         if (toCache) {
-            const fs::path blob = repoCache() / "blobs" / f.etag();
+            fs::path blob = repoCache() / "blobs" / f.etag();
             const bool have = fs::is_regular_file(blob, ec) && (!f.sizeKnown || fs::file_size(blob, ec) == f.size);
             if (!have || m_r.force) {
                 BlobLock lock(fs::path(m_s.cacheDir) / ".locks" / hfCacheFolderName(m_r.repo) / (f.etag() + ".lock"));
                 if (lock.busy())
                     return makeError(f.path + " is being downloaded into the cache by another program right now; "
                                               "run this again when it is done");
-                if (auto got = fetchFile(f, fs::path(blob.string() + ".incomplete"), blob); !got)
+                std::string linked;
+                if (auto got = fetchFile(f, fs::path(blob.string() + ".incomplete"), blob, linked); !got)
                     return got.error();
                 result.downloadedBytes += f.size;
+                if (!linked.empty() && linked != f.etag()) { // an LFS file the tree did not say was one
+                    const fs::path named = repoCache() / "blobs" / linked;
+                    fs::rename(blob, named, ec);
+                    if (ec)
+                        return makeError("cannot move " + blob.string() + " to " + named.string() + ": " + ec.message());
+                    blob = named;
+                }
             }
             const std::size_t depth = std::count(f.path.begin(), f.path.end(), '/');
             if (auto linked = linkSnapshot(finalPath, blob, depth); !linked)
@@ -883,7 +902,8 @@ Result<DownloadResult> Client::run() {
             }
             if (!same) {
                 const fs::path partial = folder / ".cache" / "huggingface" / "download" / (f.path + ".incomplete");
-                if (auto got = fetchFile(f, partial, finalPath); !got)
+                std::string linked;
+                if (auto got = fetchFile(f, partial, finalPath, linked); !got)
                     return got.error();
                 result.downloadedBytes += f.size;
             }
