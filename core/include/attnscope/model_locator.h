@@ -83,6 +83,10 @@ std::vector<ModelEntry> findModels(const std::vector<SearchRoot> &roots);
 // model AttnScope can run (not a model at all: reason set, format empty).
 ModelEntry inspectModel(const std::string &path);
 
+// llama.cpp's split GGUF files, "<name>-00002-of-00003.gguf": the number of parts (and this one's number in
+// *part), or 0 when the name is not one.
+int ggufSplitParts(const std::string &fileName, int *part = nullptr);
+
 // The family's name for people ("Qwen 3") for a GGUF architecture ("qwen3"); "" when AttnScope does not run it.
 std::string familyTitle(const std::string &architecture);
 

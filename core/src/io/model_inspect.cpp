@@ -13,7 +13,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <set>
 
 namespace attnscope {
@@ -48,16 +47,6 @@ bool startsWith(const fs::path &p, const char *magic, std::size_t n) {
     return in.read(head.data(), std::streamsize(n)) && head.compare(0, n, magic, n) == 0;
 }
 
-// "x-00001-of-00003.gguf": llama.cpp's split files. Returns the part count (0 when not split).
-int splitParts(const std::string &fileName, int *part) {
-    static const std::regex split(R"(-(\d{5})-of-(\d{5})\.gguf$)");
-    std::smatch m;
-    if (!std::regex_search(fileName, m, split))
-        return 0;
-    *part = std::stoi(m[1].str());
-    return std::stoi(m[2].str());
-}
-
 void inspectGguf(const fs::path &path, ModelEntry &e) {
     e.format = "GGUF";
     e.selfContained = true;
@@ -77,7 +66,7 @@ void inspectGguf(const fs::path &path, ModelEntry &e) {
     e.weightType = dominantType(bytesByType);
     e.architecture = f.getString("general.architecture").value_or("");
     int part = 0;
-    if (const int parts = splitParts(path.filename().string(), &part); parts > 1) {
+    if (const int parts = ggufSplitParts(path.filename().string(), &part); parts > 1) {
         e.reason = "part " + std::to_string(part) + " of a GGUF split in " + std::to_string(parts) +
                    " files; merge them with llama-gguf-split --merge and open the result";
         return;
@@ -211,6 +200,22 @@ void inspectFolder(const fs::path &dir, ModelEntry &e) {
 }
 
 } // namespace
+
+int ggufSplitParts(const std::string &name, int *part) {
+    constexpr std::size_t tail = 20; // "-00001-of-00003.gguf"
+    if (name.size() <= tail || name.compare(name.size() - 5, 5, ".gguf") != 0)
+        return 0;
+    const std::string_view t(name.data() + name.size() - tail, tail - 5); // "-00001-of-00003"
+    const auto isDigits = [](std::string_view v) { return v.find_first_not_of("0123456789") == std::string_view::npos; };
+    if (t[0] != '-' || t.substr(6, 4) != "-of-" || !isDigits(t.substr(1, 5)) || !isDigits(t.substr(10, 5)))
+        return 0;
+    const int n = std::stoi(std::string(t.substr(1, 5))), of = std::stoi(std::string(t.substr(10, 5)));
+    if (n < 1 || n > of)
+        return 0;
+    if (part)
+        *part = n;
+    return of;
+}
 
 std::string familyTitle(const std::string &architecture) {
     const arch::Family *family = arch::familyForGguf(architecture);

@@ -56,9 +56,8 @@ bool isFile(const fs::path &p) {
 
 // A GGUF that is not the first part of a split: the first part stands for the whole model.
 bool laterSplitPart(const std::string &fileName) {
-    const std::size_t of = fileName.rfind("-of-");
-    return of != std::string::npos && of >= 6 && hasSuffix(fileName, ".gguf") &&
-           fileName.compare(of - 6, 6, "-00001") != 0 && fileName[of - 6] == '-';
+    int part = 0;
+    return ggufSplitParts(fileName, &part) > 0 && part > 1;
 }
 
 class Scan {
