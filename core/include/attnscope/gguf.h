@@ -64,12 +64,16 @@ struct TensorInfo {
 
 class File {
 public:
+    // Summary: every value is checked as in Full, but the strings of string arrays (a vocabulary, its merges) are
+    // not kept (Array::strings stays empty, count is set) — for listing thousands of files quickly.
+    enum class Detail { Full, Summary };
     // Opens and validates a GGUF file. Tensor data is bounds-checked but not read.
-    static Result<std::shared_ptr<const File>> open(const std::string &path);
+    static Result<std::shared_ptr<const File>> open(const std::string &path, Detail detail = Detail::Full);
     // The same from bytes already in memory (kept alive by `storage` when given); for tests and fuzzing.
     static Result<std::shared_ptr<const File>> parse(const unsigned char *data, std::size_t size,
                                                      const std::string &nameForErrors,
-                                                     std::shared_ptr<const MappedFile> storage = nullptr);
+                                                     std::shared_ptr<const MappedFile> storage = nullptr,
+                                                     Detail detail = Detail::Full);
 
     std::uint32_t version() const { return m_version; }
     std::uint64_t alignment() const { return m_alignment; }

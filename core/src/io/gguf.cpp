@@ -39,6 +39,7 @@ struct Cursor {
     std::size_t size;
     std::size_t pos = 0;
     std::string error; // first problem found
+    bool keepStrings = true; // false: the strings of string arrays are checked, not kept
 
     std::size_t left() const { return size - pos; }
     bool fail(const std::string &why) {
@@ -97,10 +98,17 @@ bool readArray(Cursor &c, Value &v, int depth, const std::string &key) {
         if (count > c.left() / 8) // every string has at least its 8-byte length
             return c.fail("metadata " + key + ": array of " + std::to_string(count) + " strings does not fit in the " +
                           std::to_string(c.left()) + " bytes left");
-        array->strings.resize(static_cast<std::size_t>(count));
-        for (std::string_view &s : array->strings)
-            if (!c.readString(s, "string in an array", std::numeric_limits<std::uint64_t>::max()))
-                return false;
+        if (c.keepStrings) {
+            array->strings.resize(static_cast<std::size_t>(count));
+            for (std::string_view &s : array->strings)
+                if (!c.readString(s, "string in an array", std::numeric_limits<std::uint64_t>::max()))
+                    return false;
+        } else {
+            std::string_view s;
+            for (std::uint64_t i = 0; i < count; ++i)
+                if (!c.readString(s, "string in an array", std::numeric_limits<std::uint64_t>::max()))
+                    return false;
+        }
     } else { // arrays of arrays: parsed for validity and skipped (no GGUF key we read uses them)
         if (count > c.left() / 12)
             return c.fail("metadata " + key + ": nested array count " + std::to_string(count) + " is implausible");
@@ -222,19 +230,19 @@ std::int64_t TensorInfo::elements() const {
     return n;
 }
 
-Result<std::shared_ptr<const File>> File::open(const std::string &path) {
+Result<std::shared_ptr<const File>> File::open(const std::string &path, Detail detail) {
     auto mapped = MappedFile::open(path);
     if (!mapped)
         return mapped.error();
-    return parse(mapped.value()->data(), mapped.value()->size(), fileName(path), mapped.value());
+    return parse(mapped.value()->data(), mapped.value()->size(), fileName(path), mapped.value(), detail);
 }
 
-Result<std::shared_ptr<const File>> File::parse(const unsigned char *data, std::size_t size,
-                                                const std::string &name, std::shared_ptr<const MappedFile> storage) {
+Result<std::shared_ptr<const File>> File::parse(const unsigned char *data, std::size_t size, const std::string &name,
+                                                std::shared_ptr<const MappedFile> storage, Detail detail) {
     auto bad = [&](const std::string &why) { return makeError(name + ": not a valid GGUF file (" + why + ")"); };
     if (size == 0)
         return makeError(name + ": file is empty (0 bytes); expected a GGUF model");
-    Cursor c{data, size, 0, {}};
+    Cursor c{data, size, 0, {}, detail == Detail::Full};
     std::uint32_t magic = 0, version = 0;
     if (!c.read(magic, "magic") || magic != kMagic)
         return makeError(name + ": not a GGUF file (it does not start with \"GGUF\")");

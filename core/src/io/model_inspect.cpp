@@ -51,7 +51,7 @@ void inspectGguf(const fs::path &path, ModelEntry &e) {
     e.format = "GGUF";
     e.selfContained = true;
     e.fileSize = sizeOf(path);
-    auto opened = gguf::File::open(path.string());
+    auto opened = gguf::File::open(path.string(), gguf::File::Detail::Summary);
     if (!opened) {
         e.reason = opened.error().message;
         return;
