@@ -70,6 +70,7 @@ private:
         s.hub.endpoint = m_hub->endpoint();
         s.hub.cacheDir = m_dir->filePath("hub").toStdString();
         s.hub.firstBackoffSeconds = 0.02;
+        s.hub.tokenFile = m_dir->filePath("hfhome/token").toStdString();
         s.roots = {{m_dir->filePath("hub").toStdString(), "Hugging Face cache", StoreKind::HuggingFace},
                    {m_dir->filePath("ollama").toStdString(), "Ollama", StoreKind::Ollama}};
         s.catalog = {entry("Tiny Qwen 3", "org/Tiny-GGUF", "tiny-f16.gguf"),
@@ -182,10 +183,23 @@ void TestGetModels::gatedEntryIsOneLineWithWhatToDo() {
     const QString message = dialog.errorLabel()->text();
     QVERIFY2(message.contains("licence") && message.contains("HF_TOKEN"), qPrintable(message));
     QVERIFY(!message.contains('\n'));
+    QVERIFY(message.contains("Access Token"));
     QVERIFY(!dialog.downloading());
     dialog.catalogView()->selectRow(2);
     dialog.resize(1000, 600);
     screenshot(&dialog, "get_models_gated.png");
+
+    // a token pasted in the dialog is kept where huggingface-cli keeps it, owner-only, and opens the gate
+    QVERIFY(!dialog.setAccessToken("not a token"));
+    QVERIFY(dialog.setAccessToken(" hf_secret\n"));
+    QFile token(m_dir->filePath("hfhome/token"));
+    QVERIFY(token.open(QIODevice::ReadOnly));
+    QCOMPARE(token.readAll(), QByteArray("hf_secret"));
+    QCOMPARE(token.permissions() & (QFile::ReadGroup | QFile::ReadOther), QFile::Permissions());
+    QSignalSpy open(&dialog, &GetModelsDialog::openModelRequested);
+    dialog.downloadCatalogEntry(2);
+    QTRY_COMPARE_WITH_TIMEOUT(open.size(), 1, testsupport::waitMs(20000));
+    QVERIFY(dialog.errorLabel()->isHidden());
 }
 
 void TestGetModels::cancelThenResume() {

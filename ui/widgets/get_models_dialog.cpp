@@ -11,6 +11,7 @@
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
@@ -134,7 +135,9 @@ GetModelsDialog::GetModelsDialog(GetModelsSetup setup, QWidget *parent)
         setDownloading(false);
         m_lookUp->setEnabled(true);
         m_progressLabel->setVisible(false);
-        showError(message);
+        showError(message.contains(QLatin1String("HF_TOKEN"))
+                      ? message + tr(" Here: paste the token with Access Token…, then Download again.")
+                      : message);
     });
     connect(m_fetcher, &ModelFetcher::cancelled, this, [this] {
         setDownloading(false);
@@ -237,9 +240,24 @@ void GetModelsDialog::buildDownloadPage(QWidget *page) {
             downloadRepo(m_listedRepo, files.size() == 1 ? files.front() : QString());
     });
 
+    m_token = new QPushButton(tr("Access Token…"), page);
+    m_token->setToolTip(tr("Gated models (Llama, Gemma from Google) need a Hugging Face access token of an account that "
+                           "accepted the licence. It is kept where huggingface-cli login keeps it: %1")
+                            .arg(QDir::toNativeSeparators(QString::fromStdString(m_setup.hub.tokenFile))));
+    connect(m_token, &QPushButton::clicked, this, [this] {
+        bool ok = false;
+        const QString token = QInputDialog::getText(
+            this, tr("Hugging Face Access Token"),
+            tr("Paste an access token from https://huggingface.co/settings/tokens (read access is enough).\n"
+               "Gated models also need the licence accepted on their page, with the same account."),
+            QLineEdit::Password, {}, &ok);
+        if (ok && !token.trimmed().isEmpty())
+            setAccessToken(token);
+    });
     auto *row = new QHBoxLayout;
     row->addWidget(m_download);
     row->addStretch(1);
+    row->addWidget(m_token);
     auto *repoRow = new QHBoxLayout;
     repoRow->addWidget(new QLabel(tr("Or any repo:"), page));
     repoRow->addWidget(m_repoEdit, 2);
@@ -329,8 +347,8 @@ void GetModelsDialog::updateDetails() {
                                 m.files.join(QStringLiteral(", ")).toHtmlEscaped(), m.weights.toHtmlEscaped(),
                                 m.lesson.toHtmlEscaped());
         if (m.gated && !cached)
-            text += tr("<br><i>Gated: accept the licence on the model page, then start AttnScope with HF_TOKEN set to "
-                       "a token of that account.</i>");
+            text += tr("<br><i>Gated: accept the licence on the model page, then give a token of that account with "
+                       "Access Token… (or start AttnScope with HF_TOKEN set).</i>");
         m_catalogDetails->setText(text);
         m_download->setText(cached ? tr("Open") : tr("Download %1").arg(formatBytes(m.sizeBytes)));
     }
@@ -417,6 +435,25 @@ void GetModelsDialog::downloadRepo(const QString &repo, const QString &file) {
         request.files.push_back(f.toStdString());
     setDownloading(true, file.isEmpty() ? repo : QFileInfo(file).fileName());
     m_fetcher->download(request, files.size() == 1 && files.front().endsWith(QLatin1String(".gguf")) ? files.front() : QString());
+}
+
+bool GetModelsDialog::setAccessToken(const QString &token) {
+    const std::string path = m_setup.hub.tokenFile;
+    if (path.empty()) {
+        showError(tr("No place to keep a token: set HF_HOME or HF_TOKEN_PATH."));
+        return false;
+    }
+    if (auto saved = hub::saveToken(path, token.toStdString()); !saved) {
+        showError(QString::fromStdString(saved.error().message));
+        return false;
+    }
+    m_setup.hub.token = token.trimmed().toStdString();
+    m_fetcher->setToken(m_setup.hub.token);
+    showError({});
+    m_progressLabel->setText(tr("Access token saved to %1; gated downloads use it now.")
+                                 .arg(QDir::toNativeSeparators(QString::fromStdString(path))));
+    m_progressLabel->setVisible(true);
+    return true;
 }
 
 void GetModelsDialog::cancelDownload() {

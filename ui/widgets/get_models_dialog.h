@@ -46,6 +46,9 @@ public:
     void downloadRepo(const QString &repo, const QString &file);
     void lookUpRepo(const QString &repo);
     void cancelDownload();
+    // Saves a Hugging Face access token where huggingface-cli login keeps it and uses it from now on (the
+    // Access Token button asks for one); false with the error shown when it cannot.
+    bool setAccessToken(const QString &token);
 
     QTableView *localView() const { return m_localView; }
     QTableView *catalogView() const { return m_catalogView; }
@@ -84,7 +87,7 @@ private:
     QLabel *m_localDetails = nullptr, *m_catalogDetails = nullptr, *m_scanState = nullptr;
     QPushButton *m_openLocal = nullptr, *m_rescan = nullptr, *m_download = nullptr, *m_cancel = nullptr;
     QLineEdit *m_repoEdit = nullptr;
-    QPushButton *m_lookUp = nullptr, *m_downloadRepo = nullptr;
+    QPushButton *m_lookUp = nullptr, *m_downloadRepo = nullptr, *m_token = nullptr;
     QComboBox *m_repoFiles = nullptr;
     QProgressBar *m_progress = nullptr;
     QLabel *m_progressLabel = nullptr, *m_error = nullptr;

@@ -43,8 +43,8 @@ void ModelFetcher::scan(std::vector<SearchRoot> roots) {
 
 void ModelFetcher::lookUp(const QString &repo) {
     m_cancel = false;
-    run([this, repo] {
-        auto listing = hub::listFiles(m_settings, repo.toStdString(), "main",
+    run([this, repo, settings = m_settings] { // a copy: the token may change while this runs
+        auto listing = hub::listFiles(settings, repo.toStdString(), "main",
                                       [this](const hub::DownloadProgress &) { return !m_cancel.load(); });
         if (listing)
             QMetaObject::invokeMethod(this, [this, repo, l = listing.value()] { emit listed(repo, l); },
@@ -60,8 +60,8 @@ void ModelFetcher::download(hub::DownloadRequest request, const QString &open) {
         return;
     m_downloading = true;
     m_cancel = false;
-    run([this, request = std::move(request), open] {
-        auto result = hub::download(m_settings, request, [this](const hub::DownloadProgress &p) {
+    run([this, request = std::move(request), open, settings = m_settings] {
+        auto result = hub::download(settings, request, [this](const hub::DownloadProgress &p) {
             QMetaObject::invokeMethod(this, [this, p] { emit progress(p); }, Qt::QueuedConnection);
             return !m_cancel.load();
         });

@@ -24,6 +24,7 @@ public:
     ~ModelFetcher() override;
 
     const hub::HubSettings &settings() const { return m_settings; }
+    void setToken(const std::string &token) { m_settings.token = token; } // for the jobs started after
     bool busy() const { return m_downloading; }
 
     void scan(std::vector<SearchRoot> roots);     // -> scanned

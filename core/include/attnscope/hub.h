@@ -18,6 +18,7 @@ struct HubSettings {
     std::string endpoint = "https://huggingface.co"; // no trailing slash
     std::string token;                                // sent as Authorization: Bearer; "" = anonymous
     std::string cacheDir;                             // the hub cache (…/huggingface/hub)
+    std::string tokenFile;                            // where huggingface-cli login keeps the token
     bool offline = false;                             // HF_HUB_OFFLINE: no request at all
     long connectTimeoutSeconds = 15; // an unreachable hub is an error well within 20 s
     long stallSeconds = 15;          // a connection that sends nothing this long is given up (and a file resumed)
@@ -72,6 +73,11 @@ struct DownloadResult {
 // Error::cancelled is set when progress returned false. Every other error is one sentence saying what to do.
 Result<DownloadResult> download(const HubSettings &settings, const DownloadRequest &request,
                                 const DownloadProgressFn &progress = {});
+
+// $HF_TOKEN_PATH, else $HF_HOME/token (~/.cache/huggingface/token): the file huggingface-cli login writes.
+std::string tokenFilePath(const StoreLocations &where);
+// Writes `token` there (owner-only, atomically), as huggingface-cli login does.
+Status saveToken(const std::string &path, const std::string &token);
 
 // A repo id as the Hub accepts it ("org/name" or "name"; letters, digits, '-', '_', '.'; no "--" or "..").
 bool validRepoId(const std::string &repo);

@@ -511,7 +511,7 @@ Result<DownloadResult> Client::fromCache(const std::string &why) {
             commit = m_r.revision;
         if ((!isHex(commit, 40) && !isHex(commit, 64)) || !fs::is_directory(repoCache() / "snapshots" / commit, ec))
             return makeError(why + ", and " + m_r.repo + " (revision " + m_r.revision + ") is not in the cache " +
-                             m_s.cacheDir + ".");
+                             m_s.cacheDir + (m_s.offline ? "; unset HF_HUB_OFFLINE to download it." : "."));
         result.commit = commit;
         folder = repoCache() / "snapshots" / commit;
     }
@@ -860,7 +860,8 @@ Result<DownloadResult> Client::run() {
         return makeError("cannot create " + (toCache ? repoCache() : folder).string() + ": " + ec.message());
     if (const fs::space_info space = fs::space(toCache ? repoCache() : folder, ec); !ec && space.available < missing)
         return makeError("not enough disk space: the download needs " + humanBytes(missing) + " but " +
-                         humanBytes(space.available) + " are free in " + (toCache ? repoCache() : folder).string());
+                         humanBytes(space.available) + " are free in " + (toCache ? repoCache() : folder).string() +
+                         "; free some space, or download to a larger disk (HF_HUB_CACHE, or --dir)");
 
     m_state.fileCount = int(chosen.value().size());
     for (const RepoFile &f : chosen.value()) {
@@ -940,15 +941,9 @@ HubSettings HubSettings::fromEnvironment(const StoreLocations &where) {
     s.token = trim(env("HF_TOKEN"));
     if (s.token.empty())
         s.token = trim(env("HUGGING_FACE_HUB_TOKEN")); // the older name huggingface_hub still reads
+    s.tokenFile = tokenFilePath(where);
     if (s.token.empty()) {
-        std::string tokenPath = env("HF_TOKEN_PATH");
-        if (tokenPath.empty()) {
-            fs::path hfHome = !where.hfHome.empty() ? fs::path(where.hfHome)
-                              : !where.xdgCache.empty() ? fs::path(where.xdgCache) / "huggingface"
-                                                        : fs::path(where.home) / ".cache" / "huggingface";
-            tokenPath = (hfHome / "token").string();
-        }
-        std::ifstream in(tokenPath);
+        std::ifstream in(s.tokenFile);
         std::string line;
         if (in && std::getline(in, line) && line.size() < 4096)
             s.token = trim(line);
@@ -957,6 +952,35 @@ HubSettings HubSettings::fromEnvironment(const StoreLocations &where) {
     s.offline = offline == "1" || offline == "on" || offline == "yes" || offline == "true";
     s.cacheDir = hfHubCacheDir(where);
     return s;
+}
+
+std::string tokenFilePath(const StoreLocations &where) {
+    if (const std::string path = env("HF_TOKEN_PATH"); !path.empty())
+        return path;
+    const fs::path hfHome = !where.hfHome.empty()     ? fs::path(where.hfHome)
+                            : !where.xdgCache.empty() ? fs::path(where.xdgCache) / "huggingface"
+                                                      : fs::path(where.home) / ".cache" / "huggingface";
+    return (hfHome / "token").string();
+}
+
+Status saveToken(const std::string &path, const std::string &token) {
+    const std::string t = trim(token);
+    if (t.empty() || t.size() > 1024 || std::any_of(t.begin(), t.end(), [](unsigned char c) { return c <= 0x20 || c >= 0x7f; }))
+        return makeError("that is not an access token (copy it from https://huggingface.co/settings/tokens)");
+    std::error_code ec;
+    fs::create_directories(fs::path(path).parent_path(), ec);
+    const std::string temp = path + ".attnscope-" + std::to_string(::getpid());
+    // Readable by its owner only, as huggingface-cli login leaves it.
+    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return makeError("cannot write " + temp + ": " + std::strerror(errno));
+    const bool written = ::write(fd, t.data(), t.size()) == ssize_t(t.size());
+    const bool closed = ::close(fd) == 0;
+    if (!written || !closed || std::rename(temp.c_str(), path.c_str()) != 0) {
+        ::unlink(temp.c_str());
+        return makeError("cannot write " + path + ": " + std::strerror(errno));
+    }
+    return Ok{};
 }
 
 bool validRepoId(const std::string &repo) {
