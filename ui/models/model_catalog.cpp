@@ -15,6 +15,17 @@
 
 namespace attnscope {
 
+namespace {
+
+// The title of a column, in Column order; nothing for rows or other roles.
+QVariant columnTitle(const QStringList &titles, int section, Qt::Orientation orientation, int role) {
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole || section < 0 || section >= titles.size())
+        return {};
+    return titles.at(section);
+}
+
+} // namespace
+
 QList<CatalogModel> parseCatalog(const QByteArray &json, QString *error) {
     QList<CatalogModel> out;
     QJsonParseError parseError;
@@ -148,17 +159,8 @@ QVariant CatalogTableModel::data(const QModelIndex &index, int role) const {
 }
 
 QVariant CatalogTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
-        return {};
-    switch (section) {
-    case Name: return tr("Model");
-    case Family: return tr("Family");
-    case Parameters: return tr("Parameters");
-    case Size: return tr("Download");
-    case Licence: return tr("Licence");
-    case Access: return tr("Access");
-    }
-    return {};
+    return columnTitle({tr("Model"), tr("Family"), tr("Parameters"), tr("Download"), tr("Licence"), tr("Access")}, section,
+                       orientation, role);
 }
 
 void CatalogTableModel::refresh() {
@@ -209,18 +211,8 @@ QVariant LocalModelsModel::data(const QModelIndex &index, int role) const {
 }
 
 QVariant LocalModelsModel::headerData(int section, Qt::Orientation orientation, int role) const {
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
-        return {};
-    switch (section) {
-    case Name: return tr("Model");
-    case Family: return tr("Family");
-    case Parameters: return tr("Parameters");
-    case Weights: return tr("Weights");
-    case Size: return tr("Size");
-    case Source: return tr("Found in");
-    case Status: return tr("Status");
-    }
-    return {};
+    return columnTitle({tr("Model"), tr("Family"), tr("Parameters"), tr("Weights"), tr("Size"), tr("Found in"), tr("Status")},
+                       section, orientation, role);
 }
 
 void LocalModelsModel::setModels(std::vector<ModelEntry> models) {

@@ -108,13 +108,14 @@ std::string normalizeEtag(std::string e) {
     return e;
 }
 
-class Sha256 {
+// A digest through OpenSSL's EVP interface: sha256 for LFS files, sha1 for git's object ids.
+class Digest {
 public:
-    Sha256() : m_ctx(EVP_MD_CTX_new()) { EVP_DigestInit_ex(m_ctx, EVP_sha256(), nullptr); }
-    ~Sha256() { EVP_MD_CTX_free(m_ctx); }
-    Sha256(const Sha256 &) = delete;
-    Sha256 &operator=(const Sha256 &) = delete;
-    void reset() { EVP_DigestInit_ex(m_ctx, EVP_sha256(), nullptr); }
+    explicit Digest(const EVP_MD *md) : m_md(md), m_ctx(EVP_MD_CTX_new()) { reset(); }
+    ~Digest() { EVP_MD_CTX_free(m_ctx); }
+    Digest(const Digest &) = delete;
+    Digest &operator=(const Digest &) = delete;
+    void reset() { EVP_DigestInit_ex(m_ctx, m_md, nullptr); }
     void update(const void *data, std::size_t n) { EVP_DigestUpdate(m_ctx, data, n); }
     std::string hex() {
         unsigned char digest[EVP_MAX_MD_SIZE];
@@ -142,7 +143,13 @@ public:
     }
 
 private:
+    const EVP_MD *m_md;
     EVP_MD_CTX *m_ctx;
+};
+
+class Sha256 : public Digest {
+public:
+    Sha256() : Digest(EVP_sha256()) {}
 };
 
 // git's object id of a file: sha1 of "blob <size>\0" + bytes, what the Hub lists as `oid` of a non-LFS file.
@@ -151,27 +158,10 @@ std::string gitBlobSha1OfFile(const fs::path &path) {
     const std::uintmax_t size = fs::file_size(path, ec);
     if (ec)
         return {};
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(ctx, EVP_sha1(), nullptr);
+    Digest sha1(EVP_sha1());
     const std::string header = "blob " + std::to_string(size) + std::string(1, '\0');
-    EVP_DigestUpdate(ctx, header.data(), header.size());
-    std::ifstream in(path, std::ios::binary);
-    std::vector<char> buf(1 << 20);
-    while (in) {
-        in.read(buf.data(), std::streamsize(buf.size()));
-        EVP_DigestUpdate(ctx, buf.data(), std::size_t(in.gcount()));
-    }
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_DigestFinal_ex(ctx, digest, &n);
-    EVP_MD_CTX_free(ctx);
-    static const char *digits = "0123456789abcdef";
-    std::string out;
-    for (unsigned int i = 0; i < n; ++i) {
-        out += digits[digest[i] >> 4];
-        out += digits[digest[i] & 15];
-    }
-    return out;
+    sha1.update(header.data(), header.size());
+    return sha1.updateFromFile(path) ? sha1.hex() : std::string();
 }
 
 void curlInitOnce() {
