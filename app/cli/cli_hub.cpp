@@ -22,8 +22,10 @@ namespace {
 
 std::atomic<bool> g_interrupted{false};
 
-void onInterrupt(int) {
+// The first Ctrl+C stops the download cleanly (the partial file kept); a second one ends the process at once.
+void onInterrupt(int signal) {
     g_interrupted = true;
+    std::signal(signal, SIG_DFL);
 }
 
 QJsonObject toJson(const ModelEntry &m) {
@@ -92,10 +94,23 @@ int downloadCommand(const QCommandLineParser &args) {
         request.revision = args.value(QStringLiteral("revision")).toStdString();
     request.localDir = args.value(QStringLiteral("dir")).toStdString();
     request.force = args.isSet(QStringLiteral("force"));
+    // What the command line says wrong is a usage error (exit 2), before any request.
     if (!hub::validRepoId(request.repo))
         fail(QStringLiteral("\"%1\" is not a repository id (expected org/name, e.g. Qwen/Qwen3-0.6B-GGUF)")
                  .arg(positional.at(1)),
              2);
+    for (const std::string &file : request.files)
+        if (!hub::validRepoPath(file))
+            fail(QStringLiteral("\"%1\" is not a file path inside a repository (e.g. model-q8_0.gguf or sub/x.json)")
+                     .arg(QString::fromStdString(file)),
+                 2);
+    if (!hub::validRevision(request.revision))
+        fail(QStringLiteral("--revision \"%1\" is not a branch, tag or commit").arg(QString::fromStdString(request.revision)), 2);
+    if (args.isSet(QStringLiteral("dir")) && request.localDir.empty())
+        fail(QStringLiteral("--dir needs a folder"), 2);
+    for (const std::string &glob : request.include)
+        if (glob.empty())
+            fail(QStringLiteral("--include needs a pattern, e.g. \"*.gguf\""), 2);
     const hub::HubSettings settings = hub::HubSettings::fromEnvironment(storeLocations());
 
     std::signal(SIGINT, onInterrupt);

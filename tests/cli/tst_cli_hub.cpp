@@ -192,6 +192,9 @@ void TestCliHub::notFoundAndUsage() {
 
     QCOMPARE(cli({"download"}, env).code, 2);
     QCOMPARE(cli({"download", "a/b/c"}, env).code, 2);
+    QCOMPARE(cli({"download", "tiny-org/Qwen3-Tiny-GGUF", "../escape"}, env).code, 2);
+    QCOMPARE(cli({"download", "tiny-org/Qwen3-Tiny-GGUF", "--revision", "a b"}, env).code, 2);
+    QCOMPARE(cli({"download", "tiny-org/Qwen3-Tiny-GGUF", "--dir", ""}, env).code, 2);
     QCOMPARE(cli({"download", "tiny-org/Qwen3-Tiny-GGUF", "--layer", "1"}, env).code, 2);
     QCOMPARE(cli({"models", "--dir", "x"}, env).code, 2);
     QCOMPARE(cli({"info", "extra"}, env).code, 2);

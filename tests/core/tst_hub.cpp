@@ -184,6 +184,11 @@ void TestHub::cacheLayoutSharedWithHuggingfaceHub() {
     for (const auto &e : fs::recursive_directory_iterator(repoCache()))
         QVERIFY2(e.path().extension() != ".incomplete", e.path().c_str());
 
+    // every file was fetched at the commit the revision named, so a branch that moves mid-download cannot mix two
+    for (const testsupport::HubRequest &q : m_hub->requests())
+        if (q.target.find("/resolve/") != std::string::npos || q.target.find("/tree/") != std::string::npos)
+            QVERIFY2(q.target.find(kCommit) != std::string::npos, q.target.c_str());
+
     // a second run finds everything in the cache and fetches no file again
     m_hub->clearRequests();
     auto again = hub::download(settings(), r);
@@ -249,8 +254,21 @@ void TestHub::resumesOnTheNextRun() {
     QVERIFY(!fs::exists(repoCache() / "snapshots" / kCommit / "model.gguf"));
 
     m_hub->clearRequests();
-    auto second = hub::download(s, r);
+    r.files = {"config.json", "model.gguf"};
+    QVERIFY(hub::download(s, {"org/tiny", "main", {"config.json"}, {}, {}, false})); // one file already in the cache
+    std::uint64_t most = 0, last = 0, total = 0;
+    auto second = hub::download(s, r, [&](const hub::DownloadProgress &p) {
+        most = std::max(most, p.done);
+        last = p.done;
+        total = p.total;
+        return true;
+    });
     QVERIFY2(second, second ? "" : second.error().message.c_str());
+    // the bytes kept and the file in the cache count as done: the bar ends full and never passes it
+    QCOMPARE(total, std::uint64_t(m_model.size() + m_config.size()));
+    QCOMPARE(last, total);
+    QVERIFY(most <= total);
+    second.value().paths.erase(second.value().paths.begin());
     QCOMPARE(readAll(second.value().paths[0]), m_model);
     QVERIFY(!fs::exists(partial));
     bool resumed = false;
@@ -497,10 +515,14 @@ void TestHub::aLyingHubCannotWriteOutsideTheCache() {
     const std::string good = "good bytes";
     const std::string goodSha = testsupport::StandInHub::sha256Hex(good);
     std::string commit = kCommit;
+    int resumeCalls = 0, shiftedCalls = 0;
+    const std::string digitsSha = testsupport::StandInHub::sha256Hex("0123456789");
+    const std::string lettersSha = testsupport::StandInHub::sha256Hex("abcdefghij");
     ScriptedHub liar([&](const std::string &line) -> std::string {
         if (line.find("/revision/") != std::string::npos)
             return ScriptedHub::ok(R"({"sha":")" + commit +
-                                   R"(","siblings":[{"rfilename":"../../escape.txt"},{"rfilename":"good.txt"},)"
+                                   R"(","siblings":[{"rfilename":"../../escape.txt"},{"rfilename":"good.txt"},{"rfilename":"resume.bin"},)"
+                                   R"({"rfilename":"shifted.bin"},)"
                                    R"({"rfilename":"big.txt"},{"rfilename":"linked.bin"}]})");
         if (line.find("/tree/") != std::string::npos)
             return ScriptedHub::ok(R"([{"type":"file","path":"../../escape.txt","size":3,"oid":")" + std::string(40, 'a') +
@@ -508,11 +530,27 @@ void TestHub::aLyingHubCannotWriteOutsideTheCache() {
                                    R"("},{"type":"file","path":"good.txt","size":10,"oid":")" + std::string(40, 'c') +
                                    R"(","lfs":{"oid":")" + goodSha + R"(","size":10}},{"type":"file","path":"big.txt","size":4,"oid":")" +
                                    std::string(40, 'd') + R"("},{"type":"file","path":"linked.bin","size":10,"oid":")" +
-                                   std::string(40, 'e') + R"("}])");
+                                   std::string(40, 'e') + R"("},{"type":"file","path":"resume.bin","size":10,"oid":")" +
+                                   std::string(40, 'f') + R"(","lfs":{"oid":")" + digitsSha +
+                                   R"(","size":10}},{"type":"file","path":"shifted.bin","size":10,"oid":")" +
+                                   std::string(40, 'f') + R"(","lfs":{"oid":")" + lettersSha + R"(","size":10}}])");
         if (line.find("/resolve/main/good.txt") != std::string::npos)
             return ScriptedHub::ok(good);
         if (line.find("/resolve/main/big.txt") != std::string::npos)
             return ScriptedHub::ok(std::string(100000, 'x')); // listed as 4 bytes
+        if (line.find("/resume.bin") != std::string::npos || line.find("/shifted.bin") != std::string::npos) {
+            const bool shifted = line.find("/shifted.bin") != std::string::npos;
+            const int n = (shifted ? shiftedCalls : resumeCalls)++;
+            const std::string body = shifted ? "abcdefghij" : "0123456789";
+            if (n == 0) // cut off after 5 of 10 bytes
+                return "HTTP/1.1 200 OK\r\nContent-Length: 10\r\nConnection: close\r\n\r\n" + body.substr(0, 5);
+            if (n == 1 && !shifted) // ignores the Range: the whole file again
+                return ScriptedHub::ok(body);
+            if (n == 1) // resumes at the wrong byte
+                return "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 3-9/10\r\nContent-Length: 7\r\n"
+                       "Connection: close\r\n\r\n" + body.substr(3);
+            return ScriptedHub::ok(body);
+        }
         if (line.find("/resolve/main/linked.bin") != std::string::npos) // the tree did not say LFS; the answer does
             return ScriptedHub::ok("bad bytes!", "X-Linked-Etag: \"" + goodSha + "\"\r\n");
         return "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
@@ -522,9 +560,22 @@ void TestHub::aLyingHubCannotWriteOutsideTheCache() {
     hub::DownloadRequest r;
     r.repo = "org/tiny";
     r.files = {"good.txt"};
+    // this hub knows "main" but not its commit in file URLs: the download falls back to the name
     auto got = hub::download(s, r);
     QVERIFY2(got, got ? "" : got.error().message.c_str());
     QCOMPARE(readAll(got.value().paths[0]), good);
+
+    // a server that ignores Range on the retry: the bytes kept are skipped, not written twice
+    r.files = {"resume.bin"};
+    auto resumed = hub::download(s, r);
+    QVERIFY2(resumed, resumed ? "" : resumed.error().message.c_str());
+    QCOMPARE(readAll(resumed.value().paths[0]), std::string("0123456789"));
+    // one that resumes at another byte than asked: the partial file starts over
+    r.files = {"shifted.bin"};
+    auto shifted = hub::download(s, r);
+    QVERIFY2(shifted, shifted ? "" : shifted.error().message.c_str());
+    QCOMPARE(readAll(shifted.value().paths[0]), std::string("abcdefghij"));
+    QCOMPARE(shiftedCalls, 3);
 
     // the whole repo: the climbing names are never files, the rest are checked
     r.files.clear();

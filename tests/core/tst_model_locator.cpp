@@ -94,6 +94,7 @@ void TestModelLocator::storesListEveryModelOnceWithWhatItIs() {
     QDir().mkpath(snapB);
     QVERIFY(QFile::link("../../blobs/q", snapA + "/qwen3.gguf"));
     QVERIFY(QFile::link("../../blobs/q", snapB + "/qwen3.gguf"));       // the same blob in two snapshots: once
+    writeTo(repo + "/refs/main", "2222222222222222222222222222222222222222"); // ... from the one main names
     QVERIFY(QFile::link("../../blobs/gone", snapA + "/broken.gguf"));   // an interrupted download: not listed
     QVERIFY(copyTo(testsupport::sharedPath("reference/gemma3/model.gguf"), snapA + "/sub/g-00002-of-00002.gguf"));
     QVERIFY(copyTo(testsupport::sharedPath("reference/gemma3/model.gguf"), snapA + "/sub/g-00001-of-00002.gguf"));
@@ -121,14 +122,14 @@ void TestModelLocator::storesListEveryModelOnceWithWhatItIs() {
                                         {lms.toStdString(), "LM Studio", StoreKind::LmStudio}};
     const auto models = findModels(roots);
 
-    const ModelEntry *q = byPath(models, snapA + "/qwen3.gguf");
+    const ModelEntry *q = byPath(models, snapB + "/qwen3.gguf");
     QVERIFY(q);
     QCOMPARE(q->repo, std::string("org/Mixed"));
-    QCOMPARE(q->revision, std::string("1111111111111111111111111111111111111111"));
+    QCOMPARE(q->revision, std::string("2222222222222222222222222222222222222222"));
     QCOMPARE(q->family, std::string("Qwen 3"));
     QCOMPARE(q->format, std::string("GGUF"));
     QVERIFY(q->supported && q->ready());
-    QVERIFY(!byPath(models, snapB + "/qwen3.gguf"));
+    QVERIFY(!byPath(models, snapA + "/qwen3.gguf"));
     QVERIFY(!byPath(models, snapA + "/broken.gguf"));
     QVERIFY(!byPath(models, snapA + "/notes.txt"));
     QVERIFY(!byPath(models, snapA + "/sub/g-00002-of-00002.gguf"));

@@ -213,6 +213,13 @@ void TestGetModels::cancelThenResume() {
     QVERIFY(dialog.progressLabel()->text().contains("/s"));
     dialog.resize(1000, 600);
     screenshot(&dialog, "get_models_downloading.png");
+    // a look-up that fails meanwhile says so and leaves the download, its strip and its Cancel alone
+    dialog.repoEdit()->setText("nobody/nothing");
+    dialog.lookUpRepo(dialog.repoEdit()->text());
+    QTRY_VERIFY_WITH_TIMEOUT(dialog.errorLabel()->isVisible(), testsupport::waitMs(10000));
+    QVERIFY(dialog.downloading());
+    QVERIFY(dialog.progressBar()->isVisible());
+    QVERIFY(dialog.progressLabel()->text().contains("Downloading"));
     dialog.cancelDownload();
     QTRY_VERIFY_WITH_TIMEOUT(!dialog.downloading(), testsupport::waitMs(10000));
     QVERIFY2(dialog.progressLabel()->text().contains("Cancelled"), qPrintable(dialog.progressLabel()->text()));

@@ -131,13 +131,23 @@ GetModelsDialog::GetModelsDialog(GetModelsSetup setup, QWidget *parent)
     });
     connect(m_fetcher, &ModelFetcher::listed, this, &GetModelsDialog::onListed);
     connect(m_fetcher, &ModelFetcher::progress, this, &GetModelsDialog::onProgress);
-    connect(m_fetcher, &ModelFetcher::failed, this, [this](const QString &message) {
+    const auto withTokenHint = [this](const QString &message) {
+        return message.contains(QLatin1String("HF_TOKEN"))
+                   ? message + tr(" Here: paste the token with Access Token…, then Download again.")
+                   : message;
+    };
+    connect(m_fetcher, &ModelFetcher::downloadFailed, this, [this, withTokenHint](const QString &message) {
         setDownloading(false);
-        m_lookUp->setEnabled(true);
         m_progressLabel->setVisible(false);
-        showError(message.contains(QLatin1String("HF_TOKEN"))
-                      ? message + tr(" Here: paste the token with Access Token…, then Download again.")
-                      : message);
+        showError(withTokenHint(message));
+    });
+    connect(m_fetcher, &ModelFetcher::lookUpFailed, this, [this, withTokenHint](int id, const QString &message) {
+        if (id != m_lookUpId)
+            return; // an answer to a look-up the user has moved on from
+        m_lookUp->setEnabled(true);
+        if (!m_fetcher->busy()) // the strip belongs to a running download otherwise
+            m_progressLabel->setVisible(false);
+        showError(withTokenHint(message));
     });
     connect(m_fetcher, &ModelFetcher::cancelled, this, [this] {
         setDownloading(false);
@@ -230,6 +240,8 @@ void GetModelsDialog::buildDownloadPage(QWidget *page) {
     connect(m_lookUp, &QPushButton::clicked, this, [this] { lookUpRepo(m_repoEdit->text().trimmed()); });
     connect(m_repoEdit, &QLineEdit::returnPressed, this, [this] { lookUpRepo(m_repoEdit->text().trimmed()); });
     connect(m_repoEdit, &QLineEdit::textChanged, this, [this] {
+        ++m_lookUpId; // what is being looked up no longer matches the box
+        m_lookUp->setEnabled(true);
         m_repoFiles->clear();
         m_repoFiles->setEnabled(false);
         m_downloadRepo->setEnabled(false);
@@ -392,14 +404,19 @@ void GetModelsDialog::lookUpRepo(const QString &repo) {
     }
     showError({});
     m_lookUp->setEnabled(false);
-    m_progressLabel->setText(tr("Looking up %1…").arg(repo));
-    m_progressLabel->setVisible(true);
-    m_fetcher->lookUp(repo);
+    if (!m_fetcher->busy()) { // a running download keeps the strip
+        m_progressLabel->setText(tr("Looking up %1…").arg(repo));
+        m_progressLabel->setVisible(true);
+    }
+    m_fetcher->lookUp(++m_lookUpId, repo);
 }
 
-void GetModelsDialog::onListed(const QString &repo, const hub::RepoListing &listing) {
+void GetModelsDialog::onListed(int id, const QString &repo, const hub::RepoListing &listing) {
+    if (id != m_lookUpId)
+        return; // an answer to a look-up the user has moved on from
     m_lookUp->setEnabled(true);
-    m_progressLabel->setVisible(false);
+    if (!m_fetcher->busy())
+        m_progressLabel->setVisible(false);
     m_listedRepo = repo;
     m_repoFiles->clear();
     int preferred = -1;

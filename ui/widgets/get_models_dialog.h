@@ -75,7 +75,7 @@ private:
     void setDownloading(bool on, const QString &what = {});
     void updateDetails();
     void onProgress(const hub::DownloadProgress &p);
-    void onListed(const QString &repo, const hub::RepoListing &listing);
+    void onListed(int id, const QString &repo, const hub::RepoListing &listing);
     void openSelectedLocal();
 
     GetModelsSetup m_setup;
@@ -92,6 +92,7 @@ private:
     QProgressBar *m_progress = nullptr;
     QLabel *m_progressLabel = nullptr, *m_error = nullptr;
     QString m_listedRepo;
+    int m_lookUpId = 0; // the look-up whose answer is awaited; older answers are dropped
     QString m_downloadName;
 };
 

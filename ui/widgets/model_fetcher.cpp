@@ -14,7 +14,8 @@ ModelFetcher::ModelFetcher(hub::HubSettings settings, QObject *parent)
 }
 
 ModelFetcher::~ModelFetcher() {
-    m_cancel = true;
+    // Every step of a job asks whether to go on at least every 100 ms (a scan is short), so this wait is brief.
+    m_closing = true;
     for (QThread *t : m_threads) {
         t->wait();
         delete t;
@@ -41,17 +42,17 @@ void ModelFetcher::scan(std::vector<SearchRoot> roots) {
     });
 }
 
-void ModelFetcher::lookUp(const QString &repo) {
-    m_cancel = false;
-    run([this, repo, settings = m_settings] { // a copy: the token may change while this runs
+void ModelFetcher::lookUp(int id, const QString &repo) {
+    run([this, id, repo, settings = m_settings] { // a copy: the token may change while this runs
         auto listing = hub::listFiles(settings, repo.toStdString(), "main",
-                                      [this](const hub::DownloadProgress &) { return !m_cancel.load(); });
+                                      [this](const hub::DownloadProgress &) { return !m_closing.load(); });
         if (listing)
-            QMetaObject::invokeMethod(this, [this, repo, l = listing.value()] { emit listed(repo, l); },
+            QMetaObject::invokeMethod(this, [this, id, repo, l = listing.value()] { emit listed(id, repo, l); },
                                       Qt::QueuedConnection);
-        else if (!listing.error().cancelled)
-            QMetaObject::invokeMethod(this, [this, m = QString::fromStdString(listing.error().message)] { emit failed(m); },
-                                      Qt::QueuedConnection);
+        else
+            QMetaObject::invokeMethod(
+                this, [this, id, m = QString::fromStdString(listing.error().message)] { emit lookUpFailed(id, m); },
+                Qt::QueuedConnection);
     });
 }
 
@@ -59,11 +60,11 @@ void ModelFetcher::download(hub::DownloadRequest request, const QString &open) {
     if (m_downloading)
         return;
     m_downloading = true;
-    m_cancel = false;
+    m_cancelDownload = false;
     run([this, request = std::move(request), open, settings = m_settings] {
         auto result = hub::download(settings, request, [this](const hub::DownloadProgress &p) {
             QMetaObject::invokeMethod(this, [this, p] { emit progress(p); }, Qt::QueuedConnection);
-            return !m_cancel.load();
+            return !m_cancelDownload.load() && !m_closing.load();
         });
         QMetaObject::invokeMethod(
             this,
@@ -73,7 +74,7 @@ void ModelFetcher::download(hub::DownloadRequest request, const QString &open) {
                     if (result.error().cancelled)
                         emit cancelled();
                     else
-                        emit failed(QString::fromStdString(result.error().message));
+                        emit downloadFailed(QString::fromStdString(result.error().message));
                     return;
                 }
                 QStringList paths, notes;
@@ -89,7 +90,7 @@ void ModelFetcher::download(hub::DownloadRequest request, const QString &open) {
 }
 
 void ModelFetcher::cancel() {
-    m_cancel = true;
+    m_cancelDownload = true;
 }
 
 } // namespace attnscope

@@ -28,25 +28,28 @@ public:
     bool busy() const { return m_downloading; }
 
     void scan(std::vector<SearchRoot> roots);     // -> scanned
-    void lookUp(const QString &repo);             // -> listed or failed
+    // -> listed or lookUpFailed, with `id` echoed so that the caller can ignore answers it no longer waits for
+    void lookUp(int id, const QString &repo);
     // Downloads `request`; when done emits downloaded with the path to open: `open` inside the snapshot (or the
     // snapshot folder when `open` is empty).
     void download(hub::DownloadRequest request, const QString &open);
-    void cancel();
+    void cancel(); // the download; a look-up runs on (it is short)
 
 signals:
     void scanned(const std::vector<attnscope::ModelEntry> &models);
-    void listed(const QString &repo, const attnscope::hub::RepoListing &listing);
+    void listed(int id, const QString &repo, const attnscope::hub::RepoListing &listing);
+    void lookUpFailed(int id, const QString &message);
     void progress(const attnscope::hub::DownloadProgress &progress);
     void downloaded(const QString &openPath, const QStringList &paths, const QStringList &notes);
-    void failed(const QString &message);
+    void downloadFailed(const QString &message);
     void cancelled();
 
 private:
     void run(std::function<void()> work);
 
     hub::HubSettings m_settings;
-    std::atomic<bool> m_cancel{false};
+    std::atomic<bool> m_cancelDownload{false};
+    std::atomic<bool> m_closing{false}; // the destructor: every job stops
     bool m_downloading = false;
     std::vector<QThread *> m_threads;
 };

@@ -82,6 +82,10 @@ Status saveToken(const std::string &path, const std::string &token);
 // A repo id as the Hub accepts it ("org/name" or "name"; letters, digits, '-', '_', '.'; no "--" or "..").
 bool validRepoId(const std::string &repo);
 
+// A path inside a repo that may become a path on disk (relative, no "..", no empty part), and a revision name.
+bool validRepoPath(const std::string &path);
+bool validRevision(const std::string &revision);
+
 // The hex sha256 of a file's bytes ("" when unreadable); for checks and tests.
 std::string sha256OfFile(const std::string &path);
 

@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -152,22 +153,12 @@ public:
     Sha256() : Digest(EVP_sha256()) {}
 };
 
-// git's object id of a file: sha1 of "blob <size>\0" + bytes, what the Hub lists as `oid` of a non-LFS file.
-std::string gitBlobSha1OfFile(const fs::path &path) {
-    std::error_code ec;
-    const std::uintmax_t size = fs::file_size(path, ec);
-    if (ec)
-        return {};
-    Digest sha1(EVP_sha1());
-    const std::string header = "blob " + std::to_string(size) + std::string(1, '\0');
-    sha1.update(header.data(), header.size());
-    return sha1.updateFromFile(path) ? sha1.hex() : std::string();
-}
-
 void curlInitOnce() {
     static std::once_flag once;
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
+
+using Headers = std::map<std::string, std::string>; // lower-case names
 
 struct Response {
     long status = 0;
@@ -176,10 +167,12 @@ struct Response {
     std::map<std::string, std::string> headers; // lower-case names, of the last response (after redirects)
     std::map<std::string, std::string> firstHeaders; // of the first response (the Hub's, before a CDN redirect)
     std::string body;
+    bool connected = false; // a connection was made (a timeout after it is a stalled server, not an absent one)
     bool connectFailed() const {
         return code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST ||
-               code == CURLE_COULDNT_RESOLVE_PROXY || (code == CURLE_OPERATION_TIMEDOUT && status == 0);
+               code == CURLE_COULDNT_RESOLVE_PROXY || (code == CURLE_OPERATION_TIMEDOUT && !connected);
     }
+    bool redirected() const { return !firstHeaders.empty(); }
     std::string header(const std::string &name) const {
         const auto it = headers.find(name);
         return it == headers.end() ? std::string() : it->second;
@@ -195,7 +188,8 @@ struct Response {
 // One transfer: a request with its headers, the response headers of every hop, and the body to a sink.
 class Transfer {
 public:
-    using Sink = std::function<bool(const char *data, std::size_t n, long status)>; // false = stop
+    // The body as it arrives, with the status and headers of the answer it belongs to; false = stop.
+    using Sink = std::function<bool(const char *data, std::size_t n, long status, const Headers &headers)>;
 
     Transfer(const HubSettings &s, const std::string &url) : m_settings(s), m_url(url) {}
 
@@ -245,6 +239,9 @@ public:
             curl_easy_setopt(c, CURLOPT_RANGE, range.c_str());
         r.code = curl_easy_perform(c);
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+        curl_off_t connectTime = 0;
+        curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connectTime);
+        r.connected = connectTime > 0;
         if (r.code != CURLE_OK)
             r.curlMessage = errorBuffer[0] ? errorBuffer : curl_easy_strerror(r.code);
         return r;
@@ -286,7 +283,7 @@ private:
                 s->response->body.append(data, std::min<std::size_t>(n, 64 * 1024));
             return n;
         }
-        return (*s->sink)(data, n, s->status) ? n : 0;
+        return (*s->sink)(data, n, s->status, s->response->headers) ? n : 0;
     }
 
     static int onProgress(void *user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
@@ -309,10 +306,40 @@ struct RepoFile {
     std::string etag() const { return lfs() ? sha256 : oid; }
 };
 
+// `Content-Range: bytes A-B/T` -> A (nullopt when absent or malformed).
+std::optional<std::uint64_t> rangeStart(const std::string &contentRange) {
+    const std::string prefix = "bytes ";
+    if (contentRange.rfind(prefix, 0) != 0)
+        return std::nullopt;
+    const std::size_t dash = contentRange.find('-', prefix.size());
+    const std::string digits = contentRange.substr(prefix.size(), dash == std::string::npos ? 0 : dash - prefix.size());
+    if (digits.empty() || digits.size() > 19 || digits.find_first_not_of("0123456789") != std::string::npos)
+        return std::nullopt;
+    return std::stoull(digits);
+}
+
+// `Link: <https://…?cursor=…>; rel="next"` -> the next page's URL ("" when there is none).
+std::string nextPage(const std::string &link) {
+    std::size_t at = 0;
+    while (at < link.size()) {
+        const std::size_t open = link.find('<', at), close = link.find('>', open == std::string::npos ? at : open);
+        if (open == std::string::npos || close == std::string::npos)
+            return {};
+        const std::size_t end = link.find(',', close);
+        const std::string params = link.substr(close + 1, end == std::string::npos ? std::string::npos : end - close - 1);
+        if (params.find("rel=\"next\"") != std::string::npos || params.find("rel=next") != std::string::npos)
+            return link.substr(open + 1, close - open - 1);
+        if (end == std::string::npos)
+            return {};
+        at = end + 1;
+    }
+    return {};
+}
+
 class Client {
 public:
     Client(const HubSettings &s, const DownloadRequest &r, const DownloadProgressFn &p)
-        : m_s(s), m_r(r), m_progress(p) {}
+        : m_s(s), m_r(r), m_progress(p), m_pin(r.revision) {}
 
     Result<DownloadResult> run();
     Result<RepoListing> listing();
@@ -321,7 +348,12 @@ private:
     const HubSettings &m_s;
     const DownloadRequest &m_r;
     const DownloadProgressFn &m_progress;
+    // The revision in every URL after the first: the commit the revision named, so that a branch that moves
+    // during a long download cannot mix two commits in one snapshot (the name only for a server that knows no
+    // commits).
+    std::string m_pin;
     DownloadProgress m_state;
+    std::uint64_t m_doneBefore = 0; // bytes of the files finished (or found in the cache) so far
     std::chrono::steady_clock::time_point m_lastReport{};
     std::deque<std::pair<std::chrono::steady_clock::time_point, std::uint64_t>> m_window;
     bool m_cancelled = false;
@@ -329,41 +361,82 @@ private:
     std::string apiUrl(const std::string &what) const {
         return m_s.endpoint + "/api/models/" + m_r.repo + "/" + what;
     }
+    std::string resolveUrl(const std::string &path) const {
+        return m_s.endpoint + "/" + m_r.repo + "/resolve/" + percentEncode(m_pin, false) + "/" + percentEncode(path, true);
+    }
     std::string repoPage() const { return m_s.endpoint + "/" + m_r.repo; }
     fs::path repoCache() const { return fs::path(m_s.cacheDir) / hfCacheFolderName(m_r.repo); }
-
-    // The Hub's error for a response: not found, gated or private, or the status.
-    Error hubError(const Response &r, const std::string &what) const {
-        const std::string code = r.anyHeader("x-error-code");
-        if (r.connectFailed())
-            return makeError("cannot reach " + m_s.endpoint + " (" + r.curlMessage +
-                             "). Check the network connection, or set HF_HUB_OFFLINE=1 to use only files already in "
-                             "the cache.");
-        if (r.code != CURLE_OK && r.status == 0)
-            return makeError(what + ": the transfer from " + m_s.endpoint + " failed (" + r.curlMessage + ")");
-        if (code == "GatedRepo" || ((r.status == 401 || r.status == 403) && code != "RepoNotFound" &&
-                                    code != "EntryNotFound" && code != "RevisionNotFound"))
-            return makeError(m_r.repo + " is gated or private: " +
-                             (m_s.token.empty() ? std::string("no token was sent. ")
-                                                : std::string("the token sent (HF_TOKEN) has no access. ")) +
-                             "Accept the licence on " + repoPage() + " while logged in, then set HF_TOKEN to an access "
-                             "token of that account (https://huggingface.co/settings/tokens) and run this again.");
-        if (code == "RevisionNotFound")
-            return makeError("revision \"" + m_r.revision + "\" not found in " + m_r.repo);
-        if (code == "EntryNotFound")
-            return makeError(what + " not found in " + m_r.repo + " at revision " + m_r.revision);
-        if (code == "RepoNotFound" || r.status == 404 || r.status == 401)
-            return makeError("repository " + m_r.repo + " not found on " + m_s.endpoint +
-                             (m_s.token.empty() ? " (if it is private, set HF_TOKEN to a token with access)" : ""));
-        return makeError(what + ": " + m_s.endpoint + " answered HTTP " + std::to_string(r.status));
+    std::function<bool()> keepGoing() {
+        return [this] { return report(); };
     }
 
+    Error hubError(const Response &r, const std::string &what) const;
     Result<std::shared_ptr<const json::Document>> getJson(const std::string &url, const std::string &what,
-                                                          Response *out) {
+                                                          Response *out);
+    Result<std::string> revisionInfo(std::vector<std::string> &siblings, Response *response);
+    Status checkRequest() const;
+    Result<std::vector<RepoFile>> repoFiles(std::string &commit, Response *first);
+    Status listTree(const std::string &dir, std::map<std::string, RepoFile> &files, int depth);
+    Result<std::vector<RepoFile>> select(const std::vector<RepoFile> &all) const;
+    Result<DownloadResult> fromCache(const std::string &why);
+    Status headOf(RepoFile &f);
+    // `linked` receives the sha256 the Hub's X-Linked-Etag named ("" when it named none).
+    Status fetchFile(const RepoFile &file, const fs::path &partial, const fs::path &finalPath, std::string &linked);
+    Status fetchOnce(const RepoFile &file, const fs::path &partial, Sha256 &hash, std::uint64_t &hashed,
+                     bool &retryable, std::string &detail, std::string &linked);
+    Status hashFile(const fs::path &path, Digest &digest, std::uint64_t limit = UINT64_MAX);
+    bool report(bool force = false);
+    Status linkSnapshot(const fs::path &pointer, const fs::path &blob, std::size_t depth);
+};
+
+// The Hub's error for a response: not reachable, gated or private, not found, or the status.
+Error Client::hubError(const Response &r, const std::string &what) const {
+    const std::string code = r.anyHeader("x-error-code");
+    const std::string said = r.anyHeader("x-error-message");
+    if (r.connectFailed())
+        return makeError("cannot reach " + m_s.endpoint + " (" + r.curlMessage +
+                         "). Check the network connection, or set HF_HUB_OFFLINE=1 to use only files already in the "
+                         "cache.");
+    if (r.code == CURLE_OPERATION_TIMEDOUT)
+        return makeError(what + ": " + m_s.endpoint + " stopped answering (nothing for " +
+                         std::to_string(m_s.stallSeconds) + " s); try again later");
+    if (r.code != CURLE_OK && r.status == 0)
+        return makeError(what + ": the transfer from " + m_s.endpoint + " failed (" + r.curlMessage + ")");
+    if (r.redirected() && r.status >= 400) // the Hub sent us on; the file server refused
+        return makeError(what + ": the file server the Hub redirected to answered HTTP " + std::to_string(r.status) +
+                         "; try again later");
+    if (r.status == 401 && !m_s.token.empty() && code.empty())
+        return makeError("the Hugging Face token sent (HF_TOKEN or " + m_s.tokenFile +
+                         ") was refused: it is invalid or expired. Make a new one at "
+                         "https://huggingface.co/settings/tokens and set HF_TOKEN to it.");
+    if (code == "GatedRepo" || ((r.status == 401 || r.status == 403) && code != "RepoNotFound" &&
+                                code != "EntryNotFound" && code != "RevisionNotFound"))
+        return makeError(m_r.repo + " is gated or private: " +
+                         (m_s.token.empty() ? std::string("no token was sent. ")
+                                            : std::string("the token sent (HF_TOKEN) has no access. ")) +
+                         "Accept the licence on " + repoPage() + " while logged in, then set HF_TOKEN to an access "
+                         "token of that account (https://huggingface.co/settings/tokens) and run this again.");
+    if (code == "RevisionNotFound")
+        return makeError("revision \"" + m_r.revision + "\" not found in " + m_r.repo);
+    if (code == "EntryNotFound")
+        return makeError(what + " not found in " + m_r.repo + " at revision " + m_r.revision);
+    if (code == "RepoNotFound" || r.status == 404 || r.status == 401)
+        return makeError("repository " + m_r.repo + " not found on " + m_s.endpoint +
+                         (m_s.token.empty() ? " (if it is private, set HF_TOKEN to a token with access)" : ""));
+    return makeError(what + ": " + m_s.endpoint + " answered HTTP " + std::to_string(r.status) +
+                     (said.empty() ? std::string() : " (" + said.substr(0, 200) + ")"));
+}
+
+// A JSON answer of the API, retried a few times when the Hub is briefly unwell (5xx, 429, a dropped answer); a
+// hub that cannot be reached at all is reported at once.
+Result<std::shared_ptr<const json::Document>> Client::getJson(const std::string &url, const std::string &what,
+                                                              Response *out) {
+    double backoff = m_s.firstBackoffSeconds;
+    for (int attempt = 0;; ++attempt) {
         std::string body;
         bool tooLarge = false;
         Response r = Transfer(m_s, url).run(
-            [&](const char *d, std::size_t n, long) {
+            [&](const char *d, std::size_t n, long, const Headers &) {
                 if (body.size() + n > kMaxApiResponse) {
                     tooLarge = true;
                     return false;
@@ -371,31 +444,27 @@ private:
                 body.append(d, n);
                 return true;
             },
-            {}, false, true, [&] { return report(); });
+            {}, false, true, keepGoing());
         if (m_cancelled)
             return cancelledError();
         if (out)
             *out = r;
         if (tooLarge)
             return makeError(what + ": the answer of " + m_s.endpoint + " is larger than 64 MB; not a Hub");
-        if (r.code != CURLE_OK || r.status != 200)
+        if (r.code == CURLE_OK && r.status == 200)
+            return json::Document::parse(body, what);
+        const bool passing = (r.code == CURLE_OK && (r.status >= 500 || r.status == 429)) ||
+                             r.code == CURLE_PARTIAL_FILE || r.code == CURLE_RECV_ERROR || r.code == CURLE_GOT_NOTHING;
+        if (!passing || attempt >= 2)
             return hubError(r, what);
-        return json::Document::parse(body, what);
+        for (double waited = 0; waited < backoff; waited += 0.05) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            if (!report(true))
+                return cancelledError();
+        }
+        backoff *= 2;
     }
-
-    Result<std::string> revisionInfo(std::vector<std::string> &siblings, Response *response);
-    Status checkRequest() const;
-    Result<std::vector<RepoFile>> repoFiles(std::string &commit, Response *first);
-    Status listTree(const std::string &dir, std::map<std::string, RepoFile> &files, int depth);
-    Result<std::vector<RepoFile>> select(const std::vector<RepoFile> &all) const;
-    Result<DownloadResult> fromCache(const std::string &why);
-    // `linked` receives the sha256 the Hub's X-Linked-Etag named ("" when it named none).
-    Status fetchFile(const RepoFile &file, const fs::path &partial, const fs::path &finalPath, std::string &linked);
-    Status fetchOnce(const std::string &url, const RepoFile &file, const fs::path &partial, Sha256 &hash,
-                     bool &retryable, std::string &detail, std::string &linked);
-    bool report(bool force = false);
-    Status linkSnapshot(const fs::path &pointer, const fs::path &blob, std::size_t depth);
-};
+}
 
 Result<std::string> Client::revisionInfo(std::vector<std::string> &siblings, Response *response) {
     auto doc = getJson(apiUrl("revision/" + percentEncode(m_r.revision, false)), m_r.repo, response);
@@ -412,49 +481,62 @@ Result<std::string> Client::revisionInfo(std::vector<std::string> &siblings, Res
     return sha;
 }
 
+// One folder of the tree (its pages, then its sub-folders).
 Status Client::listTree(const std::string &dir, std::map<std::string, RepoFile> &files, int depth) {
     if (depth > 32)
         return makeError(m_r.repo + ": folders nested deeper than 32 levels");
-    std::string url = apiUrl("tree/" + percentEncode(m_r.revision, false));
+    std::string url = apiUrl("tree/" + percentEncode(m_pin, false));
     if (!dir.empty())
         url += "/" + percentEncode(dir, true);
-    auto doc = getJson(url, m_r.repo + " (file list)", nullptr);
-    if (!doc)
-        return doc.error();
-    for (const json::Element &e : json::items(doc.value()->root())) {
-        const std::string type(json::stringMember(e, "type").value_or(""));
-        const std::string path(json::stringMember(e, "path").value_or(""));
-        if (!safeRepoPath(path))
-            continue; // never a path outside the download folder
-        if (type == "directory") {
-            if (auto sub = listTree(path, files, depth + 1); !sub)
-                return sub;
-            continue;
-        }
-        if (type != "file")
-            continue;
-        RepoFile f;
-        f.path = path;
-        if (const auto size = json::integerMember(e, "size"); size && *size >= 0) {
-            f.size = std::uint64_t(*size);
-            f.sizeKnown = true;
-        }
-        f.oid = lower(std::string(json::stringMember(e, "oid").value_or("")));
-        if (const auto lfs = json::member(e, "lfs"); lfs && json::isObject(*lfs)) {
-            f.sha256 = lower(std::string(json::stringMember(*lfs, "oid").value_or("")));
-            if (f.sha256.rfind("sha256:", 0) == 0)
-                f.sha256 = f.sha256.substr(7);
-            if (!isHex(f.sha256, 64))
-                f.sha256.clear();
-            if (const auto size = json::integerMember(*lfs, "size"); size && *size >= 0) {
+    std::vector<std::string> folders;
+    for (int page = 0; !url.empty(); ++page) {
+        if (page > 10000)
+            return makeError(m_r.repo + ": the file list has more than 10000 pages");
+        Response r;
+        auto doc = getJson(url, m_r.repo + " (file list)", &r);
+        if (!doc)
+            return doc.error();
+        url = nextPage(r.header("link"));
+        // Only the Hub's own pages: a Link elsewhere is not followed.
+        if (url.rfind(m_s.endpoint + "/", 0) != 0)
+            url.clear();
+        for (const json::Element &e : json::items(doc.value()->root())) {
+            const std::string type(json::stringMember(e, "type").value_or(""));
+            const std::string path(json::stringMember(e, "path").value_or(""));
+            if (!safeRepoPath(path))
+                continue; // never a path outside the download folder
+            if (type == "directory") {
+                folders.push_back(path);
+                continue;
+            }
+            if (type != "file")
+                continue;
+            RepoFile f;
+            f.path = path;
+            if (const auto size = json::integerMember(e, "size"); size && *size >= 0) {
                 f.size = std::uint64_t(*size);
                 f.sizeKnown = true;
             }
+            f.oid = lower(std::string(json::stringMember(e, "oid").value_or("")));
+            if (const auto lfs = json::member(e, "lfs"); lfs && json::isObject(*lfs)) {
+                f.sha256 = lower(std::string(json::stringMember(*lfs, "oid").value_or("")));
+                if (f.sha256.rfind("sha256:", 0) == 0)
+                    f.sha256 = f.sha256.substr(7);
+                if (!isHex(f.sha256, 64))
+                    f.sha256.clear();
+                if (const auto size = json::integerMember(*lfs, "size"); size && *size >= 0) {
+                    f.size = std::uint64_t(*size);
+                    f.sizeKnown = true;
+                }
+            }
+            if (!isHex(f.oid, 40) && !isHex(f.oid, 64))
+                f.oid.clear();
+            files[path] = f;
         }
-        if (!isHex(f.oid, 40) && !isHex(f.oid, 64))
-            f.oid.clear();
-        files[path] = f;
     }
+    for (const std::string &folder : folders)
+        if (auto sub = listTree(folder, files, depth + 1); !sub)
+            return sub;
     return Ok{};
 }
 
@@ -527,12 +609,16 @@ Result<DownloadResult> Client::fromCache(const std::string &why) {
 }
 
 bool Client::report(bool force) {
+    if (m_cancelled)
+        return false;
     if (!m_progress)
         return true;
     const auto now = std::chrono::steady_clock::now();
     if (!force && now - m_lastReport < std::chrono::milliseconds(100))
         return true;
     m_lastReport = now;
+    if (!m_window.empty() && m_window.back().second > m_state.done)
+        m_window.clear(); // counted again from a restart: the rate starts over
     m_window.emplace_back(now, m_state.done);
     while (m_window.size() > 2 && now - m_window.front().first > std::chrono::seconds(5))
         m_window.pop_front();
@@ -543,8 +629,26 @@ bool Client::report(bool force) {
     return !m_cancelled;
 }
 
-// One GET of the file into `partial`, from where it stops: appends on 206, starts over on 200.
-Status Client::fetchOnce(const std::string &url, const RepoFile &file, const fs::path &partial, Sha256 &hash,
+// A file's first `limit` bytes into `digest`, a megabyte at a time, asking between them whether to go on.
+Status Client::hashFile(const fs::path &path, Digest &digest, std::uint64_t limit) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return makeError("cannot read " + path.string());
+    std::vector<char> buf(1 << 20);
+    std::uint64_t left = limit;
+    while (in && left > 0) {
+        in.read(buf.data(), std::streamsize(std::min<std::uint64_t>(buf.size(), left)));
+        digest.update(buf.data(), std::size_t(in.gcount()));
+        left -= std::uint64_t(in.gcount());
+        if (!report())
+            return cancelledError();
+    }
+    return Ok{};
+}
+
+// One GET of the file into `partial`, from where it stops: appends on 206; on 200 (a server that ignores Range)
+// the bytes already kept are skipped rather than written again. `hashed` says how much of `partial` `hash` holds.
+Status Client::fetchOnce(const RepoFile &file, const fs::path &partial, Sha256 &hash, std::uint64_t &hashed,
                          bool &retryable, std::string &detail, std::string &linked) {
     std::error_code ec;
     std::uint64_t have = fs::exists(partial, ec) ? fs::file_size(partial, ec) : 0;
@@ -552,41 +656,57 @@ Status Client::fetchOnce(const std::string &url, const RepoFile &file, const fs:
         fs::resize_file(partial, 0, ec);
         have = 0;
     }
-    hash.reset();
-    if (have > 0 && !hash.updateFromFile(partial))
-        return makeError("cannot read " + partial.string());
+    if (hashed != have || have == 0) { // a partial file from an earlier run, or none: the sha256 starts from it
+        hash.reset();
+        hashed = 0;
+        if (have > 0) {
+            if (auto read = hashFile(partial, hash, have); !read)
+                return read;
+            hashed = have;
+        }
+    }
     m_state.fileDone = have;
+    m_state.done = m_doneBefore + have;
     if (file.sizeKnown && have == file.size && have > 0)
         return Ok{};
     std::FILE *out = std::fopen(partial.c_str(), "ab");
     if (!out)
         return makeError("cannot write " + partial.string() + ": " + std::strerror(errno));
-    bool writeFailed = false, restarted = false, oversize = false;
-    const std::uint64_t baseDone = m_state.done - have;
-    Response r = Transfer(m_s, url).run(
-        [&](const char *d, std::size_t n, long status) {
-            if (status == 200 && have > 0 && !restarted) { // the server ignored Range: the whole file again
-                std::fflush(out);
-                if (ftruncate(fileno(out), 0) != 0)
-                    return !(writeFailed = true);
-                std::fseek(out, 0, SEEK_SET);
-                hash.reset();
-                have = 0;
-                restarted = true;
-            } else if (status == 200) {
-                restarted = true;
-            }
-            if (file.sizeKnown && have + n > file.size) // never more than the Hub listed: a disk is finite
-                return !(oversize = true);
-            if (std::fwrite(d, 1, n, out) != n)
-                return !(writeFailed = true);
-            hash.update(d, n);
-            have += n;
-            m_state.fileDone = have;
-            m_state.done = baseDone + have;
-            return report();
-        },
-        have > 0 ? std::to_string(have) + "-" : std::string(), false, true, [&] { return report(); });
+    bool writeFailed = false, oversize = false, badRange = false, started = false;
+    std::uint64_t skip = 0; // bytes of a 200 answer that the partial file already holds
+    Response r = Transfer(m_s, resolveUrl(file.path))
+                     .run(
+                         [&](const char *d, std::size_t n, long status, const Headers &headers) {
+                             if (!started) {
+                                 started = true;
+                                 if (status == 200) {
+                                     skip = have;
+                                 } else if (status == 206) {
+                                     const auto it = headers.find("content-range");
+                                     if (it == headers.end() || rangeStart(it->second) != have)
+                                         return !(badRange = true);
+                                 }
+                             }
+                             if (skip > 0) {
+                                 const std::size_t drop = std::size_t(std::min<std::uint64_t>(skip, n));
+                                 skip -= drop;
+                                 d += drop;
+                                 n -= drop;
+                                 if (n == 0)
+                                     return report();
+                             }
+                             if (file.sizeKnown && have + n > file.size) // never more than listed: disks are finite
+                                 return !(oversize = true);
+                             if (std::fwrite(d, 1, n, out) != n)
+                                 return !(writeFailed = true);
+                             hash.update(d, n);
+                             have += n;
+                             hashed = have;
+                             m_state.fileDone = have;
+                             m_state.done = m_doneBefore + have;
+                             return report();
+                         },
+                         have > 0 ? std::to_string(have) + "-" : std::string(), false, true, keepGoing());
     const bool closed = std::fclose(out) == 0;
     if (const std::string e = lower(normalizeEtag(r.anyHeader("x-linked-etag"))); isHex(e, 64))
         linked = e;
@@ -594,14 +714,26 @@ Status Client::fetchOnce(const std::string &url, const RepoFile &file, const fs:
         return cancelledError();
     if (oversize) {
         fs::remove(partial, ec);
+        hashed = 0;
         return makeError(file.path + ": the server sent more than the " + std::to_string(file.size) +
                          " bytes the Hub lists; the data was deleted");
     }
     if (writeFailed || !closed)
-        return makeError("cannot write " + partial.string() + " (" + std::strerror(errno) +
-                         "); is the disk full?");
-    if (r.status == 416 && file.sizeKnown && have == file.size)
-        return Ok{};
+        return makeError("cannot write " + partial.string() + " (" + std::strerror(errno) + "); is the disk full?");
+    if (badRange || r.status == 416) {
+        if (r.status == 416 && file.sizeKnown && have == file.size)
+            return Ok{};
+        // The server's idea of the partial file differs from ours: start the file over.
+        fs::remove(partial, ec);
+        hashed = 0;
+        retryable = true;
+        detail = badRange ? "the server resumed at another byte" : "the server refused to resume (HTTP 416)";
+        return makeError(detail);
+    }
+    if (r.code == CURLE_OK && r.status == 404 && !r.redirected() && m_pin != m_r.revision) {
+        m_pin = m_r.revision; // a server that knows the revision's name but not its commit
+        return fetchOnce(file, partial, hash, hashed, retryable, detail, linked);
+    }
     if (r.code == CURLE_OK && (r.status == 200 || r.status == 206)) {
         if (file.sizeKnown && have != file.size) {
             retryable = true;
@@ -610,9 +742,11 @@ Status Client::fetchOnce(const std::string &url, const RepoFile &file, const fs:
         }
         return Ok{};
     }
-    // Dropped connections, timeouts and the server's passing troubles are worth another try; the rest is final.
+    // Dropped connections, timeouts, a network that is briefly gone and the server's passing troubles are worth
+    // another try (with backoff); the rest is final.
     retryable = r.code == CURLE_PARTIAL_FILE || r.code == CURLE_RECV_ERROR || r.code == CURLE_SEND_ERROR ||
                 r.code == CURLE_GOT_NOTHING || r.code == CURLE_OPERATION_TIMEDOUT || r.code == CURLE_COULDNT_CONNECT ||
+                r.code == CURLE_COULDNT_RESOLVE_HOST || r.code == CURLE_SSL_CONNECT_ERROR || r.code == CURLE_HTTP2 ||
                 r.code == CURLE_HTTP2_STREAM || (r.code == CURLE_OK && r.status >= 500) || r.status == 429;
     detail = r.code != CURLE_OK ? r.curlMessage : "HTTP " + std::to_string(r.status);
     if (!retryable)
@@ -621,19 +755,18 @@ Status Client::fetchOnce(const std::string &url, const RepoFile &file, const fs:
 }
 
 Status Client::fetchFile(const RepoFile &file, const fs::path &partial, const fs::path &finalPath, std::string &linked) {
-    const std::string url = m_s.endpoint + "/" + m_r.repo + "/resolve/" + percentEncode(m_r.revision, false) + "/" +
-                            percentEncode(file.path, true);
     std::error_code ec;
     fs::create_directories(partial.parent_path(), ec);
     if (m_r.force)
         fs::remove(partial, ec);
     Sha256 hash;
+    std::uint64_t hashed = UINT64_MAX; // nothing hashed yet: the first attempt reads what a partial file holds
     double backoff = m_s.firstBackoffSeconds;
     for (int attempt = 0;; ++attempt) {
         bool retryable = false;
         std::string detail;
         const std::uint64_t before = fs::exists(partial, ec) ? fs::file_size(partial, ec) : 0;
-        Status got = fetchOnce(url, file, partial, hash, retryable, detail, linked);
+        Status got = fetchOnce(file, partial, hash, hashed, retryable, detail, linked);
         if (got)
             break;
         if (got.error().cancelled || !retryable)
@@ -725,13 +858,10 @@ private:
 Status Client::checkRequest() const {
     if (!validRepoId(m_r.repo))
         return makeError("\"" + m_r.repo + "\" is not a repository id (expected org/name, e.g. Qwen/Qwen3-0.6B-GGUF)");
-    if (m_r.revision.empty() || m_r.revision.size() > 256 || m_r.revision.find("..") != std::string::npos ||
-        std::any_of(m_r.revision.begin(), m_r.revision.end(),
-                    [](unsigned char c) { return c < 0x21 || c == '\\' || c == 0x7f; }) ||
-        m_r.revision.front() == '/')
+    if (!validRevision(m_r.revision))
         return makeError("\"" + m_r.revision + "\" is not a revision (a branch, tag or commit)");
     for (const std::string &f : m_r.files)
-        if (!safeRepoPath(f))
+        if (!validRepoPath(f))
             return makeError("\"" + f + "\" is not a file path inside a repository");
     return Ok{};
 }
@@ -743,9 +873,25 @@ Result<std::vector<RepoFile>> Client::repoFiles(std::string &commitOut, Response
     if (!commit)
         return commit.error();
     commitOut = commit.value();
+    m_pin = commitOut;
     std::map<std::string, RepoFile> listed;
-    if (!listTree("", listed, 0))
-        listed.clear(); // a server without the tree API: names from the revision, sizes and etags from each file
+    if (auto tree = listTree("", listed, 0); !tree) {
+        if (tree.error().cancelled)
+            return tree.error();
+        // A server that knows the revision's name but not its commit: the name it is (unpinned).
+        const bool unknownCommit = tree.error().message.find("not found") != std::string::npos;
+        listed.clear();
+        if (unknownCommit && m_pin != m_r.revision) {
+            m_pin = m_r.revision;
+            if (auto byName = listTree("", listed, 0); !byName) {
+                if (byName.error().cancelled)
+                    return byName.error();
+                listed.clear(); // no tree API: names from the revision, sizes and etags from each file's HEAD
+            }
+        } else if (!unknownCommit) {
+            return tree.error();
+        }
+    }
     std::vector<RepoFile> all;
     std::set<std::string> names;
     for (const std::string &name : siblings) {
@@ -775,6 +921,33 @@ Result<RepoListing> Client::listing() {
         out.files.push_back({f.path, f.size, f.lfs()});
     std::sort(out.files.begin(), out.files.end(), [](const RepoEntry &a, const RepoEntry &b) { return a.path < b.path; });
     return out;
+}
+
+// The size and etag of a file the tree did not describe: a HEAD of resolve (the Hub's answer, before its redirect).
+Status Client::headOf(RepoFile &f) {
+    Response head = Transfer(m_s, resolveUrl(f.path)).run({}, {}, true, false, keepGoing());
+    if (m_cancelled)
+        return cancelledError();
+    if (head.code == CURLE_OK && head.status == 404 && m_pin != m_r.revision) { // a server that knows names only
+        m_pin = m_r.revision;
+        return headOf(f);
+    }
+    if (head.code != CURLE_OK || (head.status != 200 && (head.status < 300 || head.status >= 400)))
+        return hubError(head, f.path);
+    const std::string linked = lower(normalizeEtag(head.header("x-linked-etag")));
+    if (isHex(linked, 64))
+        f.sha256 = linked;
+    if (f.oid.empty())
+        f.oid = lower(normalizeEtag(head.header("etag")));
+    const std::string size = head.header(f.lfs() ? "x-linked-size" : "content-length");
+    if (!size.empty() && size.find_first_not_of("0123456789") == std::string::npos && size.size() < 20) {
+        f.size = std::stoull(size);
+        f.sizeKnown = true;
+    }
+    if (f.etag().empty() || f.etag().find_first_of("/\\") != std::string::npos || f.etag().size() > 128 ||
+        f.etag().find("..") != std::string::npos || f.etag().front() == '.')
+        return makeError(f.path + ": " + m_s.endpoint + " gave no usable etag for the file");
+    return Ok{};
 }
 
 Result<DownloadResult> Client::run() {
@@ -811,29 +984,10 @@ Result<DownloadResult> Client::run() {
     const fs::path folder = toCache ? repoCache() / "snapshots" / result.commit : fs::path(m_r.localDir);
     result.folder = folder.string();
 
-    // Sizes and etags the tree did not give: a HEAD of each such file (the Hub's answer before the CDN redirect).
-    for (RepoFile &f : chosen.value()) {
-        if (!f.etag().empty() && f.sizeKnown)
-            continue;
-        Response head = Transfer(m_s, m_s.endpoint + "/" + m_r.repo + "/resolve/" + percentEncode(m_r.revision, false) +
-                                          "/" + percentEncode(f.path, true))
-                            .run({}, {}, true, false);
-        if (head.code != CURLE_OK || (head.status != 200 && (head.status < 300 || head.status >= 400)))
-            return hubError(head, f.path);
-        const std::string linked = lower(normalizeEtag(head.header("x-linked-etag")));
-        if (isHex(linked, 64))
-            f.sha256 = linked;
-        if (f.oid.empty())
-            f.oid = lower(normalizeEtag(head.header("etag")));
-        const std::string size = head.header(f.lfs() ? "x-linked-size" : "content-length");
-        if (!size.empty() && size.find_first_not_of("0123456789") == std::string::npos && size.size() < 20) {
-            f.size = std::stoull(size);
-            f.sizeKnown = true;
-        }
-        if (f.etag().empty() || f.etag().find_first_of("/\\") != std::string::npos || f.etag().size() > 128 ||
-            f.etag().find("..") != std::string::npos)
-            return makeError(f.path + ": " + m_s.endpoint + " gave no usable etag for the file");
-    }
+    for (RepoFile &f : chosen.value())
+        if (f.etag().empty() || !f.sizeKnown)
+            if (auto known = headOf(f); !known)
+                return known.error();
 
     // Nothing is started when the disk cannot hold what is missing.
     std::uint64_t missing = 0;
@@ -861,22 +1015,27 @@ Result<DownloadResult> Client::run() {
         const fs::path finalPath = folder / f.path;
         if (toCache) {
             fs::path blob = repoCache() / "blobs" / f.etag();
-            const bool have = fs::is_regular_file(blob, ec) && (!f.sizeKnown || fs::file_size(blob, ec) == f.size);
-            if (!have || m_r.force) {
+            const auto present = [&] {
+                return fs::is_regular_file(blob, ec) && (!f.sizeKnown || fs::file_size(blob, ec) == f.size);
+            };
+            if (!present() || m_r.force) {
                 BlobLock lock(fs::path(m_s.cacheDir) / ".locks" / hfCacheFolderName(m_r.repo) / (f.etag() + ".lock"));
                 if (lock.busy())
                     return makeError(f.path + " is being downloaded into the cache by another program right now; "
                                               "run this again when it is done");
-                std::string linked;
-                if (auto got = fetchFile(f, fs::path(blob.string() + ".incomplete"), blob, linked); !got)
-                    return got.error();
-                result.downloadedBytes += f.size;
-                if (!linked.empty() && linked != f.etag()) { // an LFS file the tree did not say was one
-                    const fs::path named = repoCache() / "blobs" / linked;
-                    fs::rename(blob, named, ec);
-                    if (ec)
-                        return makeError("cannot move " + blob.string() + " to " + named.string() + ": " + ec.message());
-                    blob = named;
+                if (!present() || m_r.force) { // the other program may have finished it while we waited
+                    std::string linked;
+                    if (auto got = fetchFile(f, fs::path(blob.string() + ".incomplete"), blob, linked); !got)
+                        return got.error();
+                    result.downloadedBytes += f.size;
+                    if (!linked.empty() && linked != f.etag()) { // an LFS file the tree did not say was one
+                        const fs::path named = repoCache() / "blobs" / linked;
+                        fs::rename(blob, named, ec);
+                        if (ec)
+                            return makeError("cannot move " + blob.string() + " to " + named.string() + ": " +
+                                             ec.message());
+                        blob = named;
+                    }
                 }
             }
             const std::size_t depth = std::count(f.path.begin(), f.path.end(), '/');
@@ -885,8 +1044,21 @@ Result<DownloadResult> Client::run() {
         } else {
             bool same = false;
             if (fs::is_regular_file(finalPath, ec) && !m_r.force) {
-                same = f.lfs() ? sha256OfFile(finalPath.string()) == f.sha256
-                               : (!f.oid.empty() && gitBlobSha1OfFile(finalPath) == f.oid);
+                std::string actual;
+                if (f.lfs()) {
+                    Sha256 sha;
+                    if (auto read = hashFile(finalPath, sha); !read)
+                        return read.error();
+                    actual = sha.hex();
+                } else if (!f.oid.empty()) {
+                    Digest sha1(EVP_sha1());
+                    const std::string header = "blob " + std::to_string(fs::file_size(finalPath, ec)) + std::string(1, '\0');
+                    sha1.update(header.data(), header.size());
+                    if (auto read = hashFile(finalPath, sha1); !read)
+                        return read.error();
+                    actual = sha1.hex();
+                }
+                same = !actual.empty() && actual == (f.lfs() ? f.sha256 : f.oid);
                 if (!same)
                     return makeError(finalPath.string() + " exists and differs from the Hub's " + f.path +
                                      "; pass --force to replace it");
@@ -899,20 +1071,31 @@ Result<DownloadResult> Client::run() {
                 result.downloadedBytes += f.size;
             }
         }
+        m_doneBefore += f.size;
+        m_state.done = m_doneBefore;
+        m_state.fileDone = f.size;
         ++m_state.fileIndex;
         result.paths.push_back(finalPath.string());
+        if (!report())
+            return cancelledError();
     }
     if (toCache && m_r.revision != result.commit) {
         const fs::path ref = repoCache() / "refs" / m_r.revision;
         fs::create_directories(ref.parent_path(), ec);
         const fs::path temp = ref.string() + ".attnscope-" + std::to_string(::getpid());
+        bool written = false;
         {
             std::ofstream out(temp, std::ios::trunc);
             out << result.commit; // huggingface_hub writes the bare commit, no newline
+            out.flush();
+            written = out.good();
         }
-        fs::rename(temp, ref, ec);
-        if (ec)
-            return makeError("cannot write " + ref.string() + ": " + ec.message());
+        if (written)
+            fs::rename(temp, ref, ec);
+        if (!written || ec) {
+            fs::remove(temp, ec);
+            return makeError("cannot write " + ref.string() + (written ? ": " + ec.message() : "; is the disk full?"));
+        }
     }
     m_state.file.clear();
     report(true);
@@ -971,6 +1154,15 @@ Status saveToken(const std::string &path, const std::string &token) {
         return makeError("cannot write " + path + ": " + std::strerror(errno));
     }
     return Ok{};
+}
+
+bool validRepoPath(const std::string &path) {
+    return safeRepoPath(path);
+}
+
+bool validRevision(const std::string &r) {
+    return !r.empty() && r.size() <= 256 && r.find("..") == std::string::npos && r.front() != '/' &&
+           std::none_of(r.begin(), r.end(), [](unsigned char c) { return c < 0x21 || c == '\\' || c == 0x7f; });
 }
 
 bool validRepoId(const std::string &repo) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 namespace attnscope {
@@ -64,9 +65,21 @@ class Scan {
 public:
     std::vector<ModelEntry> found;
 
+    // Within one Hugging Face repo: the paths (relative to their snapshot) listed from a snapshot a ref names, so
+    // that an older snapshot's copy of the same file or folder is not listed again. Null elsewhere.
+    std::set<std::string> *m_listedInRepo = nullptr;
+    fs::path m_snapshot;
+    bool m_stale = false; // walking a snapshot no ref names
+
     // Adds what `path` is, unless it was listed already or is not a model at all.
     void add(const fs::path &path, const SearchRoot &root, const std::string &repo = {},
              const std::string &revision = {}, const std::string &name = {}) {
+        if (m_listedInRepo) {
+            const std::string relative = path.lexically_relative(m_snapshot).generic_string();
+            if (m_stale && m_listedInRepo->count(relative))
+                return; // an older snapshot's copy of what a snapshot a ref names has
+            m_listedInRepo->insert(relative);
+        }
         std::error_code ec;
         const fs::path canonical = fs::canonical(path, ec);
         if (ec || !m_seen.insert(canonical.string()).second)
@@ -103,17 +116,54 @@ public:
         }
     }
 
-    // models--<org>--<name>/snapshots/<commit>/: every snapshot, the one a ref names first.
+    // models--<org>--<name>/snapshots/<commit>/: the snapshots refs/ names first (main before the others), then
+    // the rest, whose files are listed only when no named snapshot has the same one.
     void huggingFace(const fs::path &cache, const SearchRoot &root) {
         for (const fs::path &repoDir : listDir(cache)) {
             const std::string repo = repoFromHfCacheFolder(repoDir.filename().string());
             if (repo.empty() || !isDir(repoDir / "snapshots"))
                 continue;
             const std::string shortName = repo.substr(repo.find('/') + 1);
+            std::vector<std::string> named = refCommits(repoDir / "refs");
+            std::set<std::string> listed;
+            m_listedInRepo = &listed;
+            const auto walk = [&](const fs::path &snapshot, bool stale) {
+                m_snapshot = snapshot;
+                m_stale = stale;
+                models(snapshot, root, 3, repo, snapshot.filename().string(), shortName);
+            };
+            for (const std::string &commit : named)
+                if (isDir(repoDir / "snapshots" / commit))
+                    walk(repoDir / "snapshots" / commit, false);
             for (const fs::path &snapshot : listDir(repoDir / "snapshots"))
-                if (isDir(snapshot))
-                    models(snapshot, root, 3, repo, snapshot.filename().string(), shortName);
+                if (isDir(snapshot) && std::find(named.begin(), named.end(), snapshot.filename().string()) == named.end())
+                    walk(snapshot, !named.empty());
+            m_listedInRepo = nullptr;
         }
+    }
+
+    // The commits refs/ names (refs/main first, then refs/pr/1, tags, ... in path order), each once.
+    static std::vector<std::string> refCommits(const fs::path &refs) {
+        std::vector<std::pair<std::string, std::string>> found; // (ref, commit)
+        std::error_code ec;
+        for (fs::recursive_directory_iterator it(refs, ec), end; !ec && it != end; it.increment(ec)) {
+            if (it.depth() > 4 || !isFile(it->path()))
+                continue;
+            std::ifstream in(it->path());
+            std::string commit;
+            std::getline(in, commit);
+            if ((commit.size() == 40 || commit.size() == 64) &&
+                commit.find_first_not_of("0123456789abcdef") == std::string::npos)
+                found.emplace_back(it->path().lexically_relative(refs).generic_string(), commit);
+        }
+        std::sort(found.begin(), found.end(), [](const auto &a, const auto &b) {
+            return (a.first == "main") != (b.first == "main") ? a.first == "main" : a.first < b.first;
+        });
+        std::vector<std::string> commits;
+        for (const auto &[ref, commit] : found)
+            if (std::find(commits.begin(), commits.end(), commit) == commits.end())
+                commits.push_back(commit);
+        return commits;
     }
 
     // manifests/<registry>/<namespace>/<model>/<tag>: a JSON manifest whose model layer is blobs/sha256-<hex>.
