@@ -164,6 +164,7 @@ GetModelsDialog::GetModelsDialog(GetModelsSetup setup, QWidget *parent)
                 m_progressLabel->setVisible(true);
                 rescan();
                 emit openModelRequested(openPath);
+                hide(); // the model it was for is what to see now; File > Get Models shows this again
             });
 
     resize(1000, 600);
@@ -377,6 +378,7 @@ void GetModelsDialog::openSelectedLocal() {
     }
     showError({});
     emit openModelRequested(QString::fromStdString(m.modelPath));
+    hide();
 }
 
 void GetModelsDialog::downloadCatalogEntry(int row) {
@@ -385,6 +387,7 @@ void GetModelsDialog::downloadCatalogEntry(int row) {
     const QString cached = m_catalogModel->cachedPath(row);
     if (!cached.isEmpty()) { // already here: open it
         emit openModelRequested(cached);
+        hide();
         return;
     }
     const CatalogModel &m = m_catalogModel->entry(row);
