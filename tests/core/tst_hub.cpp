@@ -48,8 +48,8 @@ int countRequests(const testsupport::StandInHub &hub, const std::string &prefix,
     return n;
 }
 
-// A hub that lies: each request line ("GET /api/...") is answered with whatever raw HTTP the test scripts, one
-// request per connection. For what the well-behaved stand-in never sends: paths that climb out of the cache, a
+// A hub that lies: each request (its line and headers, "GET /api/... HTTP/1.1\r\n...") is answered with whatever
+// raw HTTP the test scripts, one request per connection. For what the well-behaved stand-in never sends: paths that climb out of the cache, a
 // commit that is no commit, more bytes than listed.
 class ScriptedHub {
 public:
@@ -76,7 +76,7 @@ public:
                         break;
                     request.append(buf, std::size_t(n));
                 }
-                const std::string reply = m_answer(request.substr(0, request.find("\r\n")));
+                const std::string reply = m_answer(request.substr(0, request.find("\r\n\r\n")));
                 ::send(c, reply.data(), reply.size(), MSG_NOSIGNAL);
                 ::close(c);
             }
@@ -123,6 +123,7 @@ private slots:
     void refusesBadNames();
     void listsWhatARepoHolds();
     void aLyingHubCannotWriteOutsideTheCache();
+    void aPlainServerWithoutTreeOrHead();
 
 private:
     std::unique_ptr<testsupport::StandInHub> m_hub;
@@ -601,6 +602,36 @@ void TestHub::aLyingHubCannotWriteOutsideTheCache() {
     auto bad = hub::download(s, r);
     QVERIFY(!bad);
     QVERIFY2(bad.error().message.find("no valid commit") != std::string::npos, bad.error().message.c_str());
+}
+
+void TestHub::aPlainServerWithoutTreeOrHead() {
+    // The least a server can be and still serve downloads: the revision API, then GET of files (no tree API, no
+    // HEAD, one byte with Range to learn the size and etag).
+    const std::string body = "plain file bytes";
+    ScriptedHub plain([&](const std::string &request) -> std::string {
+        const std::string line = request.substr(0, request.find("\r\n"));
+        if (line.find("/revision/") != std::string::npos)
+            return ScriptedHub::ok(R"({"sha":")" + kCommit + R"(","siblings":[{"rfilename":"notes.txt"}]})");
+        if (line.rfind("HEAD ", 0) == 0)
+            return "HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        if (line.find("/resolve/") != std::string::npos && line.find("/notes.txt") != std::string::npos) {
+            if (request.find("Range: bytes=0-0") != std::string::npos)
+                return "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-0/" + std::to_string(body.size()) +
+                       "\r\nETag: \"" + std::string(40, '7') + "\"\r\nContent-Length: 1\r\nConnection: close\r\n\r\n" +
+                       body.substr(0, 1);
+            return ScriptedHub::ok(body, "ETag: \"" + std::string(40, '7') + "\"\r\n");
+        }
+        return "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    });
+    hub::HubSettings s = settings();
+    s.endpoint = plain.endpoint();
+    hub::DownloadRequest r;
+    r.repo = "org/plain";
+    auto got = hub::download(s, r);
+    QVERIFY2(got, got ? "" : got.error().message.c_str());
+    QCOMPARE(got.value().paths.size(), std::size_t(1));
+    QCOMPARE(readAll(got.value().paths[0]), body);
+    QVERIFY(fs::exists(fs::path(settings().cacheDir) / "models--org--plain" / "blobs" / std::string(40, '7')));
 }
 
 QTEST_GUILESS_MAIN(TestHub)

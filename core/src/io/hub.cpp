@@ -932,14 +932,28 @@ Status Client::headOf(RepoFile &f) {
         m_pin = m_r.revision;
         return headOf(f);
     }
-    if (head.code != CURLE_OK || (head.status != 200 && (head.status < 300 || head.status >= 400)))
+    bool ranged = false;
+    if (head.code == CURLE_OK && (head.status == 405 || head.status == 501)) { // a server without HEAD: one byte
+        head = Transfer(m_s, resolveUrl(f.path))
+                   .run([](const char *, std::size_t, long, const Headers &) { return true; }, "0-0", false, false,
+                        keepGoing());
+        if (m_cancelled)
+            return cancelledError();
+        ranged = head.status == 206;
+    }
+    if (head.code != CURLE_OK || (head.status != 200 && head.status != 206 && (head.status < 300 || head.status >= 400)))
         return hubError(head, f.path);
     const std::string linked = lower(normalizeEtag(head.header("x-linked-etag")));
     if (isHex(linked, 64))
         f.sha256 = linked;
     if (f.oid.empty())
         f.oid = lower(normalizeEtag(head.header("etag")));
-    const std::string size = head.header(f.lfs() ? "x-linked-size" : "content-length");
+    std::string size = head.header(f.lfs() ? "x-linked-size" : "content-length");
+    if (ranged && !f.lfs()) { // bytes 0-0/<total>
+        const std::string range = head.header("content-range");
+        const std::size_t slash = range.rfind('/');
+        size = slash == std::string::npos ? std::string() : range.substr(slash + 1);
+    }
     if (!size.empty() && size.find_first_not_of("0123456789") == std::string::npos && size.size() < 20) {
         f.size = std::stoull(size);
         f.sizeKnown = true;
