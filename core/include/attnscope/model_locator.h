@@ -74,9 +74,10 @@ std::vector<SearchRoot> modelSearchRoots(const std::string &envModelDir, const s
 // not exist are kept (a scan skips them) so that a listing can say where it looked.
 std::vector<SearchRoot> allSearchRoots(const StoreLocations &where);
 
-// Every model in the roots, in root order then by path, each file once (a blob shared by two snapshots or reached
-// through two roots is listed the first time). Unsupported models are listed with the reason; files that are not
-// models at all (a .bin that is no checkpoint, a config.json alone) are not.
+// Every model in the roots, in root order then by path (in a Hugging Face repo, the snapshots refs/ names first; an
+// unnamed older snapshot only adds files the named ones lack), each file once (a blob shared by two snapshots or
+// reached through two roots is listed the first time). Unsupported models are listed with the reason; files that
+// are not models at all (a .bin that is no checkpoint, a config.json alone) are not.
 std::vector<ModelEntry> findModels(const std::vector<SearchRoot> &roots);
 
 // What one file or Hugging Face folder is, from its headers; `supported` false with the reason when it is not a
