@@ -74,9 +74,8 @@ struct DownloadResult {
 Result<DownloadResult> download(const HubSettings &settings, const DownloadRequest &request,
                                 const DownloadProgressFn &progress = {});
 
-// $HF_TOKEN_PATH, else $HF_HOME/token (~/.cache/huggingface/token): the file huggingface-cli login writes.
-std::string tokenFilePath(const StoreLocations &where);
-// Writes `token` there (owner-only, atomically), as huggingface-cli login does.
+// Writes `token` to `path` (HubSettings::tokenFile: $HF_TOKEN_PATH, else $HF_HOME/token), owner-only and
+// atomically, as huggingface-cli login does.
 Status saveToken(const std::string &path, const std::string &token);
 
 // A repo id as the Hub accepts it ("org/name" or "name"; letters, digits, '-', '_', '.'; no "--" or "..").
@@ -85,8 +84,5 @@ bool validRepoId(const std::string &repo);
 // A path inside a repo that may become a path on disk (relative, no "..", no empty part), and a revision name.
 bool validRepoPath(const std::string &path);
 bool validRevision(const std::string &revision);
-
-// The hex sha256 of a file's bytes ("" when unreadable); for checks and tests.
-std::string sha256OfFile(const std::string &path);
 
 } // namespace attnscope::hub

@@ -68,8 +68,10 @@ std::string humanBytes(std::uint64_t n) {
     return buf;
 }
 
+} // namespace
+
 // A path inside a repo as it may become a path on disk: relative, '/'-separated, no empty, "." or ".." part.
-bool safeRepoPath(const std::string &p) {
+bool validRepoPath(const std::string &p) {
     if (p.empty() || p.size() > 1024 || p.front() == '/' || p.find('\\') != std::string::npos ||
         p.find('\0') != std::string::npos)
         return false;
@@ -82,6 +84,14 @@ bool safeRepoPath(const std::string &p) {
         start = end + 1;
     }
     return std::none_of(p.begin(), p.end(), [](unsigned char c) { return c < 0x20; });
+}
+
+namespace {
+
+std::uint64_t sizeIfPresent(const fs::path &p) {
+    std::error_code ec;
+    const std::uintmax_t n = fs::file_size(p, ec);
+    return ec ? 0 : n;
 }
 
 std::string percentEncode(const std::string &s, bool keepSlash) {
@@ -130,19 +140,6 @@ public:
         }
         return out;
     }
-    // Adds a file's bytes; false when it cannot be read.
-    bool updateFromFile(const fs::path &path) {
-        std::ifstream in(path, std::ios::binary);
-        if (!in)
-            return false;
-        std::vector<char> buf(1 << 20);
-        while (in) {
-            in.read(buf.data(), std::streamsize(buf.size()));
-            update(buf.data(), std::size_t(in.gcount()));
-        }
-        return in.eof();
-    }
-
 private:
     const EVP_MD *m_md;
     EVP_MD_CTX *m_ctx;
@@ -164,9 +161,8 @@ struct Response {
     long status = 0;
     CURLcode code = CURLE_OK;
     std::string curlMessage;
-    std::map<std::string, std::string> headers; // lower-case names, of the last response (after redirects)
-    std::map<std::string, std::string> firstHeaders; // of the first response (the Hub's, before a CDN redirect)
-    std::string body;
+    Headers headers;      // of the last response (after redirects)
+    Headers firstHeaders; // of the first response (the Hub's, before a CDN redirect)
     bool connected = false; // a connection was made (a timeout after it is a stalled server, not an absent one)
     bool connectFailed() const {
         return code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST ||
@@ -278,11 +274,8 @@ private:
     static size_t onBody(char *data, size_t size, size_t count, void *user) {
         auto *s = static_cast<State *>(user);
         const std::size_t n = size * count;
-        if (s->status >= 300 || !*s->sink) { // an error page: keep a little of it for the message
-            if (s->response->body.size() < 64 * 1024)
-                s->response->body.append(data, std::min<std::size_t>(n, 64 * 1024));
+        if (s->status >= 300 || !*s->sink) // an error page (or a redirect's body): the status says it all
             return n;
-        }
         return (*s->sink)(data, n, s->status, s->response->headers) ? n : 0;
     }
 
@@ -386,6 +379,8 @@ private:
                      bool &retryable, std::string &detail, std::string &linked);
     Status hashFile(const fs::path &path, Digest &digest, std::uint64_t limit = UINT64_MAX);
     bool report(bool force = false);
+    // Sleeps `backoff` seconds, asking every 50 ms whether to go on, then doubles it; false when cancelled.
+    bool waitBackoff(double &backoff);
     Status linkSnapshot(const fs::path &pointer, const fs::path &blob, std::size_t depth);
 };
 
@@ -457,12 +452,8 @@ Result<std::shared_ptr<const json::Document>> Client::getJson(const std::string 
                              r.code == CURLE_PARTIAL_FILE || r.code == CURLE_RECV_ERROR || r.code == CURLE_GOT_NOTHING;
         if (!passing || attempt >= 2)
             return hubError(r, what);
-        for (double waited = 0; waited < backoff; waited += 0.05) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-            if (!report(true))
-                return cancelledError();
-        }
-        backoff *= 2;
+        if (!waitBackoff(backoff))
+            return cancelledError();
     }
 }
 
@@ -503,7 +494,7 @@ Status Client::listTree(const std::string &dir, std::map<std::string, RepoFile> 
         for (const json::Element &e : json::items(doc.value()->root())) {
             const std::string type(json::stringMember(e, "type").value_or(""));
             const std::string path(json::stringMember(e, "path").value_or(""));
-            if (!safeRepoPath(path))
+            if (!validRepoPath(path))
                 continue; // never a path outside the download folder
             if (type == "directory") {
                 folders.push_back(path);
@@ -629,6 +620,16 @@ bool Client::report(bool force) {
     return !m_cancelled;
 }
 
+bool Client::waitBackoff(double &backoff) {
+    for (double waited = 0; waited < backoff; waited += 0.05) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        if (!report(true))
+            return false;
+    }
+    backoff *= 2;
+    return true;
+}
+
 // A file's first `limit` bytes into `digest`, a megabyte at a time, asking between them whether to go on.
 Status Client::hashFile(const fs::path &path, Digest &digest, std::uint64_t limit) {
     std::ifstream in(path, std::ios::binary);
@@ -651,7 +652,7 @@ Status Client::hashFile(const fs::path &path, Digest &digest, std::uint64_t limi
 Status Client::fetchOnce(const RepoFile &file, const fs::path &partial, Sha256 &hash, std::uint64_t &hashed,
                          bool &retryable, std::string &detail, std::string &linked) {
     std::error_code ec;
-    std::uint64_t have = fs::exists(partial, ec) ? fs::file_size(partial, ec) : 0;
+    std::uint64_t have = sizeIfPresent(partial);
     if (file.sizeKnown && have > file.size) { // not the bytes of this file: start over
         fs::resize_file(partial, 0, ec);
         have = 0;
@@ -765,13 +766,13 @@ Status Client::fetchFile(const RepoFile &file, const fs::path &partial, const fs
     for (int attempt = 0;; ++attempt) {
         bool retryable = false;
         std::string detail;
-        const std::uint64_t before = fs::exists(partial, ec) ? fs::file_size(partial, ec) : 0;
+        const std::uint64_t before = sizeIfPresent(partial);
         Status got = fetchOnce(file, partial, hash, hashed, retryable, detail, linked);
         if (got)
             break;
         if (got.error().cancelled || !retryable)
             return got;
-        const std::uint64_t after = fs::exists(partial, ec) ? fs::file_size(partial, ec) : 0;
+        const std::uint64_t after = sizeIfPresent(partial);
         if (after > before) { // progress was made: the retries count again from the start
             attempt = 0;
             backoff = m_s.firstBackoffSeconds;
@@ -780,12 +781,8 @@ Status Client::fetchFile(const RepoFile &file, const fs::path &partial, const fs
             return makeError(file.path + ": the download broke off " + std::to_string(attempt + 1) + " times (" + detail +
                              "); " + humanBytes(after) + " are kept in " + partial.string() +
                              " and the next run resumes from there");
-        for (double waited = 0; waited < backoff; waited += 0.05) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-            if (!report(true))
-                return cancelledError();
-        }
-        backoff *= 2;
+        if (!waitBackoff(backoff))
+            return cancelledError();
     }
     // What arrived must be what the Hub promised.
     const std::uint64_t got = fs::file_size(partial, ec);
@@ -895,7 +892,7 @@ Result<std::vector<RepoFile>> Client::repoFiles(std::string &commitOut, Response
     std::vector<RepoFile> all;
     std::set<std::string> names;
     for (const std::string &name : siblings) {
-        if (!safeRepoPath(name) || !names.insert(name).second)
+        if (!validRepoPath(name) || !names.insert(name).second)
             continue;
         RepoFile f;
         f.path = name;
@@ -1118,6 +1115,20 @@ Result<DownloadResult> Client::run() {
 
 } // namespace
 
+namespace {
+
+// $HF_TOKEN_PATH, else $HF_HOME/token (~/.cache/huggingface/token): the file huggingface-cli login writes.
+std::string tokenFilePath(const StoreLocations &where) {
+    if (const std::string path = env("HF_TOKEN_PATH"); !path.empty())
+        return path;
+    const fs::path hfHome = !where.hfHome.empty()     ? fs::path(where.hfHome)
+                            : !where.xdgCache.empty() ? fs::path(where.xdgCache) / "huggingface"
+                                                      : fs::path(where.home) / ".cache" / "huggingface";
+    return (hfHome / "token").string();
+}
+
+} // namespace
+
 HubSettings HubSettings::fromEnvironment(const StoreLocations &where) {
     HubSettings s;
     std::string endpoint = env("HF_ENDPOINT");
@@ -1141,15 +1152,6 @@ HubSettings HubSettings::fromEnvironment(const StoreLocations &where) {
     return s;
 }
 
-std::string tokenFilePath(const StoreLocations &where) {
-    if (const std::string path = env("HF_TOKEN_PATH"); !path.empty())
-        return path;
-    const fs::path hfHome = !where.hfHome.empty()     ? fs::path(where.hfHome)
-                            : !where.xdgCache.empty() ? fs::path(where.xdgCache) / "huggingface"
-                                                      : fs::path(where.home) / ".cache" / "huggingface";
-    return (hfHome / "token").string();
-}
-
 Status saveToken(const std::string &path, const std::string &token) {
     const std::string t = trim(token);
     if (t.empty() || t.size() > 1024 || std::any_of(t.begin(), t.end(), [](unsigned char c) { return c <= 0x20 || c >= 0x7f; }))
@@ -1168,10 +1170,6 @@ Status saveToken(const std::string &path, const std::string &token) {
         return makeError("cannot write " + path + ": " + std::strerror(errno));
     }
     return Ok{};
-}
-
-bool validRepoPath(const std::string &path) {
-    return safeRepoPath(path);
 }
 
 bool validRevision(const std::string &r) {
@@ -1194,11 +1192,6 @@ bool validRepoId(const std::string &repo) {
     }
     const auto edge = [](char c) { return c == '-' || c == '.'; };
     return !edge(repo.front()) && !edge(repo.back());
-}
-
-std::string sha256OfFile(const std::string &path) {
-    Sha256 h;
-    return h.updateFromFile(path) ? h.hex() : std::string();
 }
 
 Result<RepoListing> listFiles(const HubSettings &settings, const std::string &repo, const std::string &revision,
