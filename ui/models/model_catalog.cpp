@@ -72,14 +72,11 @@ QList<CatalogModel> builtInCatalog() {
 }
 
 QString cachedModelPath(const QString &hubCacheDir, const CatalogModel &m) {
-    const QDir repo(QDir(hubCacheDir).filePath(QString::fromStdString(hfCacheFolderName(m.repo.toStdString()))));
-    QFile ref(repo.filePath(QStringLiteral("refs/") + m.revision));
-    QString commit = m.revision;
-    if (ref.open(QIODevice::ReadOnly))
-        commit = QString::fromUtf8(ref.readAll()).trimmed();
-    const QDir snapshot(repo.filePath(QStringLiteral("snapshots/") + commit));
-    if (commit.isEmpty() || !snapshot.exists())
+    const QString folder = QString::fromStdString(
+        hub::cachedSnapshot(hubCacheDir.toStdString(), m.repo.toStdString(), m.revision.toStdString()));
+    if (folder.isEmpty())
         return {};
+    const QDir snapshot(folder);
     for (const QString &f : m.files)
         if (!QFileInfo(snapshot.filePath(f)).isFile()) // follows the snapshot's link into blobs/
             return {};

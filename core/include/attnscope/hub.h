@@ -74,6 +74,10 @@ struct DownloadResult {
 Result<DownloadResult> download(const HubSettings &settings, const DownloadRequest &request,
                                 const DownloadProgressFn &progress = {});
 
+// The snapshot folder of `repo` at `revision` in the hub cache (refs/<revision> names its commit, or the revision is
+// a commit); "" when the cache does not have it.
+std::string cachedSnapshot(const std::string &cacheDir, const std::string &repo, const std::string &revision);
+
 // Writes `token` to `path` (HubSettings::tokenFile: $HF_TOKEN_PATH, else $HF_HOME/token), owner-only and
 // atomically, as huggingface-cli login does.
 Status saveToken(const std::string &path, const std::string &token);

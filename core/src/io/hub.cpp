@@ -566,17 +566,11 @@ Result<DownloadResult> Client::fromCache(const std::string &why) {
     if (!m_r.localDir.empty()) {
         folder = m_r.localDir;
     } else {
-        std::string commit;
-        std::ifstream ref(repoCache() / "refs" / m_r.revision);
-        if (ref && std::getline(ref, commit))
-            commit = trim(commit);
-        else if (isHex(m_r.revision, 40))
-            commit = m_r.revision;
-        if ((!isHex(commit, 40) && !isHex(commit, 64)) || !fs::is_directory(repoCache() / "snapshots" / commit, ec))
+        folder = cachedSnapshot(m_s.cacheDir, m_r.repo, m_r.revision);
+        if (folder.empty())
             return makeError(why + ", and " + m_r.repo + " (revision " + m_r.revision + ") is not in the cache " +
                              m_s.cacheDir + (m_s.offline ? "; unset HF_HUB_OFFLINE to download it." : "."));
-        result.commit = commit;
-        folder = repoCache() / "snapshots" / commit;
+        result.commit = folder.filename().string();
     }
     result.folder = folder.string();
     std::vector<RepoFile> present;
@@ -1170,6 +1164,22 @@ Status saveToken(const std::string &path, const std::string &token) {
         return makeError("cannot write " + path + ": " + std::strerror(errno));
     }
     return Ok{};
+}
+
+std::string cachedSnapshot(const std::string &cacheDir, const std::string &repo, const std::string &revision) {
+    if (!validRepoId(repo) || !validRevision(revision))
+        return {};
+    const fs::path repoDir = fs::path(cacheDir) / hfCacheFolderName(repo);
+    std::string commit;
+    std::ifstream ref(repoDir / "refs" / revision);
+    if (ref && std::getline(ref, commit))
+        commit = trim(commit);
+    else if (isHex(revision, 40))
+        commit = revision;
+    std::error_code ec;
+    if ((!isHex(commit, 40) && !isHex(commit, 64)) || !fs::is_directory(repoDir / "snapshots" / commit, ec))
+        return {};
+    return (repoDir / "snapshots" / commit).string();
 }
 
 bool validRevision(const std::string &r) {
