@@ -62,6 +62,9 @@ struct TensorInfo {
     std::int64_t rows() const { return dims.empty() || dims[0] == 0 ? 0 : elements() / dims[0]; }
 };
 
+// True when `path` is a regular file that begins with "GGUF" (whatever its name): how a model file's format is told.
+bool startsWithMagic(const std::string &path);
+
 class File {
 public:
     // Summary: every value is checked as in Full, but the strings of string arrays (a vocabulary, its merges) are

@@ -23,6 +23,9 @@ Result<std::shared_ptr<const Tokenizer>> tokenizerFromVocabMerges(std::string_vi
                                                                   std::string_view configJson, const std::string &name);
 Result<std::shared_ptr<const Tokenizer>> tokenizerFromVocabTxt(std::string_view vocabTxt, std::string_view configJson,
                                                                const std::string &name);
+// The tokenizer file of a Hugging Face folder that tokenizerFromHfFolder reads, in the order it prefers them:
+// "tokenizer.json", "tokenizer.model", "vocab.json" (with merges.txt beside it) or "vocab.txt"; "" when none.
+std::string hfFolderTokenizer(const std::string &dir);
 // The tokenizer of a Hugging Face model folder.
 Result<std::shared_ptr<const Tokenizer>> tokenizerFromHfFolder(const std::string &dir);
 // A tokenizer file given by hand: tokenizer.json (by content), a folder, or a sentencepiece .model.

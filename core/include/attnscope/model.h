@@ -163,6 +163,13 @@ class File;
 }
 // A Hugging Face model folder (config.json + safetensors, sharded or not) of any family in core/src/arch.
 Result<std::shared_ptr<const Model>> loadHfFolder(const std::string &dir);
+// The weight files of a Hugging Face folder: model.safetensors, or every shard model.safetensors.index.json names;
+// with neither, `pickle` is the PyTorch checkpoint there, if any (never opened). An error for a broken index.
+struct HfWeights {
+    std::vector<std::string> safetensors;
+    std::string pickle;
+};
+Result<HfWeights> findHfWeights(const std::string &dir);
 // The message for a PyTorch pickle (never loaded: unpickling can run code), with how to convert it.
 std::string pickleRefusal(const std::string &name);
 

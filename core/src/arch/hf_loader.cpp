@@ -73,19 +73,13 @@ std::string pickleRefusal(const std::string &name) {
                   "safe_serialization=True)) or to GGUF (llama.cpp's convert_hf_to_gguf.py) and open that.";
 }
 
-Result<std::shared_ptr<const Model>> loadHfFolder(const std::string &dirPath) {
+Result<HfWeights> findHfWeights(const std::string &dirPath) {
     const fs::path dir(dirPath);
     const std::string name = dir.filename().empty() ? dir.parent_path().filename().string() : dir.filename().string();
     std::error_code ec;
-    if (!fs::is_regular_file(dir / "config.json", ec))
-        return makeError(name + ": a folder without config.json; open a model file (GGUF or llama2.c .bin) or a "
-                                "Hugging Face model folder");
-
-    // Weights: one safetensors file or shards; pickles are refused with the reason.
-    auto shards = std::make_shared<Shards>();
-    std::vector<fs::path> files;
+    HfWeights out;
     if (fs::is_regular_file(dir / "model.safetensors", ec)) {
-        files.push_back(dir / "model.safetensors");
+        out.safetensors.push_back((dir / "model.safetensors").string());
     } else if (fs::is_regular_file(dir / "model.safetensors.index.json", ec)) {
         auto index = readJsonFile(dir / "model.safetensors.index.json");
         if (!index)
@@ -99,14 +93,37 @@ Result<std::shared_ptr<const Model>> loadHfFolder(const std::string &dirPath) {
             if (!f || f->find('/') != std::string_view::npos || f->find("..") != std::string_view::npos)
                 return makeError(name + ": model.safetensors.index.json names an invalid shard for " + std::string(field.key));
             if (unique.insert(std::string(*f)).second)
-                files.push_back(dir / *f);
+                out.safetensors.push_back((dir / *f).string());
         }
     } else {
         for (const char *pickle : {"pytorch_model.bin", "model.pt", "model.pth", "pytorch_model.bin.index.json"})
-            if (fs::exists(dir / pickle, ec))
-                return makeError(pickleRefusal(name + "/" + pickle));
+            if (fs::exists(dir / pickle, ec)) {
+                out.pickle = (dir / pickle).string();
+                break;
+            }
+    }
+    return out;
+}
+
+Result<std::shared_ptr<const Model>> loadHfFolder(const std::string &dirPath) {
+    const fs::path dir(dirPath);
+    const std::string name = dir.filename().empty() ? dir.parent_path().filename().string() : dir.filename().string();
+    std::error_code ec;
+    if (!fs::is_regular_file(dir / "config.json", ec))
+        return makeError(name + ": a folder without config.json; open a model file (GGUF or llama2.c .bin) or a "
+                                "Hugging Face model folder");
+
+    // Weights: one safetensors file or shards; pickles are refused with the reason.
+    auto shards = std::make_shared<Shards>();
+    auto weights = findHfWeights(dirPath);
+    if (!weights)
+        return weights.error();
+    if (weights.value().safetensors.empty()) {
+        if (!weights.value().pickle.empty())
+            return makeError(pickleRefusal(name + "/" + fs::path(weights.value().pickle).filename().string()));
         return makeError(name + ": no model.safetensors or model.safetensors.index.json in the folder");
     }
+    std::vector<fs::path> files(weights.value().safetensors.begin(), weights.value().safetensors.end());
     for (const fs::path &f : files) {
         auto st = SafetensorsFile::open(f.string());
         if (!st)

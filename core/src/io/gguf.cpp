@@ -4,6 +4,8 @@
 #include "io/mapped_file.h"
 
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <limits>
 
 namespace attnscope::gguf {
@@ -228,6 +230,15 @@ std::int64_t TensorInfo::elements() const {
     for (const std::int64_t d : dims)
         n *= d;
     return n;
+}
+
+bool startsWithMagic(const std::string &path) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+        return false;
+    std::ifstream in(path, std::ios::binary);
+    char magic[4] = {};
+    return in.read(magic, 4) && std::memcmp(magic, "GGUF", 4) == 0;
 }
 
 Result<std::shared_ptr<const File>> File::open(const std::string &path, Detail detail) {

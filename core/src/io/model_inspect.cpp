@@ -4,6 +4,7 @@
 #include "arch/family.h"
 #include "attnscope/engine.h"
 #include "attnscope/gguf.h"
+#include "attnscope/hf_tokenizer.h"
 #include "attnscope/model.h"
 #include "attnscope/model_locator.h"
 #include "attnscope/quant.h"
@@ -11,7 +12,6 @@
 #include "io/json.h"
 
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
 
@@ -39,12 +39,6 @@ std::string dominantType(const std::map<std::string, std::uint64_t> &bytesByType
             most = bytes;
         }
     return best;
-}
-
-bool startsWith(const fs::path &p, const char *magic, std::size_t n) {
-    std::ifstream in(p, std::ios::binary);
-    std::string head(n, '\0');
-    return in.read(head.data(), std::streamsize(n)) && head.compare(0, n, magic, n) == 0;
 }
 
 void inspectGguf(const fs::path &path, ModelEntry &e) {
@@ -120,7 +114,6 @@ void inspectLlama2c(const fs::path &path, ModelEntry &e) {
 }
 
 void inspectFolder(const fs::path &dir, ModelEntry &e) {
-    std::error_code ec;
     e.format = "safetensors";
     e.selfContained = true;
     auto config = json::Document::readFile((dir / "config.json").string(), kMaxConfigJson);
@@ -135,22 +128,17 @@ void inspectFolder(const fs::path &dir, ModelEntry &e) {
     if (e.architecture.empty())
         e.architecture = std::string(json::stringMember(cfg, "model_type").value_or(""));
 
-    std::vector<fs::path> shards;
-    if (fs::is_regular_file(dir / "model.safetensors", ec)) {
-        shards.push_back(dir / "model.safetensors");
-    } else {
-        for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-            const std::string n = it->path().filename().string();
-            if (n.size() > 12 && n.compare(n.size() - 12, 12, ".safetensors") == 0 && n.rfind("model-", 0) == 0)
-                shards.push_back(it->path());
-        }
-        std::sort(shards.begin(), shards.end());
+    auto weights = findHfWeights(dir.string());
+    if (!weights) {
+        e.reason = weights.error().message;
+        return;
     }
+    const std::vector<std::string> &shards = weights.value().safetensors;
     std::map<std::string, std::uint64_t> bytesByType;
     std::set<std::string> usable;
-    for (const fs::path &shard : shards) {
+    for (const std::string &shard : shards) {
         e.fileSize += sizeOf(shard);
-        auto st = SafetensorsFile::open(shard.string());
+        auto st = SafetensorsFile::open(shard);
         if (!st) {
             e.reason = st.error().message;
             return;
@@ -169,14 +157,13 @@ void inspectFolder(const fs::path &dir, ModelEntry &e) {
     const arch::Family *family = arch::familyForHf(e.architecture);
     if (family)
         e.family = family->title;
+    if (const std::string &pickle = weights.value().pickle; shards.empty() && !pickle.empty()) {
+        e.fileSize = sizeOf(pickle);
+        e.reason = fs::path(pickle).filename().string() + " is a PyTorch pickle, which AttnScope never opens (it can "
+                                                          "run code); use the model's safetensors or GGUF version";
+        return;
+    }
     if (shards.empty()) {
-        for (const char *pickle : {"pytorch_model.bin", "pytorch_model.bin.index.json", "model.pt", "model.pth"})
-            if (fs::exists(dir / pickle, ec)) {
-                e.fileSize = sizeOf(dir / pickle);
-                e.reason = std::string(pickle) + " is a PyTorch pickle, which AttnScope never opens (it can run "
-                                                 "code); use the model's safetensors or GGUF version";
-                return;
-            }
         e.reason = "no model.safetensors in the folder";
         return;
     }
@@ -189,10 +176,7 @@ void inspectFolder(const fs::path &dir, ModelEntry &e) {
         e.reason = "the weights are stored as " + e.weightType + ", which AttnScope cannot read (F32, F16 and BF16 are)";
         return;
     }
-    const bool tokenizer = fs::is_regular_file(dir / "tokenizer.json", ec) ||
-                           fs::is_regular_file(dir / "tokenizer.model", ec) || fs::is_regular_file(dir / "vocab.txt", ec) ||
-                           (fs::is_regular_file(dir / "vocab.json", ec) && fs::is_regular_file(dir / "merges.txt", ec));
-    if (!tokenizer) {
+    if (hfFolderTokenizer(dir.string()).empty()) {
         e.reason = "no tokenizer in the folder (tokenizer.json, tokenizer.model, vocab.json + merges.txt or vocab.txt)";
         return;
     }
@@ -239,7 +223,7 @@ ModelEntry inspectModel(const std::string &pathString) {
         e.reason = "not a regular file";
         return e;
     }
-    if (startsWith(path, "GGUF", 4)) {
+    if (gguf::startsWithMagic(pathString)) {
         e.name = path.filename().extension() == ".gguf" ? path.stem().string() : path.filename().string();
         inspectGguf(path, e);
         return e;

@@ -48,15 +48,6 @@ std::string findTokenizerBeside(const std::string &modelPath, int vocabSize) {
 
 namespace {
 
-bool startsWithGgufMagic(const std::string &path) {
-    std::error_code ec;
-    if (!fs::is_regular_file(path, ec))
-        return false;
-    std::ifstream in(path, std::ios::binary);
-    char magic[4] = {};
-    return in.read(magic, 4) && std::memcmp(magic, "GGUF", 4) == 0;
-}
-
 Result<std::shared_ptr<const Tokenizer>> checkedTokenizer(Result<std::shared_ptr<const Tokenizer>> tokenizer,
                                                           const std::string &tokenizerName, const ModelConfig &cfg,
                                                           const std::string &modelPath) {
@@ -147,7 +138,7 @@ Result<std::shared_ptr<const Tokenizer>> Engine::loadTokenizer(const std::string
     std::error_code ec;
     if (fs::is_directory(modelPath, ec))
         return tokenizerFromHfFolder(modelPath);
-    if (startsWithGgufMagic(modelPath)) {
+    if (gguf::startsWithMagic(modelPath)) {
         auto file = gguf::File::open(modelPath);
         if (!file)
             return file.error();
@@ -165,7 +156,7 @@ Result<std::shared_ptr<const Engine>> Engine::load(const std::string &modelPath,
     std::error_code ec;
     if (fs::is_directory(modelPath, ec))
         return loadFolder(modelPath, tokenizerPath);
-    if (startsWithGgufMagic(modelPath))
+    if (gguf::startsWithMagic(modelPath))
         return loadGguf(modelPath, tokenizerPath);
     if (isPickle(modelPath))
         return makeError(pickleRefusal(fileName(modelPath)));

@@ -356,16 +356,26 @@ Result<std::shared_ptr<const Tokenizer>> tokenizerFromVocabTxt(std::string_view 
     return makePipeline(name, std::move(parts));
 }
 
-Result<std::shared_ptr<const Tokenizer>> tokenizerFromHfFolder(const std::string &dirPath) {
+std::string hfFolderTokenizer(const std::string &dirPath) {
     const fs::path dir(dirPath);
     std::error_code ec;
-    if (fs::is_regular_file(dir / "tokenizer.json", ec))
-        return loadTokenizerJson((dir / "tokenizer.json").string());
-    if (fs::is_regular_file(dir / "tokenizer.model", ec))
-        return Tokenizer::loadSentencePiece((dir / "tokenizer.model").string());
-    if (fs::is_regular_file(dir / "vocab.json", ec) && fs::is_regular_file(dir / "merges.txt", ec))
+    for (const char *file : {"tokenizer.json", "tokenizer.model", "vocab.json", "vocab.txt"})
+        if (fs::is_regular_file(dir / file, ec) &&
+            (std::string_view(file) != "vocab.json" || fs::is_regular_file(dir / "merges.txt", ec)))
+            return file;
+    return {};
+}
+
+Result<std::shared_ptr<const Tokenizer>> tokenizerFromHfFolder(const std::string &dirPath) {
+    const fs::path dir(dirPath);
+    const std::string file = hfFolderTokenizer(dirPath);
+    if (file == "tokenizer.json")
+        return loadTokenizerJson((dir / file).string());
+    if (file == "tokenizer.model")
+        return Tokenizer::loadSentencePiece((dir / file).string());
+    if (file == "vocab.json")
         return gpt2Folder(dir);
-    if (fs::is_regular_file(dir / "vocab.txt", ec))
+    if (file == "vocab.txt")
         return bertFolder(dir);
     const std::string name = dir.filename().empty() ? dir.parent_path().filename().string() : dir.filename().string();
     return makeError(name + ": no tokenizer in the folder (tokenizer.json, tokenizer.model, vocab.json + merges.txt or "
