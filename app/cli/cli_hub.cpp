@@ -30,23 +30,24 @@ void onInterrupt(int signal) {
 
 QJsonObject toJson(const ModelEntry &m) {
     const auto s = [](const std::string &v) { return QString::fromStdString(v); };
+    const auto orNull = [&](const std::string &v) { return v.empty() ? QJsonValue() : QJsonValue(s(v)); };
     return QJsonObject{{QStringLiteral("path"), s(m.modelPath)},
                        {QStringLiteral("name"), s(m.name)},
                        {QStringLiteral("source"), QString::fromLatin1(storeKey(m.store))},
                        {QStringLiteral("source_label"), s(m.source)},
                        {QStringLiteral("root"), s(m.root)},
-                       {QStringLiteral("repo"), m.repo.empty() ? QJsonValue() : QJsonValue(s(m.repo))},
-                       {QStringLiteral("revision"), m.revision.empty() ? QJsonValue() : QJsonValue(s(m.revision))},
+                       {QStringLiteral("repo"), orNull(m.repo)},
+                       {QStringLiteral("revision"), orNull(m.revision)},
                        {QStringLiteral("format"), s(m.format)},
                        {QStringLiteral("architecture"), s(m.architecture)},
-                       {QStringLiteral("family"), m.family.empty() ? QJsonValue() : QJsonValue(s(m.family))},
+                       {QStringLiteral("family"), orNull(m.family)},
                        {QStringLiteral("parameters"), double(m.parameters)},
                        {QStringLiteral("weight_type"), s(m.weightType)},
                        {QStringLiteral("file_size"), double(m.fileSize)},
                        {QStringLiteral("supported"), m.supported},
                        {QStringLiteral("ready"), m.ready()},
-                       {QStringLiteral("reason"), m.reason.empty() ? QJsonValue() : QJsonValue(s(m.reason))},
-                       {QStringLiteral("tokenizer"), m.tokenizerPath.empty() ? QJsonValue() : QJsonValue(s(m.tokenizerPath))}};
+                       {QStringLiteral("reason"), orNull(m.reason)},
+                       {QStringLiteral("tokenizer"), orNull(m.tokenizerPath)}};
 }
 
 } // namespace

@@ -4,7 +4,6 @@
 #include "error_banner.h"
 #include "model_fetcher.h"
 
-#include <QCloseEvent>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDir>
@@ -478,11 +477,6 @@ bool GetModelsDialog::setAccessToken(const QString &token) {
 
 void GetModelsDialog::cancelDownload() {
     m_fetcher->cancel();
-}
-
-void GetModelsDialog::closeEvent(QCloseEvent *event) {
-    // A download goes on with the dialog closed; the window opens the model when it is done.
-    QDialog::closeEvent(event);
 }
 
 } // namespace attnscope

@@ -65,9 +65,6 @@ signals:
     void openModelRequested(const QString &path); // a model to open: chosen from the list or just downloaded
     void modelsChanged(const std::vector<attnscope::ModelEntry> &models); // a scan found these
 
-protected:
-    void closeEvent(QCloseEvent *event) override;
-
 private:
     void buildLocalPage(QWidget *page);
     void buildDownloadPage(QWidget *page);
