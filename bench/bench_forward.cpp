@@ -96,10 +96,10 @@ void runForward(benchmark::State &state, const Engine *model, Measure measure = 
             state.SkipWithError(result.error().message.c_str());
             return;
         }
-        benchmark::DoNotOptimize(result->attention.data());
+        benchmark::DoNotOptimize(result->dense().data());
         if (measure != Measure::Raw) {
             const auto measured = withMeasure(result.value(), measure);
-            benchmark::DoNotOptimize(measured->attention.data());
+            benchmark::DoNotOptimize(measured->dense().data());
         }
     }
     // Wall time per pass, whatever clock the benchmark's own time uses (CPU time of the main thread where a name

@@ -1,6 +1,7 @@
 // An independent Llama forward pass in float64 for tests, straight from a GGUF file's tensors: written from the
 // Llama paper and llama.cpp's tensor names, one token at a time, with no code shared with core's transformer
-// (only core's per-block dequantization, which tst_quant checks against the ggml formulas).
+// (only core's per-block dequantization and Q8_0 rounding, which tst_quant checks against the ggml formulas). A
+// vector multiplied by Q8_0 weights is first rounded to Q8_0 blocks, as ggml (and so llama.cpp) does.
 #pragma once
 
 #include "attention_f64.h"
@@ -79,12 +80,25 @@ inline F64Result llamaForwardF64(const attnscope::gguf::File &f, const std::vect
             o[i] = v[i] * s * w[i];
         return o;
     };
-    auto matvec = [](const std::vector<double> &m, const std::vector<double> &v) { // m: (rows, v.size())
-        const std::size_t cols = v.size(), rows = m.size() / cols;
+    // What ggml multiplies Q8_0 weights with: the float32 vector rounded to Q8_0 blocks of 32.
+    auto roundedForQ8 = [](const std::vector<double> &v) {
+        std::vector<float> in(v.begin(), v.end()), back(v.size());
+        std::vector<unsigned char> q(v.size() / 32 * 34);
+        attnscope::quantizeRowQ8_0(in.data(), q.data(), std::int64_t(v.size()));
+        attnscope::dequantizeRow(attnscope::GgmlType::Q8_0, q.data(), back.data(), std::int64_t(v.size()));
+        return std::vector<double>(back.begin(), back.end());
+    };
+    auto isQ8 = [&f](const std::string &name) {
+        const attnscope::gguf::TensorInfo *t = f.tensor(name);
+        return t && t->type == std::uint32_t(attnscope::GgmlType::Q8_0);
+    };
+    auto matvecOf = [&](const std::vector<double> &m, const std::vector<double> &v, bool q8) {
+        const std::vector<double> x = q8 ? roundedForQ8(v) : v;
+        const std::size_t cols = x.size(), rows = m.size() / cols;
         std::vector<double> o(rows, 0.0);
         for (std::size_t i = 0; i < rows; ++i)
             for (std::size_t j = 0; j < cols; ++j)
-                o[i] += m[i * cols + j] * v[j];
+                o[i] += m[i * cols + j] * x[j];
         return o;
     };
     // Llama 3.1/3.2: rope_freqs.weight divides the frequency of each rotary pair.
@@ -110,9 +124,9 @@ inline F64Result llamaForwardF64(const attnscope::gguf::File &f, const std::vect
         std::vector<std::vector<double>> q(steps), k(steps), v(steps);
         for (int t = 0; t < T; ++t) {
             const auto xn = rms(x[std::size_t(t)], an);
-            q[std::size_t(t)] = matvec(wq, xn);
-            k[std::size_t(t)] = matvec(wk, xn);
-            v[std::size_t(t)] = matvec(wv, xn);
+            q[std::size_t(t)] = matvecOf(wq, xn, isQ8(p + "attn_q.weight"));
+            k[std::size_t(t)] = matvecOf(wk, xn, isQ8(p + "attn_k.weight"));
+            v[std::size_t(t)] = matvecOf(wv, xn, isQ8(p + "attn_v.weight"));
             rope(q[std::size_t(t)], t);
             rope(k[std::size_t(t)], t);
         }
@@ -134,24 +148,25 @@ inline F64Result llamaForwardF64(const attnscope::gguf::File &f, const std::vect
             const std::vector<double> att = attendRowF64(q, k, v, t, t, heads, kvHeads, hs, T,
                                                          r.attention.data() + std::size_t(l) * heads * T * T);
             std::copy(att.begin(), att.end(), r.headOutputs.begin() + (std::ptrdiff_t(l) * T + t) * heads * hs);
-            const auto o = matvec(wo, att);
+            const auto o = matvecOf(wo, att, isQ8(p + "attn_output.weight"));
             for (int d = 0; d < dim; ++d)
                 x[std::size_t(t)][std::size_t(d)] += o[std::size_t(d)];
         }
         for (int t = 0; t < T; ++t) {
             const auto xn = rms(x[std::size_t(t)], fn);
-            auto g = matvec(w1, xn);
-            const auto u = matvec(w3, xn);
+            auto g = matvecOf(w1, xn, isQ8(p + "ffn_gate.weight"));
+            const auto u = matvecOf(w3, xn, isQ8(p + "ffn_up.weight"));
             for (std::size_t i = 0; i < g.size(); ++i)
                 g[i] = g[i] / (1.0 + std::exp(-g[i])) * u[i];
-            const auto d = matvec(w2, g);
+            const auto d = matvecOf(w2, g, isQ8(p + "ffn_down.weight"));
             for (int e = 0; e < dim; ++e)
                 x[std::size_t(t)][std::size_t(e)] += d[std::size_t(e)];
         }
     }
     const auto on = tensorF64(f, "output_norm.weight");
     for (int t = 0; t < T; ++t) {
-        const auto logits = matvec(out, rms(x[std::size_t(t)], on));
+        const auto logits =
+            matvecOf(out, rms(x[std::size_t(t)], on), isQ8(f.tensor("output.weight") ? "output.weight" : "token_embd.weight"));
         r.logits.insert(r.logits.end(), logits.begin(), logits.end());
     }
     return r;

@@ -12,8 +12,20 @@
 #include <QtTest>
 
 #include <string>
+#include <vector>
 
 namespace testsupport {
+
+// The logits of every position (T, vocab) of a result, each row through AttentionResult::logitsAt: the stored last
+// row and the others recomputed from the kept hidden state, as the views ask for them.
+template <typename Result> std::vector<float> allLogits(const Result &r) {
+    std::vector<float> out;
+    for (int t = 0; t < r.seqLen(); ++t) {
+        const std::vector<float> row = r.logitsAt(t);
+        out.insert(out.end(), row.begin(), row.end());
+    }
+    return out;
+}
 
 // ../shared next to the checkout; ATTNSCOPE_SHARED_DIR in the environment overrides the build-time path.
 inline QString sharedDir() {

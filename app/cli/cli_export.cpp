@@ -270,7 +270,7 @@ int exportCommand(const QCommandLineParser &args) {
             parts << QByteArray::fromStdString(attentionCsv(*result, model.matrix()));
             break;
         case 2: // straight from the result: no second copy of the attention
-            parts = npyParts(result->attention.data(), {result->layers, result->heads, T, T});
+            parts = npyParts(result->dense().data(), {result->layers, result->heads, T, T});
             break;
         case 3: parts << QByteArray::fromStdString(attentionJson(*result, modelName.toStdString())); break;
         case 4: parts << QByteArray::fromStdString(tokensJson(*result)); break;

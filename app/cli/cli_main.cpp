@@ -46,7 +46,7 @@ int dump(const QCommandLineParser &args) {
     const std::int64_t T = r->seqLen();
     // raw and value (rows normalised): [layers, heads, T, T]; rollout: [layers, 1, T, T], entry l through 0..l.
     QStringList written = {
-        batch.write(QStringLiteral("attention.npy"), npyParts(r->attention.data(), {r->layers, r->heads, T, T})),
+        batch.write(QStringLiteral("attention.npy"), npyParts(r->dense().data(), {r->layers, r->heads, T, T})),
         batch.write(QStringLiteral("tokens.json"), QByteArray::fromStdString(tokensJson(*r))),
     };
     if (r->lastLogits()) // encoders without a language-model head have none

@@ -117,7 +117,7 @@ void TestFamilies::matchesLlamaCpp() {
         QCOMPARE(attention.value().shape, shape);
         double worstA = 0;
         for (std::size_t i = 0; i < attention.value().data.size(); ++i)
-            worstA = std::max(worstA, std::abs(double(r.attention[i]) - attention.value().data[i]));
+            worstA = std::max(worstA, std::abs(double(r.dense()[i]) - attention.value().data[i]));
         QCOMPARE(logits.value().data.size(), std::size_t(r.vocabSize));
         const float *last = r.logits.data() + std::size_t(r.logitRows - 1) * std::size_t(r.vocabSize);
         double worstL = 0;
@@ -389,9 +389,9 @@ void TestFamilies::parallelResidualBothWays() {
     QVERIFY(ra.ok() && rb.ok());
     const std::size_t perLayer = std::size_t(ra->heads) * ra->seqLen() * ra->seqLen();
     double first = 0, later = 0;
-    for (std::size_t i = 0; i < ra->attention.size(); ++i)
+    for (std::size_t i = 0; i < ra->dense().size(); ++i)
         (i < perLayer ? first : later) = std::max(i < perLayer ? first : later,
-                                                  double(std::abs(ra->attention[i] - rb->attention[i])));
+                                                  double(std::abs(ra->dense()[i] - rb->dense()[i])));
     QCOMPARE(first, 0.0);
     QVERIFY2(later > 1e-3, qPrintable(QString::number(later)));
 }

@@ -58,10 +58,10 @@ void TestGgufModel::stories260KMatchesRunC() {
     QCOMPARE(got, ids);
     const auto ref = readNpy(testsupport::sharedStd("reference/stories260K/" + name + ".attention.npy"));
     QVERIFY(ref.ok());
-    QCOMPARE(ref->data.size(), r->attention.size());
+    QCOMPARE(ref->data.size(), r->dense().size());
     float maxDiff = 0;
     for (std::size_t i = 0; i < ref->data.size(); ++i)
-        maxDiff = std::max(maxDiff, std::abs(ref->data[i] - r->attention[i]));
+        maxDiff = std::max(maxDiff, std::abs(ref->data[i] - r->dense()[i]));
     QVERIFY2(maxDiff <= 5e-5f, qPrintable(QString::number(maxDiff)));
     const auto logits = readNpy(testsupport::sharedStd("reference/stories260K/" + name + ".last_logits.npy"));
     QVERIFY(logits.ok());
@@ -85,13 +85,14 @@ void TestGgufModel::tinyRandomF16MatchesFloat64() {
     const auto file = gguf::File::open(path);
     QVERIFY(file.ok());
     const testsupport::F64Result ref = testsupport::llamaForwardF64(*file.value(), ids);
-    QCOMPARE(ref.attention.size(), r->attention.size());
+    QCOMPARE(ref.attention.size(), r->dense().size());
+    const std::vector<float> logits = testsupport::allLogits(*r);
     double maxAttention = 0, maxLogit = 0;
     for (std::size_t i = 0; i < ref.attention.size(); ++i)
-        maxAttention = std::max(maxAttention, std::abs(ref.attention[i] - double(r->attention[i])));
-    QCOMPARE(r->logitRows, r->seqLen());
+        maxAttention = std::max(maxAttention, std::abs(ref.attention[i] - double(r->dense()[i])));
+    QCOMPARE(int(logits.size()), r->seqLen() * r->vocabSize);
     for (std::size_t i = 0; i < ref.logits.size(); ++i)
-        maxLogit = std::max(maxLogit, std::abs(ref.logits[i] - double(r->logits[i])));
+        maxLogit = std::max(maxLogit, std::abs(ref.logits[i] - double(logits[i])));
     const double maxNorm = maxRelativeError(ref.valueNorms, r->valueNorms);
     qInfo("llama-2-tiny-random F16: max |attention - f64| %.2e, max |logit - f64| %.2e, value norms %.2e relative",
           maxAttention, maxLogit, maxNorm);
@@ -147,8 +148,8 @@ void TestGgufModel::convertedModels() {
     const testsupport::F64Result ref = testsupport::llamaForwardF64(*file.value(), ids);
     double layout = 0, drift = 0;
     for (std::size_t i = 0; i < ref.attention.size(); ++i) {
-        layout = std::max(layout, std::abs(ref.attention[i] - double(r->attention[i])));
-        drift = std::max(drift, std::abs(double(f32->attention[i]) - double(r->attention[i])));
+        layout = std::max(layout, std::abs(ref.attention[i] - double(r->dense()[i])));
+        drift = std::max(drift, std::abs(double(f32->dense()[i]) - double(r->dense()[i])));
     }
     const double norms = maxRelativeError(ref.valueNorms, r->valueNorms);
     qInfo("%s: max |attention - float64 over stored weights| %.2e; max drift from the float32 model %.3f; value "
@@ -157,7 +158,7 @@ void TestGgufModel::convertedModels() {
     QVERIFY(layout <= 5e-5);
     QVERIFY(norms <= 1e-4);
     if (type == int(GgmlType::F32))
-        QCOMPARE(std::memcmp(r->attention.data(), f32->attention.data(), r->attention.size() * 4), 0);
+        QCOMPARE(std::memcmp(r->dense().data(), f32->dense().data(), r->dense().size() * 4), 0);
 }
 
 void TestGgufModel::configFromMetadata() {

@@ -113,7 +113,7 @@ void TestHeadRoles::rolloutByHand() {
     const float l0a[9] = {1, 0, 0, 1, 0, 0, 0.4f, 0.1f, 0.5f}, l0b[9] = {1, 0, 0, 0, 1, 0, 0, 0.5f, 0.5f};
     const float l1a[9] = {1, 0, 0, 1, 0, 0, 0, 1, 0}, l1b[9] = {1, 0, 0, 1, 0, 0, 0, 1, 0};
     for (const float *m : {l0a, l0b, l1a, l1b})
-        r.attention.insert(r.attention.end(), m, m + 9);
+        r.attention.insert(r.dense().end(), m, m + 9);
     const std::vector<float> rollout = attentionRollout(r);
     QCOMPARE(rollout.size(), std::size_t(18));
     // Layer 0: 0.5 A0 + 0.5 I.
@@ -157,7 +157,7 @@ void TestHeadRoles::measuresOfARealResult() {
     QVERIFY(r.ok() && plain.ok());
     QVERIFY(plain->valueNorms.empty()); // captured only when asked
     // Asking for the norms leaves the attention itself untouched.
-    QCOMPARE(std::memcmp(r->attention.data(), plain->attention.data(), r->attention.size() * sizeof(float)), 0);
+    QCOMPARE(std::memcmp(r->dense().data(), plain->dense().data(), r->dense().size() * sizeof(float)), 0);
     const int T = r->seqLen();
     QCOMPARE(r->valueNorms.size(), std::size_t(r->layers * r->heads * T));
 
@@ -187,25 +187,26 @@ void TestHeadRoles::measuresOfARealResult() {
     QVERIFY(worstSum <= 1e-5);
     // Value weighting moves weight: somewhere it differs from raw attention by more than 0.05.
     double moved = 0;
-    for (std::size_t i = 0; i < r->attention.size(); ++i)
-        moved = std::max(moved, std::abs(double(value->attention[i]) - double(r->attention[i])));
+    for (std::size_t i = 0; i < r->dense().size(); ++i)
+        moved = std::max(moved, std::abs(double(value->dense()[i]) - double(r->dense()[i])));
     QVERIFY(moved > 0.05);
     // Consuming the raw result (what the CLI does, to hold one copy of the attention) gives the same bits.
     AttentionResult consumed = r.value();
+    consumed.materialize(); // every head stored, as the in-place weighting needs
     const float *storage = consumed.attention.data();
     const auto inPlace = withMeasure(std::move(consumed), Measure::Value);
     QVERIFY(inPlace.ok());
     QCOMPARE(inPlace->measure, Measure::Value);
-    QCOMPARE(inPlace->attention.data(), storage); // the same buffer, weighted where it lay
-    QCOMPARE(std::memcmp(inPlace->attention.data(), value->attention.data(), value->attention.size() * sizeof(float)), 0);
+    QCOMPARE(inPlace->dense().data(), storage); // the same buffer, weighted where it lay
+    QCOMPARE(std::memcmp(inPlace->dense().data(), value->dense().data(), value->dense().size() * sizeof(float)), 0);
     QVERIFY(inPlace->rowTotals == value->rowTotals);
 
     const auto rollout = withMeasure(r.value(), Measure::Rollout);
     QVERIFY(rollout.ok());
     QCOMPARE(rollout->heads, 1);
-    QCOMPARE(rollout->attention.size(), std::size_t(r->layers * T * T));
+    QCOMPARE(rollout->dense().size(), std::size_t(r->layers * T * T));
     const std::vector<float> direct = attentionRollout(r.value());
-    QCOMPARE(std::memcmp(rollout->attention.data(), direct.data(), direct.size() * sizeof(float)), 0);
+    QCOMPARE(std::memcmp(rollout->dense().data(), direct.data(), direct.size() * sizeof(float)), 0);
     QVERIFY(!withMeasure(rollout.value(), Measure::Value).ok()); // measures start from raw attention
 
     for (Measure m : {Measure::Raw, Measure::Value, Measure::Rollout})

@@ -510,7 +510,7 @@ void TestHfFamilies::matchesReference() {
         const std::int64_t T = result->seqLen();
         QCOMPARE(attention->shape, (std::vector<std::int64_t>{result->layers, result->heads, T, T}));
         QCOMPARE(logits->shape, (std::vector<std::int64_t>{result->vocabSize}));
-        const std::vector<float> got(result->attention.data(), result->attention.data() + result->attention.size());
+        const std::vector<float> got(result->dense().data(), result->dense().data() + result->dense().size());
         const std::vector<float> last(result->lastLogits(), result->lastLogits() + result->vocabSize);
         const float da = maxDifference(got, attention->data), dl = maxDifference(last, logits->data);
         qDebug("  %s/%s: |attention - reference| %.3g, |last logits - reference| %.3g", qPrintable(family),
@@ -576,7 +576,7 @@ void TestHfFamilies::dtypesAndShards() {
                 tokens.push_back(Token{id, engine->tokenizer().piece(id), 0, 0, false, false});
             const auto r = engine->analyzeTokens(tokens);
             QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
-            attention.emplace_back(r->attention.data(), r->attention.data() + r->attention.size());
+            attention.emplace_back(r->dense().data(), r->dense().data() + r->dense().size());
             logits.emplace_back(r->lastLogits(), r->lastLogits() + r->vocabSize);
         }
         shardedAttention = std::max(shardedAttention, maxDifference(attention[1], attention[0]));
@@ -661,10 +661,10 @@ void TestHfFamilies::llama3Rope() {
                p = plain.value()->analyzeTokens(tokens), h5 = fromHfV5.value()->analyzeTokens(tokens);
     QVERIFY(a.ok() && h.ok() && p.ok() && h5.ok());
     for (std::size_t i = 0; i < want.attention.size(); ++i) {
-        worstGguf = std::max(worstGguf, std::abs(a->attention[i] - want.attention[i]));
-        worstHf = std::max(worstHf, std::abs(h->attention[i] - want.attention[i]));
-        worstHf = std::max(worstHf, std::abs(h5->attention[i] - want.attention[i]));
-        moved = std::max(moved, std::abs(double(p->attention[i]) - want.attention[i]));
+        worstGguf = std::max(worstGguf, std::abs(a->dense()[i] - want.attention[i]));
+        worstHf = std::max(worstHf, std::abs(h->dense()[i] - want.attention[i]));
+        worstHf = std::max(worstHf, std::abs(h5->dense()[i] - want.attention[i]));
+        moved = std::max(moved, std::abs(double(p->dense()[i]) - want.attention[i]));
     }
     qDebug("llama3 rope, %d tokens: GGUF %.3g, HF %.3g from float64; the factors move attention by %.3g",
            int(tokens.size()), worstGguf, worstHf, moved);

@@ -85,7 +85,10 @@ void TestInsights::nextTokenEveryPosition() {
     lastOnly.allPositionLogits = false;
     const auto last = engine.value()->analyze(text, lastOnly);
     QVERIFY(last.ok());
-    QVERIFY(nextTokenPredictions(last.value(), engine.value()->tokenizer(), 1).empty()); // not kept
+    // Not stored, recomputed from the kept hidden state: the same predictions.
+    const auto early = nextTokenPredictions(last.value(), engine.value()->tokenizer(), 1, 3);
+    QCOMPARE(early.size(), std::size_t(3));
+    QCOMPARE(QString::fromStdString(early.front().piece), QStringLiteral("▁upon"));
     const auto a = nextTokenPredictions(all.value(), engine.value()->tokenizer(), T - 1, 5);
     const auto b = nextTokenPredictions(last.value(), engine.value()->tokenizer(), T - 1, 5);
     QCOMPARE(a.size(), b.size());

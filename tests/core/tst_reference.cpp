@@ -66,10 +66,10 @@ void TestReference::matchesRunC() {
     QVERIFY2(refAttention.ok(), refAttention.ok() ? "" : refAttention.error().message.c_str());
     const std::vector<std::int64_t> expectedShape{result->layers, result->heads, result->seqLen(), result->seqLen()};
     QCOMPARE(refAttention->shape, expectedShape);
-    QCOMPARE(refAttention->data.size(), result->attention.size());
+    QCOMPARE(refAttention->data.size(), result->dense().size());
     float maxAttentionDiff = 0;
-    for (std::size_t i = 0; i < result->attention.size(); ++i)
-        maxAttentionDiff = std::max(maxAttentionDiff, std::abs(result->attention[i] - refAttention->data[i]));
+    for (std::size_t i = 0; i < result->dense().size(); ++i)
+        maxAttentionDiff = std::max(maxAttentionDiff, std::abs(result->dense()[i] - refAttention->data[i]));
     qInfo("%s: max |attention - run.c| = %.3g", qPrintable(name), double(maxAttentionDiff));
     QVERIFY2(maxAttentionDiff <= 5e-5f, qPrintable(QString("attention differs by %1").arg(maxAttentionDiff)));
 
@@ -91,9 +91,9 @@ void TestReference::matchesRunC() {
 }
 
 void TestReference::rowsAreCausalProbabilities() {
-    // Long enough for several 64-query blocks. The attention buffer is not zero-filled, so analyse a text first
-    // and drop it: the second result then reuses that memory, and any cell the forward pass fails to write
-    // would still hold an old probability.
+    // Long enough for several blocks of queries. Heads are recomputed on demand into fresh memory: analyse a text
+    // first and drop it, so the second result's heads may reuse that memory, and any cell left unwritten would
+    // still hold an old probability.
     std::string story;
     for (int i = 0; i < 6; ++i)
         story += "Lily and Ben went to the park. Lily saw a dog and they played. ";
@@ -106,11 +106,12 @@ void TestReference::rowsAreCausalProbabilities() {
     QVERIFY(result->seqLen() > 128);
     const int T = result->seqLen();
     for (int l = 0; l < result->layers; ++l)
-        for (int h = 0; h < result->heads; ++h)
+        for (int h = 0; h < result->heads; ++h) {
+            const HeadMatrix m = result->head(l, h);
             for (int i = 0; i < T; ++i) {
                 double sum = 0;
                 for (int j = 0; j < T; ++j) {
-                    const float w = result->weight(l, h, i, j);
+                    const float w = m(i, j);
                     if (j > i)
                         QCOMPARE(w, 0.0f);
                     else
@@ -119,19 +120,28 @@ void TestReference::rowsAreCausalProbabilities() {
                 }
                 QVERIFY2(std::abs(sum - 1.0) < 1e-5, qPrintable(QString("row sum %1").arg(sum)));
             }
-    QCOMPARE(result->logitRows, T);
+        }
+    QCOMPARE(result->logitRows, 1); // the last position only; the others are recomputed when asked
 }
 
 void TestReference::lastOnlyLogitsEqualAllPositions() {
     const std::string text = "The bat flew at night.";
-    AnalyzeParams lastOnly;
-    lastOnly.allPositionLogits = false;
-    const auto a = m_engine->analyze(text);
-    const auto b = m_engine->analyze(text, lastOnly);
+    AnalyzeParams all;
+    all.allPositionLogits = true;
+    const auto a = m_engine->analyze(text, all);
+    const auto b = m_engine->analyze(text);
     QVERIFY(a.ok() && b.ok());
+    QCOMPARE(a->logitRows, a->seqLen());
     QCOMPARE(b->logitRows, 1);
     for (int i = 0; i < a->vocabSize; ++i)
         QVERIFY(std::abs(a->lastLogits()[i] - b->lastLogits()[i]) < 1e-5f);
+    // Any other position's logits, recomputed from the kept hidden state, equal the stored row.
+    for (int pos = 0; pos < a->seqLen(); ++pos) {
+        const std::vector<float> onDemand = b->logitsAt(pos);
+        QCOMPARE(int(onDemand.size()), a->vocabSize);
+        for (int i = 0; i < a->vocabSize; ++i)
+            QCOMPARE(onDemand[std::size_t(i)], a->logits[std::size_t(pos) * a->vocabSize + i]);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestReference)

@@ -320,12 +320,12 @@ void TestExport::asOnScreenDrawsThePinnedToken() {
 
 void TestExport::npyRoundTripIsBitExact() {
     const int T = m_result->seqLen();
-    const std::string bytes = encodeNpy(m_result->attention.data(), {m_result->layers, m_result->heads, T, T});
+    const std::string bytes = encodeNpy(m_result->dense().data(), {m_result->layers, m_result->heads, T, T});
     const auto back = decodeNpy(bytes, "attention.npy");
     QVERIFY(back.ok());
     QCOMPARE(back->shape, (std::vector<std::int64_t>{5, 8, T, T}));
-    QCOMPARE(back->data.size(), m_result->attention.size());
-    QCOMPARE(std::memcmp(back->data.data(), m_result->attention.data(), back->data.size() * sizeof(float)), 0);
+    QCOMPARE(back->data.size(), m_result->dense().size());
+    QCOMPARE(std::memcmp(back->data.data(), m_result->dense().data(), back->data.size() * sizeof(float)), 0);
 }
 
 void TestExport::atomicWriteFailuresLeaveNothing() {

@@ -469,7 +469,7 @@ void TestMainWindow::exportNumbersFromTheDialog() {
     QVERIFY(npy.ok());
     const ResultPtr r = m_window->heatmapModel()->result();
     QCOMPARE(npy->shape, (std::vector<std::int64_t>{5, 8, T, T}));
-    QCOMPARE(std::memcmp(npy->data.data(), r->attention.data(), npy->data.size() * 4), 0);
+    QCOMPARE(std::memcmp(npy->data.data(), r->dense().data(), npy->data.size() * 4), 0);
     QVERIFY(QFileInfo::exists(dir.filePath("all.tokens.json")));
 }
 

@@ -210,9 +210,10 @@ void CompareWindow::resultIn() {
         diff->layers = m_a->layers;
         diff->heads = m_a->heads;
         diff->causal = m_a->causal;
-        diff->attention.resize(m_a->attention.size());
+        const FloatBuffer &a = m_a->dense(), &b = m_b->dense(); // two sentences: every head of each, small
+        diff->attention.resize(a.size());
         for (std::size_t i = 0; i < diff->attention.size(); ++i)
-            diff->attention[i] = m_a->attention[i] - m_b->attention[i];
+            diff->attention[i] = a[i] - b[i];
         m_diffModel->setResult(diff);
         m_diffStack->setCurrentWidget(m_viewDiff);
     } else {

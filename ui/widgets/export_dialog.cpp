@@ -435,7 +435,7 @@ void ExportDialog::exportNow() {
             case What::Json: files << QList<QByteArray>{QByteArray::fromStdString(attentionJson(*result, modelName))}; break;
             case What::Npy: {
                 const std::int64_t T = result->seqLen(); // written from the result itself, not from a copy
-                files << npyParts(result->attention.data(), {result->layers, result->heads, T, T})
+                files << npyParts(result->dense().data(), {result->layers, result->heads, T, T})
                       << QList<QByteArray>{QByteArray::fromStdString(tokensJson(*result))};
                 break;
             }

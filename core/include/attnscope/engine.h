@@ -20,8 +20,14 @@ using ProgressFn = std::function<bool(float)>;
 
 struct AnalyzeParams {
     bool truncateToContext = false; // cut text longer than the context instead of failing
-    bool allPositionLogits = true;  // logits of every position (T, vocab), else only the last (1, vocab)
+    // Logits of every position stored (T, vocab), else only the last (1, vocab); any other position's are
+    // recomputed when asked (AttentionResult::logitsAt), so this is for tools that want them all at once.
+    bool allPositionLogits = false;
     bool valueNorms = false;        // also capture ||W_O^h v_j|| for value-weighted attention (Measure::Value)
+    // An earlier analysis by this engine (kept alive by the caller during the call): when the new text's tokens
+    // begin with its tokens, those rows are reused and only the tokens after the shared prefix are run. Typing,
+    // backspace and undo then cost only what changed.
+    const AttentionResult *previous = nullptr;
 };
 
 struct EngineInfo {
@@ -54,6 +60,9 @@ public:
 
     // The query, key and value vectors of one layer for these tokens (a result's, so they match what is shown),
     // running the model only up to that layer. For the step-by-step view of a head (head_step.h).
+    // Tokens of `previous` this analysis of `tokens` may reuse (0 when none: another model, a non-causal model).
+    int reusablePrefix(const AttentionResult *previous, const std::vector<Token> &tokens, const AnalyzeParams &params) const;
+
     Result<LayerTrace> traceLayer(std::vector<Token> tokens, int layer, const ProgressFn &progress = {}) const;
 
     const EngineInfo &info() const { return m_info; }

@@ -27,9 +27,14 @@ struct HeadRoles {
     std::string label;
 };
 
+// For each row i: the keys j + 1 where an earlier occurrence j of ids[i] has j + 1 < i (what an induction head
+// attends to).
+std::vector<std::vector<int>> inductionTargets(const std::vector<int> &ids);
+
 // The roles of one (T, T) row-major matrix, given the token ids of its rows.
 HeadRoles headRoles(const float *matrix, const std::vector<int> &ids);
-// Every head of a result, layer by layer.
+// Every head of a result, layer by layer: from the per-row statistics the forward pass recorded when the result
+// has a source (no attention is recomputed), else from its dense attention.
 std::vector<HeadRoles> allHeadRoles(const AttentionResult &result);
 
 } // namespace attnscope

@@ -26,7 +26,8 @@ namespace {
 void extractHead(const AttentionResult &r, int layer, int head, const std::vector<int> &pos, float *dst) {
     const int T = r.seqLen();
     const int n = static_cast<int>(pos.size());
-    const float *src = r.head(layer, head);
+    const HeadMatrix matrix = r.head(layer, head);
+    const float *src = matrix.data();
     const bool dropped = n != T;
     for (int i = 0; i < n; ++i) {
         const float *in = src + static_cast<std::size_t>(pos[static_cast<std::size_t>(i)]) * T;

@@ -9,9 +9,6 @@
 
 namespace attnscope {
 
-namespace {
-
-// For each row i: the keys j+1 where an earlier occurrence j of ids[i] has j + 1 < i.
 std::vector<std::vector<int>> inductionTargets(const std::vector<int> &ids) {
     std::vector<std::vector<int>> targets(ids.size());
     std::unordered_map<int, std::vector<int>> seen; // id -> earlier positions
@@ -23,6 +20,50 @@ std::vector<std::vector<int>> inductionTargets(const std::vector<int> &ids) {
         earlier.push_back(i);
     }
     return targets;
+}
+
+namespace {
+
+// The label of a head from its scores: the strongest at least 0.5 and 0.2 ahead of the next.
+void label(HeadRoles &r) {
+    std::vector<std::pair<double, const char *>> c = {
+        {r.previousToken, "previous token"}, {r.self, "self"}, {r.firstToken, "first-token sink"}};
+    if (r.induction)
+        c.emplace_back(*r.induction, "induction");
+    std::sort(c.begin(), c.end(), [](const auto &x, const auto &y) { return x.first > y.first; });
+    if (c[0].first >= 0.5 && c[0].first >= c[1].first + 0.2)
+        r.label = c[0].second;
+}
+
+// Means over rows 1.. of the statistics the forward pass recorded (HeadRowStat order per row).
+HeadRoles fromRowStats(const std::vector<float> &stats, int T) {
+    HeadRoles r;
+    if (T < 2)
+        return r;
+    double inductionSum = 0;
+    int inductionRows = 0;
+    for (int i = 1; i < T; ++i) {
+        const float *s = stats.data() + static_cast<std::size_t>(i) * kHeadRowStats;
+        r.entropy += s[StatEntropy];
+        r.previousToken += s[StatPrevious];
+        r.self += s[StatSelf];
+        r.firstToken += s[StatFirst];
+        r.distance += s[StatDistance];
+        if (!std::isnan(s[StatInduction])) {
+            inductionSum += s[StatInduction];
+            ++inductionRows;
+        }
+    }
+    const double rows = T - 1;
+    r.entropy /= rows;
+    r.previousToken /= rows;
+    r.self /= rows;
+    r.firstToken /= rows;
+    r.distance /= rows;
+    if (inductionRows > 0)
+        r.induction = inductionSum / inductionRows;
+    label(r);
+    return r;
 }
 
 HeadRoles scores(const float *a, int T, const std::vector<std::vector<int>> &targets, bool causal) {
@@ -60,13 +101,7 @@ HeadRoles scores(const float *a, int T, const std::vector<std::vector<int>> &tar
     r.distance /= rows;
     if (inductionRows > 0)
         r.induction = inductionSum / inductionRows;
-    std::vector<std::pair<double, const char *>> c = {
-        {r.previousToken, "previous token"}, {r.self, "self"}, {r.firstToken, "first-token sink"}};
-    if (r.induction)
-        c.emplace_back(*r.induction, "induction");
-    std::sort(c.begin(), c.end(), [](const auto &x, const auto &y) { return x.first > y.first; });
-    if (c[0].first >= 0.5 && c[0].first >= c[1].first + 0.2)
-        r.label = c[0].second;
+    label(r);
     return r;
 }
 
@@ -77,14 +112,25 @@ HeadRoles headRoles(const float *matrix, const std::vector<int> &ids) {
 }
 
 std::vector<HeadRoles> allHeadRoles(const AttentionResult &result) {
+    std::vector<HeadRoles> out(static_cast<std::size_t>(result.layers) * result.heads);
+    if (result.attention.empty() && result.source && result.measure == Measure::Raw) {
+        std::vector<float> stats;
+        for (int k = 0; k < result.layers * result.heads; ++k) {
+            result.source->rowStats(k / result.heads, k % result.heads, stats);
+            HeadRoles r = fromRowStats(stats, result.seqLen());
+            r.layer = k / result.heads;
+            r.head = k % result.heads;
+            out[static_cast<std::size_t>(k)] = std::move(r);
+        }
+        return out;
+    }
     std::vector<int> ids;
     for (const Token &t : result.tokens)
         ids.push_back(t.id);
     const auto targets = inductionTargets(ids);
-    std::vector<HeadRoles> out(static_cast<std::size_t>(result.layers) * result.heads);
 #pragma omp parallel for schedule(static)
     for (int k = 0; k < result.layers * result.heads; ++k) {
-        HeadRoles r = scores(result.head(k / result.heads, k % result.heads), result.seqLen(), targets, result.causal);
+        HeadRoles r = scores(result.head(k / result.heads, k % result.heads).data(), result.seqLen(), targets, result.causal);
         r.layer = k / result.heads;
         r.head = k % result.heads;
         out[static_cast<std::size_t>(k)] = std::move(r);

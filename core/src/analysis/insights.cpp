@@ -17,12 +17,12 @@ void rank(std::vector<HeadScore> &scores) {
 
 std::vector<Prediction> nextTokenPredictions(const AttentionResult &r, const Tokenizer &tokenizer, int position, int k) {
     const int T = r.seqLen();
-    if (position < 0 || position >= T || r.logitRows <= 0 || r.vocabSize <= 0 || k <= 0)
+    if (position < 0 || position >= T || r.vocabSize <= 0 || k <= 0)
         return {};
-    const int row = r.logitRows == T ? position : (position == T - 1 ? r.logitRows - 1 : -1);
-    if (row < 0)
+    const std::vector<float> stored = r.logitsAt(position); // a stored row, or recomputed from the hidden state
+    if (stored.size() != static_cast<std::size_t>(r.vocabSize))
         return {};
-    const float *logits = r.logits.data() + static_cast<std::size_t>(row) * r.vocabSize;
+    const float *logits = stored.data();
     const double top = *std::max_element(logits, logits + r.vocabSize);
     double sum = 0;
     for (int v = 0; v < r.vocabSize; ++v)
@@ -47,9 +47,12 @@ std::vector<HeadScore> findHeads(const AttentionResult &r, int query, int key) {
     if (query < 0 || key < 0 || query >= T || key >= T)
         return {};
     std::vector<HeadScore> out;
+    std::vector<float> row(static_cast<std::size_t>(T));
     for (int l = 0; l < r.layers; ++l)
-        for (int h = 0; h < r.heads; ++h)
-            out.push_back({l, h, double(r.weight(l, h, query, key))});
+        for (int h = 0; h < r.heads; ++h) {
+            r.rows(l, h, query, 1, row.data()); // one row of each head, not the whole head
+            out.push_back({l, h, double(row[static_cast<std::size_t>(key)])});
+        }
     rank(out);
     return out;
 }
@@ -68,13 +71,16 @@ std::vector<HeadScore> headChanges(const AttentionResult &a, int posA, const Att
     const std::vector<int> pa = ids(a), pb = ids(b);
     std::vector<double> diff(index.size());
     std::vector<HeadScore> out;
+    std::vector<float> rowA(static_cast<std::size_t>(a.seqLen())), rowB(static_cast<std::size_t>(b.seqLen()));
     for (int l = 0; l < a.layers; ++l)
         for (int h = 0; h < a.heads; ++h) {
             std::fill(diff.begin(), diff.end(), 0.0);
+            a.rows(l, h, posA, 1, rowA.data());
+            b.rows(l, h, posB, 1, rowB.data());
             for (int j = 0; j < a.seqLen(); ++j)
-                diff[static_cast<std::size_t>(pa[std::size_t(j)])] += a.weight(l, h, posA, j);
+                diff[static_cast<std::size_t>(pa[std::size_t(j)])] += rowA[std::size_t(j)];
             for (int j = 0; j < b.seqLen(); ++j)
-                diff[static_cast<std::size_t>(pb[std::size_t(j)])] -= b.weight(l, h, posB, j);
+                diff[static_cast<std::size_t>(pb[std::size_t(j)])] -= rowB[std::size_t(j)];
             double tv = 0;
             for (double d : diff)
                 tv += std::abs(d);

@@ -2,6 +2,8 @@
 // as each weight times its key's value norm.
 #include "attnscope/measures.h"
 
+#include "runtime/memory.h"
+
 #include <Eigen/Dense>
 
 namespace attnscope {
@@ -51,7 +53,7 @@ std::vector<float> attentionRollout(const AttentionResult &r) {
     for (int l = 0; l < r.layers; ++l) {
         Mat a = Mat::Zero(T, T); // (T, T) mean over heads
         for (int h = 0; h < r.heads; ++h)
-            a += Eigen::Map<const FloatMat>(r.head(l, h), T, T).cast<double>();
+            a += Eigen::Map<const FloatMat>(r.head(l, h).data(), T, T).cast<double>();
         a /= r.heads;
         a = 0.5 * a + 0.5 * Mat::Identity(T, T); // the residual connection
         a.array().colwise() /= a.rowwise().sum().array();
@@ -69,7 +71,8 @@ void weighByValueNorms(const AttentionResult &r, float *out, bool normalise, std
         rowTotals->resize(n * T);
     for (std::size_t lh = 0; lh < n; ++lh) {
         const Eigen::Map<const Eigen::RowVectorXf> norms(r.valueNorms.data() + lh * T, Eigen::Index(T)); // (T)
-        const Eigen::Map<const FloatMat> a(r.attention.data() + lh * T * T, Eigen::Index(T), Eigen::Index(T));
+        const HeadMatrix head = r.head(static_cast<int>(lh) / r.heads, static_cast<int>(lh) % r.heads);
+        const Eigen::Map<const FloatMat> a(head.data(), Eigen::Index(T), Eigen::Index(T));
         Eigen::Map<FloatMat> v(out + lh * T * T, Eigen::Index(T), Eigen::Index(T));
         v = a.array().rowwise() * norms.array();
         for (Eigen::Index i = 0; i < Eigen::Index(T) && (normalise || rowTotals); ++i) {
@@ -84,7 +87,7 @@ void weighByValueNorms(const AttentionResult &r, float *out, bool normalise, std
 
 bool hasValueNorms(const AttentionResult &r) {
     const std::size_t T = static_cast<std::size_t>(r.seqLen()), n = static_cast<std::size_t>(r.layers) * r.heads;
-    return r.valueNorms.size() == n * T && r.attention.size() == n * T * T;
+    return r.valueNorms.size() == n * T && r.hasAttention();
 }
 } // namespace
 
@@ -92,7 +95,8 @@ FloatBuffer valueWeightedAttention(const AttentionResult &r, bool normalise, std
     FloatBuffer out;
     if (!hasValueNorms(r))
         return out;
-    out.resize(r.attention.size());
+    const std::size_t T = static_cast<std::size_t>(r.seqLen());
+    out.resize(static_cast<std::size_t>(r.layers) * r.heads * T * T);
     weighByValueNorms(r, out.data(), normalise, rowTotals);
     return out;
 }
@@ -102,6 +106,14 @@ Result<AttentionResult> withMeasure(AttentionResult &&raw, Measure measure) {
         return withMeasure(static_cast<const AttentionResult &>(raw), measure);
     if (!hasValueNorms(raw))
         return makeError("value-weighted attention needs the value norms; analyse with valueNorms on");
+    if (raw.attention.empty()) { // every head is needed, stored: one copy, weighted where it lies
+        const double T = raw.seqLen();
+        if (auto room = checkMemory(double(raw.layers) * raw.heads * T * T * 4,
+                                    "value-weighted attention of " + std::to_string(raw.seqLen()) + " tokens");
+            !room)
+            return room.error();
+        raw.materialize();
+    }
     weighByValueNorms(raw, raw.attention.data(), true, &raw.rowTotals); // in place: one copy of the attention
     raw.measure = Measure::Value;
     return std::move(raw);
@@ -124,9 +136,19 @@ Result<AttentionResult> withMeasure(const AttentionResult &raw, Measure measure)
     out.computeMs = raw.computeMs;
     out.valueNorms = raw.valueNorms;
     out.measure = measure;
+    if (measure != Measure::Raw) { // these are stored: refuse what cannot fit before the work
+        const double T = raw.seqLen();
+        const double bytes = (measure == Measure::Rollout ? raw.layers * T * T * 4 + 3 * T * T * 8
+                                                          : double(raw.layers) * raw.heads * T * T * 4);
+        if (auto room = checkMemory(bytes, std::string(measureTitle(measure)) + " of " + std::to_string(raw.seqLen()) +
+                                               " tokens");
+            !room)
+            return room.error();
+    }
     switch (measure) {
     case Measure::Raw:
         out.attention = raw.attention;
+        out.source = raw.source;
         break;
     case Measure::Value: {
         if (!hasValueNorms(raw))

@@ -178,7 +178,8 @@ std::string attentionJson(const AttentionResult &result, const std::string &mode
         out += " [\n";
         for (int h = 0; h < result.heads; ++h) {
             out += "  [\n";
-            const float *m = result.head(l, h);
+            const HeadMatrix head = result.head(l, h);
+            const float *m = head.data();
             for (int i = 0; i < T; ++i) {
                 out += "   [";
                 appendRow(out, m + static_cast<std::size_t>(i) * T, T, "null"); // JSON has no NaN

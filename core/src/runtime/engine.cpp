@@ -6,6 +6,7 @@
 #include "attnscope/safetensors.h"
 #include "io/mapped_file.h"
 #include "runtime/forward.h"
+#include "runtime/kv_cache.h"
 #include "runtime/memory.h"
 
 #include <algorithm>
@@ -238,6 +239,31 @@ Result<std::vector<int>> Engine::checkedIds(const std::vector<Token> &tokens) co
     return ids;
 }
 
+namespace {
+
+// LongRoPE's factor set for a text of T tokens: the long factors beyond the original context.
+bool usesLongRope(const ModelConfig &c, std::int64_t T) {
+    return !c.ropeFactorsLong.empty() && c.ropeOriginal > 0 && T > c.ropeOriginal;
+}
+
+} // namespace
+
+int Engine::reusablePrefix(const AttentionResult *previous, const std::vector<Token> &tokens,
+                           const AnalyzeParams &params) const {
+    if (!previous || !m_model->config().causal)
+        return 0;
+    const auto *cache = dynamic_cast<const KvCache *>(previous->source.get());
+    if (!cache || cache->modelPtr() != m_model || cache->valueNorms() != params.valueNorms ||
+        cache->longRope() != usesLongRope(m_model->config(), static_cast<std::int64_t>(tokens.size())))
+        return 0;
+    const std::vector<int> &ids = cache->ids();
+    const std::size_t limit = std::min({ids.size(), tokens.size(), static_cast<std::size_t>(cache->seqLen())});
+    std::size_t p = 0;
+    while (p < limit && ids[p] == tokens[p].id)
+        ++p;
+    return static_cast<int>(p);
+}
+
 Result<LayerTrace> Engine::traceLayer(std::vector<Token> tokens, int layer, const ProgressFn &progress) const {
     const ModelConfig &cfg = m_model->config();
     if (layer < 0 || layer >= cfg.layers)
@@ -246,15 +272,16 @@ Result<LayerTrace> Engine::traceLayer(std::vector<Token> tokens, int layer, cons
     auto ids = checkedIds(tokens);
     if (!ids)
         return ids.error();
-    if (auto room = checkMemory(analysisBytes(cfg, static_cast<std::int64_t>(tokens.size()), false, false, true),
+    if (auto room = checkMemory(analysisBytes(cfg, static_cast<std::int64_t>(tokens.size()), 0, false, false, true),
                                 "tracing " + std::to_string(tokens.size()) + " tokens");
         !room)
         return room.error();
     LayerTrace trace;
     trace.layer = layer;
-    AttentionResult scratch; // one layer's attention at a time, discarded
+    AttentionResult scratch; // discarded
     try {
-        const Status status = forwardTransformer(*m_model, ids.value(), AnalyzeParams{}, scratch, progress, &trace);
+        KvCache cache(m_model, usesLongRope(cfg, static_cast<std::int64_t>(tokens.size())), false);
+        const Status status = forwardTransformer(cache, ids.value(), AnalyzeParams{}, scratch, progress, &trace);
         if (!status)
             return status.error();
     } catch (const std::bad_alloc &) {
@@ -272,22 +299,26 @@ Result<AttentionResult> Engine::analyzeTokens(std::vector<Token> tokens, const A
     if (!checked)
         return checked.error();
     const std::vector<int> &ids = checked.value();
-    // Refused before the work, with the numbers: the attention of T tokens grows as T^2.
-    if (auto room = checkMemory(analysisBytes(cfg, static_cast<std::int64_t>(ids.size()), params.allPositionLogits,
-                                              params.valueNorms, false),
-                                "the attention of " + std::to_string(ids.size()) + " tokens");
+    const std::int64_t T = static_cast<std::int64_t>(ids.size());
+    const int prefix = reusablePrefix(params.previous, tokens, params);
+    // Refused before the work, with the numbers and what would help.
+    if (auto room = checkMemory(analysisBytes(cfg, T, prefix, params.allPositionLogits, params.valueNorms, false),
+                                "analysing " + std::to_string(ids.size()) + " tokens with " + m_info.name);
         !room)
         return room.error();
     AttentionResult result;
     result.tokens = std::move(tokens);
     try {
-        const Status status = forwardTransformer(*m_model, ids, params, result, progress);
+        std::shared_ptr<KvCache> cache =
+            prefix > 0 ? KvCache::continuing(*static_cast<const KvCache *>(params.previous->source.get()), prefix)
+                       : std::make_shared<KvCache>(m_model, usesLongRope(cfg, T), params.valueNorms);
+        const Status status = forwardTransformer(*cache, ids, params, result, progress);
         if (!status)
             return status.error();
+        result.source = std::move(cache);
     } catch (const std::bad_alloc &) {
-        const double mb = double(cfg.layers) * cfg.heads * double(ids.size()) * double(ids.size()) * 4.0 / (1 << 20);
-        return makeError("out of memory: the attention of " + std::to_string(ids.size()) + " tokens needs " +
-                         std::to_string(static_cast<long long>(mb)) + " MB; analyse a shorter text");
+        return makeError("out of memory analysing " + std::to_string(ids.size()) +
+                         " tokens; analyse a shorter text (--truncate) or use a smaller model");
     }
     result.computeMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     return result;

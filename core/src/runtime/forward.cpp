@@ -1,17 +1,26 @@
-// The forward pass, read top to bottom next to the papers / llama2.c's run.c, but batched over the sequence: every
-// projection is one matrix-matrix product over all T positions, and attention heads run in parallel. The driver
-// embeds the tokens, runs each layer as its family composes it (arch/<family>.cpp) from the blocks below, and
-// applies the final norm, the language-model head and a final softcap. The blocks read every option from the
-// model's settings and weights, never from the family's name.
+// The forward pass, read top to bottom next to the papers / llama2.c's run.c, but batched: the tokens go through the
+// model a chunk of up to 512 at a time (as llama.cpp's micro-batches), every projection one matrix product over the
+// chunk, and each chunk's queries attend to the keys of every token so far, which the cache keeps (kv_cache.h). So
+// a long text never holds more than one chunk's activations, and a text that continues an earlier one runs only its
+// new tokens. Attention probabilities are computed a block of query rows at a time into a scratch block, reduced to
+// per-row statistics and multiplied with the values there: they are never stored; any head is recomputed on demand
+// by the same attentionRows. The driver embeds the tokens, runs each layer as its family composes it
+// (arch/<family>.cpp) from the blocks below, and applies the final norm; logits come from the final hidden state
+// where they are asked for. The blocks read every option from the model's settings and weights, never from the
+// family's name.
 #include "runtime/forward.h"
 
 #include "arch/family.h"
+#include "attnscope/head_roles.h"
 #include "runtime/blocks.h"
+#include "runtime/kernels.h"
+#include "runtime/matmul.h"
+#include "runtime/thread_pool.h"
 
 #include <algorithm>
-#include <exception>
 #include <cmath>
-#include <type_traits>
+#include <cstring>
+#include <limits>
 
 namespace attnscope {
 
@@ -21,29 +30,8 @@ using arch::Activations;
 using ConstWeight = Eigen::Map<const Activations>;
 using ConstVec = Eigen::Map<const Eigen::VectorXf>;
 
-// An exception must not leave an OpenMP region (that calls std::terminate): the first one thrown on any thread is
-// kept and rethrown after the region, so an allocation failure reaches the engine as std::bad_alloc.
-class ParallelErrors {
-public:
-    template <typename F> void run(F &&body) noexcept {
-        try {
-            body();
-        } catch (...) {
-#pragma omp critical(attnscope_parallel_errors)
-            if (!m_error)
-                m_error = std::current_exception();
-        }
-    }
-    void rethrow() const {
-        if (m_error)
-            std::rethrow_exception(m_error);
-    }
-
-private:
-    std::exception_ptr m_error;
-};
-
-constexpr Eigen::Index kQueryBlock = 64; // rows of scores processed together; 64 x 512 floats = 128 KB
+constexpr int kChunk = 512;                 // tokens through the model at a time (causal models)
+constexpr std::int64_t kScratchFloats = 1 << 16; // one block of probabilities: 256 KB, in the L2 cache
 
 // Thrown by the attention block once a traced layer's q, k and v are captured: nothing after it is needed.
 struct TraceComplete {};
@@ -74,62 +62,27 @@ void addBias(Activations &m, const float *bias) {
         m.rowwise() += ConstVec(bias, m.cols()).transpose();
 }
 
-constexpr std::int64_t kChunkFloats = 1 << 16; // dequantized rows per thread: 256 KB of floats
-
-// out = x * W^T (or out += when accumulate): x (T, in), W (out, in). Float32 weights are used where they lie;
-// other types are dequantized a chunk of rows at a time on each thread, so a quantized model never needs a float32
-// copy of itself.
-template <typename Out>
-void multiply(const Eigen::Ref<const Activations> &x, const Tensor &w, Out &&out, bool accumulate = false) {
-    if constexpr (std::is_same_v<std::decay_t<Out>, Activations>)
-        if (!accumulate)
-            out.resize(x.rows(), w.rows);
-    if (w.isF32()) {
-        const ConstWeight m(w.f32(), w.rows, w.cols);
-        if (accumulate)
-            out.noalias() += x * m.transpose();
-        else
-            out.noalias() = x * m.transpose();
-        return;
-    }
-    const std::int64_t chunk = std::max<std::int64_t>(1, kChunkFloats / w.cols);
-    const std::int64_t chunks = (w.rows + chunk - 1) / chunk;
-    ParallelErrors errors;
-#pragma omp parallel
-    {
-        Activations rows; // (chunk, in) dequantized weights, per thread
-        errors.run([&] { rows.resize(chunk, w.cols); });
-#pragma omp for schedule(static)
-        for (std::int64_t c = 0; c < chunks; ++c)
-            errors.run([&] {
-                if (rows.rows() != chunk)
-                    return; // this thread could not allocate its rows: the error is rethrown below
-                const std::int64_t r0 = c * chunk, n = std::min(chunk, w.rows - r0);
-                for (std::int64_t r = 0; r < n; ++r)
-                    w.dequantizeRow(r0 + r, rows.row(r).data());
-                if (accumulate)
-                    out.middleCols(r0, n).noalias() += x * rows.topRows(n).transpose();
-                else
-                    out.middleCols(r0, n).noalias() = x * rows.topRows(n).transpose();
-            });
-    }
-    errors.rethrow();
+// out = x * W^T: x (rows, in), W (out, in).
+void multiply(const Activations &x, const Tensor &w, Activations &out) {
+    out.resize(x.rows(), w.rows);
+    attnscope::multiply(x.data(), x.rows(), w, out.data());
 }
 
-// cos and sin of every position and rotary pair: (T, rotaryDim / 2) each. Angle of pair p at position t:
+// cos and sin of positions [start, start + T) and every rotary pair: (T, rotaryDim / 2) each. Angle of pair p at
+// position t:
 // t * scale * theta^(-2p / rotaryDim) / factor_p (llama.cpp's rope with freq_scale and freq_factors), both
 // multiplied by attnFactor (LongRoPE's scaling of q and k).
 struct RopeTable {
     Activations cos, sin;
-    RopeTable(Eigen::Index T, int rotaryDim, float theta, float scale, const std::vector<float> &factors,
-              float attnFactor)
+    RopeTable(Eigen::Index start, Eigen::Index T, int rotaryDim, float theta, float scale,
+              const std::vector<float> &factors, float attnFactor)
         : cos(T, rotaryDim / 2), sin(T, rotaryDim / 2) {
         for (int p = 0; p < rotaryDim / 2; ++p) {
             float freq = 1.0f / std::pow(theta, static_cast<float>(2 * p) / static_cast<float>(rotaryDim));
             if (!factors.empty())
                 freq /= factors[static_cast<std::size_t>(p)];
             for (Eigen::Index t = 0; t < T; ++t) {
-                const float angle = static_cast<float>(t) * scale * freq;
+                const float angle = static_cast<float>(start + t) * scale * freq;
                 cos(t, p) = std::cos(angle) * attnFactor;
                 sin(t, p) = std::sin(angle) * attnFactor;
             }
@@ -155,21 +108,24 @@ void applyRope(Activations &m, int headSize, int rotaryDim, bool half, const Rop
     }
 }
 
-// The blocks over one forward pass: the residual stream, the rope tables, where attention goes.
+// The blocks over one chunk of the forward pass: the chunk's residual stream, its rope tables, the cache its keys
+// and values go to.
 class Pass final : public arch::LayerPass {
 public:
-    Pass(const Model &model, Eigen::Index T, const AnalyzeParams &params, AttentionResult &out, LayerTrace *trace)
-        : m_cfg(model.config()), m_T(T), m_params(params), m_out(out), m_trace(trace), m_x(T, m_cfg.dim) {
+    Pass(const Model &model, KvCache &cache, const std::vector<int> &ids,
+         const std::vector<std::vector<int>> &inductionTargets, Eigen::Index start, Eigen::Index n,
+         const AnalyzeParams &params, LayerTrace *trace)
+        : m_model(model), m_cfg(model.config()), m_cache(cache), m_ids(ids), m_targets(inductionTargets),
+          m_start(start), m_n(n), m_params(params), m_trace(trace), m_x(n, m_cfg.dim) {
         if (m_cfg.positions != Positions::Learned) {
             // LongRoPE: the short factors up to the original context, the long ones beyond it.
-            const bool longText = !m_cfg.ropeFactorsLong.empty() && m_cfg.ropeOriginal > 0 && T > m_cfg.ropeOriginal;
-            const std::vector<float> &factors = longText ? m_cfg.ropeFactorsLong : m_cfg.ropeFactors;
-            m_global = std::make_unique<RopeTable>(T, m_cfg.rotaryDim(), m_cfg.ropeTheta, m_cfg.ropeScale, factors,
+            const std::vector<float> &factors = cache.longRope() ? m_cfg.ropeFactorsLong : m_cfg.ropeFactors;
+            m_global = std::make_unique<RopeTable>(start, n, m_cfg.rotaryDim(), m_cfg.ropeTheta, m_cfg.ropeScale, factors,
                                                    m_cfg.ropeAttnFactor);
             const float localTheta = m_cfg.ropeThetaLocal > 0 ? m_cfg.ropeThetaLocal : m_cfg.ropeTheta;
             if (localTheta != m_cfg.ropeTheta || m_cfg.ropeScaleLocal != m_cfg.ropeScale)
-                m_local = std::make_unique<RopeTable>(T, m_cfg.rotaryDim(), localTheta, m_cfg.ropeScaleLocal, factors,
-                                                      m_cfg.ropeAttnFactor);
+                m_local = std::make_unique<RopeTable>(start, n, m_cfg.rotaryDim(), localTheta, m_cfg.ropeScaleLocal,
+                                                      factors, m_cfg.ropeAttnFactor);
         }
     }
 
@@ -187,7 +143,7 @@ public:
     Activations attention(const Activations &in, const LayerWeights &w) override;
 
     Activations ffn(const Activations &in, const LayerWeights &w) const override {
-        Activations up, act; // (T, hidden)
+        Activations up, act; // (n, hidden)
         multiply(in, w.up, up);
         addBias(up, w.upBias);
         switch (m_cfg.feedForward) {
@@ -210,7 +166,7 @@ public:
                 act.data()[i] = 0.5f * act.data()[i] * (1.0f + std::erf(act.data()[i] * 0.7071067811865476f));
             break;
         }
-        Activations out; // (T, dim)
+        Activations out; // (n, dim)
         multiply(act, w.down, out);
         addBias(out, w.downBias);
         return out;
@@ -222,27 +178,52 @@ private:
         constexpr float kSqrt2OverPi = 0.7978845608028654f;
         a.array() = 0.5f * a.array() * (1.0f + (kSqrt2OverPi * (a.array() + 0.044715f * a.array().cube())).tanh());
     }
+    // The statistics of row `query` of one head from its probabilities over keys [0, query] (or all).
+    void rowStats(const float *p, int query, int keys, float *stats) const;
 
+    const Model &m_model;
     const ModelConfig &m_cfg;
-    Eigen::Index m_T;
+    KvCache &m_cache;
+    const std::vector<int> &m_ids;
+    const std::vector<std::vector<int>> &m_targets;
+    Eigen::Index m_start, m_n; // the chunk: positions [m_start, m_start + m_n)
     const AnalyzeParams &m_params;
-    AttentionResult &m_out;
     LayerTrace *m_trace;
-    Activations m_x; // (T, dim) residual stream
+    Activations m_x; // (n, dim) residual stream of the chunk
     int m_layer = 0;
     std::unique_ptr<RopeTable> m_global, m_local;
     Activations m_woF32; // (dim, heads*headSize) dequantized W_O, for value norms of a quantized model
 };
 
+void Pass::rowStats(const float *p, int query, int keys, float *stats) const {
+    const int last = m_cfg.causal ? query : keys - 1;
+    const Eigen::Map<const Eigen::ArrayXf> a(p, last + 1);
+    // Vectorised log; 0 * log 0 counts as 0.
+    stats[StatEntropy] = -(a > 0.0f).select(a * a.max(1e-30f).log(), 0.0f).sum();
+    stats[StatPrevious] = query >= 1 ? p[query - 1] : 0.0f;
+    stats[StatSelf] = p[query];
+    stats[StatFirst] = p[0];
+    stats[StatDistance] =
+        (a * (static_cast<float>(query) - Eigen::ArrayXf::LinSpaced(last + 1, 0.0f, static_cast<float>(last)))).sum();
+    const std::vector<int> &targets = m_targets[static_cast<std::size_t>(query)];
+    if (targets.empty()) {
+        stats[StatInduction] = std::numeric_limits<float>::quiet_NaN();
+    } else {
+        double s = 0;
+        for (const int k : targets)
+            s += p[k];
+        stats[StatInduction] = static_cast<float>(s);
+    }
+}
+
 Activations Pass::attention(const Activations &in, const LayerWeights &w) {
-    const Eigen::Index T = m_T;
+    const Eigen::Index n = m_n;
     const int headSize = m_cfg.headSize(), heads = m_cfg.heads, kvHeads = m_cfg.kvHeads;
     const int groupSize = heads / kvHeads, l = m_layer;
     const bool causal = m_cfg.causal;
     const int window = m_cfg.isLocal(l) ? m_cfg.slidingWindow : 0;
-    const float scale = m_cfg.scoreScale(), softcap = m_cfg.attnSoftcap;
 
-    Activations q, k, v; // (T, heads*headSize), (T, kvDim), (T, kvDim)
+    Activations q, k, v; // (n, heads*headSize), (n, kvDim), (n, kvDim)
     multiply(in, w.wq, q);
     multiply(in, w.wk, k);
     multiply(in, w.wv, v);
@@ -250,9 +231,9 @@ Activations Pass::attention(const Activations &in, const LayerWeights &w) {
     addBias(k, w.bk);
     addBias(v, w.bv);
     if (w.qNorm) // QK-norm: every head's query and key, RMS-normalised before RoPE
-        normalizeRows(q.data(), T * heads, headSize, NormKind::Rms, w.qNorm, m_cfg.rmsEps);
+        normalizeRows(q.data(), n * heads, headSize, NormKind::Rms, w.qNorm, m_cfg.rmsEps);
     if (w.kNorm)
-        normalizeRows(k.data(), T * kvHeads, headSize, NormKind::Rms, w.kNorm, m_cfg.rmsEps);
+        normalizeRows(k.data(), n * kvHeads, headSize, NormKind::Rms, w.kNorm, m_cfg.rmsEps);
     if (m_global) {
         const RopeTable &table = m_cfg.isLocal(l) && m_local ? *m_local : *m_global;
         const bool half = m_cfg.positions == Positions::RopeHalf;
@@ -266,7 +247,7 @@ Activations Pass::attention(const Activations &in, const LayerWeights &w) {
         t.headSize = headSize;
         t.causal = causal;
         t.scale = m_cfg.queryScale;
-        t.softcap = softcap;
+        t.softcap = m_cfg.attnSoftcap;
         t.window = window;
         t.qkNorm = static_cast<bool>(w.qNorm);
         t.q.assign(q.data(), q.data() + q.size());
@@ -275,9 +256,20 @@ Activations Pass::attention(const Activations &in, const LayerWeights &w) {
         throw TraceComplete{};
     }
 
-    // Value norms need W_O's columns of each head: map float32 weights, dequantize others once per layer.
-    const float *wo = nullptr;
-    if (m_params.valueNorms && !m_trace) {
+    // The chunk's rows join the cache: its queries attend to every key so far, its own included.
+    LayerRows &rows = m_cache.layers()[static_cast<std::size_t>(l)];
+    const int start = static_cast<int>(m_start), end = static_cast<int>(m_start + n);
+    for (RowStore *store : {&rows.q, &rows.k, &rows.v, &rows.stats, &rows.norms})
+        if (store->width() > 0)
+            store->grow(static_cast<int>(n));
+    for (int t = 0; t < n; ++t) {
+        std::memcpy(rows.q.row(start + t), q.row(t).data(), sizeof(float) * static_cast<std::size_t>(q.cols()));
+        std::memcpy(rows.k.row(start + t), k.row(t).data(), sizeof(float) * static_cast<std::size_t>(k.cols()));
+        std::memcpy(rows.v.row(start + t), v.row(t).data(), sizeof(float) * static_cast<std::size_t>(v.cols()));
+    }
+
+    if (rows.norms.width() > 0) { // ||W_O^h v_t|| of the new keys: what one unit of attention to t adds
+        const float *wo = nullptr;
         if (w.wo.isF32()) {
             wo = w.wo.f32();
         } else {
@@ -286,107 +278,90 @@ Activations Pass::attention(const Activations &in, const LayerWeights &w) {
                 w.wo.dequantizeRow(r, m_woF32.row(r).data());
             wo = m_woF32.data();
         }
+        parallelFor(heads, [&](std::int64_t h) {
+            const auto woHead = ConstWeight(wo, w.wo.rows, w.wo.cols).middleCols(h * headSize, headSize);
+            const Activations projected = v.middleCols((h / groupSize) * headSize, headSize) * woHead.transpose();
+            for (int t = 0; t < n; ++t)
+                rows.norms.row(start + t)[h] = projected.row(t).norm();
+        });
     }
 
-    const std::size_t headStride = static_cast<std::size_t>(T) * static_cast<std::size_t>(T);
-    Activations heads_out(T, static_cast<Eigen::Index>(heads) * headSize); // (T, heads*headSize) concatenated heads
-    ParallelErrors errors;
-#pragma omp parallel for schedule(static)
-    for (int h = 0; h < heads; ++h) errors.run([&] {
-        const int kvHead = h / groupSize;
-        const auto qh = q.middleCols(h * headSize, headSize);      // (T, headSize)
-        const auto kh = k.middleCols(kvHead * headSize, headSize); // (T, headSize)
-        const auto vh = v.middleCols(kvHead * headSize, headSize); // (T, headSize)
-        // probs: (T, T) in the result buffer.
-        const std::size_t slot = static_cast<std::size_t>(m_trace ? 0 : l) * heads + h;
-        Eigen::Map<Activations> probs(m_out.attention.data() + slot * headStride, T, T);
-        // Row blocks: in a causal model queries [r0, r0+rows) only see keys [0, r0+rows), half the work of a
-        // full T x T product; one block of scores stays in cache from the product through softmax to P*V. A
-        // sliding window also skips the keys no query of the block can see.
-        for (Eigen::Index r0 = 0; r0 < T; r0 += kQueryBlock) {
-            const Eigen::Index rows = std::min<Eigen::Index>(kQueryBlock, T - r0);
-            const Eigen::Index end = causal ? r0 + rows : T;
-            const Eigen::Index begin = window > 0 ? std::max<Eigen::Index>(0, r0 - window + 1) : 0;
-            auto block = probs.block(r0, begin, rows, end - begin); // (rows, end - begin)
-            block.noalias() = qh.middleRows(r0, rows) * kh.middleRows(begin, end - begin).transpose();
-            for (Eigen::Index r = 0; r < rows; ++r) {
-                const Eigen::Index query = r0 + r;
-                // Keys this query may see: [first, last]; every other weight is exactly 0.
-                const Eigen::Index last = causal ? query : T - 1;
-                const Eigen::Index first = window > 0 ? std::max<Eigen::Index>(0, query - window + 1) : 0;
-                auto visible = block.row(r).segment(first - begin, last - first + 1);
-                visible *= scale;
-                if (softcap > 0)
-                    visible = (visible.array() / softcap).tanh() * softcap;
-                const float maxScore = visible.maxCoeff();
-                visible = (visible.array() - maxScore).exp();
-                visible /= visible.sum();
-                block.row(r).head(first - begin).setZero();
-                block.row(r).tail(end - 1 - last).setZero();
-            }
-            if (begin > 0)
-                probs.block(r0, 0, rows, begin).setZero();
-            if (end < T)
-                probs.block(r0, end, rows, T - end).setZero(); // keys no query of this block may see
-            heads_out.block(r0, h * headSize, rows, headSize).noalias() = block * vh.middleRows(begin, end - begin);
-        }
-        if (wo) { // ||W_O^h v_j|| for every key j: what one unit of attention to j adds to the residual stream
-            const auto woHead = ConstWeight(wo, w.wo.rows, w.wo.cols).middleCols(h * headSize, headSize);
-            const Activations projected = vh * woHead.transpose(); // (T, dim)
-            Eigen::Map<Eigen::VectorXf>(m_out.valueNorms.data() + (static_cast<std::size_t>(l) * heads + h) * T, T) =
-                projected.rowwise().norm();
+    const int keys = causal ? end : static_cast<int>(m_ids.size());
+    // Query rows per block of probabilities: as many as keep (rows, keys) in about 256 KB, 8 to 64.
+    const int block = static_cast<int>(std::clamp<std::int64_t>(kScratchFloats / std::max(keys, 1), 8, 64));
+    const int blocks = static_cast<int>((n + block - 1) / block);
+    Activations headsOut = Activations::Zero(n, static_cast<Eigen::Index>(heads) * headSize); // concatenated heads
+    const std::int64_t kvDim = rows.v.width();
+    parallelFor(static_cast<std::int64_t>(heads) * blocks, [&](std::int64_t task) {
+        const int h = static_cast<int>(task / blocks), kvHead = h / groupSize;
+        const int r0 = static_cast<int>(task % blocks) * block, count = std::min<int>(block, static_cast<int>(n) - r0);
+        const int q0 = start + r0;
+        thread_local std::vector<float> scratch;
+        scratch.resize(static_cast<std::size_t>(count) * keys);
+        attentionRows(m_cfg, l, rows, keys, h, q0, count, scratch.data(), keys);
+        for (int r = 0; r < count; ++r)
+            rowStats(scratch.data() + static_cast<std::size_t>(r) * keys, q0 + r, keys,
+                     rows.stats.row(q0 + r) + h * kHeadRowStats);
+        // Values: the keys any query of the block sees, a block of cached rows at a time.
+        const int lastKey = causal ? q0 + count - 1 : keys - 1;
+        const int firstKey = window > 0 ? std::max(0, q0 - window + 1) : 0;
+        float *outRows = headsOut.data() + static_cast<std::int64_t>(r0) * headsOut.cols() + h * headSize;
+        for (int j0 = firstKey - firstKey % kRowBlock; j0 <= lastKey; j0 += kRowBlock) {
+            const int jb = std::max(j0, firstKey), je = std::min(lastKey + 1, j0 + kRowBlock);
+            kernels::accumulateRows(scratch.data() + jb, keys, count, rows.v.row(jb) + kvHead * headSize, kvDim, je - jb,
+                                    headSize, outRows, headsOut.cols());
         }
     });
-    errors.rethrow();
-    Activations out; // (T, dim)
-    multiply(heads_out, w.wo, out);
+    Activations out; // (n, dim)
+    multiply(headsOut, w.wo, out);
     addBias(out, w.bo);
     return out;
 }
 
 } // namespace
 
-Status forwardTransformer(const Model &model, const std::vector<int> &ids, const AnalyzeParams &params,
+Status forwardTransformer(KvCache &cache, const std::vector<int> &ids, const AnalyzeParams &params,
                           AttentionResult &out, const ProgressFn &progress, LayerTrace *trace) {
+    const Model &model = cache.model();
     const ModelConfig &cfg = model.config();
     const ModelWeights &w = model.weights();
     const arch::Family *family = arch::familyForGguf(cfg.architecture);
     if (!family)
         return makeError("no model family \"" + cfg.architecture + "\"");
-    const Eigen::Index T = static_cast<Eigen::Index>(ids.size());
-    const int dim = cfg.dim, heads = cfg.heads;
+    const int T = static_cast<int>(ids.size()), dim = cfg.dim;
+    const int prefix = cache.seqLen();
+    if (prefix > T || (prefix > 0 && (!cfg.causal || trace)))
+        return makeError("internal: a cache of " + std::to_string(prefix) + " tokens cannot continue this analysis");
 
     out.layers = cfg.layers;
-    out.heads = heads;
+    out.heads = cfg.heads;
     out.vocabSize = w.classifier.data ? cfg.vocabSize : 0;
     out.causal = cfg.causal;
     out.windows.clear();
     if (cfg.slidingWindow > 0)
         for (int l = 0; l < cfg.layers; ++l)
             out.windows.push_back(cfg.isLocal(l) ? cfg.slidingWindow : 0);
-    const std::size_t headStride = static_cast<std::size_t>(T) * static_cast<std::size_t>(T);
-    // Not zero-filled (see buffer.h): the head loop writes every element, the masked ones included.
-    // A trace keeps one layer's attention at a time: the layers before it are only needed for the residual stream.
-    const int storedLayers = trace ? 1 : cfg.layers;
-    if (static_cast<double>(storedLayers) * heads * static_cast<double>(headStride) * sizeof(float) > 0x1p52)
-        return makeError("the attention of " + std::to_string(T) + " tokens is too large to hold; analyse a shorter text");
     out.attention.clear();
-    out.attention.resize(static_cast<std::size_t>(storedLayers) * heads * headStride);
     out.measure = Measure::Raw;
-    out.valueNorms.clear();
-    if (params.valueNorms && !trace)
-        out.valueNorms.resize(static_cast<std::size_t>(cfg.layers) * heads * static_cast<std::size_t>(T));
 
-    Pass pass(model, T, params, out, trace);
-    Activations &x = pass.x(); // (T, dim) residual stream
-    {
-        std::vector<float> row(static_cast<std::size_t>(dim));
-        for (Eigen::Index t = 0; t < T; ++t) {
-            w.tokenEmbedding.dequantizeRow(ids[static_cast<std::size_t>(t)], x.row(t).data());
+    const std::vector<std::vector<int>> targets = inductionTargets(ids);
+    // A causal model goes a chunk at a time; an encoder's queries see every key, so it takes the text at once, and so
+    // does a trace (it stops in the middle of the model).
+    const int chunk = cfg.causal && !trace ? kChunk : std::max(1, T - prefix);
+    const int chunks = (T - prefix + chunk - 1) / chunk;
+    const int stopLayer = trace ? trace->layer + 1 : cfg.layers;
+    const double steps = static_cast<double>(chunks) * stopLayer + 1; // the logits count as one more step
+    std::vector<float> row(static_cast<std::size_t>(dim));
+    for (int c = 0; c < chunks; ++c) {
+        const int start = prefix + c * chunk, n = std::min(chunk, T - start);
+        Pass pass(model, cache, ids, targets, start, n, params, trace);
+        Activations &x = pass.x(); // (n, dim) residual stream
+        for (int t = 0; t < n; ++t) {
+            w.tokenEmbedding.dequantizeRow(ids[static_cast<std::size_t>(start + t)], x.row(t).data());
             if (cfg.embedScale != 1.0f) // Gemma: sqrt(dim)
                 x.row(t) *= cfg.embedScale;
             if (w.positionEmbedding.data) { // learned absolute positions (GPT-2, BERT)
-                w.positionEmbedding.dequantizeRow(t, row.data());
+                w.positionEmbedding.dequantizeRow(start + t, row.data());
                 x.row(t) += ConstVec(row.data(), dim).transpose();
             }
             if (w.tokenTypeEmbedding.data) { // BERT: every token is segment 0
@@ -394,40 +369,56 @@ Status forwardTransformer(const Model &model, const std::vector<int> &ids, const
                 x.row(t) += ConstVec(row.data(), dim).transpose();
             }
         }
-    }
-    if (w.embNorm)
-        x = pass.norm(x, w.embNorm);
+        if (w.embNorm)
+            x = pass.norm(x, w.embNorm);
 
-    for (int l = 0; l < cfg.layers; ++l) {
-        pass.setLayer(l);
-        try {
-            family->layer(pass, w.layers[static_cast<std::size_t>(l)]);
-        } catch (const TraceComplete &) {
-            out.layers = 0; // `out` was scratch for the layers before: it holds nothing the caller may read
-            out.logitRows = 0;
-            out.logits.clear();
-            if (progress)
-                progress(1.0f);
-            return Ok{};
+        for (int l = 0; l < cfg.layers; ++l) {
+            pass.setLayer(l);
+            try {
+                family->layer(pass, w.layers[static_cast<std::size_t>(l)]);
+            } catch (const TraceComplete &) {
+                out.layers = 0; // nothing in `out` is a result the caller may read
+                out.logitRows = 0;
+                out.logits.clear();
+                if (progress)
+                    progress(1.0f);
+                return Ok{};
+            }
+            if (progress && !progress(static_cast<float>((c * stopLayer + l + 1) / steps)))
+                return cancelledError();
         }
-        const int stopLayer = trace ? trace->layer + 1 : cfg.layers + 1; // the logits count as one more step
-        if (progress && !progress(static_cast<float>(l + 1) / static_cast<float>(stopLayer)))
-            return cancelledError();
+        if (cache.hidden().width() > 0) { // the final normalised hidden state, for logits wherever asked
+            const Activations normed = w.finalNorm ? pass.norm(x, w.finalNorm) : x;
+            cache.hidden().grow(n);
+            for (int t = 0; t < n; ++t)
+                std::memcpy(cache.hidden().row(start + t), normed.row(t).data(), sizeof(float) * std::size_t(dim));
+        }
     }
+    cache.ids() = ids;
+    cache.setRows(T);
 
     if (w.classifier.data) {
-        const Eigen::Index rows = params.allPositionLogits ? T : 1;
-        const Activations last = x.bottomRows(rows);
-        const Activations normed = w.finalNorm ? pass.norm(last, w.finalNorm) : last;
-        out.logitRows = static_cast<int>(rows);
+        const int rows = params.allPositionLogits ? T : 1;
+        out.logitRows = rows;
         out.logits.resize(static_cast<std::size_t>(rows) * cfg.vocabSize);
-        Eigen::Map<Activations> logits(out.logits.data(), rows, cfg.vocabSize);
-        multiply(normed, w.classifier, logits);
-        if (cfg.finalSoftcap > 0) // Gemma 2: logits -> c * tanh(logits / c)
-            logits = (logits.array() / cfg.finalSoftcap).tanh() * cfg.finalSoftcap;
+        parallelFor(rows > 1 ? rows : 0, [&](std::int64_t r) { // one row: logitsOfHidden parallelises itself
+            logitsOfHidden(model, cache.hidden().row(static_cast<int>(r)), out.logits.data() + r * cfg.vocabSize);
+        });
+        if (rows == 1)
+            logitsOfHidden(model, cache.hidden().row(T - 1), out.logits.data());
     } else { // an encoder without a language-model head: attention only
         out.logitRows = 0;
         out.logits.clear();
+    }
+    out.valueNorms.clear();
+    if (cache.valueNorms()) {
+        out.valueNorms.resize(static_cast<std::size_t>(cfg.layers) * cfg.heads * static_cast<std::size_t>(T));
+        for (int l = 0; l < cfg.layers; ++l)
+            for (int t = 0; t < T; ++t) {
+                const float *norms = cache.layers()[static_cast<std::size_t>(l)].norms.row(t);
+                for (int h = 0; h < cfg.heads; ++h)
+                    out.valueNorms[(static_cast<std::size_t>(l) * cfg.heads + h) * T + t] = norms[h];
+            }
     }
     if (progress)
         progress(1.0f);

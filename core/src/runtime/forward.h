@@ -1,21 +1,23 @@
-// The transformer forward pass over a whole sequence at once, capturing every layer's attention probabilities.
+// The transformer forward pass, a chunk of tokens at a time, into a KvCache (see kv_cache.h and forward.cpp).
 #pragma once
 
 #include "attnscope/attention.h"
 #include "attnscope/engine.h"
 #include "attnscope/head_step.h"
 #include "attnscope/model.h"
+#include "runtime/kv_cache.h"
 
 #include <vector>
 
 namespace attnscope {
 
-// Runs ids (T) through the model. Fills out.attention (layers, heads, T, T) and out.logits
-// ((T or 1), vocab), or no logits for an encoder without a language-model head; with params.valueNorms also
-// out.valueNorms (layers, heads, T). ids must be valid and T <= context; the engine checks both before calling.
-// With a trace, the pass stops at trace->layer as soon as that layer's q, k and v are in it; `out` is then only
-// scratch (one layer's attention at a time for the layers before) and holds no result.
-Status forwardTransformer(const Model &model, const std::vector<int> &ids, const AnalyzeParams &params,
+// Runs ids (T) through the model. The cache holds the rows of ids' first cache.seqLen() tokens already (0 for a
+// fresh analysis; only a causal model continues one) and ends holding all T. Fills out's shape, its logits (the
+// last position, or every one with params.allPositionLogits; none for an encoder without a language-model head)
+// and with value norms out.valueNorms (layers, heads, T). ids must be valid and T <= context; the engine checks
+// both. With a trace, the pass stops at trace->layer as soon as that layer's q, k and v are in it; `out` and the
+// cache then hold no result.
+Status forwardTransformer(KvCache &cache, const std::vector<int> &ids, const AnalyzeParams &params,
                           AttentionResult &out, const ProgressFn &progress, LayerTrace *trace = nullptr);
 
 } // namespace attnscope

@@ -69,15 +69,19 @@ std::string gigabytes(double bytes) {
 
 } // namespace
 
-double analysisBytes(const ModelConfig &c, std::int64_t T, bool allPositionLogits, bool valueNorms, bool trace) {
-    const double t = static_cast<double>(T), f = sizeof(float);
-    const double layers = trace ? 1.0 : static_cast<double>(c.layers);
-    double bytes = layers * c.heads * t * t * f;                                 // attention (layers, heads, T, T)
-    if (valueNorms && !trace)
-        bytes += c.layers * double(c.heads) * t * f + t * c.dim * f * 2;          // norms, one projection per thread
+double analysisBytes(const ModelConfig &c, std::int64_t T, std::int64_t prefix, bool allPositionLogits, bool valueNorms,
+                     bool trace) {
+    const double t = static_cast<double>(T), f = sizeof(float), fresh = static_cast<double>(T - prefix);
+    const double chunk = trace || !c.causal ? fresh : std::min(fresh, 512.0);
+    double perToken = c.layers * (c.qDim() + 2.0 * c.kvDim() + 6.0 * c.heads + (valueNorms ? c.heads : 0)) + c.dim;
+    double bytes = (fresh + 256.0) * perToken * f;                     // the cache (rows in blocks of 256)
+    bytes += chunk * f * (6.0 * c.dim + 3.0 * c.qDim() + 4.0 * c.kvDim() + 3.0 * c.hiddenDim); // one layer's activations
+    bytes += chunk * (c.dim + c.hiddenDim) * 1.1;                                 // int8 activations
+    bytes += 16.0 * 65536 * f + 64.0 * t * f;                                     // probability blocks, per thread
     if (!trace)
         bytes += (allPositionLogits ? t : 1.0) * c.vocabSize * f;                 // logits
-    bytes += t * f * (6.0 * c.dim + 3.0 * c.qDim() + 4.0 * c.kvDim() + 3.0 * c.hiddenDim); // one layer's activations
+    if (valueNorms && !trace)
+        bytes += c.layers * double(c.heads) * t * f + chunk * c.dim * f * 2;       // norms, one projection per thread
     if (trace)
         bytes += t * f * (c.qDim() + 2.0 * c.kvDim());                           // the traced q, k, v
     return bytes;
@@ -104,7 +108,8 @@ Status checkMemory(double bytes, const std::string &what) {
     if (bytes <= budget)
         return Ok{};
     return makeError(what + " needs about " + gigabytes(bytes) + " of memory, more than the " + gigabytes(budget) +
-                     " available; analyse a shorter text");
+                     " available; analyse a shorter text (--truncate cuts it to the context), use a smaller model or "
+                     "close other programs");
 }
 
 } // namespace attnscope

@@ -11,9 +11,12 @@
 
 namespace attnscope {
 
-// Peak bytes of one forward pass over T tokens: the attention tensor (every layer, or one when tracing), value
-// norms, logits (every position or the last), the activations of one layer, and a trace's q, k, v.
-double analysisBytes(const ModelConfig &c, std::int64_t T, bool allPositionLogits, bool valueNorms, bool trace);
+// Peak bytes of an analysis of T tokens whose first `prefix` come from an earlier one: the cache of the new tokens
+// (queries, keys, values, row statistics, value norms, hidden state), one chunk's activations and blocks of
+// probabilities, logits (every position or the last); for a trace, the whole text's activations at once and its
+// q, k, v.
+double analysisBytes(const ModelConfig &c, std::int64_t T, std::int64_t prefix, bool allPositionLogits, bool valueNorms,
+                     bool trace);
 
 // What this process may still allocate: the smallest of MemAvailable (/proc/meminfo), the address-space limit
 // (RLIMIT_AS) less what is mapped already, and the cgroup's memory.max less memory.current.

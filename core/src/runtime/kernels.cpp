@@ -1,0 +1,323 @@
+// Scalar kernels for any x86-64 (and other) CPU, AVX2 + FMA ones where __builtin_cpu_supports says so. The AVX2
+// functions carry target attributes instead of a file-wide -mavx2, so nothing else in the binary (Eigen, the
+// standard library) is compiled for a CPU it may not run on.
+#include "runtime/kernels.h"
+
+#include "attnscope/quant.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define ATTNSCOPE_X86 1
+#endif
+
+namespace attnscope::kernels {
+
+namespace {
+
+float halfAt(const unsigned char *p) {
+    std::uint16_t h;
+    std::memcpy(&h, p, 2);
+    return halfToFloat(h);
+}
+
+// ---- scalar ----------------------------------------------------------------------------------------------------
+
+void dotsScalar(const float *a, std::int64_t lda, int na, const float *b, std::int64_t ldb, int nb, int k, float *c,
+                std::int64_t ldc) {
+    for (int i = 0; i < na; ++i)
+        for (int j = 0; j < nb; ++j) {
+            const float *x = a + i * lda, *y = b + j * ldb;
+            float s = 0;
+            for (int t = 0; t < k; ++t)
+                s += x[t] * y[t];
+            c[i * ldc + j] = s;
+        }
+}
+
+void accumulateScalar(const float *p, std::int64_t ldp, int np, const float *v, std::int64_t ldv, int nk, int width,
+                      float *c, std::int64_t ldc) {
+    for (int i = 0; i < np; ++i) {
+        float *out = c + i * ldc;
+        for (int t = 0; t < nk; ++t) {
+            const float w = p[i * ldp + t];
+            if (w == 0.0f)
+                continue;
+            const float *row = v + t * ldv;
+            for (int j = 0; j < width; ++j)
+                out[j] += w * row[j];
+        }
+    }
+}
+
+void dotsQ8Scalar(const void *a, std::int64_t rowA, int na, const void *b, std::int64_t rowB, int nb, int k, float *c,
+                  std::int64_t ldc) {
+    const int blocks = k / kQ8Block;
+    for (int i = 0; i < na; ++i)
+        for (int j = 0; j < nb; ++j) {
+            const unsigned char *x = static_cast<const unsigned char *>(a) + i * rowA;
+            const unsigned char *y = static_cast<const unsigned char *>(b) + j * rowB;
+            float s = 0;
+            for (int q = 0; q < blocks; ++q, x += kQ8Bytes, y += kQ8Bytes) {
+                int sum = 0;
+                for (int t = 0; t < kQ8Block; ++t)
+                    sum += int(static_cast<signed char>(x[2 + t])) * int(static_cast<signed char>(y[2 + t]));
+                s += halfAt(x) * halfAt(y) * static_cast<float>(sum);
+            }
+            c[i * ldc + j] = s;
+        }
+}
+
+// ---- AVX2 + FMA ------------------------------------------------------------------------------------------------
+#if ATTNSCOPE_X86
+#define AVX2 __attribute__((target("avx2,fma,f16c")))
+
+AVX2 inline float hsum(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+// One MA x MB tile of dot products. Every entry: an 8-lane FMA chain over t, hsum, then the scalar tail: the same
+// order in every tile shape, so an entry does not depend on which tile computed it.
+template <int MA, int MB>
+AVX2 void dotTile(const float *a, std::int64_t lda, const float *b, std::int64_t ldb, int k, float *c, std::int64_t ldc) {
+    __m256 acc[MA][MB];
+    for (int i = 0; i < MA; ++i)
+        for (int j = 0; j < MB; ++j)
+            acc[i][j] = _mm256_setzero_ps();
+    const int k8 = k & ~7;
+    for (int t = 0; t < k8; t += 8) {
+        __m256 bv[MB];
+        for (int j = 0; j < MB; ++j)
+            bv[j] = _mm256_loadu_ps(b + j * ldb + t);
+        for (int i = 0; i < MA; ++i) {
+            const __m256 av = _mm256_loadu_ps(a + i * lda + t);
+            for (int j = 0; j < MB; ++j)
+                acc[i][j] = _mm256_fmadd_ps(av, bv[j], acc[i][j]);
+        }
+    }
+    for (int i = 0; i < MA; ++i)
+        for (int j = 0; j < MB; ++j) {
+            float s = hsum(acc[i][j]);
+            for (int t = k8; t < k; ++t)
+                s += a[i * lda + t] * b[j * ldb + t];
+            c[i * ldc + j] = s;
+        }
+}
+
+template <int MA>
+AVX2 void dotRowTiles(const float *a, std::int64_t lda, const float *b, std::int64_t ldb, int nb, int k, float *c,
+                      std::int64_t ldc) {
+    int j = 0;
+    for (; j + 4 <= nb; j += 4)
+        dotTile<MA, 4>(a, lda, b + j * ldb, ldb, k, c + j, ldc);
+    switch (nb - j) {
+    case 3: dotTile<MA, 3>(a, lda, b + j * ldb, ldb, k, c + j, ldc); break;
+    case 2: dotTile<MA, 2>(a, lda, b + j * ldb, ldb, k, c + j, ldc); break;
+    case 1: dotTile<MA, 1>(a, lda, b + j * ldb, ldb, k, c + j, ldc); break;
+    default: break;
+    }
+}
+
+AVX2 void dotsAvx2(const float *a, std::int64_t lda, int na, const float *b, std::int64_t ldb, int nb, int k, float *c,
+                   std::int64_t ldc) {
+    constexpr int kTileB = 64; // rows of B kept hot while A's rows pass
+    for (int j0 = 0; j0 < nb; j0 += kTileB) {
+        const int mb = std::min(kTileB, nb - j0);
+        int i = 0;
+        for (; i + 3 <= na; i += 3)
+            dotRowTiles<3>(a + i * lda, lda, b + j0 * ldb, ldb, mb, k, c + i * ldc + j0, ldc);
+        switch (na - i) {
+        case 2: dotRowTiles<2>(a + i * lda, lda, b + j0 * ldb, ldb, mb, k, c + i * ldc + j0, ldc); break;
+        case 1: dotRowTiles<1>(a + i * lda, lda, b + j0 * ldb, ldb, mb, k, c + i * ldc + j0, ldc); break;
+        default: break;
+        }
+    }
+}
+
+template <int MP>
+AVX2 void accumulateTile(const float *p, std::int64_t ldp, const float *v, std::int64_t ldv, int nk, int width, float *c,
+                         std::int64_t ldc) {
+    int j = 0;
+    for (; j + 32 <= width; j += 32) {
+        __m256 acc[MP][4];
+        for (int i = 0; i < MP; ++i)
+            for (int q = 0; q < 4; ++q)
+                acc[i][q] = _mm256_loadu_ps(c + i * ldc + j + 8 * q);
+        for (int t = 0; t < nk; ++t) {
+            const float *row = v + t * ldv + j;
+            const __m256 v0 = _mm256_loadu_ps(row), v1 = _mm256_loadu_ps(row + 8), v2 = _mm256_loadu_ps(row + 16),
+                         v3 = _mm256_loadu_ps(row + 24);
+            for (int i = 0; i < MP; ++i) {
+                const __m256 w = _mm256_broadcast_ss(p + i * ldp + t);
+                acc[i][0] = _mm256_fmadd_ps(w, v0, acc[i][0]);
+                acc[i][1] = _mm256_fmadd_ps(w, v1, acc[i][1]);
+                acc[i][2] = _mm256_fmadd_ps(w, v2, acc[i][2]);
+                acc[i][3] = _mm256_fmadd_ps(w, v3, acc[i][3]);
+            }
+        }
+        for (int i = 0; i < MP; ++i)
+            for (int q = 0; q < 4; ++q)
+                _mm256_storeu_ps(c + i * ldc + j + 8 * q, acc[i][q]);
+    }
+    for (; j + 8 <= width; j += 8) {
+        __m256 acc[MP];
+        for (int i = 0; i < MP; ++i)
+            acc[i] = _mm256_loadu_ps(c + i * ldc + j);
+        for (int t = 0; t < nk; ++t) {
+            const __m256 row = _mm256_loadu_ps(v + t * ldv + j);
+            for (int i = 0; i < MP; ++i)
+                acc[i] = _mm256_fmadd_ps(_mm256_broadcast_ss(p + i * ldp + t), row, acc[i]);
+        }
+        for (int i = 0; i < MP; ++i)
+            _mm256_storeu_ps(c + i * ldc + j, acc[i]);
+    }
+    for (; j < width; ++j)
+        for (int i = 0; i < MP; ++i) {
+            float s = c[i * ldc + j];
+            for (int t = 0; t < nk; ++t)
+                s += p[i * ldp + t] * v[t * ldv + j];
+            c[i * ldc + j] = s;
+        }
+}
+
+AVX2 void accumulateAvx2(const float *p, std::int64_t ldp, int np, const float *v, std::int64_t ldv, int nk, int width,
+                         float *c, std::int64_t ldc) {
+    int i = 0;
+    for (; i + 3 <= np; i += 3)
+        accumulateTile<3>(p + i * ldp, ldp, v, ldv, nk, width, c + i * ldc, ldc);
+    for (; i < np; ++i)
+        accumulateTile<1>(p + i * ldp, ldp, v, ldv, nk, width, c + i * ldc, ldc);
+}
+
+// Q8_0 . Q8_0 tile: |b| times a signed by b, pairwise sums to int32 (maddubs + madd), to float, times the two
+// blocks' scales.
+template <int MA, int MB>
+AVX2 void dotQ8Tile(const unsigned char *a, std::int64_t rowA, const unsigned char *b, std::int64_t rowB, int blocks,
+                    float *c, std::int64_t ldc) {
+    __m256 acc[MA][MB];
+    for (int i = 0; i < MA; ++i)
+        for (int j = 0; j < MB; ++j)
+            acc[i][j] = _mm256_setzero_ps();
+    const __m256i ones = _mm256_set1_epi16(1);
+    for (int q = 0; q < blocks; ++q) {
+        const std::int64_t off = std::int64_t(q) * kQ8Bytes;
+        __m256i bq[MB], bAbs[MB];
+        __m256 bd[MB];
+        for (int j = 0; j < MB; ++j) {
+            const unsigned char *blk = b + j * rowB + off;
+            bq[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(blk + 2));
+            bAbs[j] = _mm256_sign_epi8(bq[j], bq[j]);
+            std::uint16_t h;
+            std::memcpy(&h, blk, 2);
+            bd[j] = _mm256_set1_ps(_cvtsh_ss(h));
+        }
+        for (int i = 0; i < MA; ++i) {
+            const unsigned char *blk = a + i * rowA + off;
+            const __m256i aq = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(blk + 2));
+            std::uint16_t h;
+            std::memcpy(&h, blk, 2);
+            const __m256 ad = _mm256_set1_ps(_cvtsh_ss(h));
+            for (int j = 0; j < MB; ++j) {
+                const __m256i prod = _mm256_maddubs_epi16(bAbs[j], _mm256_sign_epi8(aq, bq[j]));
+                const __m256 sum = _mm256_cvtepi32_ps(_mm256_madd_epi16(prod, ones));
+                acc[i][j] = _mm256_fmadd_ps(_mm256_mul_ps(ad, bd[j]), sum, acc[i][j]);
+            }
+        }
+    }
+    for (int i = 0; i < MA; ++i)
+        for (int j = 0; j < MB; ++j)
+            c[i * ldc + j] = hsum(acc[i][j]);
+}
+
+template <int MA>
+AVX2 void dotQ8RowTiles(const unsigned char *a, std::int64_t rowA, const unsigned char *b, std::int64_t rowB, int nb,
+                        int blocks, float *c, std::int64_t ldc) {
+    int j = 0;
+    for (; j + 4 <= nb; j += 4)
+        dotQ8Tile<MA, 4>(a, rowA, b + j * rowB, rowB, blocks, c + j, ldc);
+    switch (nb - j) {
+    case 3: dotQ8Tile<MA, 3>(a, rowA, b + j * rowB, rowB, blocks, c + j, ldc); break;
+    case 2: dotQ8Tile<MA, 2>(a, rowA, b + j * rowB, rowB, blocks, c + j, ldc); break;
+    case 1: dotQ8Tile<MA, 1>(a, rowA, b + j * rowB, rowB, blocks, c + j, ldc); break;
+    default: break;
+    }
+}
+
+AVX2 void dotsQ8Avx2(const void *a, std::int64_t rowA, int na, const void *b, std::int64_t rowB, int nb, int k, float *c,
+                     std::int64_t ldc) {
+    const auto *pa = static_cast<const unsigned char *>(a);
+    const auto *pb = static_cast<const unsigned char *>(b);
+    const int blocks = k / kQ8Block;
+    constexpr int kTileB = 32;
+    for (int j0 = 0; j0 < nb; j0 += kTileB) {
+        const int mb = std::min(kTileB, nb - j0);
+        int i = 0;
+        for (; i + 3 <= na; i += 3)
+            dotQ8RowTiles<3>(pa + i * rowA, rowA, pb + j0 * rowB, rowB, mb, blocks, c + i * ldc + j0, ldc);
+        switch (na - i) {
+        case 2: dotQ8RowTiles<2>(pa + i * rowA, rowA, pb + j0 * rowB, rowB, mb, blocks, c + i * ldc + j0, ldc); break;
+        case 1: dotQ8RowTiles<1>(pa + i * rowA, rowA, pb + j0 * rowB, rowB, mb, blocks, c + i * ldc + j0, ldc); break;
+        default: break;
+        }
+    }
+}
+#endif
+
+struct Dispatch {
+    decltype(&dotsScalar) dots = dotsScalar;
+    decltype(&accumulateScalar) accumulate = accumulateScalar;
+    decltype(&dotsQ8Scalar) dotsQ8 = dotsQ8Scalar;
+    const char *name = "baseline (scalar)";
+    Dispatch() {
+#if ATTNSCOPE_X86
+        __builtin_cpu_init();
+        if (std::getenv("ATTNSCOPE_KERNELS") && std::strcmp(std::getenv("ATTNSCOPE_KERNELS"), "scalar") == 0)
+            return;
+        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c")) {
+            dots = dotsAvx2;
+            accumulate = accumulateAvx2;
+            dotsQ8 = dotsQ8Avx2;
+            name = "AVX2 + FMA + F16C";
+        }
+#endif
+    }
+};
+
+const Dispatch &dispatch() {
+    static const Dispatch d;
+    return d;
+}
+
+} // namespace
+
+void dots(const float *a, std::int64_t lda, int na, const float *b, std::int64_t ldb, int nb, int k, float *c,
+          std::int64_t ldc) {
+    dispatch().dots(a, lda, na, b, ldb, nb, k, c, ldc);
+}
+
+void accumulateRows(const float *p, std::int64_t ldp, int np, const float *v, std::int64_t ldv, int nk, int width,
+                    float *c, std::int64_t ldc) {
+    dispatch().accumulate(p, ldp, np, v, ldv, nk, width, c, ldc);
+}
+
+void dotsQ8(const void *a, std::int64_t rowA, int na, const void *b, std::int64_t rowB, int nb, int k, float *c,
+            std::int64_t ldc) {
+    dispatch().dotsQ8(a, rowA, na, b, rowB, nb, k, c, ldc);
+}
+
+void quantizeQ8(const float *x, void *out, std::int64_t n) {
+    quantizeRowQ8_0(x, out, n); // ggml's reference rounding, the same as for weights
+}
+
+std::string cpuFeatures() {
+    return dispatch().name;
+}
+
+} // namespace attnscope::kernels
