@@ -89,6 +89,18 @@ Measure measureOption(const QCommandLineParser &args) {
     return *measure;
 }
 
+QString writeAttention(OutputBatch &batch, const QString &name, const AttentionResult &r) {
+    const qint64 bytes = attentionNpyBytes(r);
+    warn(QStringLiteral("%1: %2 x %3 heads x %4 x %4 floats, %5 MB on disk, written a block of rows at a time "
+                        "(about 4 MB of memory)")
+             .arg(name)
+             .arg(r.layers)
+             .arg(r.heads)
+             .arg(r.seqLen())
+             .arg(bytes / 1000000));
+    return batch.write(name, bytes, [&r](QIODevice &file) { return writeAttentionNpy(file, r); });
+}
+
 ResultPtr analyze(const Engine &engine, const QCommandLineParser &args, Measure measure) {
     const QByteArray text = inputText(args);
     AnalyzeParams params;
@@ -184,9 +196,21 @@ QString OutputBatch::write(const QString &name, const QByteArray &bytes) {
 }
 
 QString OutputBatch::write(const QString &name, const QList<QByteArray> &parts) {
+    qint64 bytes = 0;
+    for (const QByteArray &p : parts)
+        bytes += p.size();
+    return write(name, bytes, [&parts](QIODevice &file) {
+        for (const QByteArray &p : parts)
+            if (file.write(p) != p.size())
+                return file.errorString();
+        return QString();
+    });
+}
+
+QString OutputBatch::write(const QString &name, qint64 bytes, const std::function<QString(QIODevice &)> &writer) {
     const QString path = QDir(m_dir).filePath(name);
     const bool existed = QFileInfo::exists(path);
-    const QString error = writeFileAtomically(path, parts);
+    const QString error = writeFileAtomically(path, bytes, writer);
     if (!error.isEmpty())
         fail(error);
     if (!existed)

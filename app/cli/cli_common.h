@@ -6,8 +6,11 @@
 
 #include <QByteArray>
 #include <QCommandLineParser>
+#include <QIODevice>
 #include <QString>
 #include <QStringList>
+
+#include <functional>
 
 namespace attnscope::cli {
 
@@ -45,6 +48,8 @@ public:
     void refuseExisting(const QStringList &names, bool force) const;
     QString write(const QString &name, const QByteArray &bytes); // returns the full path
     QString write(const QString &name, const QList<QByteArray> &parts); // the parts one after another
+    // Streamed by `writer` into the open file (`bytes` long: checked against the free space first).
+    QString write(const QString &name, qint64 bytes, const std::function<QString(QIODevice &)> &writer);
     void commit() { m_done = true; }
 
 private:
@@ -54,5 +59,9 @@ private:
     QStringList m_written;
     bool m_done = false;
 };
+
+// attention.npy of every head of `r`, streamed into the batch; the size it takes and how it is written go to stderr
+// first.
+QString writeAttention(OutputBatch &batch, const QString &name, const AttentionResult &r);
 
 } // namespace attnscope::cli

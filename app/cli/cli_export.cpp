@@ -248,7 +248,6 @@ int exportCommand(const QCommandLineParser &args) {
     OutputBatch batch(out);
     batch.refuseExisting(names, force);
     QStringList written;
-    const std::int64_t T = result->seqLen();
     for (const Job &job : jobs) {
         QList<QByteArray> parts; // the file's bytes, one part or several written one after another
         switch (job.kind) {
@@ -269,9 +268,9 @@ int exportCommand(const QCommandLineParser &args) {
             select(job.params);
             parts << QByteArray::fromStdString(attentionCsv(*result, model.matrix()));
             break;
-        case 2: // straight from the result: no second copy of the attention
-            parts = npyParts(result->dense().data(), {result->layers, result->heads, T, T});
-            break;
+        case 2: // streamed from the result, a block of rows at a time
+            written << writeAttention(batch, job.name, *result);
+            continue;
         case 3: parts << QByteArray::fromStdString(attentionJson(*result, modelName.toStdString())); break;
         case 4: parts << QByteArray::fromStdString(tokensJson(*result)); break;
         }

@@ -43,10 +43,9 @@ int dump(const QCommandLineParser &args) {
                          args.isSet(QStringLiteral("force")));
     const EnginePtr engine = loadEngine(args);
     const ResultPtr r = analyze(*engine, args, measure);
-    const std::int64_t T = r->seqLen();
     // raw and value (rows normalised): [layers, heads, T, T]; rollout: [layers, 1, T, T], entry l through 0..l.
     QStringList written = {
-        batch.write(QStringLiteral("attention.npy"), npyParts(r->dense().data(), {r->layers, r->heads, T, T})),
+        writeAttention(batch, QStringLiteral("attention.npy"), *r),
         batch.write(QStringLiteral("tokens.json"), QByteArray::fromStdString(tokensJson(*r))),
     };
     if (r->lastLogits()) // encoders without a language-model head have none

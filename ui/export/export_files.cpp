@@ -7,6 +7,10 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QSaveFile>
+#include <QStorageInfo>
+
+#include <algorithm>
+#include <vector>
 
 namespace attnscope {
 
@@ -50,6 +54,18 @@ QList<QByteArray> npyParts(const float *data, const std::vector<std::int64_t> &s
 }
 
 QString writeFileAtomically(const QString &path, const QList<QByteArray> &parts) {
+    qint64 bytes = 0;
+    for (const QByteArray &p : parts)
+        bytes += p.size();
+    return writeFileAtomically(path, bytes, [&parts](QIODevice &file) {
+        for (const QByteArray &p : parts)
+            if (file.write(p) != p.size())
+                return file.errorString();
+        return QString();
+    });
+}
+
+QString writeFileAtomically(const QString &path, qint64 bytes, const std::function<QString(QIODevice &)> &writer) {
     const QString shown = QDir::toNativeSeparators(path);
     const QFileInfo info(path);
     if (info.isDir())
@@ -57,17 +73,46 @@ QString writeFileAtomically(const QString &path, const QList<QByteArray> &parts)
     if (!info.dir().exists())
         return QStringLiteral("%1: the folder %2 does not exist")
             .arg(shown, QDir::toNativeSeparators(info.dir().path()));
+    const QStorageInfo volume(info.dir().path());
+    if (volume.isValid() && volume.bytesAvailable() >= 0 && bytes > volume.bytesAvailable())
+        return QStringLiteral("%1: needs %2 MB but the disk has %3 MB free; nothing was saved")
+            .arg(shown)
+            .arg(bytes / 1000000)
+            .arg(volume.bytesAvailable() / 1000000);
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))
         return QStringLiteral("%1: cannot write here (%2)").arg(shown, file.errorString());
-    for (const QByteArray &bytes : parts)
-        if (file.write(bytes) != bytes.size()) {
-            const QString reason = file.errorString();
-            file.cancelWriting();
-            return QStringLiteral("%1: write failed (%2); nothing was saved").arg(shown, reason);
-        }
+    if (const QString reason = writer(file); !reason.isEmpty()) {
+        file.cancelWriting();
+        return QStringLiteral("%1: write failed (%2); nothing was saved").arg(shown, reason);
+    }
     if (!file.commit())
         return QStringLiteral("%1: write failed (%2); nothing was saved").arg(shown, file.errorString());
+    return {};
+}
+
+qint64 attentionNpyBytes(const AttentionResult &result) {
+    const std::vector<std::int64_t> shape{result.layers, result.heads, result.seqLen(), result.seqLen()};
+    return static_cast<qint64>(npyHeader(shape).size() + npyDataBytes(shape));
+}
+
+QString writeAttentionNpy(QIODevice &out, const AttentionResult &result) {
+    const std::int64_t T = result.seqLen();
+    const std::string header = npyHeader({result.layers, result.heads, T, T});
+    if (out.write(header.data(), static_cast<qint64>(header.size())) != static_cast<qint64>(header.size()))
+        return out.errorString();
+    // Rows a block at a time: about 4 MB of floats.
+    const int block = static_cast<int>(std::clamp<std::int64_t>((std::int64_t(1) << 20) / std::max<std::int64_t>(T, 1), 1, T));
+    std::vector<float> rows(static_cast<std::size_t>(block) * static_cast<std::size_t>(T));
+    for (int l = 0; l < result.layers; ++l)
+        for (int h = 0; h < result.heads; ++h)
+            for (int r0 = 0; r0 < T; r0 += block) {
+                const int n = static_cast<int>(std::min<std::int64_t>(block, T - r0));
+                result.rows(l, h, r0, n, rows.data());
+                const qint64 bytes = static_cast<qint64>(n) * T * static_cast<qint64>(sizeof(float));
+                if (out.write(reinterpret_cast<const char *>(rows.data()), bytes) != bytes)
+                    return out.errorString();
+            }
     return {};
 }
 

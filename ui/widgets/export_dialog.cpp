@@ -433,21 +433,22 @@ void ExportDialog::exportNow() {
             case What::Image: files << QList<QByteArray>{pixels.isNull() ? image : encodePng(pixels, title)}; break;
             case What::Csv: files << QList<QByteArray>{QByteArray::fromStdString(attentionCsv(*result, matrix))}; break;
             case What::Json: files << QList<QByteArray>{QByteArray::fromStdString(attentionJson(*result, modelName))}; break;
-            case What::Npy: {
-                const std::int64_t T = result->seqLen(); // written from the result itself, not from a copy
-                files << npyParts(result->dense().data(), {result->layers, result->heads, T, T})
-                      << QList<QByteArray>{QByteArray::fromStdString(tokensJson(*result))};
+            case What::Npy: // attention.npy is streamed below, a block of rows at a time
+                files << QList<QByteArray>{} << QList<QByteArray>{QByteArray::fromStdString(tokensJson(*result))};
                 break;
-            }
             }
         } catch (const std::bad_alloc &) {
             error = QStringLiteral("ran out of memory encoding the export; export fewer layers or a shorter text");
         }
         QStringList written;
         for (int i = 0; i < targets.size() && error.isEmpty() && i < files.size(); ++i) {
-            error = files[i].back().isEmpty()
-                        ? QStringLiteral("%1: could not be encoded").arg(QFileInfo(targets[i]).fileName())
-                        : writeFileAtomically(targets[i], files[i]);
+            if (kind == What::Npy && i == 0)
+                error = writeFileAtomically(targets[i], attentionNpyBytes(*result),
+                                            [&result](QIODevice &file) { return writeAttentionNpy(file, *result); });
+            else
+                error = files[i].isEmpty() || files[i].back().isEmpty()
+                            ? QStringLiteral("%1: could not be encoded").arg(QFileInfo(targets[i]).fileName())
+                            : writeFileAtomically(targets[i], files[i]);
             if (error.isEmpty())
                 written << targets[i];
         }

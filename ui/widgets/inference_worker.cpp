@@ -50,6 +50,8 @@ void InferenceWorker::analyzeNow(quint64 request, const EnginePtr &engine, const
     const QByteArray utf8 = text.toUtf8();
     AnalyzeParams params;
     params.valueNorms = measure == Measure::Value;
+    if (m_previous && m_previousEngine == engine)
+        params.previous = m_previous.get();
     auto result = engine->analyze(std::string_view(utf8.constData(), static_cast<std::size_t>(utf8.size())), params,
                                   [this, request](float fraction) {
                                       emit progressed(request, fraction);
@@ -62,6 +64,8 @@ void InferenceWorker::analyzeNow(quint64 request, const EnginePtr &engine, const
     }
     auto analysis = std::make_shared<Analysis>();
     analysis->raw = std::make_shared<const AttentionResult>(std::move(result).value());
+    m_previous = analysis->raw;
+    m_previousEngine = engine;
     analysis->roles = allHeadRoles(*analysis->raw);
     if (measure == Measure::Raw) {
         analysis->shown = analysis->raw;

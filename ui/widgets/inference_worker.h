@@ -41,6 +41,10 @@ private:
     void analyzeNow(quint64 request, const attnscope::EnginePtr &engine, const QString &text, attnscope::Measure measure);
     void traceNow(quint64 request, const attnscope::EnginePtr &engine, const attnscope::ResultPtr &result, int layer);
     std::shared_ptr<std::atomic<quint64>> m_latest;
+    // The last result and its engine: a text that begins with its tokens (typing, backspace, undo) runs only
+    // what changed. Read and written on the worker's thread only.
+    attnscope::ResultPtr m_previous;
+    attnscope::EnginePtr m_previousEngine;
     std::shared_ptr<std::atomic<quint64>> m_latestTrace;
 };
 
