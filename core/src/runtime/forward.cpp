@@ -178,8 +178,8 @@ private:
         constexpr float kSqrt2OverPi = 0.7978845608028654f;
         a.array() = 0.5f * a.array() * (1.0f + (kSqrt2OverPi * (a.array() + 0.044715f * a.array().cube())).tanh());
     }
-    // The statistics of row `query` of one head from its probabilities over keys [0, query] (or all).
-    void rowStats(const float *p, int query, int keys, float *stats) const;
+    // The statistics of row `query` of one head from its probabilities over keys [0, query] (or all) and its entropy.
+    void rowStats(const float *p, int query, int keys, float entropy, float *stats) const;
 
     const Model &m_model;
     const ModelConfig &m_cfg;
@@ -195,11 +195,10 @@ private:
     Activations m_woF32; // (dim, heads*headSize) dequantized W_O, for value norms of a quantized model
 };
 
-void Pass::rowStats(const float *p, int query, int keys, float *stats) const {
+void Pass::rowStats(const float *p, int query, int keys, float entropy, float *stats) const {
     const int last = m_cfg.causal ? query : keys - 1;
     const Eigen::Map<const Eigen::ArrayXf> a(p, last + 1);
-    // Vectorised log; 0 * log 0 counts as 0.
-    stats[StatEntropy] = -(a > 0.0f).select(a * a.max(1e-30f).log(), 0.0f).sum();
+    stats[StatEntropy] = entropy;
     stats[StatPrevious] = query >= 1 ? p[query - 1] : 0.0f;
     stats[StatSelf] = p[query];
     stats[StatFirst] = p[0];
@@ -298,9 +297,10 @@ Activations Pass::attention(const Activations &in, const LayerWeights &w) {
         const int q0 = start + r0;
         thread_local std::vector<float> scratch;
         scratch.resize(static_cast<std::size_t>(count) * keys);
-        attentionRows(m_cfg, l, rows, keys, h, q0, count, scratch.data(), keys);
+        float entropy[64];
+        attentionRows(m_cfg, l, rows, keys, h, q0, count, scratch.data(), keys, entropy);
         for (int r = 0; r < count; ++r)
-            rowStats(scratch.data() + static_cast<std::size_t>(r) * keys, q0 + r, keys,
+            rowStats(scratch.data() + static_cast<std::size_t>(r) * keys, q0 + r, keys, entropy[r],
                      rows.stats.row(q0 + r) + h * kHeadRowStats);
         // Values: the keys any query of the block sees, a block of cached rows at a time.
         const int lastKey = causal ? q0 + count - 1 : keys - 1;

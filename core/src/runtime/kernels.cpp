@@ -76,14 +76,15 @@ void dotsQ8Scalar(const void *a, std::int64_t rowA, int na, const void *b, std::
 #if ATTNSCOPE_X86
 #define AVX2 __attribute__((target("avx2,fma,f16c")))
 
-AVX2 inline float hsum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
+// The sums of four 8-lane vectors at once: lane k of the result is the sum of v[k]'s lanes. Each output lane's
+// additions use only its own vector, so a sum is the same whichever vectors share the call (missing ones are zero).
+AVX2 inline __m128 hsum4(__m256 v0, __m256 v1, __m256 v2, __m256 v3) {
+    const __m256 a = _mm256_hadd_ps(v0, v1), b = _mm256_hadd_ps(v2, v3);
+    const __m256 c = _mm256_hadd_ps(a, b); // (v0, v1, v2, v3) partial sums of the low and high halves
+    return _mm_add_ps(_mm256_castps256_ps128(c), _mm256_extractf128_ps(c, 1));
 }
 
-// One MA x MB tile of dot products. Every entry: an 8-lane FMA chain over t, hsum, then the scalar tail: the same
+// One MA x MB tile of dot products. Every entry: an 8-lane FMA chain over t, hsum4, then the scalar tail: the same
 // order in every tile shape, so an entry does not depend on which tile computed it.
 template <int MA, int MB>
 AVX2 void dotTile(const float *a, std::int64_t lda, const float *b, std::int64_t ldb, int k, float *c, std::int64_t ldc) {
@@ -102,13 +103,18 @@ AVX2 void dotTile(const float *a, std::int64_t lda, const float *b, std::int64_t
                 acc[i][j] = _mm256_fmadd_ps(av, bv[j], acc[i][j]);
         }
     }
-    for (int i = 0; i < MA; ++i)
+    for (int i = 0; i < MA; ++i) {
+        const __m256 zero = _mm256_setzero_ps();
+        alignas(16) float sums[4];
+        _mm_store_ps(sums, hsum4(acc[i][0], MB > 1 ? acc[i][MB > 1 ? 1 : 0] : zero, MB > 2 ? acc[i][MB > 2 ? 2 : 0] : zero,
+                                 MB > 3 ? acc[i][MB > 3 ? 3 : 0] : zero));
         for (int j = 0; j < MB; ++j) {
-            float s = hsum(acc[i][j]);
+            float s = sums[j];
             for (int t = k8; t < k; ++t)
                 s += a[i * lda + t] * b[j * ldb + t];
             c[i * ldc + j] = s;
         }
+    }
 }
 
 template <int MA>
@@ -231,9 +237,14 @@ AVX2 void dotQ8Tile(const unsigned char *a, std::int64_t rowA, const unsigned ch
             }
         }
     }
-    for (int i = 0; i < MA; ++i)
+    for (int i = 0; i < MA; ++i) {
+        const __m256 zero = _mm256_setzero_ps();
+        alignas(16) float sums[4];
+        _mm_store_ps(sums, hsum4(acc[i][0], MB > 1 ? acc[i][MB > 1 ? 1 : 0] : zero, MB > 2 ? acc[i][MB > 2 ? 2 : 0] : zero,
+                                 MB > 3 ? acc[i][MB > 3 ? 3 : 0] : zero));
         for (int j = 0; j < MB; ++j)
-            c[i * ldc + j] = hsum(acc[i][j]);
+            c[i * ldc + j] = sums[j];
+    }
 }
 
 template <int MA>
@@ -268,12 +279,44 @@ AVX2 void dotsQ8Avx2(const void *a, std::int64_t rowA, int na, const void *b, st
         }
     }
 }
+// ggml's AVX2 quantize_row_q8_0: the block's largest magnitude over 127 as the scale, values rounded to nearest.
+AVX2 void quantizeQ8Avx2(const float *x, void *out, std::int64_t n) {
+    auto *dst = static_cast<unsigned char *>(out);
+    const __m256 signBit = _mm256_set1_ps(-0.0f);
+    for (std::int64_t b = 0; b < n / kQ8Block; ++b, x += kQ8Block, dst += kQ8Bytes) {
+        __m256 v0 = _mm256_loadu_ps(x), v1 = _mm256_loadu_ps(x + 8), v2 = _mm256_loadu_ps(x + 16),
+               v3 = _mm256_loadu_ps(x + 24);
+        __m256 m = _mm256_max_ps(_mm256_max_ps(_mm256_andnot_ps(signBit, v0), _mm256_andnot_ps(signBit, v1)),
+                                 _mm256_max_ps(_mm256_andnot_ps(signBit, v2), _mm256_andnot_ps(signBit, v3)));
+        __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+        h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+        h = _mm_max_ss(h, _mm_movehdup_ps(h));
+        const float amax = _mm_cvtss_f32(h);
+        const float d = amax / 127.0f;
+        const std::uint16_t half = floatToHalf(d);
+        std::memcpy(dst, &half, 2);
+        const __m256 id = _mm256_set1_ps(amax != 0.0f ? 127.0f / amax : 0.0f);
+        const __m256i i0 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v0, id), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        const __m256i i1 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v1, id), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        const __m256i i2 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v2, id), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        const __m256i i3 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v3, id), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        // Pack to bytes: the packs interleave 128-bit lanes, the permute puts them back in order.
+        const __m256i p = _mm256_packs_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3));
+        const __m256i ordered = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+        _mm256_storeu_si256(reinterpret_cast<__m256i *>(dst + 2), ordered);
+    }
+}
 #endif
+
+void quantizeQ8Scalar(const float *x, void *out, std::int64_t n) {
+    quantizeRowQ8_0(x, out, n); // ggml's reference rounding, the same as for weights
+}
 
 struct Dispatch {
     decltype(&dotsScalar) dots = dotsScalar;
     decltype(&accumulateScalar) accumulate = accumulateScalar;
     decltype(&dotsQ8Scalar) dotsQ8 = dotsQ8Scalar;
+    decltype(&quantizeQ8Scalar) quantize = quantizeQ8Scalar;
     const char *name = "baseline (scalar)";
     Dispatch() {
 #if ATTNSCOPE_X86
@@ -284,6 +327,7 @@ struct Dispatch {
             dots = dotsAvx2;
             accumulate = accumulateAvx2;
             dotsQ8 = dotsQ8Avx2;
+            quantize = quantizeQ8Avx2;
             name = "AVX2 + FMA + F16C";
         }
 #endif
@@ -313,7 +357,7 @@ void dotsQ8(const void *a, std::int64_t rowA, int na, const void *b, std::int64_
 }
 
 void quantizeQ8(const float *x, void *out, std::int64_t n) {
-    quantizeRowQ8_0(x, out, n); // ggml's reference rounding, the same as for weights
+    dispatch().quantize(x, out, n);
 }
 
 std::string cpuFeatures() {

@@ -72,7 +72,7 @@ void KvCache::rowStats(int layer, int head, std::vector<float> &out) const {
 }
 
 void attentionRows(const ModelConfig &cfg, int layer, const LayerRows &rows, int keys, int head, int query0, int n,
-                   float *out, std::int64_t ld) {
+                   float *out, std::int64_t ld, float *entropy) {
     const int hs = cfg.headSize(), kvHead = head / (cfg.heads / cfg.kvHeads);
     const bool causal = cfg.causal;
     const int window = cfg.isLocal(layer) ? cfg.slidingWindow : 0;
@@ -99,7 +99,8 @@ void attentionRows(const ModelConfig &cfg, int layer, const LayerRows &rows, int
         const int first = window > 0 ? std::max(0, query - window + 1) : 0;
         float *row = out + static_cast<std::int64_t>(r) * ld;
         const int count = last - first + 1;
-        buffer.resize(static_cast<std::size_t>(count) + 16);
+        const std::size_t stride = (static_cast<std::size_t>(count) + 15) / 16 * 16; // floats, a multiple of 64 bytes
+        buffer.resize(2 * stride + 16);
         float *aligned = buffer.data() + ((64 - reinterpret_cast<std::uintptr_t>(buffer.data()) % 64) % 64) / sizeof(float);
         std::copy(row + first, row + last + 1, aligned);
         Eigen::Map<Eigen::ArrayXf, Eigen::Aligned64> visible(aligned, count);
@@ -107,8 +108,17 @@ void attentionRows(const ModelConfig &cfg, int layer, const LayerRows &rows, int
         if (softcap > 0)
             visible = (visible / softcap).tanh() * softcap;
         const float maxScore = visible.maxCoeff();
-        visible = (visible - maxScore).exp();
-        visible /= visible.sum();
+        if (entropy) {
+            Eigen::Map<Eigen::ArrayXf, Eigen::Aligned64> shifted(aligned + stride, count);
+            shifted = visible - maxScore;
+            visible = shifted.exp();
+            const float z = visible.sum();
+            entropy[r] = std::log(z) - (visible * shifted).sum() / z;
+            visible /= z;
+        } else {
+            visible = (visible - maxScore).exp();
+            visible /= visible.sum();
+        }
         std::copy(aligned, aligned + count, row + first);
         std::fill(row, row + first, 0.0f);
         // Past the query: in a causal model the scores of the block's later queries were computed here too.

@@ -56,9 +56,10 @@ private:
 
 // Attention probabilities of queries [query0, query0 + n) of one head over keys [0, keys) (keys > the last query in
 // a causal model), as the forward pass computes them: scores q.k times the scale, softcap, masks, softmax. (n, keys)
-// into out with row stride ld; masked entries exactly 0.
+// into out with row stride ld; masked entries exactly 0. With `entropy`, each row's entropy in nats too (n), from
+// the scores: -sum p log p = log Z - sum p (s - max), no logarithm per weight.
 void attentionRows(const ModelConfig &cfg, int layer, const LayerRows &rows, int keys, int head, int query0, int n,
-                   float *out, std::int64_t ld);
+                   float *out, std::int64_t ld, float *entropy = nullptr);
 
 // The language-model head on one final hidden row: (vocab) logits, softcapped as the model says.
 void logitsOfHidden(const Model &model, const float *hidden, float *out);
