@@ -11,6 +11,7 @@
 #include <cstring>
 
 #if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define ATTNSCOPE_X86 1
 #endif
@@ -323,7 +324,9 @@ struct Dispatch {
         __builtin_cpu_init();
         if (std::getenv("ATTNSCOPE_KERNELS") && std::strcmp(std::getenv("ATTNSCOPE_KERNELS"), "scalar") == 0)
             return;
-        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c")) {
+        unsigned eax = 0, ebx = 0, ecx = 0, edx = 0; // F16C: CPUID leaf 1, ECX bit 29 (Clang's builtin lacks the name)
+        const bool f16c = __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & (1u << 29)) != 0;
+        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && f16c) {
             dots = dotsAvx2;
             accumulate = accumulateAvx2;
             dotsQ8 = dotsQ8Avx2;
