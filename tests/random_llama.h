@@ -18,6 +18,16 @@
 
 namespace testsupport {
 
+// The cheap generator every random model and text of the tests uses (a 32-bit LCG), and a weight from it: uniform in
+// [-0.05, 0.05).
+inline std::uint32_t nextRandom(std::uint32_t &state) {
+    state = state * 1664525u + 1013904223u;
+    return state >> 8;
+}
+inline float randomWeight(std::uint32_t &state) {
+    return (static_cast<float>(nextRandom(state)) / 16777216.0f - 0.5f) * 0.1f;
+}
+
 struct RandomLlama {
     int layers = 8;
     int dim = 512;
@@ -163,10 +173,8 @@ inline bool writeRandomLlama(const RandomVocabulary &vocab, const std::string &p
         std::vector<float> row(static_cast<std::size_t>(cols));
         std::string bytes(static_cast<std::size_t>(rows) * rowSize, '\0');
         for (std::int64_t r = 0; r < rows; ++r) {
-            for (float &x : row) {
-                state = state * 1664525u + 1013904223u;
-                x = (static_cast<float>(state >> 8) / 16777216.0f - 0.5f) * 0.1f;
-            }
+            for (float &x : row)
+                x = randomWeight(state);
             char *dst = bytes.data() + static_cast<std::size_t>(r) * rowSize;
             if (spec.type == attnscope::GgmlType::Q8_0)
                 attnscope::quantizeRowQ8_0(row.data(), dst, cols);
@@ -179,10 +187,8 @@ inline bool writeRandomLlama(const RandomVocabulary &vocab, const std::string &p
     const std::int64_t vocabSize = static_cast<std::int64_t>(vocab.tokens.size());
     const std::int64_t kvDim = std::int64_t(kvHeads) * headSize;
     std::vector<float> bias(static_cast<std::size_t>(spec.dim));
-    for (float &x : bias) {
-        state = state * 1664525u + 1013904223u;
-        x = (static_cast<float>(state >> 8) / 16777216.0f - 0.5f) * 0.1f;
-    }
+    for (float &x : bias)
+        x = randomWeight(state);
     matrix("token_embd.weight", vocabSize, spec.dim);
     b.addF32("output_norm.weight", {spec.dim}, ones.data());
     if (!spec.tied)

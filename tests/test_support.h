@@ -56,6 +56,22 @@ inline std::string tok512() {
     return sharedStd(QStringLiteral("models/stories260K/tok512.model"));
 }
 
+// The cases of one family's reference folder (../shared/reference/<family>/cases.json): text, ids, name.
+inline QJsonArray familyCases(const QString &family) {
+    QFile f(sharedPath("reference/" + family + "/cases.json"));
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    return QJsonDocument::fromJson(f.readAll()).object().value("cases").toArray();
+}
+
+// A case's ids as tokens (no pieces or offsets), for analyzeTokens. Token is attnscope::Token.
+template <typename Token> std::vector<Token> caseTokens(const QJsonObject &c) {
+    std::vector<Token> tokens;
+    for (const QJsonValue &id : c.value("ids").toArray())
+        tokens.push_back(Token{id.toInt(), {}, 0, 0});
+    return tokens;
+}
+
 inline QJsonObject referenceCases() {
     QFile f(sharedPath(QStringLiteral("reference/stories260K/cases.json")));
     if (!f.open(QIODevice::ReadOnly))

@@ -196,21 +196,17 @@ QString OutputBatch::write(const QString &name, const QByteArray &bytes) {
 }
 
 QString OutputBatch::write(const QString &name, const QList<QByteArray> &parts) {
-    qint64 bytes = 0;
-    for (const QByteArray &p : parts)
-        bytes += p.size();
-    return write(name, bytes, [&parts](QIODevice &file) {
-        for (const QByteArray &p : parts)
-            if (file.write(p) != p.size())
-                return file.errorString();
-        return QString();
-    });
+    return record(name, [&parts](const QString &path) { return writeFileAtomically(path, parts); });
 }
 
 QString OutputBatch::write(const QString &name, qint64 bytes, const std::function<QString(QIODevice &)> &writer) {
+    return record(name, [&](const QString &path) { return writeFileAtomically(path, bytes, writer); });
+}
+
+QString OutputBatch::record(const QString &name, const std::function<QString(const QString &)> &writeTo) {
     const QString path = QDir(m_dir).filePath(name);
     const bool existed = QFileInfo::exists(path);
-    const QString error = writeFileAtomically(path, bytes, writer);
+    const QString error = writeTo(path);
     if (!error.isEmpty())
         fail(error);
     if (!existed)

@@ -53,6 +53,9 @@ public:
     void commit() { m_done = true; }
 
 private:
+    // Writes `name` with writeTo(its full path), which returns an error message or ""; a new file is remembered for
+    // the rollback.
+    QString record(const QString &name, const std::function<QString(const QString &)> &writeTo);
     void rollback();
     QString m_dir;
     QStringList m_created; // folders this run created, deepest last

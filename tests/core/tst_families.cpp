@@ -22,20 +22,6 @@ namespace {
 
 const char *const kFamilies[] = {"gemma", "gemma2", "gemma3", "qwen3", "phi3", "gptneox"};
 
-QJsonArray cases(const QString &family) {
-    QFile f(testsupport::sharedPath("reference/" + family + "/cases.json"));
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
-    return QJsonDocument::fromJson(f.readAll()).object().value("cases").toArray();
-}
-
-std::vector<Token> tokensOf(const QJsonObject &c) {
-    std::vector<Token> tokens;
-    for (const QJsonValue &id : c.value("ids").toArray())
-        tokens.push_back(Token{id.toInt(), {}, 0, 0});
-    return tokens;
-}
-
 // A copy of a reference GGUF in `dir` with one metadata value changed: value "u32:N", "f32:X", "str:S", "bool:0|1",
 // or "drop" to leave the key out. Returns the file's path, or "" when it cannot be written.
 std::string rewrittenGguf(const QString &family, const QString &key, const QString &value, const QTemporaryDir &dir) {
@@ -91,7 +77,7 @@ void TestFamilies::matchesLlamaCpp() {
     QFETCH(QString, family);
     const auto engine = Engine::load(testsupport::sharedStd("reference/" + family + "/model.gguf"));
     QVERIFY2(engine.ok(), engine.ok() ? "" : engine.error().message.c_str());
-    const QJsonArray all = cases(family);
+    const QJsonArray all = testsupport::familyCases(family);
     QVERIFY(all.size() >= 3);
     double worstAttention = 0, worstLogit = 0;
     for (const QJsonValue &v : all) {
@@ -142,8 +128,8 @@ void TestFamilies::masksAreExact() {
     const auto engine = Engine::load(testsupport::sharedStd("reference/" + family + "/model.gguf"));
     QVERIFY(engine.ok());
     const ModelConfig &c = engine.value()->model().config();
-    const QJsonObject story = cases(family).at(2).toObject();
-    const auto result = engine.value()->analyzeTokens(tokensOf(story));
+    const QJsonObject story = testsupport::familyCases(family).at(2).toObject();
+    const auto result = engine.value()->analyzeTokens(testsupport::caseTokens<Token>(story));
     QVERIFY(result.ok());
     const AttentionResult &r = result.value();
     const int T = r.seqLen();
@@ -196,7 +182,7 @@ void TestFamilies::stepAgreesWithForward() {
     const auto engine = Engine::load(testsupport::sharedStd("reference/" + family + "/model.gguf"));
     QVERIFY(engine.ok());
     const ModelConfig &c = engine.value()->model().config();
-    const std::vector<Token> tokens = tokensOf(cases(family).at(2).toObject());
+    const std::vector<Token> tokens = testsupport::caseTokens<Token>(testsupport::familyCases(family).at(2).toObject());
     const auto result = engine.value()->analyzeTokens(tokens);
     QVERIFY(result.ok());
     const int T = result.value().seqLen();
@@ -384,7 +370,7 @@ void TestFamilies::parallelResidualBothWays() {
     QVERIFY(a.ok() && b.ok());
     QVERIFY(a.value()->model().config().parallelResidual);
     QVERIFY(!b.value()->model().config().parallelResidual);
-    const std::vector<Token> tokens = tokensOf(cases("gptneox").at(2).toObject());
+    const std::vector<Token> tokens = testsupport::caseTokens<Token>(testsupport::familyCases("gptneox").at(2).toObject());
     const auto ra = a.value()->analyzeTokens(tokens), rb = b.value()->analyzeTokens(tokens);
     QVERIFY(ra.ok() && rb.ok());
     const std::size_t perLayer = std::size_t(ra->heads) * ra->seqLen() * ra->seqLen();

@@ -32,11 +32,8 @@ struct Case {
 };
 
 std::vector<Case> casesOf(const QString &family) {
-    QFile f(testsupport::sharedPath("reference/" + family + "/cases.json"));
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
     std::vector<Case> cases;
-    for (const QJsonValue &c : QJsonDocument::fromJson(f.readAll()).object().value("cases").toArray()) {
+    for (const QJsonValue &c : testsupport::familyCases(family)) {
         const QJsonObject o = c.toObject();
         Case x{o.value("name").toString(), o.value("text").toString(), {}};
         for (const QJsonValue &id : o.value("ids").toArray())

@@ -32,13 +32,6 @@ double maxDiff(const FloatBuffer &a, const FloatBuffer &b) {
     return worst;
 }
 
-std::vector<Token> idsOf(const QJsonObject &c) {
-    std::vector<Token> tokens;
-    for (const QJsonValue &id : c.value("ids").toArray())
-        tokens.push_back(Token{id.toInt(), {}, 0, 0});
-    return tokens;
-}
-
 } // namespace
 
 class TestKvCache : public QObject {
@@ -61,14 +54,12 @@ void TestKvCache::continuedMatchesLlamaCpp() {
     QFETCH(QString, family);
     const auto engine = Engine::load(testsupport::sharedStd("reference/" + family + "/model.gguf"));
     QVERIFY2(engine.ok(), engine.ok() ? "" : engine.error().message.c_str());
-    QFile f(testsupport::sharedPath("reference/" + family + "/cases.json"));
-    QVERIFY(f.open(QIODevice::ReadOnly));
-    const QJsonArray cases = QJsonDocument::fromJson(f.readAll()).object().value("cases").toArray();
+    const QJsonArray cases = testsupport::familyCases(family);
     QVERIFY(!cases.isEmpty());
     double worstA = 0, worstL = 0, worstFresh = 0;
     for (const QJsonValue &v : cases) {
         const QJsonObject c = v.toObject();
-        const std::vector<Token> all = idsOf(c);
+        const std::vector<Token> all = testsupport::caseTokens<Token>(c);
         if (all.size() < 4)
             continue;
         const auto want = readNpy(testsupport::sharedStd("reference/" + family + "/" + c.value("name").toString() + ".attention.npy"));
@@ -123,8 +114,8 @@ void TestKvCache::longTextInChunks() {
     std::vector<int> ids;
     std::uint32_t state = 3;
     for (int t = 0; t < 700; ++t) {
-        state = state * 1664525u + 1013904223u;
-        const int id = t == 0 ? 1 : int(3 + (state >> 8) % 500);
+        const std::uint32_t r = testsupport::nextRandom(state); // drawn for the first token too
+        const int id = t == 0 ? 1 : int(3 + r % 500);
         tokens.push_back(Token{id, {}, 0, 0});
         ids.push_back(id);
     }

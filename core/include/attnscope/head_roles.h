@@ -31,6 +31,11 @@ struct HeadRoles {
 // attends to).
 std::vector<std::vector<int>> inductionTargets(const std::vector<int> &ids);
 
+// The statistics of one row (HeadRowStat order, kHeadRowStats floats): p holds the weights of row `query` over keys
+// [0, last], `targets` that row's induction targets, `entropy` the row's entropy in nats (the forward pass has it
+// from the scores). Head roles are the means of these over rows 1..
+void headRowStats(const float *p, int query, int last, const std::vector<int> &targets, float entropy, float *stats);
+
 // The roles of one (T, T) row-major matrix, given the token ids of its rows.
 HeadRoles headRoles(const float *matrix, const std::vector<int> &ids);
 // Every head of a result, layer by layer: from the per-row statistics the forward pass recorded when the result

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <unordered_map>
 
 namespace attnscope {
@@ -20,6 +21,25 @@ std::vector<std::vector<int>> inductionTargets(const std::vector<int> &ids) {
         earlier.push_back(i);
     }
     return targets;
+}
+
+void headRowStats(const float *p, int query, int last, const std::vector<int> &targets, float entropy, float *stats) {
+    const Eigen::Map<const Eigen::ArrayXf> a(p, last + 1);
+    stats[StatEntropy] = entropy;
+    stats[StatPrevious] = query >= 1 ? p[query - 1] : 0.0f;
+    stats[StatSelf] = p[query];
+    stats[StatFirst] = p[0];
+    // Row sums in float (terms of at most 1), accumulated across rows in double by fromRowStats.
+    stats[StatDistance] =
+        (a * (static_cast<float>(query) - Eigen::ArrayXf::LinSpaced(last + 1, 0.0f, static_cast<float>(last)))).sum();
+    if (targets.empty()) {
+        stats[StatInduction] = std::numeric_limits<float>::quiet_NaN();
+    } else {
+        double s = 0;
+        for (const int k : targets)
+            s += p[k];
+        stats[StatInduction] = static_cast<float>(s);
+    }
 }
 
 namespace {
@@ -66,43 +86,21 @@ HeadRoles fromRowStats(const std::vector<float> &stats, int T) {
     return r;
 }
 
+// From the matrix: each row's statistics as the forward pass records them (the entropy from the weights), then
+// their means.
 HeadRoles scores(const float *a, int T, const std::vector<std::vector<int>> &targets, bool causal) {
-    HeadRoles r;
-    if (T < 2)
-        return r;
-    double inductionSum = 0;
-    int inductionRows = 0;
+    std::vector<float> stats(static_cast<std::size_t>(std::max(T, 0)) * kHeadRowStats);
     for (int i = 1; i < T; ++i) {
         const float *row = a + static_cast<std::size_t>(i) * T;
-        r.previousToken += row[i - 1];
-        r.self += row[i];
-        r.firstToken += row[0];
-        // Keys past i are structurally zero in a causal head: skip them. Row sums in float (T <= a few thousand
-        // terms of at most 1), accumulated across rows in double.
+        // Keys past i are structurally zero in a causal head: skip them.
         const int last = causal ? i : T - 1;
         const Eigen::Map<const Eigen::ArrayXf> p(row, last + 1); // (keys visible to row i)
         // Vectorised log; 0 * log 0 counts as 0.
-        r.entropy -= (p > 0.0f).select(p * p.max(1e-30f).log(), 0.0f).sum();
-        r.distance += (p * (static_cast<float>(i) - Eigen::ArrayXf::LinSpaced(last + 1, 0.0f, static_cast<float>(last)))).sum();
-        const auto &t = targets[static_cast<std::size_t>(i)];
-        if (!t.empty()) {
-            double s = 0;
-            for (const int k : t)
-                s += row[k];
-            inductionSum += s;
-            ++inductionRows;
-        }
+        const float entropy = -(p > 0.0f).select(p * p.max(1e-30f).log(), 0.0f).sum();
+        headRowStats(row, i, last, targets[static_cast<std::size_t>(i)], entropy,
+                     stats.data() + static_cast<std::size_t>(i) * kHeadRowStats);
     }
-    const double rows = T - 1;
-    r.entropy /= rows;
-    r.previousToken /= rows;
-    r.self /= rows;
-    r.firstToken /= rows;
-    r.distance /= rows;
-    if (inductionRows > 0)
-        r.induction = inductionSum / inductionRows;
-    label(r);
-    return r;
+    return fromRowStats(stats, T);
 }
 
 } // namespace

@@ -20,7 +20,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <limits>
 
 namespace attnscope {
 
@@ -178,8 +177,6 @@ private:
         constexpr float kSqrt2OverPi = 0.7978845608028654f;
         a.array() = 0.5f * a.array() * (1.0f + (kSqrt2OverPi * (a.array() + 0.044715f * a.array().cube())).tanh());
     }
-    // The statistics of row `query` of one head from its probabilities over keys [0, query] (or all) and its entropy.
-    void rowStats(const float *p, int query, int keys, float entropy, float *stats) const;
 
     const Model &m_model;
     const ModelConfig &m_cfg;
@@ -194,26 +191,6 @@ private:
     std::unique_ptr<RopeTable> m_global, m_local;
     Activations m_woF32; // (dim, heads*headSize) dequantized W_O, for value norms of a quantized model
 };
-
-void Pass::rowStats(const float *p, int query, int keys, float entropy, float *stats) const {
-    const int last = m_cfg.causal ? query : keys - 1;
-    const Eigen::Map<const Eigen::ArrayXf> a(p, last + 1);
-    stats[StatEntropy] = entropy;
-    stats[StatPrevious] = query >= 1 ? p[query - 1] : 0.0f;
-    stats[StatSelf] = p[query];
-    stats[StatFirst] = p[0];
-    stats[StatDistance] =
-        (a * (static_cast<float>(query) - Eigen::ArrayXf::LinSpaced(last + 1, 0.0f, static_cast<float>(last)))).sum();
-    const std::vector<int> &targets = m_targets[static_cast<std::size_t>(query)];
-    if (targets.empty()) {
-        stats[StatInduction] = std::numeric_limits<float>::quiet_NaN();
-    } else {
-        double s = 0;
-        for (const int k : targets)
-            s += p[k];
-        stats[StatInduction] = static_cast<float>(s);
-    }
-}
 
 Activations Pass::attention(const Activations &in, const LayerWeights &w) {
     const Eigen::Index n = m_n;
@@ -300,8 +277,9 @@ Activations Pass::attention(const Activations &in, const LayerWeights &w) {
         float entropy[64];
         attentionRows(m_cfg, l, rows, keys, h, q0, count, scratch.data(), keys, entropy);
         for (int r = 0; r < count; ++r)
-            rowStats(scratch.data() + static_cast<std::size_t>(r) * keys, q0 + r, keys, entropy[r],
-                     rows.stats.row(q0 + r) + h * kHeadRowStats);
+            headRowStats(scratch.data() + static_cast<std::size_t>(r) * keys, q0 + r, causal ? q0 + r : keys - 1,
+                         m_targets[static_cast<std::size_t>(q0 + r)], entropy[r],
+                         rows.stats.row(q0 + r) + h * kHeadRowStats);
         // Values: the keys any query of the block sees, a block of cached rows at a time.
         const int lastKey = causal ? q0 + count - 1 : keys - 1;
         const int firstKey = window > 0 ? std::max(0, q0 - window + 1) : 0;

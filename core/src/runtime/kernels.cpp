@@ -118,34 +118,48 @@ AVX2 void dotTile(const float *a, std::int64_t lda, const float *b, std::int64_t
     }
 }
 
-template <int MA>
-AVX2 void dotRowTiles(const float *a, std::int64_t lda, const float *b, std::int64_t ldb, int nb, int k, float *c,
-                      std::int64_t ldc) {
-    int j = 0;
-    for (; j + 4 <= nb; j += 4)
-        dotTile<MA, 4>(a, lda, b + j * ldb, ldb, k, c + j, ldc);
-    switch (nb - j) {
-    case 3: dotTile<MA, 3>(a, lda, b + j * ldb, ldb, k, c + j, ldc); break;
-    case 2: dotTile<MA, 2>(a, lda, b + j * ldb, ldb, k, c + j, ldc); break;
-    case 1: dotTile<MA, 1>(a, lda, b + j * ldb, ldb, k, c + j, ldc); break;
+// C (na, nb) in tiles of up to 3 x 4 entries, B's rows `tileB` at a time kept hot while A's rows pass: `tile` is
+// called as tile.template run<MA, MB>(i, j) for the entries [i, i + MA) x [j, j + MB).
+template <int MA, class Tile> AVX2 void tileRow(const Tile &tile, int i, int j0, int nb) {
+    int j = j0;
+    for (; j + 4 <= j0 + nb; j += 4)
+        tile.template run<MA, 4>(i, j);
+    switch (j0 + nb - j) {
+    case 3: tile.template run<MA, 3>(i, j); break;
+    case 2: tile.template run<MA, 2>(i, j); break;
+    case 1: tile.template run<MA, 1>(i, j); break;
     default: break;
     }
 }
 
-AVX2 void dotsAvx2(const float *a, std::int64_t lda, int na, const float *b, std::int64_t ldb, int nb, int k, float *c,
-                   std::int64_t ldc) {
-    constexpr int kTileB = 64; // rows of B kept hot while A's rows pass
-    for (int j0 = 0; j0 < nb; j0 += kTileB) {
-        const int mb = std::min(kTileB, nb - j0);
+template <class Tile> AVX2 void tiled(const Tile &tile, int na, int nb, int tileB) {
+    for (int j0 = 0; j0 < nb; j0 += tileB) {
+        const int mb = std::min(tileB, nb - j0);
         int i = 0;
         for (; i + 3 <= na; i += 3)
-            dotRowTiles<3>(a + i * lda, lda, b + j0 * ldb, ldb, mb, k, c + i * ldc + j0, ldc);
+            tileRow<3>(tile, i, j0, mb);
         switch (na - i) {
-        case 2: dotRowTiles<2>(a + i * lda, lda, b + j0 * ldb, ldb, mb, k, c + i * ldc + j0, ldc); break;
-        case 1: dotRowTiles<1>(a + i * lda, lda, b + j0 * ldb, ldb, mb, k, c + i * ldc + j0, ldc); break;
+        case 2: tileRow<2>(tile, i, j0, mb); break;
+        case 1: tileRow<1>(tile, i, j0, mb); break;
         default: break;
         }
     }
+}
+
+struct FloatTiles {
+    const float *a, *b;
+    std::int64_t lda, ldb;
+    int k;
+    float *c;
+    std::int64_t ldc;
+    template <int MA, int MB> AVX2 void run(int i, int j) const {
+        dotTile<MA, MB>(a + i * lda, lda, b + j * ldb, ldb, k, c + i * ldc + j, ldc);
+    }
+};
+
+AVX2 void dotsAvx2(const float *a, std::int64_t lda, int na, const float *b, std::int64_t ldb, int nb, int k, float *c,
+                   std::int64_t ldc) {
+    tiled(FloatTiles{a, b, lda, ldb, k, c, ldc}, na, nb, 64);
 }
 
 template <int MP>
@@ -248,37 +262,22 @@ AVX2 void dotQ8Tile(const unsigned char *a, std::int64_t rowA, const unsigned ch
     }
 }
 
-template <int MA>
-AVX2 void dotQ8RowTiles(const unsigned char *a, std::int64_t rowA, const unsigned char *b, std::int64_t rowB, int nb,
-                        int blocks, float *c, std::int64_t ldc) {
-    int j = 0;
-    for (; j + 4 <= nb; j += 4)
-        dotQ8Tile<MA, 4>(a, rowA, b + j * rowB, rowB, blocks, c + j, ldc);
-    switch (nb - j) {
-    case 3: dotQ8Tile<MA, 3>(a, rowA, b + j * rowB, rowB, blocks, c + j, ldc); break;
-    case 2: dotQ8Tile<MA, 2>(a, rowA, b + j * rowB, rowB, blocks, c + j, ldc); break;
-    case 1: dotQ8Tile<MA, 1>(a, rowA, b + j * rowB, rowB, blocks, c + j, ldc); break;
-    default: break;
+struct Q8Tiles {
+    const unsigned char *a, *b;
+    std::int64_t rowA, rowB;
+    int blocks;
+    float *c;
+    std::int64_t ldc;
+    template <int MA, int MB> AVX2 void run(int i, int j) const {
+        dotQ8Tile<MA, MB>(a + i * rowA, rowA, b + j * rowB, rowB, blocks, c + i * ldc + j, ldc);
     }
-}
+};
 
 AVX2 void dotsQ8Avx2(const void *a, std::int64_t rowA, int na, const void *b, std::int64_t rowB, int nb, int k, float *c,
                      std::int64_t ldc) {
-    const auto *pa = static_cast<const unsigned char *>(a);
-    const auto *pb = static_cast<const unsigned char *>(b);
-    const int blocks = k / kQ8Block;
-    constexpr int kTileB = 32;
-    for (int j0 = 0; j0 < nb; j0 += kTileB) {
-        const int mb = std::min(kTileB, nb - j0);
-        int i = 0;
-        for (; i + 3 <= na; i += 3)
-            dotQ8RowTiles<3>(pa + i * rowA, rowA, pb + j0 * rowB, rowB, mb, blocks, c + i * ldc + j0, ldc);
-        switch (na - i) {
-        case 2: dotQ8RowTiles<2>(pa + i * rowA, rowA, pb + j0 * rowB, rowB, mb, blocks, c + i * ldc + j0, ldc); break;
-        case 1: dotQ8RowTiles<1>(pa + i * rowA, rowA, pb + j0 * rowB, rowB, mb, blocks, c + i * ldc + j0, ldc); break;
-        default: break;
-        }
-    }
+    tiled(Q8Tiles{static_cast<const unsigned char *>(a), static_cast<const unsigned char *>(b), rowA, rowB, k / kQ8Block,
+                  c, ldc},
+          na, nb, 32);
 }
 // ggml's AVX2 quantize_row_q8_0: the block's largest magnitude over 127 as the scale, values rounded to nearest.
 AVX2 void quantizeQ8Avx2(const float *x, void *out, std::int64_t n) {
