@@ -205,6 +205,7 @@ int exportCommand(const QCommandLineParser &args) {
     const QString modelName = QString::fromStdString(engine->info().name);
 
     HeatmapModel model;
+    model.setBackground(false); // a command's output is complete when it exits
     model.setResult(result);
     model.setHideSpecial(hideSpecial);
     HeadGridModel grid;
@@ -266,6 +267,11 @@ int exportCommand(const QCommandLineParser &args) {
         }
         case 1:
             select(job.params);
+            if (!model.complete())
+                fail(QStringLiteral("CSV holds texts of up to %1 tokens (this one has %2): use --format npy, which is "
+                                    "written a block of rows at a time")
+                         .arg(HeatmapModel::kDenseTokens)
+                         .arg(model.tokenCount()));
             parts << QByteArray::fromStdString(attentionCsv(*result, model.matrix()));
             break;
         case 2: // streamed from the result, a block of rows at a time
@@ -301,6 +307,7 @@ int heatmapCommand(const QCommandLineParser &args) {
     const ResultPtr r = analyze(*engine, args, measure);
 
     HeatmapModel model;
+    model.setBackground(false);
     model.setResult(r);
     model.setLayerHead(layer, head);
     ImageSpec spec;

@@ -57,6 +57,7 @@ private slots:
     void everythingSpecialShowsEverything();
     void aggregates();
     void downsampleKeepsThinDiagonals();
+    void rowsAndPoolsMatchTheWholeMatrix();
     void linksFollowThresholdAndTopK();
     void headPatternLabels();
     void colorScales();
@@ -167,6 +168,71 @@ void TestAttentionView::downsampleKeepsThinDiagonals() {
     QCOMPARE(same.size(), std::size_t(81));
     QCOMPARE(same[8 * 9 + 7], 0.9f);
     QCOMPARE(same[0 * 9 + 8], -1.0f);
+}
+
+void TestAttentionView::rowsAndPoolsMatchTheWholeMatrix() {
+    // What a long text's views use instead of the whole matrix: any rows of it, pooled regions of it and the head
+    // pattern, a block of rows at a time. On a real analysis (weights recomputed from the cache) with <s> first and
+    // a special token in the middle too, every aggregation, special tokens shown and hidden.
+    auto engine = Engine::load(testsupport::stories260K());
+    QVERIFY(engine.ok());
+    auto analysed = engine.value()->analyze("Lily saw a big red ball. Lily wanted the ball. She ran to it.");
+    QVERIFY(analysed.ok());
+    AttentionResult r = std::move(analysed.value());
+    QVERIFY(r.source);
+    r.tokens[7].special = true;
+    for (const bool hide : {false, true})
+        for (const auto agg : {Aggregation::Head, Aggregation::MeanOfHeads, Aggregation::MaxOfHeads, Aggregation::MeanOfAll}) {
+            const ViewParams params{2, 3, agg, hide};
+            const AttentionMatrix m = attentionMatrix(r, params);
+            const int n = m.size;
+            QCOMPARE(n, r.seqLen() - (hide ? 2 : 0));
+            std::vector<float> rows(static_cast<std::size_t>(5) * n);
+            attentionMatrixRows(r, params, m.positions, 4, 5, rows.data());
+            for (int i = 0; i < 5; ++i)
+                for (int j = 0; j < n; ++j)
+                    QVERIFY(std::abs(rows[static_cast<std::size_t>(i) * n + j] - m.at(4 + i, j)) < 1e-6f);
+            // The whole matrix pooled equals downsampleMax of it; the pattern equals headPattern's.
+            for (const int side : {n, 7, 3}) {
+                AttentionRegion all{0, n, 0, n, side, side, {}};
+                HeadPattern pattern;
+                QVERIFY(poolAttention(r, params, m.positions, all, {}, &pattern));
+                const std::vector<float> expected = downsampleMax(m, side);
+                QCOMPARE(all.cells.size(), expected.size());
+                for (std::size_t c = 0; c < expected.size(); ++c)
+                    QVERIFY(std::abs(all.cells[c] - expected[c]) < 1e-6f);
+                const HeadPattern whole = headPattern(m);
+                QVERIFY(std::abs(pattern.previousToken - whole.previousToken) < 1e-5f);
+                QVERIFY(std::abs(pattern.self - whole.self) < 1e-5f);
+                QVERIFY(std::abs(pattern.firstToken - whole.firstToken) < 1e-5f);
+                QCOMPARE(pattern.label, whole.label);
+            }
+            // A part at its own size is its exact cells (-1 above the diagonal); pooled, each cell is its block's max.
+            AttentionRegion part{3, 12, 2, 9, 9, 7, {}};
+            QVERIFY(poolAttention(r, params, m.positions, part));
+            for (int i = 0; i < 9; ++i)
+                for (int j = 0; j < 7; ++j) {
+                    const float cell = part.cells[static_cast<std::size_t>(i) * 7 + j];
+                    QCOMPARE(cell, m.masked(3 + i, 2 + j) ? -1.0f : m.at(3 + i, 2 + j));
+                }
+            AttentionRegion pooled{3, 12, 2, 9, 3, 2, {}};
+            QVERIFY(poolAttention(r, params, m.positions, pooled));
+            float best = -1;
+            for (int i = 6; i < 9; ++i) // output row 1 = rows 3+3..3+5, output column 0 = columns 2..4
+                for (int j = 0; j < 3; ++j)
+                    if (!m.masked(3 + i, 2 + j))
+                        best = std::max(best, m.at(3 + i, 2 + j));
+            QCOMPARE(pooled.cells[2 * 2 + 0], best);
+        }
+    // Out-of-range regions are clamped; a cancelled computation says so and leaves no cells.
+    const std::vector<int> pos = visiblePositions(r, false);
+    AttentionRegion wide{-5, 9999, -1, 9999, 9999, 4, {}};
+    QVERIFY(poolAttention(r, {0, 0, Aggregation::Head, false}, pos, wide));
+    QCOMPARE(wide.row1, r.seqLen());
+    QCOMPARE(wide.outRows, r.seqLen());
+    AttentionRegion cancelled{0, r.seqLen(), 0, r.seqLen(), 4, 4, {}};
+    QVERIFY(!poolAttention(r, {0, 0, Aggregation::Head, false}, pos, cancelled, [] { return true; }));
+    QVERIFY(cancelled.cells.empty());
 }
 
 void TestAttentionView::linksFollowThresholdAndTopK() {

@@ -7,6 +7,8 @@
 #include <QAbstractItemModelTester>
 #include <QtTest>
 
+#include <numeric>
+
 using namespace attnscope;
 
 class TestHeatmapModel : public QObject {
@@ -17,6 +19,7 @@ private slots:
     void dataIsTheCoreResult();
     void layerHeadSwitchAndClamp();
     void encoderResultWithClsAndSep();
+    void longTextOverviewAndDetail();
 
 private:
     EnginePtr m_engine;
@@ -122,6 +125,79 @@ void TestHeatmapModel::encoderResultWithClsAndSep() {
         QVERIFY(std::abs(sum - 1.0) < 1e-6);
         QVERIFY(model.matrix().at(i, 2) > 0); // later keys are visible
     }
+}
+
+void TestHeatmapModel::longTextOverviewAndDetail() {
+    // Past kDenseTokens the model holds no (n, n) matrix: an overview pooled off the GUI thread, exact cells of a
+    // zoomed part on request, single weights and rows recomputed. A hand-built causal result of 2,100 tokens whose
+    // every row has its largest weight on the previous token.
+    auto r = std::make_shared<AttentionResult>();
+    const int T = HeatmapModel::kDenseTokens + 52;
+    r->layers = 1;
+    r->heads = 2;
+    r->causal = true;
+    r->tokens.resize(static_cast<std::size_t>(T));
+    r->tokens[0].special = true;
+    r->attention.assign(static_cast<std::size_t>(2) * T * T, 0.0f);
+    for (int h = 0; h < 2; ++h)
+        for (int i = 0; i < T; ++i) {
+            float *row = r->attention.data() + (static_cast<std::size_t>(h) * T + i) * T;
+            for (int j = 0; j <= i; ++j)
+                row[j] = 1.0f + float((i * 7 + j * 3 + h) % 5);
+            if (i > 0)
+                row[i - 1] = 40.0f;
+            const double sum = std::accumulate(row, row + i + 1, 0.0);
+            for (int j = 0; j <= i; ++j)
+                row[j] = float(row[j] / sum);
+        }
+    HeatmapModel model;
+    QSignalSpy views(&model, &HeatmapModel::viewChanged);
+    model.setResult(r);
+    QVERIFY(model.large());
+    QVERIFY(!model.complete());
+    QTRY_VERIFY_WITH_TIMEOUT(model.overview() != nullptr, 20000);
+    QVERIFY(!model.pending());
+    QVERIFY(views.count() >= 2); // the reset, then the overview's arrival
+    AttentionMatrix whole = attentionMatrix(*r, model.params());
+    const AttentionRegion *o = model.overview();
+    QCOMPARE(o->outRows, HeatmapModel::kOverviewSide);
+    const std::vector<float> expected = downsampleMax(whole, HeatmapModel::kOverviewSide);
+    QVERIFY(o->cells == expected);
+    // Weights and rows without the matrix; the scene is the overview's levels, its title says nothing is pending.
+    QCOMPARE(model.index(900, 899).data(HeatmapModel::WeightRole).toFloat(), whole.at(900, 899));
+    QCOMPARE(model.rowWeights(1500)[17], whole.at(1500, 17));
+    HeatmapScene scene = makeHeatmapScene(model, {}, ViewStyle());
+    QCOMPARE(scene.levels.front().width(), HeatmapModel::kOverviewSide);
+    QVERIFY(!scene.title.contains(QStringLiteral("computing")));
+    // A zoomed part: exact cells.
+    QSignalSpy details(&model, &HeatmapModel::detailChanged);
+    model.requestDetail(1000, 1100, 950, 1080, 100, 130);
+    QTRY_VERIFY_WITH_TIMEOUT(model.detail() != nullptr, 20000);
+    const AttentionRegion *d = model.detail();
+    for (int i = 0; i < 100; ++i)
+        for (int j = 0; j < 130; ++j)
+            QCOMPARE(d->cells[static_cast<std::size_t>(i) * 130 + j],
+                     whole.masked(1000 + i, 950 + j) ? -1.0f : whole.at(1000 + i, 950 + j));
+    model.requestDetail(1010, 1090, 960, 1070, 80, 110); // inside what is there: nothing new
+    QTest::qWait(50);
+    QCOMPARE(details.count(), 1);
+    scene = makeHeatmapScene(model, {}, ViewStyle());
+    QCOMPARE(scene.detailTokens, QRect(950, 1000, 130, 100));
+    // Another head: the overview is recomputed, the detail dropped; hiding <s> renormalises as for short texts.
+    model.setHideSpecial(true);
+    model.setLayerHead(0, 1);
+    QVERIFY(model.detail() == nullptr);
+    QTRY_VERIFY_WITH_TIMEOUT(model.overview() != nullptr, 20000);
+    whole = attentionMatrix(*r, model.params());
+    QCOMPARE(whole.size, T - 1);
+    QVERIFY(model.overview()->cells == downsampleMax(whole, HeatmapModel::kOverviewSide));
+    // Without a thread (the command line): everything is there at once.
+    HeatmapModel direct;
+    direct.setBackground(false);
+    direct.setResult(r);
+    QVERIFY(direct.overview() != nullptr);
+    direct.requestDetail(0, 10, 0, 10, 10, 10);
+    QVERIFY(direct.detail() != nullptr);
 }
 
 QTEST_MAIN(TestHeatmapModel)

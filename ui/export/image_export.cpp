@@ -142,11 +142,30 @@ HeatmapScene heatmapScene(const ExportSources &src, const ImageSpec &spec) {
     return scene;
 }
 
-void paintHeatmapExport(QPainter &p, const ExportSources &src, const ImageSpec &spec, QSizeF size, bool vector) {
+void paintHeatmapExport(QPainter &p, const ExportSources &shown, const ImageSpec &spec, QSizeF size, bool vector) {
     const QFontMetricsF fm(spec.font);
-    const HeatmapScene scene = heatmapScene(src, spec);
+    // A long text (or weights still on their way to the view): a model of the export's own computes what the picture
+    // shows now, the overview and, zoomed in, the part in view at the picture's pixels.
+    HeatmapModel own;
+    ExportSources src = shown;
+    if (!shown.heatmap->complete()) {
+        own.setBackground(false);
+        own.setHideSpecial(shown.heatmap->params().hideSpecial); // the view first: one computation, by setResult
+        own.setAggregation(shown.heatmap->params().aggregation);
+        own.setLayerHead(shown.heatmap->layer(), shown.heatmap->head());
+        own.setResult(shown.heatmap->result());
+        src.heatmap = &own;
+    }
+    HeatmapScene scene = heatmapScene(src, spec);
     const QString text = caption(src, spec, fm, size.width());
-    const HeatmapGeometry g = layoutHeatmapExport(spec, scene, text, size);
+    HeatmapGeometry g = layoutHeatmapExport(spec, scene, text, size);
+    if (own.large()) {
+        requestVisibleDetail(own, g);
+        if (own.detail()) {
+            scene = heatmapScene(src, spec);
+            g = layoutHeatmapExport(spec, scene, text, size);
+        }
+    }
     HeatmapMarks marks;
     marks.focus = spec.state.focus;
     marks.vector = vector; // marks.zoom stays 1: no "drag to pan" hint in a picture

@@ -27,15 +27,53 @@ void HeadGridModel::refresh() {
     m_thumbnails.assign(static_cast<std::size_t>(m_layers) * m_heads, {});
     m_patterns.assign(static_cast<std::size_t>(m_layers) * m_heads, {});
     m_side = 0;
+    m_done = 0;
     m_causal = result ? result->causal : true;
-    for (int l = 0; l < m_layers; ++l)
-        for (int h = 0; h < m_heads; ++h) {
-            const AttentionMatrix m = attentionMatrix(*result, {l, h, Aggregation::Head, hide});
-            m_side = std::min(m.size, kMaxThumbnail);
-            const std::size_t k = static_cast<std::size_t>(l) * m_heads + h;
-            m_thumbnails[k] = downsampleMax(m, m_side);
-            m_patterns[k] = headPattern(m);
-        }
+    m_job.cancel();
+    const std::vector<int> positions = result ? visiblePositions(*result, hide) : std::vector<int>{};
+    const int n = m_layers > 0 && m_heads > 0 ? static_cast<int>(positions.size()) : 0;
+    m_side = std::min(n, kMaxThumbnail);
+    const auto thumbnailOf = [result, positions, hide, n, side = m_side](int l, int h, const Background::Cancelled &cancelled,
+                                                                          std::vector<float> &cells, HeadPattern &pattern) {
+        AttentionRegion region{0, n, 0, n, side, side, {}};
+        if (!poolAttention(*result, {l, h, Aggregation::Head, hide}, positions, region, cancelled, &pattern))
+            return false;
+        cells = std::move(region.cells);
+        return true;
+    };
+    const double cells = static_cast<double>(n) * n * m_layers * m_heads;
+    if (n > 0 && (!m_source->background() || cells <= 4 * HeatmapModel::kForegroundCells)) {
+        for (int l = 0; l < m_layers; ++l)
+            for (int h = 0; h < m_heads; ++h) {
+                const std::size_t k = static_cast<std::size_t>(l) * m_heads + h;
+                thumbnailOf(l, h, {}, m_thumbnails[k], m_patterns[k]);
+            }
+        m_done = m_layers * m_heads;
+    } else if (n > 0) { // a task per layer; each hands over its thumbnails a few heads at a time
+        const int heads = m_heads;
+        m_job.start(m_layers, [this, thumbnailOf, heads](int l, const Background::Cancelled &cancelled,
+                                                           const Background::Deliver &deliver) {
+            constexpr int kBatch = 4;
+            for (int h0 = 0; h0 < heads; h0 += kBatch) {
+                const int count = std::min(kBatch, heads - h0);
+                std::vector<std::vector<float>> thumbs(static_cast<std::size_t>(count));
+                std::vector<HeadPattern> patterns(static_cast<std::size_t>(count));
+                for (int i = 0; i < count; ++i)
+                    if (!thumbnailOf(l, h0 + i, cancelled, thumbs[static_cast<std::size_t>(i)],
+                                     patterns[static_cast<std::size_t>(i)]))
+                        return;
+                deliver([this, l, h0, thumbs = std::move(thumbs), patterns = std::move(patterns)]() mutable {
+                    for (std::size_t i = 0; i < thumbs.size(); ++i) {
+                        const std::size_t k = static_cast<std::size_t>(l) * m_heads + h0 + i;
+                        m_thumbnails[k] = std::move(thumbs[i]);
+                        m_patterns[k] = std::move(patterns[i]);
+                        ++m_done;
+                    }
+                    emit thumbnailsChanged();
+                });
+            }
+        });
+    }
     endResetModel();
     emit thumbnailsChanged();
 }

@@ -1,9 +1,11 @@
 // Table model of every head: rows = layers, columns = heads. Per head: a max-pooled thumbnail of its matrix
 // (as the source HeatmapModel shows it, special tokens hidden or not) and its pattern scores (previous token,
 // self, first token) with a short label when one clearly dominates. Recomputed when the result or the hidden
-// tokens change, not when the selected head does.
+// tokens change, not when the selected head does. A long text's thumbnails are computed off the GUI thread, a few
+// heads at a time (the rest are empty until then: thumbnail() returns an empty vector and pending() is true).
 #pragma once
 
+#include "models/background.h"
 #include "models/heatmap_model.h"
 
 #include <attnscope/head_roles.h>
@@ -46,8 +48,10 @@ public:
 
     int thumbnailSide() const { return m_side; }
     bool causal() const { return m_causal; }
-    // (side, side) max-pooled weights, -1 where masked.
+    // (side, side) max-pooled weights, -1 where masked; empty while still being computed.
     const std::vector<float> &thumbnail(int layer, int head) const;
+    bool pending() const { return m_job.busy(); }
+    int thumbnailsDone() const { return m_done; }
     const HeadPattern &pattern(int layer, int head) const;
 
 signals:
@@ -67,6 +71,9 @@ private:
     std::vector<HeadPattern> m_patterns;          // (layers * heads)
     std::vector<HeadRoles> m_roles;               // (layers * heads) or empty
     Highlight m_highlight = Highlight::Labels;
+    int m_done = 0;
+    QThreadPool m_pool; // the grid's own threads: a long text's heads do not queue ahead of the heatmap's work
+    Background m_job{this, &m_pool};
 };
 
 } // namespace attnscope

@@ -17,7 +17,7 @@ QVariant HeatmapModel::data(const QModelIndex &index, int role) const {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid) || !m_result)
         return {};
     const bool masked = m_matrix.masked(index.row(), index.column());
-    const float w = m_matrix.at(index.row(), index.column());
+    const float w = masked ? 0.0f : weightAt(index.row(), index.column());
     switch (role) {
     case Qt::DisplayRole:
         return masked ? QString() : QString::number(w, 'f', 3);
@@ -55,13 +55,130 @@ QHash<int, QByteArray> HeatmapModel::roleNames() const {
 }
 
 void HeatmapModel::recompute() {
-    if (m_result) {
-        m_params.layer = std::clamp(m_params.layer, 0, std::max(0, m_result->layers - 1));
-        m_params.head = std::clamp(m_params.head, 0, std::max(0, m_result->heads - 1));
-        m_matrix = attentionMatrix(*m_result, m_params);
-    } else {
-        m_matrix = {};
+    m_job.cancel();
+    m_detailJob.cancel();
+    m_overview = {};
+    m_detail = {};
+    m_detailAsked = {};
+    m_cachedRow = -1;
+    m_matrix = {};
+    if (!m_result)
+        return;
+    m_params.layer = std::clamp(m_params.layer, 0, std::max(0, m_result->layers - 1));
+    m_params.head = std::clamp(m_params.head, 0, std::max(0, m_result->heads - 1));
+    m_matrix.causal = m_result->causal;
+    m_matrix.positions = visiblePositions(*m_result, m_params.hideSpecial);
+    m_matrix.size = m_result->layers > 0 && m_result->heads > 0 ? static_cast<int>(m_matrix.positions.size()) : 0;
+    m_matrix.window = aggregateWindow(*m_result, m_params);
+    const int n = m_matrix.size;
+    if (n == 0)
+        return;
+    const ResultPtr result = m_result;
+    const ViewParams params = m_params;
+    const std::vector<int> positions = m_matrix.positions;
+    if (large()) { // the overview, a block of rows at a time
+        AttentionRegion region{0, n, 0, n, kOverviewSide, kOverviewSide, {}};
+        if (!m_background) {
+            poolAttention(*result, params, positions, region);
+            m_overview = std::move(region);
+            return;
+        }
+        m_job.start(1, [this, result, params, positions, region](int, const Background::Cancelled &cancelled,
+                                                                  const Background::Deliver &deliver) mutable {
+            if (poolAttention(*result, params, positions, region, cancelled))
+                deliver([this, region = std::move(region)]() mutable {
+                    m_overview = std::move(region);
+                    weightsArrived();
+                });
+        });
+        return;
     }
+    const double cells = static_cast<double>(n) * n * aggregatedHeads(*result, params);
+    if (!m_background || cells <= kForegroundCells) {
+        m_matrix.weights = attentionMatrix(*result, params).weights;
+        return;
+    }
+    m_job.start(1, [this, result, params, positions, n](int, const Background::Cancelled &cancelled,
+                                                         const Background::Deliver &deliver) {
+        std::vector<float> weights(static_cast<std::size_t>(n) * n);
+        for (int r0 = 0; r0 < n; r0 += 64) {
+            if (cancelled())
+                return;
+            attentionMatrixRows(*result, params, positions, r0, std::min(64, n - r0),
+                                weights.data() + static_cast<std::size_t>(r0) * n);
+        }
+        deliver([this, weights = std::move(weights)]() mutable {
+            m_matrix.weights = std::move(weights);
+            weightsArrived();
+        });
+    });
+}
+
+void HeatmapModel::weightsArrived() {
+    m_cachedRow = -1;
+    if (tokenCount() > 0)
+        emit dataChanged(index(0, 0), index(tokenCount() - 1, tokenCount() - 1));
+    emit viewChanged();
+}
+
+void HeatmapModel::requestDetail(int row0, int row1, int col0, int col1, int outRows, int outCols) {
+    const int n = m_matrix.size;
+    if (!m_result || !large())
+        return;
+    AttentionRegion want{std::clamp(row0, 0, n), std::clamp(row1, 0, n), std::clamp(col0, 0, n), std::clamp(col1, 0, n),
+                         0, 0, {}};
+    if (want.rows() <= 0 || want.cols() <= 0)
+        return;
+    want.outRows = std::clamp(outRows, 1, want.rows());
+    want.outCols = std::clamp(outCols, 1, want.cols());
+    const auto covers = [&](const AttentionRegion &d) {
+        return d.outRows > 0 && d.row0 <= want.row0 && d.row1 >= want.row1 && d.col0 <= want.col0 &&
+               d.col1 >= want.col1 &&
+               static_cast<double>(d.outRows) / d.rows() >= 0.999 * want.outRows / want.rows() &&
+               static_cast<double>(d.outCols) / d.cols() >= 0.999 * want.outCols / want.cols();
+    };
+    if (covers(m_detailAsked))
+        return;
+    m_detailAsked = want;
+    m_detailAsked.cells.clear();
+    const ResultPtr result = m_result;
+    const ViewParams params = m_params;
+    const std::vector<int> positions = m_matrix.positions;
+    if (!m_background) {
+        poolAttention(*result, params, positions, want);
+        m_detail = std::move(want);
+        emit detailChanged();
+        return;
+    }
+    m_detailJob.start(1, [this, result, params, positions, want](int, const Background::Cancelled &cancelled,
+                                                                  const Background::Deliver &deliver) mutable {
+        if (poolAttention(*result, params, positions, want, cancelled))
+            deliver([this, want = std::move(want)]() mutable {
+                m_detail = std::move(want);
+                emit detailChanged();
+            });
+    });
+}
+
+const std::vector<float> &HeatmapModel::rowWeights(int query) const {
+    static const std::vector<float> empty;
+    if (!m_result || query < 0 || query >= m_matrix.size)
+        return empty;
+    if (query == m_cachedRow)
+        return m_row;
+    m_row.resize(static_cast<std::size_t>(m_matrix.size));
+    if (complete())
+        std::copy(m_matrix.row(query), m_matrix.row(query) + m_matrix.size, m_row.begin());
+    else
+        attentionMatrixRows(*m_result, m_params, m_matrix.positions, query, 1, m_row.data());
+    m_cachedRow = query;
+    return m_row;
+}
+
+float HeatmapModel::weightAt(int query, int key) const {
+    if (query < 0 || key < 0 || query >= m_matrix.size || key >= m_matrix.size)
+        return 0.0f;
+    return complete() ? m_matrix.at(query, key) : rowWeights(query)[static_cast<std::size_t>(key)];
 }
 
 void HeatmapModel::setResult(ResultPtr result) {
@@ -99,9 +216,7 @@ void HeatmapModel::setAggregation(Aggregation aggregation) {
 
 void HeatmapModel::weightsChanged() {
     recompute();
-    if (tokenCount() > 0)
-        emit dataChanged(index(0, 0), index(tokenCount() - 1, tokenCount() - 1));
-    emit viewChanged();
+    weightsArrived();
 }
 
 void HeatmapModel::setHideSpecial(bool hide) {
@@ -113,7 +228,7 @@ void HeatmapModel::setHideSpecial(bool hide) {
 
 const AttentionMatrix &HeatmapModel::headMatrix(int head) const {
     static const AttentionMatrix empty;
-    if (!m_result || head < 0 || head >= m_result->heads)
+    if (!m_result || head < 0 || head >= m_result->heads || large())
         return empty;
     if (m_cachedLayer != m_params.layer || m_layerHeads.size() != static_cast<std::size_t>(m_result->heads)) {
         m_layerHeads.assign(static_cast<std::size_t>(m_result->heads), AttentionMatrix{});
@@ -185,7 +300,7 @@ QString HeatmapModel::cellDescription(int query, int key) const {
         return tr("%1 -> %2: masked (a causal model cannot look ahead)").arg(tokenText(query), tokenText(key));
     QString text = QStringLiteral("%1 -> %2: %3")
                        .arg(tokenText(query), tokenText(key))
-                       .arg(static_cast<double>(m_matrix.at(query, key)), 0, 'f', 4);
+                       .arg(static_cast<double>(weightAt(query, key)), 0, 'f', 4);
     // Value-weighted attention of one head: also the norm itself, ||alpha W_O v||, before rows were normalised.
     if (m_result->measure == Measure::Value && m_params.aggregation == Aggregation::Head && !m_params.hideSpecial &&
         !m_result->rowTotals.empty()) {

@@ -1,9 +1,14 @@
 // Table model of what the views show: rows = query tokens, columns = key tokens of one head or an aggregate
 // (core's attentionMatrix), with special tokens optionally hidden. Holds an immutable snapshot of the result;
 // every view (heatmap, arcs, grid, token strip) reads it and shares one QItemSelectionModel over it.
+// Up to kDenseTokens visible tokens it holds the whole (n, n) matrix; a longer text is shown as a max-pooled overview
+// (kOverviewSide cells a side) and, when the heatmap is zoomed in, an exact or finer-pooled detail of the part in view,
+// both computed a block of rows at a time. Matrices that take long are computed off the GUI thread (pending() until
+// then, viewChanged() when they arrive), unless setBackground(false) (the command line, exports, tests).
 #pragma once
 
 #include "attention_snapshot.h"
+#include "models/background.h"
 
 #include <attnscope/attention_view.h>
 
@@ -20,7 +25,14 @@ public:
         PositionRole,                  // header: int, the token's index in the full sequence
     };
 
+    static constexpr int kDenseTokens = 2048;
+    static constexpr int kOverviewSide = 1024;
+    // Weights (visible tokens squared times heads aggregated) computed on the GUI thread at most; more go to a thread.
+    static constexpr double kForegroundCells = 8.0 * 1024 * 1024;
+
     explicit HeatmapModel(QObject *parent = nullptr);
+    void setBackground(bool background) { m_background = background; }
+    bool background() const { return m_background; }
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
@@ -40,9 +52,26 @@ public:
     int layers() const { return m_result ? m_result->layers : 0; }
     int heads() const { return m_result ? m_result->heads : 0; }
     int tokenCount() const { return m_matrix.size; } // visible tokens
-    // The (n, n) matrix shown: the selected head or aggregate.
+    // The (n, n) matrix shown: the selected head or aggregate. Its positions, causality and window are always
+    // there; its weights only when complete() (a dense text whose matrix is not pending).
     const AttentionMatrix &matrix() const { return m_matrix; }
-    // One head of the current layer, with the same hidden tokens (cached per layer, for the arcs view).
+    bool large() const { return m_matrix.size > kDenseTokens; }
+    bool pending() const { return m_job.busy(); }
+    bool complete() const { return !m_matrix.weights.empty(); }
+    // A large text's overview (all rows and columns pooled), once computed; nullptr before and for dense texts.
+    const AttentionRegion *overview() const { return m_overview.cells.empty() ? nullptr : &m_overview; }
+    // The zoomed-in part of a large text, once computed (see requestDetail).
+    const AttentionRegion *detail() const { return m_detail.cells.empty() ? nullptr : &m_detail; }
+    // Asks for rows [row0, row1) x columns [col0, col1) at outRows x outCols cells (at most the region's size:
+    // exact cells); does nothing for a dense text or when the detail held or coming already covers it that finely.
+    // detailChanged() when it arrives.
+    void requestDetail(int row0, int row1, int col0, int col1, int outRows, int outCols);
+    // One weight of the matrix shown, and one row of it (visible columns), from the matrix or recomputed (the last
+    // row asked for is kept).
+    float weightAt(int query, int key) const;
+    const std::vector<float> &rowWeights(int query) const;
+    // One head of the current layer, with the same hidden tokens (cached per layer, for the arcs view); empty for a
+    // large text.
     const AttentionMatrix &headMatrix(int head) const;
     // Row -> index into result()->tokens.
     int position(int row) const;
@@ -59,14 +88,23 @@ signals:
     // The weights shown changed (layer, head or aggregation), or anything did (reset). Views rebuild.
     void viewChanged();
     void layerHeadChanged(int layer, int head);
+    void detailChanged();
 
 private:
     void recompute();
     void weightsChanged(); // same tokens, other weights: recompute and tell the views
+    void weightsArrived(); // the weights (or overview) are there: tell the views
 
     ResultPtr m_result;
     ViewParams m_params;
     AttentionMatrix m_matrix;
+    AttentionRegion m_overview;
+    AttentionRegion m_detail, m_detailAsked;
+    bool m_background = true;
+    Background m_job{this};
+    Background m_detailJob{this};
+    mutable int m_cachedRow = -1;
+    mutable std::vector<float> m_row;
     std::vector<int> m_rowOfPosition;
     mutable int m_cachedLayer = -1;
     mutable std::vector<AttentionMatrix> m_layerHeads; // (heads) of m_cachedLayer

@@ -13,6 +13,8 @@
 namespace attnscope {
 
 namespace {
+// A long text's links are computed when the cells they come from are at most this many (about a second).
+constexpr double kMaxStreamedCells = 64.0 * 1024 * 1024;
 constexpr double kMargin = 10;
 constexpr double kMaxLabelWidth = 160;
 constexpr double kSwatch = 14;
@@ -55,12 +57,29 @@ ArcsScene makeArcsScene(const HeatmapModel &model, const std::vector<bool> &enab
     scene.topK = topK;
     scene.title = model.viewTitle();
     const AttentionMatrix &m = model.matrix();
+    if (m.size == 0 || !model.result())
+        return scene;
+    const bool aggregate = model.params().aggregation != Aggregation::Head;
+    if (!model.large() && aggregate && !model.complete()) {
+        scene.title += QStringLiteral(" · computing…");
+        return scene;
+    }
+    // A long text has no matrices to keep: its links are found a block of rows at a time, as long as that is quick.
+    const bool streamed = model.large();
+    const double heads = aggregate ? aggregatedHeads(*model.result(), model.params())
+                                   : static_cast<double>(std::count(enabledHeads.begin(), enabledHeads.end(), true));
+    const bool tooMany = streamed && static_cast<double>(m.size) * m.size * heads > kMaxStreamedCells;
+    if (tooMany) {
+        scene.title = QStringLiteral("Arcs of %1 tokens: show fewer heads (click them in the legend) or a shorter text")
+                          .arg(m.size);
+        if (aggregate)
+            return scene;
+    }
+    const bool compute = !tooMany;
     scene.tokens = m.size;
     scene.causal = m.causal;
     for (int i = 0; i < m.size; ++i)
         scene.labels << model.tokenText(i);
-    if (m.size == 0)
-        return scene;
     if (model.params().aggregation == Aggregation::Head) {
         for (int h = 0; h < model.heads(); ++h) {
             ArcSeries s;
@@ -68,7 +87,11 @@ ArcsScene makeArcsScene(const HeatmapModel &model, const std::vector<bool> &enab
             s.name = QStringLiteral("head %1").arg(h);
             s.colour = headColour(h);
             s.enabled = h < static_cast<int>(enabledHeads.size()) && enabledHeads[static_cast<std::size_t>(h)];
-            if (s.enabled) {
+            if (s.enabled && streamed && compute) {
+                ViewParams one = model.params();
+                one.head = h;
+                s.links = strongLinks(*model.result(), one, m.positions, threshold, topK);
+            } else if (s.enabled && compute) {
                 s.matrix = &model.headMatrix(h);
                 s.links = strongLinks(*s.matrix, threshold, topK);
             }
@@ -78,8 +101,12 @@ ArcsScene makeArcsScene(const HeatmapModel &model, const std::vector<bool> &enab
         ArcSeries s;
         s.name = model.viewTitle().section(QStringLiteral(" · "), model.params().aggregation == Aggregation::MeanOfAll ? 0 : 1, 1);
         s.colour = QColor(0x33, 0x33, 0x66);
-        s.matrix = &model.matrix();
-        s.links = strongLinks(m, threshold, topK);
+        if (streamed) {
+            s.links = strongLinks(*model.result(), model.params(), m.positions, threshold, topK);
+        } else {
+            s.matrix = &model.matrix();
+            s.links = strongLinks(m, threshold, topK);
+        }
         scene.series.push_back(std::move(s));
     }
     return scene;

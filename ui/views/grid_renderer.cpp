@@ -32,11 +32,24 @@ GridScene makeGridScene(const HeadGridModel &model, const ViewStyle &style) {
     const bool scored = model.highlight() != HeadGridModel::Highlight::Labels;
     scene.title = scored ? QStringLiteral("All heads · framed by %1").arg(HeadGridModel::highlightName(model.highlight()))
                          : QStringLiteral("All heads · click one to open it");
+    if (model.pending())
+        scene.title += QStringLiteral(" · computing thumbnails, %1 of %2 done")
+                           .arg(model.thumbnailsDone())
+                           .arg(scene.layers * scene.heads);
     const int side = model.thumbnailSide();
     const QRgb empty = style.empty().rgb();
     for (int l = 0; l < scene.layers; ++l)
         for (int h = 0; h < scene.heads; ++h) {
             const std::vector<float> &t = model.thumbnail(l, h);
+            if (t.size() != static_cast<std::size_t>(side) * side) { // still being computed
+                QImage waiting(1, 1, QImage::Format_RGB32);
+                waiting.fill(empty);
+                scene.thumbnails.push_back(std::move(waiting));
+                scene.badges.push_back(QString());
+                if (scored)
+                    scene.scores.push_back(-1);
+                continue;
+            }
             QImage image(side, side, QImage::Format_RGB32);
             for (int i = 0; i < side; ++i) {
                 auto *line = reinterpret_cast<QRgb *>(image.scanLine(i));

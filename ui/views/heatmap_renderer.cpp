@@ -62,17 +62,38 @@ float maskedValue(const ViewStyle &style) {
     return style.scale.kind == ColorScale::Kind::Signed ? -2.0f : -1.0f;
 }
 
-QImage colourMap(const float *weights, int side, const ViewStyle &style) {
-    QImage image(side, side, QImage::Format_RGB32);
+QImage colourMap(const float *weights, int rows, int cols, const ViewStyle &style) {
+    QImage image(cols, rows, QImage::Format_RGB32);
     const QRgb empty = style.empty().rgb();
     const float below = style.scale.kind == ColorScale::Kind::Signed ? -1.5f : 0.0f; // masked cells lie below
-    for (int i = 0; i < side; ++i) {
+    for (int i = 0; i < rows; ++i) {
         auto *line = reinterpret_cast<QRgb *>(image.scanLine(i));
-        const float *row = weights + static_cast<std::size_t>(i) * side;
-        for (int j = 0; j < side; ++j)
+        const float *row = weights + static_cast<std::size_t>(i) * cols;
+        for (int j = 0; j < cols; ++j)
             line[j] = row[j] < below ? empty : style.rgb(row[j]);
     }
     return image;
+}
+QImage colourMap(const AttentionRegion &region, const ViewStyle &style) {
+    return colourMap(region.cells.data(), region.outRows, region.outCols, style);
+}
+
+// Level 0 from (side, side) cells (masked ones below any weight), then each level pools the previous one to about
+// half the side (plain max keeps a cell masked only where its whole block is).
+void addLevels(HeatmapScene &scene, int side, std::vector<float> cells) {
+    scene.levels.push_back(colourMap(cells.data(), side, side, scene.style));
+    AttentionMatrix previous;
+    previous.size = side;
+    previous.causal = false;
+    previous.weights = std::move(cells);
+    for (int s = (side + 1) / 2; s >= kCoarsestLevel && s < previous.size; s = (s + 1) / 2) {
+        AttentionMatrix pooled;
+        pooled.size = s;
+        pooled.causal = false;
+        pooled.weights = downsampleMax(previous, s);
+        scene.levels.push_back(colourMap(pooled.weights.data(), s, s, scene.style));
+        previous = std::move(pooled);
+    }
 }
 } // namespace
 
@@ -86,6 +107,21 @@ HeatmapScene makeHeatmapScene(const HeatmapModel &model, const QString &modelNam
         return scene;
     scene.causal = m.causal || m.window > 0;
     scene.tokens = n;
+    scene.labels.reserve(n);
+    for (int i = 0; i < n; ++i)
+        scene.labels << model.tokenText(i);
+    if (!model.complete()) { // a long text (its overview and zoomed detail) or weights on their way
+        if (const AttentionRegion *o = model.overview())
+            addLevels(scene, o->outRows, o->cells);
+        if (const AttentionRegion *d = model.detail()) {
+            scene.detail = colourMap(*d, style);
+            scene.detailTokens = QRect(d->col0, d->row0, d->cols(), d->rows());
+        }
+        scene.pending = model.pending();
+        if (scene.pending)
+            scene.title += QStringLiteral(" · computing…");
+        return scene;
+    }
     // Level 0: masked cells (future keys, keys outside a sliding window) below any weight so one colour-mapping
     // loop serves every level.
     std::vector<float> full(m.weights);
@@ -98,24 +134,7 @@ HeatmapScene makeHeatmapScene(const HeatmapModel &model, const QString &modelNam
             for (int j = 0; j < i; ++j)
                 if (m.masked(i, j))
                     full[static_cast<std::size_t>(i) * n + j] = maskedValue(style);
-    scene.levels.push_back(colourMap(full.data(), n, style));
-    // Each level pools the previous one (masked cells are below any weight, so plain max keeps them
-    // masked only where a whole block is masked).
-    AttentionMatrix previous;
-    previous.size = n;
-    previous.causal = false;
-    previous.weights = std::move(full);
-    for (int side = (n + 1) / 2; side >= kCoarsestLevel && side < previous.size; side = (side + 1) / 2) {
-        AttentionMatrix pooled;
-        pooled.size = side;
-        pooled.causal = false;
-        pooled.weights = downsampleMax(previous, side);
-        scene.levels.push_back(colourMap(pooled.weights.data(), side, style));
-        previous = std::move(pooled);
-    }
-    scene.labels.reserve(n);
-    for (int i = 0; i < n; ++i)
-        scene.labels << model.tokenText(i);
+    addLevels(scene, n, std::move(full));
     return scene;
 }
 
@@ -167,6 +186,19 @@ HeatmapGeometry layoutHeatmap(const QSizeF &size, const HeatmapScene &scene, con
     return g;
 }
 
+void requestVisibleDetail(HeatmapModel &model, const HeatmapGeometry &g) {
+    const AttentionRegion *overview = model.overview();
+    if (!overview || g.cell <= 0 || g.grid.width() <= overview->outCols * 1.01)
+        return;
+    const double left = (g.viewport.left() - g.grid.left()) / g.cell, top = (g.viewport.top() - g.grid.top()) / g.cell;
+    const double w = g.viewport.width() / g.cell, h = g.viewport.height() / g.cell;
+    const int col0 = static_cast<int>(std::floor(left - w / 4)), col1 = static_cast<int>(std::ceil(left + w * 1.25));
+    const int row0 = static_cast<int>(std::floor(top - h / 4)), row1 = static_cast<int>(std::ceil(top + h * 1.25));
+    const double pixelsPerToken = std::min(1.0, g.cell);
+    model.requestDetail(row0, row1, col0, col1, static_cast<int>(std::ceil((row1 - row0) * pixelsPerToken)),
+                        static_cast<int>(std::ceil((col1 - col0) * pixelsPerToken)));
+}
+
 QPointF maxPan(const HeatmapGeometry &g) {
     return {std::max(0.0, g.grid.width() - g.viewport.width()), std::max(0.0, g.grid.height() - g.viewport.height())};
 }
@@ -204,6 +236,18 @@ void paintHeatmap(QPainter &p, const HeatmapGeometry &g, const HeatmapScene &sce
         p.drawImage(g.viewport, image, source);
     else
         paintVectorCells(p, g, image, source);
+    double pooledBlock = perPixel; // tokens per cell drawn, for the legend's note
+    if (!scene.detail.isNull()) { // a long text zoomed in: the part in view, finer than the overview
+        const QRect &d = scene.detailTokens;
+        p.save();
+        p.setClipRect(g.viewport);
+        p.drawImage(QRectF(g.grid.left() + d.x() * g.cell, g.grid.top() + d.y() * g.cell, d.width() * g.cell,
+                           d.height() * g.cell),
+                    scene.detail);
+        p.restore();
+        if (QRectF(d).contains(visible.adjusted(0.5, 0.5, -0.5, -0.5)))
+            pooledBlock = static_cast<double>(d.width()) / scene.detail.width();
+    }
 
     // Axis captions.
     p.drawText(QRectF(g.viewport.left(), g.viewport.top() - g.labelSpace - fm.height() * 1.3, g.viewport.width(),
@@ -317,10 +361,8 @@ void paintHeatmap(QPainter &p, const HeatmapGeometry &g, const HeatmapScene &sce
     p.setPen(style.muted);
     if (style.scale.kind != ColorScale::Kind::Linear)
         note(QString::fromStdString(style.scale.name()) + QStringLiteral(" scale"));
-    if (g.level > 0) {
-        const int block = qRound(static_cast<double>(g.tokens) / image.width());
-        note(QStringLiteral("max of %1×%1").arg(block));
-    }
+    if (pooledBlock > 1.01)
+        note(QStringLiteral("max of %1×%1").arg(qRound(pooledBlock)));
     p.setPen(style.text);
     if (!caption.isEmpty())
         p.drawText(g.caption, kCaptionFlags, caption);

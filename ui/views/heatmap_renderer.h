@@ -24,6 +24,11 @@ struct HeatmapScene {
     // levels[0] has one pixel per cell (n x n); each further level is max-pooled to about half the side,
     // so cells smaller than a screen pixel are drawn from a coarser level instead of being skipped.
     std::vector<QImage> levels;
+    // A long text: levels holds the model's pooled overview only, and `detail` the exact or finer part of the grid
+    // the model computed for a zoomed view, covering detailTokens (x = first key, y = first query, in tokens).
+    QImage detail;
+    QRect detailTokens;
+    bool pending = false; // the weights are still being computed: the title says so
     QStringList labels; // (n) token labels
     QString title;      // e.g. "stories260K · layer 1 · head 3"
     bool causal = true;
@@ -66,6 +71,10 @@ void paintHeatmap(QPainter &painter, const HeatmapGeometry &geometry, const Heat
 
 // (query, key) under a point, or (-1, -1).
 QPoint cellAt(const HeatmapGeometry &geometry, const QPointF &pos);
+
+// A long text's heatmap zoomed in past its overview's resolution: asks the model for the part in view and a margin
+// around it (so a small pan needs nothing new), exact where cells are a pixel or more, pooled to the pixels otherwise.
+void requestVisibleDetail(HeatmapModel &model, const HeatmapGeometry &geometry);
 
 // Largest pan for a zoom (so callers can clamp and centre).
 QPointF maxPan(const HeatmapGeometry &geometry);

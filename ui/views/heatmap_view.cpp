@@ -14,6 +14,8 @@
 #include <QToolTip>
 #include <QWheelEvent>
 
+#include <cmath>
+
 namespace attnscope {
 
 namespace {
@@ -48,7 +50,13 @@ void HeatmapView::relayout() {
     m_geometry = layoutHeatmap(size(), m_scene, font(), {}, m_zoom, m_pan);
     m_pan = QPointF(m_geometry.viewport.left() - m_geometry.grid.left(),
                     m_geometry.viewport.top() - m_geometry.grid.top()); // clamped by the layout
+    requestDetail();
     update();
+}
+
+void HeatmapView::requestDetail() {
+    if (m_model)
+        requestVisibleDetail(*m_model, m_geometry);
 }
 
 ViewState HeatmapView::exportState() const {
@@ -71,7 +79,9 @@ void HeatmapView::paintEvent(QPaintEvent *) {
     p.fillRect(rect(), m_style.background);
     if (m_scene.levels.empty()) {
         p.setPen(m_style.text);
-        p.drawText(rect(), Qt::AlignCenter, tr("Type a sentence above to see its attention."));
+        p.drawText(rect(), Qt::AlignCenter,
+                   m_scene.tokens > 0 ? tr("Computing the attention of %1 tokens…").arg(m_scene.tokens)
+                                      : tr("Type a sentence above to see its attention."));
         return;
     }
     HeatmapMarks marks;

@@ -50,7 +50,9 @@ protected:
 
 private:
     void rebuild() override;
+    void detailArrived() override { rebuild(); }
     void relayout();
+    void requestDetail();
     void setHover(QPoint cell, const QPoint &globalPos);
 
     QString m_modelName;

@@ -15,8 +15,10 @@ void ModelView::setModel(HeatmapModel *model) {
     if (m_model)
         disconnect(m_model, nullptr, this, nullptr);
     m_model = model;
-    if (m_model)
+    if (m_model) {
         connect(m_model, &HeatmapModel::viewChanged, this, &ModelView::rebuild);
+        connect(m_model, &HeatmapModel::detailChanged, this, &ModelView::detailArrived);
+    }
     rebuild();
 }
 

@@ -26,6 +26,8 @@ public:
 
 protected:
     virtual void rebuild() = 0;
+    // The model's zoomed-in detail of a long text arrived (only the heatmap shows it).
+    virtual void detailArrived() {}
     Focus focus() const { return focusOf(m_selection); }
 
     QPointer<HeatmapModel> m_model;

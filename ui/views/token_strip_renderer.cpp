@@ -93,6 +93,7 @@ void paintTokenStrip(QPainter &p, const TokenStripLayout &layout, const HeatmapM
     p.setRenderHint(QPainter::Antialiasing);
     const Focus &focus = marks.focus;
     const AttentionMatrix &m = model.matrix();
+    const std::vector<float> &focusRow = model.rowWeights(focus.query); // empty without a focused token
     QFont italic = font;
     italic.setItalic(true);
     for (std::size_t i = 0; i < layout.chips.size(); ++i) {
@@ -101,8 +102,8 @@ void paintTokenStrip(QPainter &p, const TokenStripLayout &layout, const HeatmapM
         QColor fill = c.special ? QColor(0xee, 0xee, 0xee) : style.background;
         QColor textColour = c.row < 0 ? style.muted : style.text;
         // Tint: how much the focused token attends to this one.
-        if (focus.query >= 0 && c.row >= 0 && focus.query < m.size && c.row < m.size && !m.masked(focus.query, c.row)) {
-            const QRgb rgb = style.rgb(m.at(focus.query, c.row));
+        if (c.row >= 0 && static_cast<std::size_t>(c.row) < focusRow.size() && !m.masked(focus.query, c.row)) {
+            const QRgb rgb = style.rgb(focusRow[static_cast<std::size_t>(c.row)]);
             fill = QColor::fromRgb(rgb);
             textColour = isDark(rgb) ? Qt::white : Qt::black;
         }

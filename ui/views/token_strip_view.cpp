@@ -111,7 +111,7 @@ bool TokenStripView::event(QEvent *event) {
         else if (focus.query >= 0 && !m_model->matrix().masked(focus.query, c.row))
             tip += tr("\n%1 attends to it with %2")
                        .arg(m_model->tokenText(focus.query))
-                       .arg(double(m_model->matrix().at(focus.query, c.row)), 0, 'f', 4);
+                       .arg(double(m_model->weightAt(focus.query, c.row)), 0, 'f', 4);
         else
             tip += tr("\nclick to focus it in every view");
         QToolTip::showText(help->globalPos(), tip, this);

@@ -418,20 +418,32 @@ void ExportDialog::exportNow() {
     const ResultPtr result = model ? model->result() : nullptr;
     if (kind != What::Image && !result)
         return finishExport(false, tr("nothing to export yet: no analysed text"), {});
+    if (kind == What::Csv && model->large())
+        return finishExport(false,
+                            tr("CSV holds texts of up to %1 tokens (this one has %2): export the numbers as npy, "
+                               "which is written a block of rows at a time")
+                                .arg(HeatmapModel::kDenseTokens)
+                                .arg(model->tokenCount()),
+                            {});
     AttentionMatrix matrix = kind == What::Csv ? model->matrix() : AttentionMatrix{};
+    const ViewParams params = model ? model->params() : ViewParams{};
     const std::string modelName = m_context.modelName.toStdString();
     m_busy = true;
     m_export->setEnabled(false);
     m_status->setText(tr("Saving…"));
     QPointer<ExportDialog> self(this);
     QThreadPool::globalInstance()->start([self, kind, targets, existing, image, pixels, title, result,
-                                          matrix = std::move(matrix), modelName]() {
+                                          matrix = std::move(matrix), params, modelName]() mutable {
         QList<QList<QByteArray>> files; // each file's parts
         QString error;
         try { // off the GUI thread: an exception here must become a message, not an abort
             switch (kind) {
             case What::Image: files << QList<QByteArray>{pixels.isNull() ? image : encodePng(pixels, title)}; break;
-            case What::Csv: files << QList<QByteArray>{QByteArray::fromStdString(attentionCsv(*result, matrix))}; break;
+            case What::Csv:
+                if (matrix.weights.empty()) // still being computed for the view: computed here instead
+                    matrix = attentionMatrix(*result, params);
+                files << QList<QByteArray>{QByteArray::fromStdString(attentionCsv(*result, matrix))};
+                break;
             case What::Json: files << QList<QByteArray>{QByteArray::fromStdString(attentionJson(*result, modelName))}; break;
             case What::Npy: // attention.npy is streamed below, a block of rows at a time
                 files << QList<QByteArray>{} << QList<QByteArray>{QByteArray::fromStdString(tokensJson(*result))};

@@ -6,6 +6,7 @@
 
 #include "attnscope/attention.h"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,8 @@ struct ViewParams {
 };
 
 // A square matrix over the visible positions.
+struct HeadPattern;
+
 struct AttentionMatrix {
     int size = 0;                // n visible tokens
     std::vector<int> positions;  // (n) index into AttentionResult::tokens of each row/column
@@ -52,6 +55,31 @@ std::vector<int> visiblePositions(const AttentionResult &result, bool hideSpecia
 // layer/head are clamped into range.
 AttentionMatrix attentionMatrix(const AttentionResult &result, const ViewParams &params);
 
+// Rows [row0, row0 + n) of the matrix attentionMatrix(result, params) returns, (n, positions.size()) into out, without
+// the rest: for texts whose whole matrix is too large to hold. positions = visiblePositions(result, hideSpecial).
+void attentionMatrixRows(const AttentionResult &result, const ViewParams &params, const std::vector<int> &positions,
+                         int row0, int n, float *out);
+// The sliding window of the matrix params names (AttentionMatrix::window): the layer's, or for the mean of all
+// layers the widest when every layer has one.
+int aggregateWindow(const AttentionResult &result, const ViewParams &params);
+// How many (T, T) heads the matrix params names takes: 1, the heads of a layer, or every head.
+int aggregatedHeads(const AttentionResult &result, const ViewParams &params);
+
+// A part of that matrix, max-pooled: rows [row0, row1) and columns [col0, col1) in visible coordinates, reduced to
+// outRows x outCols cells (blocks as even as downsampleMax's; exact cells when the output is as large as the region).
+struct AttentionRegion {
+    int row0 = 0, row1 = 0, col0 = 0, col1 = 0;
+    int outRows = 0, outCols = 0;
+    std::vector<float> cells; // (outRows, outCols), -1 where the whole block is masked
+    int rows() const { return row1 - row0; }
+    int cols() const { return col1 - col0; }
+};
+// Computes region.cells a block of rows at a time (memory: one block of rows, never n x n). With `pattern`, the
+// region's rows also give the head's pattern scores (as headPattern on the whole matrix when the region is all of
+// it). Returns false, leaving cells empty, when `cancelled` says so (polled between blocks).
+bool poolAttention(const AttentionResult &result, const ViewParams &params, const std::vector<int> &positions,
+                   AttentionRegion &region, const std::function<bool()> &cancelled = {}, HeadPattern *pattern = nullptr);
+
 // Max-pooling to a coarser grid of `out` x `out` (out <= n): each output cell is the largest unmasked
 // weight of the block of input cells it covers, or -1 when the whole block is masked. Used when cells
 // would be smaller than a pixel, so that a one-token diagonal stays visible instead of being skipped.
@@ -67,6 +95,9 @@ struct Link {
 // For every query row: the keys with weight >= threshold, at most topK of them (0 = no limit), strongest
 // first. Masked cells are never links.
 std::vector<Link> strongLinks(const AttentionMatrix &matrix, float threshold, int topK);
+// The same for the matrix `params` names, a block of rows at a time (a long text without its whole matrix).
+std::vector<Link> strongLinks(const AttentionResult &result, const ViewParams &params, const std::vector<int> &positions,
+                              float threshold, int topK);
 
 // Mean pattern scores of one head over query rows i >= 1 (row 0 can only look at itself), on the matrix
 // as shown (hidden tokens removed): weight on i-1, on i, on the first visible position.
