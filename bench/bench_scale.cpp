@@ -5,6 +5,8 @@
 //  - BM_AppendToken/512: a 512-token text, then the same text plus one more word, to what the views need after it:
 //    the roles of every head, the new rows of every head, the next-token list. Only the new tokens run.
 //  - BM_HeadOnDemand/<tokens>: one head's (T, T) weights recomputed from the cache.
+//  - BM_MatmulQ8_0/<rows>: rows activations times a Llama 3.2 1B FFN matrix (8192 x 2048, Q8_0), the product that
+//    dominates a prefill (rows 512) and a new token (rows 1); the counter is the weights' bytes read per second.
 // Models: stories260K from ../shared, and the GGUF named by ATTNSCOPE_BENCH_GGUF (the Llama 3.2 1B shape that
 // write_random_model writes) or, when it is not set, a random Llama of the bench's own (8 layers, d 512, Q8_0), so a
 // full run stays short. ATTNSCOPE_BENCH_TOKENS (comma-separated) replaces the prefill lengths of that model.
@@ -13,6 +15,9 @@
 #include <attnscope/engine.h>
 #include <attnscope/head_roles.h>
 #include <attnscope/insights.h>
+#include <attnscope/quant.h>
+
+#include "runtime/matmul.h"
 
 #include <benchmark/benchmark.h>
 
@@ -151,6 +156,29 @@ void BM_HeadOnDemand(benchmark::State &state) {
     }
 }
 
+void BM_MatmulQ8_0(benchmark::State &state) {
+    const std::int64_t rows = state.range(0), N = 8192, K = 2048;
+    const std::int64_t rowBytes = K / 32 * 34;
+    std::vector<unsigned char> weights(static_cast<std::size_t>(N * rowBytes));
+    std::vector<float> line(static_cast<std::size_t>(K));
+    std::uint32_t seed = 7;
+    for (std::int64_t r = 0; r < N; ++r) {
+        for (float &x : line)
+            x = testsupport::randomWeight(seed);
+        quantizeRowQ8_0(line.data(), weights.data() + r * rowBytes, K);
+    }
+    std::vector<float> x(static_cast<std::size_t>(rows * K)), out(static_cast<std::size_t>(rows * N));
+    for (float &v : x)
+        v = testsupport::randomWeight(seed);
+    const Tensor w{GgmlType::Q8_0, weights.data(), N, K};
+    for (auto _ : state) {
+        multiply(x.data(), rows, w, out.data());
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.counters["weight_GB_per_s"] =
+        benchmark::Counter(static_cast<double>(weights.size()) / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
 void registerPrefills() {
     for (int n : {64, 512})
         benchmark::RegisterBenchmark("BM_Prefill/stories260K", [](benchmark::State &s) { prefill(s, stories()); })
@@ -175,8 +203,11 @@ void registerPrefills() {
 
 BENCHMARK(BM_AppendToken)->Arg(512)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_HeadOnDemand)->Arg(512)->Arg(2048)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_MatmulQ8_0)->Arg(1)->Arg(512)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 int main(int argc, char **argv) {
+    benchmark::AddCustomContext("attnscope_kernels", computeKernels());
+    benchmark::AddCustomContext("attnscope_threads", std::to_string(computeThreads()));
     registerPrefills();
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv))

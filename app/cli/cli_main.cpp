@@ -147,6 +147,8 @@ int info(const QCommandLineParser &args) {
                             {QStringLiteral("rope_base"), double(c.ropeTheta)},
                             {QStringLiteral("weights"), QString::fromStdString(c.weightTypes)},
                             {QStringLiteral("tokenizer"), QString::fromStdString(i.tokenizerKind)},
+                            {QStringLiteral("kernels"), QString::fromStdString(computeKernels())},
+                            {QStringLiteral("threads"), computeThreads()},
                             {QStringLiteral("facts"), facts}};
         std::fprintf(stdout, "%s", QJsonDocument(o).toJson(QJsonDocument::Indented).constData());
         return 0;
@@ -168,6 +170,7 @@ int info(const QCommandLineParser &args) {
                 .arg(c.headSize()));
     println(QStringLiteral("weights      %1").arg(QString::fromStdString(c.weightTypes)));
     println(QStringLiteral("tokenizer    %1").arg(QString::fromStdString(i.tokenizerKind)));
+    println(QStringLiteral("kernels      %1 · %2 threads").arg(QString::fromStdString(computeKernels())).arg(computeThreads()));
     for (const ModelFact &f : describeModel(c))
         if (f.label != "rope") // the rope line above says the base; the full description follows as "rope setup"
             println(QStringLiteral("%1 %2").arg(QString::fromStdString(f.label).leftJustified(12), QString::fromStdString(f.value)));

@@ -1,6 +1,7 @@
 // HeatmapModel under QAbstractItemModelTester, and its data equal to the core result it wraps.
 #include "test_support.h"
 
+#include "models/head_grid_model.h"
 #include "models/heatmap_model.h"
 #include "views/heatmap_renderer.h"
 
@@ -11,6 +12,31 @@
 
 using namespace attnscope;
 
+namespace {
+// A hand-built causal result of T tokens (<s> first) whose every row has its largest weight on the previous token.
+std::shared_ptr<AttentionResult> longResult(int T, int layers, int heads) {
+    auto r = std::make_shared<AttentionResult>();
+    r->layers = layers;
+    r->heads = heads;
+    r->causal = true;
+    r->tokens.resize(static_cast<std::size_t>(T));
+    r->tokens[0].special = true;
+    r->attention.assign(static_cast<std::size_t>(layers) * heads * T * T, 0.0f);
+    for (int h = 0; h < layers * heads; ++h)
+        for (int i = 0; i < T; ++i) {
+            float *row = r->attention.data() + (static_cast<std::size_t>(h) * T + i) * T;
+            for (int j = 0; j <= i; ++j)
+                row[j] = 1.0f + float((i * 7 + j * 3 + h) % 5);
+            if (i > 0)
+                row[i - 1] = 40.0f;
+            const double sum = std::accumulate(row, row + i + 1, 0.0);
+            for (int j = 0; j <= i; ++j)
+                row[j] = float(row[j] / sum);
+        }
+    return r;
+}
+} // namespace
+
 class TestHeatmapModel : public QObject {
     Q_OBJECT
 private slots:
@@ -20,6 +46,7 @@ private slots:
     void layerHeadSwitchAndClamp();
     void encoderResultWithClsAndSep();
     void longTextOverviewAndDetail();
+    void gridOfALongTextArrivesInPieces();
 
 private:
     EnginePtr m_engine;
@@ -131,25 +158,8 @@ void TestHeatmapModel::longTextOverviewAndDetail() {
     // Past kDenseTokens the model holds no (n, n) matrix: an overview pooled off the GUI thread, exact cells of a
     // zoomed part on request, single weights and rows recomputed. A hand-built causal result of 2,100 tokens whose
     // every row has its largest weight on the previous token.
-    auto r = std::make_shared<AttentionResult>();
     const int T = HeatmapModel::kDenseTokens + 52;
-    r->layers = 1;
-    r->heads = 2;
-    r->causal = true;
-    r->tokens.resize(static_cast<std::size_t>(T));
-    r->tokens[0].special = true;
-    r->attention.assign(static_cast<std::size_t>(2) * T * T, 0.0f);
-    for (int h = 0; h < 2; ++h)
-        for (int i = 0; i < T; ++i) {
-            float *row = r->attention.data() + (static_cast<std::size_t>(h) * T + i) * T;
-            for (int j = 0; j <= i; ++j)
-                row[j] = 1.0f + float((i * 7 + j * 3 + h) % 5);
-            if (i > 0)
-                row[i - 1] = 40.0f;
-            const double sum = std::accumulate(row, row + i + 1, 0.0);
-            for (int j = 0; j <= i; ++j)
-                row[j] = float(row[j] / sum);
-        }
+    const auto r = longResult(T, 1, 2);
     HeatmapModel model;
     QSignalSpy views(&model, &HeatmapModel::viewChanged);
     model.setResult(r);
@@ -198,6 +208,36 @@ void TestHeatmapModel::longTextOverviewAndDetail() {
     QVERIFY(direct.overview() != nullptr);
     direct.requestDetail(0, 10, 0, 10, 10, 10);
     QVERIFY(direct.detail() != nullptr);
+}
+
+void TestHeatmapModel::gridOfALongTextArrivesInPieces() {
+    // Thumbnails too costly for the GUI thread come from the grid's pool a few heads at a time; each equals the head's
+    // matrix pooled, and its pattern the matrix's.
+    const int T = HeatmapModel::kDenseTokens + 52;
+    const auto r = longResult(T, 2, 4);
+    HeatmapModel model;
+    HeadGridModel grid;
+    grid.setSourceModel(&model);
+    QSignalSpy arrived(&grid, &HeadGridModel::thumbnailsChanged);
+    model.setResult(r);
+    QVERIFY(grid.pending());
+    QCOMPARE(grid.thumbnailSide(), HeadGridModel::kMaxThumbnail);
+    QTRY_VERIFY_WITH_TIMEOUT(!grid.pending(), 60000);
+    QCOMPARE(grid.thumbnailsDone(), 8);
+    QVERIFY(arrived.count() >= 3); // the reset, then the heads in batches
+    for (int l = 0; l < 2; ++l)
+        for (int h = 0; h < 4; ++h) {
+            const AttentionMatrix m = attentionMatrix(*r, {l, h, Aggregation::Head, false});
+            QVERIFY(grid.thumbnail(l, h) == downsampleMax(m, HeadGridModel::kMaxThumbnail));
+            const HeadPattern expected = headPattern(m);
+            QVERIFY(std::abs(grid.pattern(l, h).previousToken - expected.previousToken) < 1e-5f);
+            QVERIFY(std::abs(grid.pattern(l, h).firstToken - expected.firstToken) < 1e-5f);
+        }
+    // A new result while the old one is still being computed: only the new one's thumbnails arrive.
+    model.setResult(longResult(T, 2, 4));
+    model.setResult(r);
+    QTRY_VERIFY_WITH_TIMEOUT(!grid.pending(), 60000);
+    QCOMPARE(grid.thumbnailsDone(), 8);
 }
 
 QTEST_MAIN(TestHeatmapModel)

@@ -30,6 +30,11 @@ struct AnalyzeParams {
     const AttentionResult *previous = nullptr;
 };
 
+// What the forward pass runs on: the kernels the dispatcher chose for this CPU ("AVX2 + FMA + F16C, AVX-512 VNNI for
+// int8", ...) and its thread count (physical cores unless ATTNSCOPE_THREADS says otherwise).
+std::string computeKernels();
+int computeThreads();
+
 struct EngineInfo {
     std::string modelPath;
     std::string tokenizerPath;   // empty when the tokenizer comes from the model file itself (GGUF)

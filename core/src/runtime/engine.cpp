@@ -6,8 +6,10 @@
 #include "attnscope/safetensors.h"
 #include "io/mapped_file.h"
 #include "runtime/forward.h"
+#include "runtime/kernels.h"
 #include "runtime/kv_cache.h"
 #include "runtime/memory.h"
+#include "runtime/thread_pool.h"
 
 #include <algorithm>
 #include <chrono>
@@ -17,6 +19,14 @@
 #include <new>
 
 namespace attnscope {
+
+std::string computeKernels() {
+    return kernels::cpuFeatures();
+}
+
+int computeThreads() {
+    return threadCount();
+}
 
 namespace fs = std::filesystem;
 

@@ -217,68 +217,27 @@ AVX2 void accumulateAvx2(const float *p, std::int64_t ldp, int np, const float *
         accumulateTile<1>(p + i * ldp, ldp, v, ldv, nk, width, c + i * ldc, ldc);
 }
 
-// Q8_0 . Q8_0 tile: |b| times a signed by b, pairwise sums to int32 (maddubs + madd), to float, times the two
-// blocks' scales.
-template <int MA, int MB>
-AVX2 void dotQ8Tile(const unsigned char *a, std::int64_t rowA, const unsigned char *b, std::int64_t rowB, int blocks,
-                    float *c, std::int64_t ldc) {
-    __m256 acc[MA][MB];
-    for (int i = 0; i < MA; ++i)
-        for (int j = 0; j < MB; ++j)
-            acc[i][j] = _mm256_setzero_ps();
-    const __m256i ones = _mm256_set1_epi16(1);
-    for (int q = 0; q < blocks; ++q) {
-        const std::int64_t off = std::int64_t(q) * kQ8Bytes;
-        __m256i bq[MB], bAbs[MB];
-        __m256 bd[MB];
-        for (int j = 0; j < MB; ++j) {
-            const unsigned char *blk = b + j * rowB + off;
-            bq[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(blk + 2));
-            bAbs[j] = _mm256_sign_epi8(bq[j], bq[j]);
-            std::uint16_t h;
-            std::memcpy(&h, blk, 2);
-            bd[j] = _mm256_set1_ps(_cvtsh_ss(h));
-        }
-        for (int i = 0; i < MA; ++i) {
-            const unsigned char *blk = a + i * rowA + off;
-            const __m256i aq = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(blk + 2));
-            std::uint16_t h;
-            std::memcpy(&h, blk, 2);
-            const __m256 ad = _mm256_set1_ps(_cvtsh_ss(h));
-            for (int j = 0; j < MB; ++j) {
-                const __m256i prod = _mm256_maddubs_epi16(bAbs[j], _mm256_sign_epi8(aq, bq[j]));
-                const __m256 sum = _mm256_cvtepi32_ps(_mm256_madd_epi16(prod, ones));
-                acc[i][j] = _mm256_fmadd_ps(_mm256_mul_ps(ad, bd[j]), sum, acc[i][j]);
-            }
-        }
-    }
-    for (int i = 0; i < MA; ++i) {
-        const __m256 zero = _mm256_setzero_ps();
-        alignas(16) float sums[4];
-        _mm_store_ps(sums, hsum4(acc[i][0], MB > 1 ? acc[i][MB > 1 ? 1 : 0] : zero, MB > 2 ? acc[i][MB > 2 ? 2 : 0] : zero,
-                                 MB > 3 ? acc[i][MB > 3 ? 3 : 0] : zero));
-        for (int j = 0; j < MB; ++j)
-            c[i * ldc + j] = sums[j];
-    }
-}
+// Q8_0 . Q8_0: AVX2's pair sums (maddubs to int16 pairs, madd to int32; no saturation, |values| <= 127), and
+// AVX-512 VNNI's one instruction for both on 256-bit vectors (vpdpbusd, EVEX-encoded: AVX512VL), as ggml does.
+// Weight rows a strip of activation rows meets at a time: 8 rows of a 2,048-wide matrix (17 KB) stay in L1 while
+// the strip passes (BM_MatmulQ8_0: 25-40% faster than 32).
+constexpr int kQ8TileB = 8;
+#define Q8_NS q8avx2
+#define Q8_TARGET AVX2
+#define Q8_PAIR_SUMS(ax, sy) _mm256_madd_epi16(_mm256_maddubs_epi16(ax, sy), _mm256_set1_epi16(1))
+#include "runtime/kernels_q8.inc"
+#undef Q8_NS
+#undef Q8_TARGET
+#undef Q8_PAIR_SUMS
 
-struct Q8Tiles {
-    const unsigned char *a, *b;
-    std::int64_t rowA, rowB;
-    int blocks;
-    float *c;
-    std::int64_t ldc;
-    template <int MA, int MB> AVX2 void run(int i, int j) const {
-        dotQ8Tile<MA, MB>(a + i * rowA, rowA, b + j * rowB, rowB, blocks, c + i * ldc + j, ldc);
-    }
-};
-
-AVX2 void dotsQ8Avx2(const void *a, std::int64_t rowA, int na, const void *b, std::int64_t rowB, int nb, int k, float *c,
-                     std::int64_t ldc) {
-    tiled(Q8Tiles{static_cast<const unsigned char *>(a), static_cast<const unsigned char *>(b), rowA, rowB, k / kQ8Block,
-                  c, ldc},
-          na, nb, 32);
-}
+#define VNNI __attribute__((target("avx2,fma,f16c,avx512f,avx512vl,avx512bw,avx512vnni")))
+#define Q8_NS q8vnni
+#define Q8_TARGET VNNI
+#define Q8_PAIR_SUMS(ax, sy) _mm256_dpbusd_epi32(_mm256_setzero_si256(), ax, sy)
+#include "runtime/kernels_q8.inc"
+#undef Q8_NS
+#undef Q8_TARGET
+#undef Q8_PAIR_SUMS
 // ggml's AVX2 quantize_row_q8_0: the block's largest magnitude over 127 as the scale, values rounded to nearest.
 AVX2 void quantizeQ8Avx2(const float *x, void *out, std::int64_t n) {
     auto *dst = static_cast<unsigned char *>(out);
@@ -312,6 +271,23 @@ void quantizeQ8Scalar(const float *x, void *out, std::int64_t n) {
     quantizeRowQ8_0(x, out, n); // ggml's reference rounding, the same as for weights
 }
 
+#if ATTNSCOPE_X86
+// AVX-512 VNNI on 256-bit vectors: CPUID leaf 7 (EBX bit 31 AVX512VL, bit 16 AVX512F, bit 30 AVX512BW; ECX bit 11
+// AVX512_VNNI) and the operating system saving the AVX-512 state (XCR0 bits 5-7 with 1-2), which EVEX encoding needs.
+bool avx512Vnni() {
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & (1u << 27))) // OSXSAVE
+        return false;
+    unsigned xcr0lo = 0, xcr0hi = 0;
+    __asm__("xgetbv" : "=a"(xcr0lo), "=d"(xcr0hi) : "c"(0));
+    if ((xcr0lo & 0xE6u) != 0xE6u)
+        return false;
+    if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx))
+        return false;
+    return (ebx & (1u << 16)) && (ebx & (1u << 30)) && (ebx & (1u << 31)) && (ecx & (1u << 11));
+}
+#endif
+
 struct Dispatch {
     decltype(&dotsScalar) dots = dotsScalar;
     decltype(&accumulateScalar) accumulate = accumulateScalar;
@@ -328,9 +304,13 @@ struct Dispatch {
         if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && f16c) {
             dots = dotsAvx2;
             accumulate = accumulateAvx2;
-            dotsQ8 = dotsQ8Avx2;
+            dotsQ8 = q8avx2::dotsQ8;
             quantize = quantizeQ8Avx2;
             name = "AVX2 + FMA + F16C";
+            if (avx512Vnni() && !(std::getenv("ATTNSCOPE_KERNELS") && std::strcmp(std::getenv("ATTNSCOPE_KERNELS"), "avx2") == 0)) {
+                dotsQ8 = q8vnni::dotsQ8;
+                name = "AVX2 + FMA + F16C, AVX-512 VNNI for int8";
+            }
         }
 #endif
     }

@@ -1,5 +1,6 @@
 // The inner loops of the forward pass, chosen once per process by what the CPU has (runtime dispatch: the binary is
-// built for baseline x86-64 and uses AVX2 + FMA where they exist, as llama.cpp's CPU backend does).
+// built for baseline x86-64 and uses AVX2 + FMA where they exist, and AVX-512 VNNI's int8 dot products where that
+// exists too, as llama.cpp's CPU backend does). ATTNSCOPE_KERNELS=scalar or =avx2 caps the choice (tests, benchmarks).
 //  - dots: C[i][j] = sum_t A[i][t] * B[j][t] in float32, every entry summed in the same order whatever the blocking,
 //    so a row of attention recomputed on demand equals the one the forward pass used.
 //  - Q8_0 x Q8_0: activations quantized per block of 32 (ggml's quantize_row_q8_0), products in int8 with int32
@@ -28,7 +29,8 @@ void quantizeQ8(const float *x, void *out, std::int64_t n);
 void dotsQ8(const void *a, std::int64_t rowA, int na, const void *b, std::int64_t rowB, int nb, int k, float *c,
             std::int64_t ldc);
 
-// "AVX2 + FMA" or "baseline x86-64 (SSE2)": what the dispatcher chose, for `info` and the benchmarks.
+// "AVX2 + FMA + F16C, AVX-512 VNNI for int8", "AVX2 + FMA + F16C" or "baseline (scalar)": what the dispatcher chose,
+// for `info` and the benchmarks.
 std::string cpuFeatures();
 
 } // namespace attnscope::kernels
