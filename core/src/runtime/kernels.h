@@ -23,7 +23,8 @@ void accumulateRows(const float *p, std::int64_t ldp, int np, const float *v, st
 // One Q8_0 block: a half-precision scale and 32 signed bytes (34 bytes, ggml's block_q8_0).
 constexpr int kQ8Block = 32;
 constexpr int kQ8Bytes = 34;
-// Quantizes n floats (a multiple of 32) to Q8_0 blocks, as ggml does for activations multiplied by Q8_0 weights.
+// Quantizes n floats (a multiple of 32) to Q8_0 blocks, as ggml does for activations multiplied by Q8_0 weights. The
+// output is for dotsQ8's A only: a kernel set may store the bytes its own way (VNNI: biased by 128).
 void quantizeQ8(const float *x, void *out, std::int64_t n);
 // C (na, nb) stride ldc = A (na rows of Q8_0, row bytes rowA) . B (nb rows of Q8_0, row bytes rowB), k values a row.
 void dotsQ8(const void *a, std::int64_t rowA, int na, const void *b, std::int64_t rowB, int nb, int k, float *c,
