@@ -132,13 +132,15 @@ template <int MA, class Tile> AVX2 void tileRow(const Tile &tile, int i, int j0,
     }
 }
 
-template <class Tile> AVX2 void tiled(const Tile &tile, int na, int nb, int tileB) {
+// Strips of MaxA rows of A (3, or 4 where the kernel has 32 vector registers).
+template <class Tile, int MaxA = 3> AVX2 void tiled(const Tile &tile, int na, int nb, int tileB) {
     for (int j0 = 0; j0 < nb; j0 += tileB) {
         const int mb = std::min(tileB, nb - j0);
         int i = 0;
-        for (; i + 3 <= na; i += 3)
-            tileRow<3>(tile, i, j0, mb);
+        for (; i + MaxA <= na; i += MaxA)
+            tileRow<MaxA>(tile, i, j0, mb);
         switch (na - i) {
+        case 3: tileRow<3>(tile, i, j0, mb); break;
         case 2: tileRow<2>(tile, i, j0, mb); break;
         case 1: tileRow<1>(tile, i, j0, mb); break;
         default: break;
