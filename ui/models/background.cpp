@@ -23,13 +23,6 @@ void Background::cancel() {
     m_run->cancelled = true;
 }
 
-bool Background::busy() const {
-    if (!m_run)
-        return false;
-    std::lock_guard lock(m_run->mutex);
-    return m_run->left > 0 && !m_run->cancelled;
-}
-
 void Background::start(int tasks, Work work) {
     cancel();
     auto run = std::make_shared<Run>();

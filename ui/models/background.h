@@ -28,8 +28,6 @@ public:
     // Runs work(0) ... work(tasks - 1) on the pool (the global one unless another was given).
     void start(int tasks, Work work);
     void cancel();
-    // Tasks of the current run still running or queued.
-    bool busy() const;
 
 private:
     struct Run {

@@ -73,6 +73,8 @@ void HeadGridModel::refresh() {
                 });
             }
         });
+    } else {
+        m_done = m_layers * m_heads; // nothing to show
     }
     endResetModel();
     emit thumbnailsChanged();

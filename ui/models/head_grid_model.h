@@ -50,7 +50,7 @@ public:
     bool causal() const { return m_causal; }
     // (side, side) max-pooled weights, -1 where masked; empty while still being computed.
     const std::vector<float> &thumbnail(int layer, int head) const;
-    bool pending() const { return m_job.busy(); }
+    bool pending() const { return m_done < m_layers * m_heads; }
     int thumbnailsDone() const { return m_done; }
     const HeadPattern &pattern(int layer, int head) const;
 

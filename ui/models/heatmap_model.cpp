@@ -62,6 +62,7 @@ void HeatmapModel::recompute() {
     m_detailAsked = {};
     m_cachedRow = -1;
     m_matrix = {};
+    m_waiting = false;
     if (!m_result)
         return;
     m_params.layer = std::clamp(m_params.layer, 0, std::max(0, m_result->layers - 1));
@@ -83,6 +84,7 @@ void HeatmapModel::recompute() {
             m_overview = std::move(region);
             return;
         }
+        m_waiting = true;
         m_job.start(1, [this, result, params, positions, region](int, const Background::Cancelled &cancelled,
                                                                   const Background::Deliver &deliver) mutable {
             if (poolAttention(*result, params, positions, region, cancelled))
@@ -98,6 +100,7 @@ void HeatmapModel::recompute() {
         m_matrix.weights = attentionMatrix(*result, params).weights;
         return;
     }
+    m_waiting = true;
     m_job.start(1, [this, result, params, positions, n](int, const Background::Cancelled &cancelled,
                                                          const Background::Deliver &deliver) {
         std::vector<float> weights(static_cast<std::size_t>(n) * n);
@@ -115,7 +118,12 @@ void HeatmapModel::recompute() {
 }
 
 void HeatmapModel::weightsArrived() {
+    m_waiting = false;
     m_cachedRow = -1;
+    notifyViews();
+}
+
+void HeatmapModel::notifyViews() {
     if (tokenCount() > 0)
         emit dataChanged(index(0, 0), index(tokenCount() - 1, tokenCount() - 1));
     emit viewChanged();
@@ -216,7 +224,7 @@ void HeatmapModel::setAggregation(Aggregation aggregation) {
 
 void HeatmapModel::weightsChanged() {
     recompute();
-    weightsArrived();
+    notifyViews();
 }
 
 void HeatmapModel::setHideSpecial(bool hide) {

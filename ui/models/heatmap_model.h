@@ -56,7 +56,7 @@ public:
     // there; its weights only when complete() (a dense text whose matrix is not pending).
     const AttentionMatrix &matrix() const { return m_matrix; }
     bool large() const { return m_matrix.size > kDenseTokens; }
-    bool pending() const { return m_job.busy(); }
+    bool pending() const { return m_waiting; } // weights or overview on their way from a thread
     bool complete() const { return !m_matrix.weights.empty(); }
     // A large text's overview (all rows and columns pooled), once computed; nullptr before and for dense texts.
     const AttentionRegion *overview() const { return m_overview.cells.empty() ? nullptr : &m_overview; }
@@ -93,7 +93,8 @@ signals:
 private:
     void recompute();
     void weightsChanged(); // same tokens, other weights: recompute and tell the views
-    void weightsArrived(); // the weights (or overview) are there: tell the views
+    void weightsArrived(); // the weights (or overview) came from the thread: tell the views
+    void notifyViews();
 
     ResultPtr m_result;
     ViewParams m_params;
@@ -101,6 +102,7 @@ private:
     AttentionRegion m_overview;
     AttentionRegion m_detail, m_detailAsked;
     bool m_background = true;
+    bool m_waiting = false;
     Background m_job{this};
     Background m_detailJob{this};
     mutable int m_cachedRow = -1;
