@@ -148,6 +148,18 @@ AttentionMatrix attentionMatrix(const AttentionResult &result, const ViewParams 
     return m;
 }
 
+namespace {
+// The matrix params names without its weights: positions, causality and window, for masked().
+AttentionMatrix maskOf(const AttentionResult &result, const ViewParams &params, const std::vector<int> &positions) {
+    AttentionMatrix mask;
+    mask.size = static_cast<int>(positions.size());
+    mask.positions = positions;
+    mask.causal = result.causal;
+    mask.window = aggregateWindow(result, params);
+    return mask;
+}
+} // namespace
+
 bool poolAttention(const AttentionResult &result, const ViewParams &params, const std::vector<int> &pos,
                    AttentionRegion &region, const std::function<bool()> &cancelled, HeadPattern *pattern) {
     const int n = static_cast<int>(pos.size());
@@ -160,11 +172,7 @@ bool poolAttention(const AttentionResult &result, const ViewParams &params, cons
     region.cells.assign(static_cast<std::size_t>(region.outRows) * region.outCols, -1.0f);
     if (region.outRows == 0 || region.outCols == 0)
         return true;
-    AttentionMatrix mask; // for masked(): the positions, causality and window of the matrix
-    mask.size = n;
-    mask.positions = pos;
-    mask.causal = result.causal;
-    mask.window = aggregateWindow(result, params);
+    const AttentionMatrix mask = maskOf(result, params, pos);
     // Output cell of every input row and column: block b covers [b * size / out, (b + 1) * size / out).
     const auto blocks = [](int size, int out) {
         std::vector<int> of(static_cast<std::size_t>(size));
@@ -275,11 +283,7 @@ std::vector<Link> strongLinks(const AttentionMatrix &m, float threshold, int top
 
 std::vector<Link> strongLinks(const AttentionResult &result, const ViewParams &params, const std::vector<int> &positions,
                               float threshold, int topK) {
-    AttentionMatrix mask;
-    mask.size = static_cast<int>(positions.size());
-    mask.positions = positions;
-    mask.causal = result.causal;
-    mask.window = aggregateWindow(result, params);
+    const AttentionMatrix mask = maskOf(result, params, positions);
     const int n = mask.size;
     const int block = std::clamp((1 << 20) / std::max(n, 1), 1, 256);
     std::vector<float> rows(static_cast<std::size_t>(block) * n);
