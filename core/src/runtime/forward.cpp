@@ -15,6 +15,7 @@
 #include "runtime/blocks.h"
 #include "runtime/kernels.h"
 #include "runtime/matmul.h"
+#include "runtime/memory.h"
 #include "runtime/thread_pool.h"
 
 #include <algorithm>
@@ -323,6 +324,7 @@ Status forwardTransformer(KvCache &cache, const std::vector<int> &ids, const Ana
     out.measure = Measure::Raw;
 
     const std::vector<std::vector<int>> targets = inductionTargets(ids);
+    const HeapReuse reuse;
     // A causal model goes a chunk at a time; an encoder's queries see every key, so it takes the text at once, and so
     // does a trace (it stops in the middle of the model).
     const int chunk = cfg.causal && !trace ? kChunk : std::max(1, T - prefix);

@@ -2,6 +2,9 @@
 #include "runtime/memory.h"
 
 #include <sys/resource.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <algorithm>
 #include <cmath>
@@ -9,6 +12,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <limits>
+#include <mutex>
 #include <sstream>
 
 namespace attnscope {
@@ -110,6 +114,22 @@ Status checkMemory(double bytes, const std::string &what) {
     return makeError(what + " needs about " + gigabytes(bytes) + " of memory, more than the " + gigabytes(budget) +
                      " available; analyse a shorter text (--truncate cuts it to the context), use a smaller model or "
                      "close other programs");
+}
+
+HeapReuse::HeapReuse() {
+#if defined(__GLIBC__)
+    static std::once_flag once;
+    std::call_once(once, [] {
+        mallopt(M_MMAP_THRESHOLD, 32 << 20); // glibc's largest: blocks above it are mapped as before
+        mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    });
+#endif
+}
+
+HeapReuse::~HeapReuse() {
+#if defined(__GLIBC__)
+    malloc_trim(0);
+#endif
 }
 
 } // namespace attnscope
