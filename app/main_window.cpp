@@ -24,6 +24,8 @@
 #include "widgets/playback_bar.h"
 #include "widgets/presentation.h"
 #include "widgets/step_panel.h"
+#include "widgets/tour.h"
+#include "widgets/window_fit.h"
 #include "views/step_view.h"
 
 #include <attnscope/measures.h>
@@ -99,8 +101,25 @@ MainWindow::MainWindow(Options options, QWidget *parent) : QMainWindow(parent), 
     if (m_options.useSettings)
         m_recent = settings.value(QStringLiteral("recentModels")).toStringList();
     rebuildRecentMenu();
+    // Inside the screen it opens on, whatever size it had on another one; the docks where they were left.
+    if (m_options.useSettings) {
+        restoreFitted(this, settings.value(QStringLiteral("geometry")).toByteArray(), kPreferredSize);
+        restoreState(settings.value(QStringLiteral("windowState")).toByteArray());
+    } else {
+        fitToScreen(this, kPreferredSize);
+    }
+    // Started without a model or a text: the last session comes back whole (model, text, head, measure, view, pin).
+    std::optional<Session> last;
+    if (m_options.useSettings && m_options.modelPath.isEmpty() && m_options.initialText.isEmpty()) {
+        Session s;
+        if (sessionFromJson(settings.value(QStringLiteral("lastSession")).toByteArray(), &s).isEmpty() &&
+            QFileInfo::exists(s.modelPath))
+            last = s;
+    }
     QString initial = m_options.initialText;
-    if (initial.isEmpty() && m_options.useSettings && settings.contains(QStringLiteral("lastText")))
+    if (last)
+        initial = last->text;
+    else if (initial.isEmpty() && m_options.useSettings && settings.contains(QStringLiteral("lastText")))
         initial = settings.value(QStringLiteral("lastText")).toString();
     else if (initial.isEmpty())
         initial = m_examples->examples().front().text;
@@ -113,7 +132,13 @@ MainWindow::MainWindow(Options options, QWidget *parent) : QMainWindow(parent), 
     showExampleNote();
 
     QString modelPath = m_options.modelPath, tokenizerPath = m_options.tokenizerPath;
-    if (modelPath.isEmpty() && m_options.useSettings) { // the model of the last session, if it is still there
+    if (last) {
+        m_pendingExample.reset();
+        m_pendingSession = last;
+        applySessionView(*last);
+        modelPath = last->modelPath;
+        tokenizerPath = last->tokenizerPath;
+    } else if (modelPath.isEmpty() && m_options.useSettings) { // the model of the last session, if it is still there
         const QString last = settings.value(QStringLiteral("lastModel")).toString();
         if (!last.isEmpty() && QFileInfo::exists(last)) {
             modelPath = last;
@@ -240,7 +265,7 @@ void MainWindow::buildUi() {
     });
     connect(m_selection, &QItemSelectionModel::selectionChanged, this, &MainWindow::syncInsightsFocus);
     connect(m_stepPanel, &StepPanel::cellChosen, this, [this](int query, int key) {
-        const int row = m_heatmapModel->rowOfPosition(query), column = m_heatmapModel->rowOfPosition(key);
+        const int row = rowOfToken(query), column = rowOfToken(key);
         if (row >= 0 && column >= 0) // a hidden special token has no cell to select
             focusCell(m_selection, row, column);
     });
@@ -281,10 +306,26 @@ void MainWindow::buildUi() {
     statusBar()->addPermanentWidget(m_tokensLabel);
     statusBar()->addPermanentWidget(m_timeLabel);
 
+    m_tour = new Tour(this, {
+        {m_text, tr("Type here"),
+         tr("Type any sentence. The model reads it as you type and every view below follows.")},
+        {m_grid, tr("These are the heads"),
+         tr("Each small square is one attention head, a row of them per layer. Click one to see it large; a thick "
+            "frame marks a head with a clear job (previous token, first token, induction).")},
+        {m_strip, tr("Click a token"),
+         tr("Click a piece of the sentence: every view shows where it looks, and <b>Insights</b> what the model "
+            "predicts next. <b>Words</b> merges pieces such as “▁Li” “ly” into “Lily”.")},
+        {m_insightsDock, tr("Try the Examples"),
+         tr("The <b>Examples</b> tab holds sentences chosen to show one behaviour each, with a note on what to look "
+            "at. Ctrl+] goes to the next one; F11 presents full screen.")},
+    });
+    connect(m_tour, &Tour::finished, this, [this] {
+        if (m_options.useSettings)
+            QSettings().setValue(QStringLiteral("tourDone"), true);
+    });
     applyStyle();
     setWindowTitle(tr("AttnScope"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/attnscope.svg")));
-    resize(1280, 900);
 }
 
 QWidget *MainWindow::buildControls(QWidget *parent) {
@@ -309,6 +350,10 @@ QWidget *MainWindow::buildControls(QWidget *parent) {
     m_hideSpecial->setToolTip(tr("Hide special tokens (<s>, BERT's [CLS] and [SEP]) and renormalise "
                                  "each row to sum 1. Many heads park most of their attention on <s> (an "
                                  "“attention sink”), which washes out everything else."));
+    m_words = new QCheckBox(tr("Words"), row);
+    m_words->setToolTip(tr("Merge sub-word pieces into words in every view (“▁Li” + “ly” → “Lily”): the attention "
+                           "from word A to word B is the mean over A's tokens of the sum over B's tokens, so each "
+                           "row still sums to 1."));
     m_scale = new QComboBox(row);
     m_scale->addItem(tr("Linear"), int(ColorScale::Kind::Linear));
     m_scale->addItem(tr("Log"), int(ColorScale::Kind::Log));
@@ -331,7 +376,7 @@ QWidget *MainWindow::buildControls(QWidget *parent) {
         box->setMinimumContentsLength(box == m_scale ? 9 : 14);
     }
     for (QWidget *w : std::initializer_list<QWidget *>{m_layer, m_head, m_aggregation, m_measure, m_hideSpecial,
-                                                       m_scale, m_colorMap})
+                                                       m_words, m_scale, m_colorMap})
         controls->addWidget(w);
     controls->addStretch(1);
     m_busy = new BusyBar(m_service, row);
@@ -347,6 +392,7 @@ QWidget *MainWindow::buildControls(QWidget *parent) {
     connect(m_aggregation, qOverload<int>(&QComboBox::currentIndexChanged), this, &MainWindow::applyAggregation);
     connect(m_measure, qOverload<int>(&QComboBox::currentIndexChanged), this, &MainWindow::applyMeasure);
     connect(m_hideSpecial, &QCheckBox::toggled, this, &MainWindow::applyHideSpecial);
+    connect(m_words, &QCheckBox::toggled, this, &MainWindow::applyWords);
     connect(m_scale, qOverload<int>(&QComboBox::currentIndexChanged), this, &MainWindow::applyStyle);
     connect(m_colorMap, qOverload<int>(&QComboBox::currentIndexChanged), this, &MainWindow::applyStyle);
     return row;
@@ -423,17 +469,38 @@ void MainWindow::applyMeasure() {
     requestAnalysis(); // value-weighted needs the value norms captured; every measure comes back off this thread
 }
 
+int MainWindow::tokenPosition(int row, bool last) const {
+    const int position = row >= 0 ? m_heatmapModel->position(row) : -1;
+    if (position < 0 || !wordsShown())
+        return position;
+    const std::vector<Word> &words = m_analysis->words; // a word's prediction is made at its last token
+    return std::size_t(position) < words.size() ? (last ? words[std::size_t(position)].tokens.back()
+                                                        : words[std::size_t(position)].tokens.front())
+                                                : -1;
+}
+
+int MainWindow::rowOfToken(int position) const {
+    if (position >= 0 && wordsShown()) {
+        const std::vector<int> of = wordOfToken(m_analysis->words, m_analysis->shown->seqLen());
+        position = std::size_t(position) < of.size() ? of[std::size_t(position)] : -1;
+    }
+    return m_heatmapModel->rowOfPosition(position);
+}
+
+bool MainWindow::wordsShown() const {
+    return m_words->isChecked() && m_analysis && m_analysis->shownWords;
+}
+
 void MainWindow::syncInsightsFocus() {
     const Focus f = focusOf(m_selection);
-    m_insights->setFocus(f.query >= 0 ? m_heatmapModel->position(f.query) : -1,
-                         f.key >= 0 ? m_heatmapModel->position(f.key) : -1);
+    m_insights->setFocus(tokenPosition(f.query, true), tokenPosition(f.key, false));
     syncStep();
 }
 
 void MainWindow::syncStep() {
     const Focus f = focusOf(m_selection);
-    m_stepPanel->setQuery(f.query >= 0 ? m_heatmapModel->position(f.query) : -1);
-    m_stepPanel->setFocusedKey(f.key >= 0 ? m_heatmapModel->position(f.key) : -1);
+    m_stepPanel->setQuery(tokenPosition(f.query, true));
+    m_stepPanel->setFocusedKey(tokenPosition(f.key, false));
     const bool rollout = m_analysis && m_analysis->shown && m_analysis->shown->measure == Measure::Rollout;
     const bool oneHead = Aggregation(m_aggregation->currentData().toInt()) == Aggregation::Head && !rollout;
     m_stepPanel->setHead(m_layer->value(), m_head->value(), oneHead);
@@ -510,6 +577,29 @@ void MainWindow::applyHideSpecial(bool hide) {
         focusCell(m_selection, row, column);
 }
 
+void MainWindow::applyWords() {
+    if (!m_analysis)
+        return;
+    // The focused token's word (or a word's last token) stays focused across the change.
+    const Focus before = focusOf(m_selection);
+    const bool wasWords = m_heatmapModel->result() == m_analysis->shownWords;
+    auto toToken = [&](int row) {
+        const int p = row >= 0 ? m_heatmapModel->position(row) : -1;
+        return p >= 0 && wasWords && std::size_t(p) < m_analysis->words.size() ? m_analysis->words[std::size_t(p)].tokens.back() : p;
+    };
+    const int query = toToken(before.query), key = toToken(before.key);
+    m_heatmapModel->setResult(wordsShown() ? m_analysis->shownWords : m_analysis->shown);
+    m_heatmapModel->setLayerHead(m_layer->value(), m_head->value());
+    const int row = rowOfToken(query), column = rowOfToken(key);
+    if (row >= 0 && before.isToken())
+        focusToken(m_selection, row);
+    else if (row >= 0 && column >= 0)
+        focusCell(m_selection, row, column);
+    else
+        attnscope::clearFocus(m_selection);
+    syncInsightsFocus();
+}
+
 void MainWindow::buildMenus() {
     QMenu *file = menuBar()->addMenu(tr("&File"));
     QAction *open = file->addAction(tr("&Open…"), this, &MainWindow::openModelDialog);
@@ -557,7 +647,13 @@ void MainWindow::buildMenus() {
     m_insightsDock->toggleViewAction()->setStatusTip(tr("Show or hide the head table and next-token predictions."));
     m_presentationAction = view->addAction(tr("&Presentation"), this, [this](bool on) { setPresentation(on); });
     m_presentationAction->setCheckable(true);
-    m_presentationAction->setShortcuts({QKeySequence(Qt::Key_F11), QKeySequence::FullScreen});
+    // F11 and the platform's full-screen keys, each once: a key listed twice is an ambiguous shortcut that Qt
+    // refuses to trigger (where the platform's own full-screen key is F11, as on Linux).
+    QList<QKeySequence> presentKeys{QKeySequence(Qt::Key_F11)};
+    for (const QKeySequence &k : QKeySequence::keyBindings(QKeySequence::FullScreen))
+        if (!presentKeys.contains(k))
+            presentKeys << k;
+    m_presentationAction->setShortcuts(presentKeys);
     m_presentationAction->setStatusTip(tr("Full screen with large type and thick lines, for a projector. F11 or Esc "
                                           "returns."));
     addAction(m_presentationAction); // F11 still works while the menu bar is hidden
@@ -620,6 +716,8 @@ void MainWindow::buildMenus() {
     m_examplesDock->toggleViewAction()->setStatusTip(tr("Show or hide the example library."));
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
+    QAction *tour = help->addAction(tr("Show &Tour"), this, [this] { m_tour->start(); });
+    tour->setStatusTip(tr("The four callouts of the first start: where to type, the heads, the tokens, the examples."));
     help->addAction(tr("&About AttnScope"), this, [this] {
         const auto &engine = m_service->engine();
         QMessageBox::about(this, tr("About AttnScope"), aboutHtml(engine ? &engine->info() : nullptr));
@@ -743,13 +841,14 @@ void MainWindow::showResult(const AnalysisPtr &analysis) {
     const ResultPtr before = m_heatmapModel->result();
     const Focus focus = focusOf(m_selection);
     const int query = m_heatmapModel->position(focus.query), key = m_heatmapModel->position(focus.key);
-    auto sameToken = [&](int position) {
-        return position >= 0 && before && position < analysis->shown->seqLen() &&
-               before->tokens[std::size_t(position)].id == analysis->shown->tokens[std::size_t(position)].id &&
-               before->tokens[std::size_t(position)].byteBegin == analysis->shown->tokens[std::size_t(position)].byteBegin;
-    };
     m_analysis = analysis;
-    const ResultPtr &result = analysis->shown;
+    const ResultPtr &result = wordsShown() ? analysis->shownWords : analysis->shown;
+    auto sameToken = [&](int position) {
+        return position >= 0 && before && position < result->seqLen() && position < before->seqLen() &&
+               before->tokens[std::size_t(position)].id == result->tokens[std::size_t(position)].id &&
+               before->tokens[std::size_t(position)].piece == result->tokens[std::size_t(position)].piece &&
+               before->tokens[std::size_t(position)].byteBegin == result->tokens[std::size_t(position)].byteBegin;
+    };
     m_head->setRange(0, std::max(0, result->heads - 1)); // rollout: one matrix per layer
     m_playback->setShape(result->layers, result->heads);
     m_heatmapModel->setResult(result);
@@ -768,7 +867,13 @@ void MainWindow::showResult(const AnalysisPtr &analysis) {
     applyAggregation();
     applyPendingSession();
     applyPendingExample();
-    m_tokensLabel->setText(tr("%n token(s)", nullptr, result->seqLen()));
+    if (m_options.useSettings && !m_tourOffered) { // a first start: the tour once there is something to point at
+        m_tourOffered = true;
+        if (!QSettings().value(QStringLiteral("tourDone"), false).toBool())
+            QTimer::singleShot(0, m_tour, &Tour::start);
+    }
+    m_tokensLabel->setText(wordsShown() ? tr("%n word(s)", nullptr, result->seqLen()) + tr(" · %n token(s)", nullptr, analysis->shown->seqLen())
+                                        : tr("%n token(s)", nullptr, result->seqLen()));
     m_timeLabel->setText(tr("computed in %1 ms").arg(result->computeMs, 0, 'f', 1));
 }
 
@@ -794,6 +899,7 @@ CompareWindow *MainWindow::openCompare() {
         m_compare = new CompareWindow(this);
         m_compare->setWindowFlag(Qt::Window);
         m_compare->setStyle(m_heatmap->viewStyle());
+        fitToScreen(m_compare, CompareWindow::kPreferredSize);
     }
     m_compare->setEngine(m_service->engine());
     m_compare->show();

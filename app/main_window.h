@@ -51,10 +51,12 @@ class InsightsPanel;
 class StepPanel;
 class CompareWindow;
 class TokenStripView;
+class Tour;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
+    static constexpr QSize kPreferredSize{1280, 900}; // opened smaller where the screen is (1366x768: 1350x728)
     struct Options {
         QString modelPath;              // explicit model (flag); empty = the default found by discovery
         QString tokenizerPath;          // explicit tokenizer; empty = beside the model
@@ -79,6 +81,8 @@ public:
     QItemSelectionModel *selectionModel() const { return m_selection; }
     QComboBox *aggregationBox() const { return m_aggregation; }
     QCheckBox *hideSpecialBox() const { return m_hideSpecial; }
+    QCheckBox *wordsBox() const { return m_words; }
+    Tour *tour() const { return m_tour; }
     QComboBox *scaleBox() const { return m_scale; }
     QComboBox *colorMapBox() const { return m_colorMap; }
     QComboBox *arcsLayoutBox() const { return m_arcsLayout; }
@@ -143,6 +147,12 @@ private:
     void applyStyle();
     void applyAggregation();
     void applyHideSpecial(bool hide);
+    void applyWords(); // the views between words or tokens, as the Words box says
+    bool wordsShown() const;
+    // The token position behind a row of the views (in words, its last token when `last`, else its first), and the
+    // row that shows a token position.
+    int tokenPosition(int row, bool last) const;
+    int rowOfToken(int position) const;
     void requestAnalysis();
     void showResult(const AnalysisPtr &analysis);
     void showError(const QString &message);
@@ -185,6 +195,9 @@ private:
     QAction *m_presentationAction = nullptr;
     Presentation m_presentationMode; // what it changed, to put back
     QCheckBox *m_hideSpecial = nullptr;
+    QCheckBox *m_words = nullptr;
+    Tour *m_tour = nullptr;
+    bool m_tourOffered = false;
     QComboBox *m_scale = nullptr;
     QComboBox *m_colorMap = nullptr;
     QComboBox *m_arcsLayout = nullptr;

@@ -8,12 +8,21 @@
 #include "views/heatmap_view.h"
 #include "views/token_strip_view.h"
 #include "widgets/export_dialog.h"
+#include "widgets/compare_window.h"
 #include "widgets/inference_worker.h"
+#include "widgets/insights_panel.h"
+#include "widgets/step_panel.h"
+#include "models/insights_model.h"
+#include "models/step_model.h"
+#include "views/predictions_view.h"
+#include "views/step_view.h"
 
 #include <QClipboard>
 #include <QDir>
 #include <QFileInfo>
 #include <QGuiApplication>
+#include <QLineEdit>
+#include <QSpinBox>
 #include <QMimeData>
 #include <QStatusBar>
 
@@ -31,7 +40,7 @@ ExportView MainWindow::currentExportView() const {
 
 ExportContext MainWindow::exportContext() const {
     ExportContext c;
-    c.sources = {m_heatmapModel, m_gridModel};
+    c.sources = {m_heatmapModel, m_gridModel, {}};
     c.modelName = m_service->engine() ? QString::fromStdString(m_service->engine()->info().name) : QString();
     c.style = m_heatmap->viewStyle();
     c.threshold = m_arcs->threshold();
@@ -49,6 +58,26 @@ ExportContext MainWindow::exportContext() const {
     c.screenSizes[ExportView::Grid] = m_grid->size();
     c.screenSizes[ExportView::Tokens] = m_strip->size();
     c.screenFont = m_heatmap->font();
+    // The classroom views, drawn by their widgets as they are on screen.
+    const QString sentence = m_analysis ? QString::fromStdString(m_analysis->raw->text) : QString();
+    if (const HeadStep *step = m_stepPanel->model()->step())
+        c.sources.panels[ExportView::Step] = {m_stepPanel->view(),
+                                              tr("layer %1 · head %2 · step by step for “%3” (token %4)")
+                                                  .arg(step->layer).arg(step->head)
+                                                  .arg(m_stepPanel->model()->tokenText(step->query)).arg(step->query),
+                                              sentence};
+    if (m_analysis && !m_insights->predictions().empty()) {
+        const int at = m_insights->predictionPosition();
+        c.sources.panels[ExportView::NextToken] = {m_insightsPanel->predictionsView(),
+                                                   tr("next token after “%1” (token %2)").arg(m_insights->tokenText(at)).arg(at),
+                                                   sentence};
+    }
+    if (m_compare && !m_compare->ranking().empty())
+        c.sources.panels[ExportView::Compare] = {m_compare, tr("layer %1 · head %2 · compare two sentences")
+                                                                .arg(m_compare->layerBox()->value()).arg(m_compare->headBox()->value()),
+                                                 tr("A: %1   B: %2").arg(m_compare->textA()->text(), m_compare->textB()->text())};
+    for (const auto &[view, panel] : c.sources.panels)
+        c.screenSizes[view] = panel.widget->size();
     c.initialView = currentExportView();
     c.directory = m_exportDir;
     return c;

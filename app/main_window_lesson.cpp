@@ -34,6 +34,11 @@ namespace attnscope {
 void MainWindow::closeEvent(QCloseEvent *event) {
     if (m_options.useSettings) {
         QSettings settings;
+        settings.setValue(QStringLiteral("geometry"), saveGeometry());
+        settings.setValue(QStringLiteral("windowState"), saveState());
+        const Session session = currentSession();
+        if (!session.modelPath.isEmpty())
+            settings.setValue(QStringLiteral("lastSession"), sessionToJson(session));
         settings.setValue(QStringLiteral("lastText"), m_text->toPlainText());
         if (const auto &engine = m_service->engine()) {
             settings.setValue(QStringLiteral("lastModel"), QString::fromStdString(engine->info().modelPath));
@@ -87,9 +92,10 @@ Session MainWindow::currentSession() const {
     s.aggregation = QLatin1String(kAggregations[std::clamp(m_aggregation->currentIndex(), 0, 3)]);
     s.measure = QLatin1String(measureKey(Measure(m_measure->currentData().toInt())));
     const Focus focus = focusOf(m_selection);
-    s.pinnedQuery = m_heatmapModel->position(focus.query);
-    s.pinnedKey = focus.key >= 0 ? m_heatmapModel->position(focus.key) : -1;
+    s.pinnedQuery = tokenPosition(focus.query, true); // token positions, whether words are shown or not
+    s.pinnedKey = focus.key >= 0 ? tokenPosition(focus.key, false) : -1;
     s.hideSpecial = m_hideSpecial->isChecked();
+    s.words = m_words->isChecked();
     s.colorMap = m_colorMap->currentData().toString();
     s.colorScale = QLatin1String(kScales[std::clamp(m_scale->currentIndex(), 0, 2)]);
     s.arcsLayout = m_arcsLayout->currentIndex() == 1 ? QStringLiteral("line") : QStringLiteral("columns");
@@ -170,6 +176,7 @@ void MainWindow::applySessionView(const Session &s) {
     m_threshold->setValue(s.threshold);
     m_topK->setValue(s.topK);
     m_hideSpecial->setChecked(s.hideSpecial);
+    m_words->setChecked(s.words);
     m_stepPanel->orderBox()->setCurrentIndex(s.stepOrder == QLatin1String("weight") ? 1 : 0);
     m_viewTabs->setCurrentWidget(s.page == QLatin1String("step") ? static_cast<QWidget *>(m_stepPanel) : m_heatmap);
 }
@@ -184,8 +191,8 @@ void MainWindow::applyPendingSession() {
             m_aggregation->setCurrentIndex(i);
     m_layer->setValue(s.layer);
     m_head->setValue(s.head);
-    const int row = m_heatmapModel->rowOfPosition(s.pinnedQuery);
-    const int column = m_heatmapModel->rowOfPosition(s.pinnedKey);
+    const int row = rowOfToken(s.pinnedQuery);
+    const int column = rowOfToken(s.pinnedKey);
     if (row >= 0 && s.pinnedKey < 0)
         focusToken(m_selection, row);
     else if (row >= 0 && column >= 0)
@@ -222,7 +229,7 @@ void MainWindow::applyPendingExample() {
     const std::vector<Token> &tokens = m_analysis->raw->tokens;
     for (int i = int(tokens.size()) - 1; i >= 0 && !e.focus.isEmpty(); --i)
         if (QString::fromStdString(tokens[std::size_t(i)].piece) == e.focus) {
-            const int row = m_heatmapModel->rowOfPosition(i);
+            const int row = rowOfToken(i);
             if (row >= 0)
                 focusToken(m_selection, row);
             break;

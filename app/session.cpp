@@ -29,6 +29,7 @@ QByteArray sessionToJson(const Session &s) {
     o.insert(QStringLiteral("pinned_query"), s.pinnedQuery);
     o.insert(QStringLiteral("pinned_key"), s.pinnedKey);
     o.insert(QStringLiteral("hide_special"), s.hideSpecial);
+    o.insert(QStringLiteral("words"), s.words);
     o.insert(QStringLiteral("colormap"), s.colorMap);
     o.insert(QStringLiteral("color_scale"), s.colorScale);
     o.insert(QStringLiteral("arcs_layout"), s.arcsLayout);
@@ -101,6 +102,10 @@ QString sessionFromJson(const QByteArray &json, Session *out) {
     if (!hide.isUndefined() && !hide.isBool() && problem.isEmpty())
         problem = QStringLiteral("\"hide_special\" must be true or false");
     s.hideSpecial = hide.toBool(false);
+    const QJsonValue words = o.value(QStringLiteral("words"));
+    if (!words.isUndefined() && !words.isBool() && problem.isEmpty())
+        problem = QStringLiteral("\"words\" must be true or false");
+    s.words = words.toBool(false);
     if (problem.isEmpty() && s.modelPath.isEmpty())
         problem = QStringLiteral("the session names no model");
     if (!problem.isEmpty())

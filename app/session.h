@@ -19,6 +19,7 @@ struct Session {
     int pinnedQuery = -1; // token position in the text's tokens, -1 = none
     int pinnedKey = -1;   // with pinnedQuery: a selected cell
     bool hideSpecial = false;
+    bool words = false; // the views between words instead of tokens
     QString colorMap = QStringLiteral("viridis");
     QString colorScale = QStringLiteral("linear"); // linear | log | sqrt
     QString arcsLayout = QStringLiteral("columns"); // columns | line

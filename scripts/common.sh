@@ -10,6 +10,9 @@ ATTNSCOPE_PACKAGES=(
   libeigen3-dev libsentencepiece-dev libbenchmark-dev
   libsimdjson-dev libpcre2-dev libutf8proc-dev libcurl4-openssl-dev libssl-dev
   fonts-dejavu-core ca-certificates curl
+  # Tokens of every script: Noto for Greek, Cyrillic, Arabic, Hebrew, Devanagari and more, CJK, and colour emoji
+  # (Qt falls back to them glyph by glyph where DejaVu has none).
+  fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji
 )
 
 # What the fuzz preset adds (scripts/fuzz, CI's fuzzing step): Clang with libFuzzer and the OpenMP runtime, and

@@ -29,6 +29,8 @@ QString tokenDescription(const Token &token) {
     const QString span = token.byteEnd > token.byteBegin
                              ? QStringLiteral(", bytes %1-%2").arg(token.byteBegin).arg(token.byteEnd)
                              : QString();
+    if (token.word)
+        return QStringLiteral("%1 (word%2%3)").arg(tokenLabel(token), span, kind);
     return QStringLiteral("%1 (id %2%3%4)").arg(tokenLabel(token)).arg(token.id).arg(span, kind);
 }
 

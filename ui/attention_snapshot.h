@@ -6,6 +6,7 @@
 #include <attnscope/engine.h>
 #include <attnscope/head_roles.h>
 #include <attnscope/head_step.h>
+#include <attnscope/words.h>
 
 #include <QMetaType>
 #include <QString>
@@ -23,6 +24,8 @@ struct Analysis {
     ResultPtr raw;                 // softmax weights, logits (and value norms when the measure needs them)
     ResultPtr shown;               // the chosen measure (raw, value-weighted or rollout): what the views draw
     std::vector<HeadRoles> roles;  // of the raw attention, one per head, layer by layer
+    std::vector<Word> words;       // the words of the text (sub-word pieces merged; words.h)
+    ResultPtr shownWords;          // `shown` between words: rows pooled from it when a view asks
 };
 using AnalysisPtr = std::shared_ptr<const Analysis>;
 

@@ -119,6 +119,17 @@ ResultPtr analyze(const Engine &engine, const QCommandLineParser &args, Measure 
     return std::make_shared<const AttentionResult>(std::move(measured).value());
 }
 
+std::vector<Word> wordsOf(const Engine &engine, const AttentionResult &r) {
+    return groupWords(r.tokens, r.text, marksContinuations(engine.tokenizer()));
+}
+
+ResultPtr wordsIfAsked(const QCommandLineParser &args, const Engine &engine, ResultPtr r) {
+    if (!args.isSet(QStringLiteral("words")))
+        return r;
+    std::vector<Word> words = wordsOf(engine, *r);
+    return std::make_shared<const AttentionResult>(wordLevel(std::move(r), std::move(words)));
+}
+
 namespace {
 [[noreturn]] void outOfRange(const QCommandLineParser &args, const QString &name, const char *kind, double lo, double hi) {
     fail(QStringLiteral("--%1 must be %2 from %3 to %4 (got \"%5\")")

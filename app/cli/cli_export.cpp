@@ -6,12 +6,24 @@
 #include "export/image_export.h"
 #include "models/head_grid_model.h"
 #include "models/heatmap_model.h"
+#include "models/insights_model.h"
+#include "models/step_model.h"
+#include "views/predictions_view.h"
+#include "views/step_view.h"
+#include "widgets/compare_window.h"
 
 #include <attnscope/engine.h>
+#include <attnscope/head_roles.h>
 #include <attnscope/npy.h>
 #include <attnscope/numbers_export.h>
 
+#include <QEventLoop>
 #include <QFileInfo>
+#include <QLineEdit>
+#include <QSpinBox>
+#include <QTimer>
+
+#include <memory>
 
 namespace attnscope::cli {
 
@@ -70,7 +82,8 @@ std::vector<ExportView> views(const QCommandLineParser &args) {
     for (const QString &id : option(args, "view", QStringLiteral("heatmap")).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
         const auto v = viewFromId(id.trimmed());
         if (!v)
-            fail(QStringLiteral("--view must be heatmap, arcs, line-arcs, grid or tokens (got \"%1\")").arg(id), 2);
+            fail(QStringLiteral("--view must be heatmap, arcs, line-arcs, grid, tokens, step, next-token or compare "
+                                "(got \"%1\")").arg(id), 2);
         if (std::find(out.begin(), out.end(), *v) == out.end())
             out.push_back(*v);
     }
@@ -183,6 +196,109 @@ Focus pinOption(const QCommandLineParser &args, const HeatmapModel &model) {
     return Focus{row, -1};
 }
 
+// The classroom views as the app draws them (the step-by-step page, the next-token bars, the compare window), set up
+// for each picture: their widgets laid out at the picture's width, painted by the export.
+class PanelViews {
+public:
+    PanelViews(EnginePtr engine, ResultPtr tokens, const ImageOptions &options, const QString &modelName)
+        : m_engine(std::move(engine)), m_tokens(std::move(tokens)), m_options(options), m_modelName(modelName) {}
+
+    ExportPanel step(const ViewParams &p, int query, const ImageSpec &spec) {
+        if (p.aggregation != Aggregation::Head)
+            fail(QStringLiteral("--view step shows one head's computation: give --layer L --head H (not all, mean or max)"), 2);
+        if (!m_trace || m_trace->layer != p.layer) {
+            auto trace = m_engine->traceLayer(m_tokens->tokens, p.layer);
+            if (!trace)
+                fail(QString::fromStdString(trace.error().message));
+            m_trace = std::make_shared<const LayerTrace>(std::move(trace).value());
+        }
+        if (!m_stepModel) {
+            m_stepModel = std::make_unique<StepModel>();
+            m_stepView = std::make_unique<StepView>();
+            m_stepView->setModel(m_stepModel.get());
+        }
+        m_stepModel->setTrace(m_trace);
+        m_stepModel->setHead(p.head);
+        m_stepModel->setQuery(query);
+        m_stepView->setStyle(m_options.style);
+        m_stepView->setFont(spec.font);
+        layOut(m_stepView.get(), spec);
+        const int q = m_stepModel->step() ? m_stepModel->step()->query : query;
+        return {m_stepView.get(),
+                QStringLiteral("layer %1 · head %2 · step by step for “%3” (token %4)")
+                    .arg(p.layer).arg(p.head).arg(m_stepModel->tokenText(q)).arg(q),
+                QString::fromStdString(m_tokens->text)};
+    }
+
+    ExportPanel nextToken(int query, const ImageSpec &spec) {
+        if (!m_insights) {
+            auto analysis = std::make_shared<Analysis>();
+            analysis->raw = analysis->shown = m_tokens;
+            analysis->roles = allHeadRoles(*m_tokens);
+            m_insights = std::make_unique<InsightsModel>();
+            m_insights->setAnalysis(analysis, m_engine);
+            m_predictions = std::make_unique<PredictionsView>();
+            m_predictions->setModel(m_insights.get());
+        }
+        m_insights->setFocus(query, -1);
+        if (m_insights->predictions().empty())
+            fail(QStringLiteral("--view next-token: this model has no language-model head, so it predicts no next token"));
+        m_predictions->setFont(spec.font);
+        layOut(m_predictions.get(), spec);
+        const int at = m_insights->predictionPosition();
+        return {m_predictions.get(),
+                QStringLiteral("next token after “%1” (token %2)").arg(m_insights->tokenText(at)).arg(at),
+                QString::fromStdString(m_tokens->text)};
+    }
+
+    ExportPanel compare(const ViewParams &p, const QString &textB, const ImageSpec &spec) {
+        if (p.aggregation != Aggregation::Head)
+            fail(QStringLiteral("--view compare shows one head of both sentences: give --layer L --head H"), 2);
+        if (!m_compare) {
+            m_compare = std::make_unique<CompareWindow>();
+            QEventLoop loop;
+            QString error;
+            QObject::connect(m_compare.get(), &CompareWindow::compared, &loop, &QEventLoop::quit);
+            QObject::connect(m_compare.get(), &CompareWindow::failed, &loop, [&](const QString &message) {
+                error = message;
+                loop.quit();
+            });
+            m_compare->setEngine(m_engine);
+            m_compare->setTexts(QString::fromStdString(m_tokens->text), textB);
+            loop.exec(); // both sentences analysed off this thread, as in the app
+            if (!error.isEmpty())
+                fail(error);
+        }
+        m_compare->setStyle(m_options.style);
+        m_compare->layerBox()->setValue(p.layer);
+        m_compare->headBox()->setValue(p.head);
+        m_compare->resize(QSize(int(spec.size.width() - 20), int(std::max(600.0, spec.size.width() * 0.6))));
+        m_compare->ensurePolished();
+        return {m_compare.get(),
+                QStringLiteral("layer %1 · head %2 · compare two sentences").arg(p.layer).arg(p.head),
+                QStringLiteral("A: %1   B: %2").arg(m_compare->textA()->text(), m_compare->textB()->text())};
+    }
+
+private:
+    // The widget at the picture's width less the margins, as tall as it asks to be there.
+    static void layOut(QWidget *w, const ImageSpec &spec) {
+        w->ensurePolished();
+        const int width = std::max(200, int(spec.size.width()) - 20);
+        w->resize(width, std::max(100, w->hasHeightForWidth() ? w->heightForWidth(width) : w->sizeHint().height()));
+    }
+
+    EnginePtr m_engine;
+    ResultPtr m_tokens;
+    const ImageOptions &m_options;
+    QString m_modelName;
+    TracePtr m_trace;
+    std::unique_ptr<StepModel> m_stepModel;
+    std::unique_ptr<StepView> m_stepView;
+    std::unique_ptr<InsightsModel> m_insights;
+    std::unique_ptr<PredictionsView> m_predictions;
+    std::unique_ptr<CompareWindow> m_compare;
+};
+
 } // namespace
 
 int exportCommand(const QCommandLineParser &args) {
@@ -191,6 +307,15 @@ int exportCommand(const QCommandLineParser &args) {
         fail(QStringLiteral("export needs --out DIR"), 2);
     const std::vector<ExportView> viewList = views(args);
     const ImageOptions options = imageOptions(args);
+    const bool comparing = std::find(viewList.begin(), viewList.end(), ExportView::Compare) != viewList.end();
+    if (comparing && !args.isSet(QStringLiteral("text-b")))
+        fail(QStringLiteral("--view compare needs the second sentence: --text-b TEXT"), 2);
+    if (!comparing && args.isSet(QStringLiteral("text-b")))
+        fail(QStringLiteral("--text-b is the second sentence of --view compare"), 2);
+    if (options.numbers != NumberFormat::None)
+        for (const ExportView v : viewList)
+            if (isPanelView(v) && args.isSet(QStringLiteral("view")))
+                fail(QStringLiteral("--view %1 is a picture: use --format png, svg or pdf").arg(viewId(v)), 2);
     const bool force = args.isSet(QStringLiteral("force"));
     const bool hideSpecial = args.isSet(QStringLiteral("hide-special"));
     if (QFileInfo(out).exists() && !QFileInfo(out).isDir())
@@ -201,7 +326,10 @@ int exportCommand(const QCommandLineParser &args) {
     const ModelConfig &c = engine->info().config;
     const int heads = measure == Measure::Rollout ? 1 : c.heads; // rollout mixes the heads of each layer
     const std::vector<ViewParams> chosen = selections(args, c.layers, heads, hideSpecial);
-    const ResultPtr result = analyze(*engine, args, measure);
+    const ResultPtr tokens = analyze(*engine, args, measure);
+    // --words: every picture and number between words; words.json says which tokens each one spans.
+    const bool words = args.isSet(QStringLiteral("words"));
+    const ResultPtr result = wordsIfAsked(args, *engine, tokens);
     const QString modelName = QString::fromStdString(engine->info().name);
 
     HeatmapModel model;
@@ -211,6 +339,7 @@ int exportCommand(const QCommandLineParser &args) {
     HeadGridModel grid;
     grid.setSourceModel(&model);
     const Focus pin = pinOption(args, model);
+    PanelViews panels(engine, tokens, options, modelName);
     auto select = [&](const ViewParams &p) {
         model.setAggregation(p.aggregation);
         model.setLayerHead(p.layer, p.head);
@@ -221,7 +350,7 @@ int exportCommand(const QCommandLineParser &args) {
         QString name;
         ViewParams params;
         ExportView view = ExportView::Heatmap;
-        int kind = 0; // 0 image, 1 csv, 2 npy, 3 json, 4 tokens.json
+        int kind = 0; // 0 image, 1 csv, 2 npy, 3 json, 4 tokens.json, 5 words.json
     };
     std::vector<Job> jobs;
     if (options.numbers == NumberFormat::Csv) {
@@ -234,7 +363,7 @@ int exportCommand(const QCommandLineParser &args) {
     } else {
         const QString suffix = QLatin1Char('.') + formatId(*options.image);
         for (const ExportView v : viewList) {
-            if (v == ExportView::Grid || v == ExportView::Tokens) { // one picture, drawn for the first selection
+            if (v == ExportView::Grid || v == ExportView::Tokens || v == ExportView::NextToken) { // one picture
                 jobs.push_back({exportBaseName(v, chosen.front(), c.layers, heads, measure) + suffix, chosen.front(), v, 0});
                 continue;
             }
@@ -242,6 +371,8 @@ int exportCommand(const QCommandLineParser &args) {
                 jobs.push_back({exportBaseName(v, p, c.layers, heads, measure) + suffix, p, v, 0});
         }
     }
+    if (words)
+        jobs.push_back({QStringLiteral("words.json"), {}, {}, 5});
     QStringList names;
     for (const Job &j : jobs)
         names << j.name;
@@ -256,9 +387,20 @@ int exportCommand(const QCommandLineParser &args) {
             select(job.params);
             ImageSpec spec = makeSpec(options, job.view, modelName);
             spec.state.focus = pin;
+            // The token a step or a prediction is about: the pinned one (in words, the word's last token), else the last.
+            const int pinned = pin.query >= 0 ? model.position(pin.query) : -1;
+            const int query = pinned < 0 ? tokens->seqLen() - 1
+                                         : (words ? wordsOf(*engine, *tokens)[std::size_t(pinned)].tokens.back() : pinned);
+            ExportSources sources{&model, &grid, {}};
+            if (job.view == ExportView::Step)
+                sources.panels[job.view] = panels.step(job.params, query, spec);
+            else if (job.view == ExportView::NextToken)
+                sources.panels[job.view] = panels.nextToken(query, spec);
+            else if (job.view == ExportView::Compare)
+                sources.panels[job.view] = panels.compare(job.params, args.value(QStringLiteral("text-b")), spec);
             spec.state.outlineSelection = job.view == ExportView::Grid && args.isSet(QStringLiteral("layer"));
             QString error, note;
-            parts << encodeImage({&model, &grid}, spec, &error, &note);
+            parts << encodeImage(sources, spec, &error, &note);
             if (parts.front().isEmpty())
                 fail(QStringLiteral("%1: %2").arg(job.name, error));
             if (!note.isEmpty())
@@ -279,6 +421,7 @@ int exportCommand(const QCommandLineParser &args) {
             continue;
         case 3: parts << QByteArray::fromStdString(attentionJson(*result, modelName.toStdString())); break;
         case 4: parts << QByteArray::fromStdString(tokensJson(*result)); break;
+        case 5: parts << QByteArray::fromStdString(wordsJson(wordsOf(*engine, *tokens))); break;
         }
         written << batch.write(job.name, parts);
     }

@@ -15,7 +15,7 @@
 
 #include <QCommandLineParser>
 #include <QFileInfo>
-#include <QGuiApplication>
+#include <QApplication>
 #include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -37,17 +37,24 @@ int dump(const QCommandLineParser &args) {
     if (QFileInfo(out).exists() && !QFileInfo(out).isDir())
         fail(QStringLiteral("%1: exists and is not a directory").arg(out));
     const Measure measure = measureOption(args);
+    const bool words = args.isSet(QStringLiteral("words"));
     OutputBatch batch(out);
     // Refused before any work: nothing is replaced without --force.
-    batch.refuseExisting({QStringLiteral("attention.npy"), QStringLiteral("last_logits.npy"), QStringLiteral("tokens.json")},
-                         args.isSet(QStringLiteral("force")));
+    QStringList names{QStringLiteral("attention.npy"), QStringLiteral("last_logits.npy"), QStringLiteral("tokens.json")};
+    if (words)
+        names << QStringLiteral("words.json");
+    batch.refuseExisting(names, args.isSet(QStringLiteral("force")));
     const EnginePtr engine = loadEngine(args);
     const ResultPtr r = analyze(*engine, args, measure);
     // raw and value (rows normalised): [layers, heads, T, T]; rollout: [layers, 1, T, T], entry l through 0..l.
+    // --words: [layers, heads, W, W] between the words of words.json; tokens.json stays the tokens.
+    const ResultPtr shown = wordsIfAsked(args, *engine, r);
     QStringList written = {
-        writeAttention(batch, QStringLiteral("attention.npy"), *r),
+        writeAttention(batch, QStringLiteral("attention.npy"), *shown),
         batch.write(QStringLiteral("tokens.json"), QByteArray::fromStdString(tokensJson(*r))),
     };
+    if (words)
+        written << batch.write(QStringLiteral("words.json"), QByteArray::fromStdString(wordsJson(wordsOf(*engine, *r))));
     if (r->lastLogits()) // encoders without a language-model head have none
         written.insert(1, batch.write(QStringLiteral("last_logits.npy"),
                                       QByteArray::fromStdString(encodeNpy(r->lastLogits(), {r->vocabSize}))));
@@ -184,10 +191,10 @@ int info(const QCommandLineParser &args) {
 void refuseForeignOptions(const QCommandLineParser &args, const QString &command) {
     static const QStringList text{"model", "tokenizer", "text", "text-file", "truncate"};
     static const QHash<QString, QStringList> taken{
-        {"dump", text + QStringList{"out", "force", "measure"}},
-        {"export", text + QStringList{"out", "force", "measure", "layer", "head", "view", "format", "scale", "width",
+        {"dump", text + QStringList{"out", "force", "measure", "words"}},
+        {"export", text + QStringList{"out", "force", "measure", "words", "layer", "head", "view", "format", "scale", "width",
                                       "height", "background", "colormap", "color-scale", "hide-special", "threshold",
-                                      "top-k", "pin", "no-caption"}},
+                                      "top-k", "pin", "no-caption", "text-b"}},
         {"heatmap", text + QStringList{"out", "force", "measure", "layer", "head", "width", "height"}},
         {"convert", {"model", "tokenizer", "out", "type", "force"}},
         {"heads", text + QStringList{"json", "layer", "head"}},
@@ -218,15 +225,16 @@ int main(int argc, char *argv[]) {
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
     qInstallMessageHandler(quietQtMessages);
-    QGuiApplication app(argc, argv);
-    QGuiApplication::setApplicationName(QStringLiteral("attnscope"));
-    QGuiApplication::setApplicationVersion(QStringLiteral(ATTNSCOPE_VERSION_STRING));
+    QApplication app(argc, argv); // the classroom views are exported by their widgets
+    QApplication::setApplicationName(QStringLiteral("attnscope"));
+    QApplication::setApplicationVersion(QStringLiteral(ATTNSCOPE_VERSION_STRING));
 
     QCommandLineParser args;
     args.setApplicationDescription(QStringLiteral(
         "AttnScope on the command line.\n\nCommands:\n"
         "  dump     write attention.npy [layers, heads, T, T], last_logits.npy [vocab] and tokens.json to --out DIR\n"
-        "           (existing files are refused unless --force)\n"
+        "           (existing files are refused unless --force); --words: attention.npy [layers, heads, W, W]\n"
+        "           between words, and words.json (text, tokens = token positions, byte begin / end)\n"
         "  export   write pictures or numbers to --out DIR, one file per view, layer and head, and print each path:\n"
         "           <view>_L<layer>_H<head>.<format> (or _L<layer>_mean, _L<layer>_max, _all_mean), grid.<format>,\n"
         "           tokens.<format>; csv: attention_L<layer>_H<head>.csv; npy/json: attention.npy|json + tokens.json.\n"
@@ -276,7 +284,9 @@ int main(int argc, char *argv[]) {
         {QStringLiteral("head"), QStringLiteral("Head: a number, all, mean or max of the layer's heads (export). "
                                                 "Default 0. heads: only this head in each layer."),
          QStringLiteral("H")},
-        {QStringLiteral("view"), QStringLiteral("export: heatmap, arcs, line-arcs, grid, tokens, or several with "
+        {QStringLiteral("view"), QStringLiteral("export: heatmap, arcs, line-arcs, grid, tokens, step (how --layer "
+                                                "--head computes the --pin token's row), next-token (the top "
+                                                "predictions after --pin), compare (with --text-b), or several with "
                                                 "commas. Default heatmap."),
          QStringLiteral("VIEW")},
         {QStringLiteral("format"), QStringLiteral("export: png, svg, pdf, or numbers: csv (one per head), npy or json "
@@ -305,6 +315,11 @@ int main(int argc, char *argv[]) {
         {QStringLiteral("pin"), QStringLiteral("export: pin the token at position POS (0 = BOS) in every picture."),
          QStringLiteral("POS")},
         {QStringLiteral("no-caption"), QStringLiteral("export: leave the sentence out of the pictures.")},
+        {QStringLiteral("text-b"), QStringLiteral("export --view compare: the second sentence, compared with --text."),
+         QStringLiteral("TEXT")},
+        {QStringLiteral("words"), QStringLiteral("dump, export: words instead of tokens (sub-word pieces merged; from "
+                                                 "word A to word B = mean over A's tokens of the sum over B's; --pin "
+                                                 "counts words); writes words.json too.")},
         {QStringLiteral("force"), QStringLiteral("dump, heatmap, export, convert: overwrite files that exist; download: "
                                                  "download again (and replace files in --dir).")},
         {QStringLiteral("dir"), QStringLiteral("download: plain files into DIR instead of the Hugging Face cache."),

@@ -8,6 +8,8 @@
 #include <QImage>
 #include <QImageReader>
 #include <QProcess>
+#include <QRegularExpression>
+#include <QSvgRenderer>
 #include <QtTest>
 
 #include <sys/stat.h>
@@ -34,6 +36,9 @@ private slots:
     void convertWritesLoadableGguf();
     void headsJsonContract();
     void dumpMeasures();
+    void dumpWords();
+    void exportWords();
+    void exportClassroomViews();
     void exportEveryViewAndFormat();
     void exportNumbers();
     void exportRefusesToOverwrite();
@@ -385,6 +390,129 @@ void TestCli::dumpMeasures() {
     const Run csv = cli(exportArgs(pictures.path(), {"--measure", "value", "--layer", "1", "--head", "3", "--format", "csv"}));
     QVERIFY2(csv.code == 0, qPrintable(csv.err));
     QVERIFY(QFileInfo::exists(pictures.filePath("attention_L1_H3_value.csv")));
+}
+
+void TestCli::dumpWords() {
+    // The word-level attention.npy against the formula on the token-level dump of the same text.
+    QTemporaryDir tokensDir, wordsDir;
+    const Run t = cli({"dump", "--model", model(), "--text", kText, "--out", tokensDir.path()});
+    QVERIFY2(t.code == 0, qPrintable(t.err));
+    const Run w = cli({"dump", "--model", model(), "--text", kText, "--words", "--out", wordsDir.path()});
+    QVERIFY2(w.code == 0, qPrintable(w.err));
+    QCOMPARE(filesIn(wordsDir.path()), (QStringList{"attention.npy", "last_logits.npy", "tokens.json", "words.json"}));
+    QFile wordsFile(wordsDir.filePath("words.json"));
+    QVERIFY(wordsFile.open(QIODevice::ReadOnly));
+    const QJsonArray words = QJsonDocument::fromJson(wordsFile.readAll()).array();
+    QStringList texts;
+    for (const QJsonValue &v : words)
+        texts << v.toObject()["text"].toString();
+    QCOMPARE(texts, (QStringList{"<s>", "Lily", "saw", "a", "big", "red", "ball.", "She", "said,", "\"Look,", "a", "ball!\""}));
+    const QByteArray utf8 = kText.toUtf8();
+    for (const QJsonValue &v : words) { // byte spans point at the word's text
+        const QJsonObject o = v.toObject();
+        if (!o["special"].toBool())
+            QCOMPARE(QString::fromUtf8(utf8.mid(o["begin"].toInt(), o["end"].toInt() - o["begin"].toInt())), o["text"].toString());
+    }
+    const auto tokens = attnscope::readNpy(tokensDir.filePath("attention.npy").toStdString());
+    const auto pooled = attnscope::readNpy(wordsDir.filePath("attention.npy").toStdString());
+    QVERIFY(tokens.ok() && pooled.ok());
+    const std::int64_t L = tokens->shape[0], H = tokens->shape[1], T = tokens->shape[2], W = words.size();
+    QCOMPARE(pooled->shape, (std::vector<std::int64_t>{L, H, W, W}));
+    double worst = 0;
+    for (std::int64_t lh = 0; lh < L * H; ++lh)
+        for (std::int64_t a = 0; a < W; ++a) {
+            const QJsonArray qa = words[int(a)].toObject()["tokens"].toArray();
+            for (std::int64_t b = 0; b < W; ++b) {
+                const QJsonArray kb = words[int(b)].toObject()["tokens"].toArray();
+                double want = 0;
+                for (const QJsonValue &q : qa)
+                    for (const QJsonValue &k : kb)
+                        want += tokens->data[std::size_t((lh * T + q.toInt()) * T + k.toInt())];
+                want /= qa.size();
+                worst = std::max(worst, std::abs(want - pooled->data[std::size_t((lh * W + a) * W + b)]));
+            }
+        }
+    QVERIFY2(worst < 1e-6, qPrintable(QString::number(worst)));
+    // tokens.json stays the tokens; a --words dump refuses to replace words.json too.
+    QFile tokensFile(wordsDir.filePath("tokens.json"));
+    QVERIFY(tokensFile.open(QIODevice::ReadOnly));
+    QCOMPARE(QJsonDocument::fromJson(tokensFile.readAll()).array().size(), int(T));
+    QFile::remove(wordsDir.filePath("attention.npy"));
+    QFile::remove(wordsDir.filePath("last_logits.npy"));
+    QFile::remove(wordsDir.filePath("tokens.json"));
+    const Run again = cli({"dump", "--model", model(), "--text", kText, "--words", "--out", wordsDir.path()});
+    QVERIFY(again.code == 1 && again.err.contains("words.json exists"));
+    QCOMPARE(cli({"heads", "--model", model(), "--text", kText, "--words"}).code, 2); // not an option of heads
+}
+
+void TestCli::exportWords() {
+    QTemporaryDir dir;
+    const Run r = cli(exportArgs(dir.path(), {"--words", "--view", "heatmap,tokens", "--format", "svg", "--layer", "1",
+                                              "--head", "2", "--pin", "6"}));
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(filesIn(dir.path()), (QStringList{"heatmap_L1_H2.svg", "tokens.svg", "words.json"}));
+    QFile svg(dir.filePath("heatmap_L1_H2.svg"));
+    QVERIFY(svg.open(QIODevice::ReadOnly));
+    const QByteArray text = svg.readAll();
+    QVERIFY(text.contains(">Lily<") || text.contains(">Lily "));  // the word, not its pieces
+    QVERIFY(!text.contains("\xE2\x96\x81Li<"));
+    const Run pinTooFar = cli(exportArgs(dir.path(), {"--words", "--pin", "13", "--force"}));
+    QCOMPARE(pinTooFar.code, 2); // 12 words: --pin counts words
+    QTemporaryDir numbers;
+    const Run n = cli(exportArgs(numbers.path(), {"--words", "--format", "npy"}));
+    QVERIFY2(n.code == 0, qPrintable(n.err));
+    QCOMPARE(filesIn(numbers.path()), (QStringList{"attention.npy", "tokens.json", "words.json"}));
+    const auto a = attnscope::readNpy(numbers.filePath("attention.npy").toStdString());
+    QVERIFY(a.ok());
+    QCOMPARE(a->shape[3], std::int64_t(12));
+}
+
+void TestCli::exportClassroomViews() {
+    QTemporaryDir dir;
+    const Run r = cli(exportArgs(dir.path(), {"--view", "step,next-token", "--layer", "2", "--head", "3", "--pin", "6",
+                                              "--format", "svg"}));
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(filesIn(dir.path()), (QStringList{"next-token.svg", "step_L2_H3.svg"}));
+    auto read = [&](const QString &name) {
+        QFile f(dir.filePath(name));
+        return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
+    };
+    // Text stays text: the title, the token, the percentages and the caption can be searched for.
+    const QString step = read("step_L2_H3.svg");
+    QVERIFY(step.contains("layer 2 · head 3 · step by step for"));
+    QVERIFY(step.contains("softmax"));
+    QVERIFY(step.contains("%"));
+    QVERIFY(step.contains("Lily saw a big red ball."));
+    QVERIFY(QSvgRenderer(step.toUtf8()).isValid());
+    const QString next = read("next-token.svg");
+    QVERIFY(next.contains("next token after"));
+    QVERIFY(next.contains("(token 6)"));
+    QVERIFY(next.contains(QRegularExpression(R"(\d+\.\d%)")));
+    QVERIFY(QSvgRenderer(next.toUtf8()).isValid());
+    // --no-caption leaves the sentence out.
+    const Run bare = cli(exportArgs(dir.path(), {"--view", "next-token", "--format", "svg", "--no-caption", "--force"}));
+    QVERIFY2(bare.code == 0, qPrintable(bare.err));
+    QVERIFY(!read("next-token.svg").contains("Lily saw a big red ball."));
+
+    // Compare: both sentences, the ranked heads; PNG and PDF too.
+    QTemporaryDir cmp;
+    const Run c = cli({"export", "--model", model(), "--text", "Swing the bat!", "--text-b", "The bat flew at night.",
+                       "--view", "compare", "--layer", "1", "--head", "0", "--format", "png", "--out", cmp.path()});
+    QVERIFY2(c.code == 0, qPrintable(c.err));
+    QCOMPARE(filesIn(cmp.path()), (QStringList{"compare_L1_H0.png"}));
+    const QImage png(cmp.filePath("compare_L1_H0.png"));
+    QVERIFY(!png.isNull() && png.width() >= 1000 && png.height() >= 500);
+    const Run pdf = cli({"export", "--model", model(), "--text", "Swing the bat!", "--text-b", "The bat flew at night.",
+                         "--view", "compare", "--layer", "1", "--head", "0", "--format", "pdf", "--out", cmp.path()});
+    QVERIFY2(pdf.code == 0, qPrintable(pdf.err));
+    QFile pdfFile(cmp.filePath("compare_L1_H0.pdf"));
+    QVERIFY(pdfFile.open(QIODevice::ReadOnly) && pdfFile.read(5) == "%PDF-");
+
+    // Mistakes are usage errors, said before any work.
+    QCOMPARE(cli(exportArgs(dir.path(), {"--view", "compare"})).code, 2); // no --text-b
+    QCOMPARE(cli(exportArgs(dir.path(), {"--text-b", "x"})).code, 2);     // --text-b without compare
+    const Run mean = cli(exportArgs(dir.path(), {"--view", "step", "--head", "mean", "--force"}));
+    QVERIFY(mean.code == 2 && mean.err.contains("one head"));
 }
 
 void TestCli::exportAllHeadsWritesFortyFiles() {

@@ -16,6 +16,7 @@
 #include <QImageReader>
 #include <QSvgRenderer>
 #include <QXmlStreamReader>
+#include <QLabel>
 #include <QtTest>
 
 #include <cstring>
@@ -86,6 +87,7 @@ private slots:
     void npyRoundTripIsBitExact();
     void atomicWriteFailuresLeaveNothing();
     void fileNamesArePredictable();
+    void panelViewsCarryTitleAndCaption();
 
 private:
     ImageSpec spec(ExportView view, ImageFormat format, QSizeF size = {900, 800}) const;
@@ -93,6 +95,8 @@ private:
     ResultPtr m_result;
     HeatmapModel m_model;
     HeadGridModel m_grid;
+    QLabel m_panelWidget; // stands in for the step page, the next-token bars and the compare window
+    ExportSources m_sources; // the models and the panels
 };
 
 void TestExport::initTestCase() {
@@ -105,6 +109,12 @@ void TestExport::initTestCase() {
     m_model.setResult(m_result);
     m_model.setLayerHead(1, 2);
     m_grid.setSourceModel(&m_model);
+    m_panelWidget.setText(QStringLiteral("q·k 0.25 → softmax 41.7%"));
+    m_panelWidget.resize(600, 200);
+    m_sources = {&m_model, &m_grid, {}};
+    for (const ExportView v : {ExportView::Step, ExportView::NextToken, ExportView::Compare})
+        m_sources.panels[v] = {&m_panelWidget, QStringLiteral("layer 1 · head 2 · %1").arg(viewId(v)),
+                               QStringLiteral("Lily saw a big red ball.")};
 }
 
 ImageSpec TestExport::spec(ExportView view, ImageFormat format, QSizeF size) const {
@@ -209,7 +219,7 @@ void TestExport::svgIsVectorWithTextLabels() {
 void TestExport::pdfHasOnePage() {
     for (const ExportView view : allExportViews()) {
         QString error;
-        const QByteArray pdf = encodeImage({&m_model, &m_grid}, spec(view, ImageFormat::Pdf), &error);
+        const QByteArray pdf = encodeImage(m_sources, spec(view, ImageFormat::Pdf), &error);
         QVERIFY2(pdf.startsWith("%PDF-"), qPrintable(viewId(view) + error));
         QCOMPARE(pdfPages(pdf), 1);
         QVERIFY(pdf.trimmed().endsWith("%%EOF"));
@@ -220,7 +230,7 @@ void TestExport::everyViewInEveryFormat() {
     for (const ExportView view : allExportViews())
         for (const ImageFormat format : {ImageFormat::Png, ImageFormat::Svg, ImageFormat::Pdf}) {
             QString error;
-            const QByteArray bytes = encodeImage({&m_model, &m_grid}, spec(view, format, {1000, 0}), &error);
+            const QByteArray bytes = encodeImage(m_sources, spec(view, format, {1000, 0}), &error);
             const QString what = viewId(view) + QLatin1Char('.') + formatId(format);
             QVERIFY2(!bytes.isEmpty(), qPrintable(what + ": " + error));
             if (format == ImageFormat::Png) {
@@ -361,6 +371,29 @@ void TestExport::fileNamesArePredictable() {
         QCOMPARE(viewFromId(viewId(v)), std::optional<ExportView>(v));
     QCOMPARE(formatFromId("SVG"), std::optional<ImageFormat>(ImageFormat::Svg));
     QVERIFY(!formatFromId("gif"));
+}
+
+void TestExport::panelViewsCarryTitleAndCaption() {
+    for (const ExportView v : {ExportView::Step, ExportView::NextToken, ExportView::Compare}) {
+        QVERIFY(isPanelView(v));
+        ImageSpec s = spec(v, ImageFormat::Svg, {1200, 0});
+        s.modelName = QStringLiteral("stories260K");
+        QString error;
+        const QByteArray svg = encodeImage(m_sources, s, &error);
+        QVERIFY2(!svg.isEmpty(), qPrintable(error));
+        const QString texts = svgTexts(svg).join(QLatin1Char('\n'));
+        QVERIFY2(texts.contains(QStringLiteral("stories260K · layer 1 · head 2 · ") + viewId(v)), qPrintable(texts));
+        QVERIFY(texts.contains(QStringLiteral("41.7%")));           // the widget's own text stays text
+        QVERIFY(texts.contains(QStringLiteral("Lily saw a big red ball."))); // the caption
+        // Height 0: as tall as the widget drawn at the picture's width, plus the title and the caption.
+        const QSizeF size = resolvedSize(m_sources, s);
+        QVERIFY(size.height() > 200 * (1200 - 20) / 600.0 && size.height() < 200 * (1200 - 20) / 600.0 + 200);
+        s.caption = false;
+        QVERIFY(!svgTexts(encodeImage(m_sources, s, &error)).join(QLatin1Char('\n')).contains(QStringLiteral("Lily saw")));
+        // Without its widget a panel view says why, rather than drawing nothing.
+        QVERIFY(encodeImage({&m_model, &m_grid, {}}, s, &error).isEmpty());
+        QVERIFY2(error.contains(v == ExportView::Compare ? QStringLiteral("Compare") : QStringLiteral("not available")), qPrintable(error));
+    }
 }
 
 QTEST_MAIN(TestExport)

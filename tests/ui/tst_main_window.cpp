@@ -19,6 +19,8 @@
 #include "widgets/inference_worker.h"
 #include "widgets/insights_panel.h"
 #include "widgets/step_panel.h"
+#include "widgets/window_fit.h"
+#include "widgets/tour.h"
 #include "widgets/busy_bar.h"
 #include "models/playback.h"
 #include "widgets/playback_bar.h"
@@ -106,6 +108,10 @@ private slots:
     void stepThroughLayersAndHeads();
     void everyControlHasATooltip();
     void aboutShowsModelFacts();
+    void windowsFitTheScreen();
+    void wordsMergePieces();
+    void wholeSessionComesBack();
+    void firstStartTour();
 
 private:
     std::unique_ptr<MainWindow> m_window;
@@ -1185,6 +1191,206 @@ void TestMainWindow::aboutShowsModelFacts() {
         QVERIFY2(html.contains(QLatin1String(fact)), fact);
     QVERIFY(!html.contains(QStringLiteral("Quantized")));
     QVERIFY(aboutHtml(nullptr).contains(QStringLiteral("No model loaded")));
+}
+
+void TestMainWindow::windowsFitTheScreen() {
+    // A 1366x768 laptop with a panel: the preferred sizes are larger, the fitted ones are inside.
+    const QRect laptop(0, 0, 1366, 768 - 32);
+    for (const QSize preferred : {MainWindow::kPreferredSize, CompareWindow::kPreferredSize}) {
+        const QRect r = fittedGeometry(preferred, laptop, QSize(10, 37));
+        QVERIFY2(laptop.contains(r), qPrintable(QStringLiteral("%1x%2").arg(r.width()).arg(r.height())));
+        QVERIFY(r.width() >= std::min(preferred.width() + 10, laptop.width()) - 1);
+    }
+    QCOMPARE(fittedGeometry(QSize(600, 400), laptop, QSize(10, 37)).size(), QSize(610, 437)); // small enough: as asked
+    // Saved on a larger monitor, far right and low: pulled back and shrunk onto the laptop.
+    QCOMPARE(clampedGeometry(QRect(1500, 900, 1600, 1000), laptop), laptop);
+    QCOMPARE(clampedGeometry(QRect(1000, 500, 600, 400), laptop), QRect(766, 336, 600, 400));
+    QCOMPARE(clampedGeometry(QRect(-300, -50, 600, 400), laptop), QRect(0, 0, 600, 400));
+
+    // The windows themselves can be that small: their minimum sizes fit a 1366x768 screen (the test's offscreen
+    // screen is one, tests/data/offscreen-1366x768.json, window frames included).
+    QCOMPARE(m_window->screen()->availableGeometry().size(), QSize(1366, 768));
+    QVERIFY2(m_window->minimumSizeHint().width() <= 1366 - 10 && m_window->minimumSizeHint().height() <= 768 - 70,
+             qPrintable(QStringLiteral("%1x%2").arg(m_window->minimumSizeHint().width()).arg(m_window->minimumSizeHint().height())));
+    {
+        MainWindow::Options options;
+        options.modelPath = QString::fromStdString(testsupport::stories260K());
+        MainWindow w(options);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        const QRect screen = w.screen()->availableGeometry();
+        QVERIFY2(screen.contains(w.frameGeometry()), qPrintable(QStringLiteral("%1x%2 on %3x%4").arg(w.frameGeometry().width())
+                                                                 .arg(w.frameGeometry().height()).arg(screen.width()).arg(screen.height())));
+        QTRY_VERIFY_WITH_TIMEOUT(w.windowTitle().contains(QStringLiteral("stories260K")), testsupport::waitMs(10000));
+        QVERIFY(w.windowTitle().contains(QStringLiteral("AttnScope")));
+        // Ctrl+K opens Compare inside the screen, titled so; Esc closes it.
+        QTest::keyClick(&w, Qt::Key_K, Qt::ControlModifier);
+        CompareWindow *compare = w.compareWindow();
+        QVERIFY(compare && compare->isVisible());
+        QVERIFY(QTest::qWaitForWindowExposed(compare));
+        QVERIFY(compare->windowTitle().contains(QStringLiteral("Compare")));
+        QVERIFY(compare->screen()->availableGeometry().contains(compare->frameGeometry()));
+        QVERIFY(compare->minimumSizeHint().width() <= 1366 - 10 && compare->minimumSizeHint().height() <= 768 - 70);
+        compare->activateWindow();
+        QTest::keyClick(compare, Qt::Key_Escape);
+        QVERIFY(!compare->isVisible());
+    }
+}
+
+void TestMainWindow::wordsMergePieces() {
+    MainWindow *w = m_window.get();
+    w->wordsBox()->setChecked(false);
+    w->hideSpecialBox()->setChecked(false);
+    w->measureBox()->setCurrentIndex(0);
+    w->aggregationBox()->setCurrentIndex(0);
+    const QString text = QStringLiteral("Lily and Ben played with a big red ballooning kite.");
+    QVERIFY(waitForText(w, text));
+    HeatmapModel *m = w->heatmapModel();
+    const int tokens = m->tokenCount();
+    QVERIFY(tokens > 11);
+    focusToken(w->selectionModel(), tokens - 1); // the "." of "kite."
+    w->wordsBox()->setChecked(true);
+    QCOMPARE(m->tokenCount(), 11); // <s> and ten words
+    QCOMPARE(QString::fromStdString(m->result()->tokens[1].piece), QStringLiteral("Lily"));
+    QCOMPARE(QString::fromStdString(m->result()->tokens[10].piece), QStringLiteral("kite."));
+    QCOMPARE(focusOf(w->selectionModel()).query, 10); // the focused token's word
+    // Rows are word-to-word weights that sum to 1, equal to the formula on the token result.
+    const ResultPtr raw = w->analysis()->raw;
+    const std::vector<Word> words = w->analysis()->words;
+    w->layerBox()->setValue(1);
+    w->headBox()->setValue(2);
+    for (int a = 0; a < 11; ++a) {
+        double sum = 0;
+        for (int b = 0; b < 11; ++b) {
+            const double got = m->index(a, b).data(HeatmapModel::WeightRole).toDouble();
+            double want = 0;
+            for (int q : words[std::size_t(a)].tokens)
+                for (int k : words[std::size_t(b)].tokens)
+                    want += raw->weight(1, 2, q, k);
+            want /= double(words[std::size_t(a)].tokens.size());
+            QVERIFY2(std::abs(got - want) < 1e-6, qPrintable(QStringLiteral("(%1, %2) %3 vs %4").arg(a).arg(b).arg(got).arg(want)));
+            sum += got;
+        }
+        QVERIFY(std::abs(sum - 1.0) < 1e-5);
+    }
+    // Typing keeps the words; switching back gives the tokens, the word's last token focused.
+    QVERIFY(waitForText(w, text + QStringLiteral(" Lily smiled.")));
+    QCOMPARE(m->tokenCount(), 13);
+    focusToken(w->selectionModel(), 9); // "ballooning"
+    w->wordsBox()->setChecked(false);
+    QCOMPARE(m->tokenCount(), w->analysis()->raw->seqLen());
+    QCOMPARE(focusOf(w->selectionModel()).query, words[9].tokens.back());
+}
+
+void TestMainWindow::wholeSessionComesBack() {
+    QSettings settings;
+    settings.clear();
+    const QString gguf = QFileInfo(testsupport::sharedPath("gguf/stories260K.gguf")).absoluteFilePath();
+    QByteArray geometry;
+    {
+        MainWindow::Options options;
+        options.useSettings = true;
+        options.modelPath = gguf;
+        options.initialText = QStringLiteral("Ben likes his red truck. Ben smiled.");
+        MainWindow w(options);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QTRY_VERIFY_WITH_TIMEOUT(w.analysis() && w.analysis()->raw->text == "Ben likes his red truck. Ben smiled.",
+                                 testsupport::waitMs(10000));
+        w.layerBox()->setValue(3);
+        w.headBox()->setValue(5);
+        w.measureBox()->setCurrentIndex(w.measureBox()->findData(int(Measure::Value)));
+        QTRY_VERIFY_WITH_TIMEOUT(w.analysis() && w.analysis()->shown->measure == Measure::Value, testsupport::waitMs(10000));
+        w.wordsBox()->setChecked(true);
+        focusToken(w.selectionModel(), 3); // "his"
+        w.viewTabs()->setCurrentIndex(1);
+        w.findChild<QDockWidget *>(QStringLiteral("examples"))->raise();
+        w.close();
+        geometry = w.saveGeometry();
+    }
+    {
+        MainWindow::Options options; // no model, no text: the last session whole
+        options.useSettings = true;
+        MainWindow w(options);
+        QCOMPARE(w.textEdit()->toPlainText(), QStringLiteral("Ben likes his red truck. Ben smiled."));
+        QTRY_VERIFY_WITH_TIMEOUT(w.service()->engine() && w.analysis() && w.layerBox()->value() == 3, testsupport::waitMs(10000));
+        QCOMPARE(QFileInfo(QString::fromStdString(w.service()->engine()->info().modelPath)).absoluteFilePath(), gguf);
+        QCOMPARE(w.headBox()->value(), 5);
+        QCOMPARE(Measure(w.measureBox()->currentData().toInt()), Measure::Value);
+        QVERIFY(w.wordsBox()->isChecked());
+        QCOMPARE(w.heatmapModel()->tokenCount(), 8); // <s> Ben likes his red truck. Ben smiled.
+        QCOMPARE(focusOf(w.selectionModel()).query, 3);
+        QCOMPARE(w.viewTabs()->currentIndex(), 1);
+        QVERIFY(w.windowTitle().contains(QStringLiteral("AttnScope")) && w.windowTitle().contains(QStringLiteral("stories260K")));
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(w.screen()->availableGeometry().contains(w.frameGeometry()));
+    }
+    {
+        MainWindow::Options options; // a text given: that text, not the last one
+        options.useSettings = true;
+        options.initialText = QStringLiteral("Tom ran.");
+        MainWindow w(options);
+        QCOMPARE(w.textEdit()->toPlainText(), QStringLiteral("Tom ran."));
+    }
+    settings.clear();
+}
+
+void TestMainWindow::firstStartTour() {
+    QSettings().clear();
+    MainWindow::Options options;
+    options.useSettings = true;
+    options.modelPath = testsupport::sharedPath("gguf/stories260K.gguf");
+    {
+        MainWindow w(options);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QTRY_VERIFY_WITH_TIMEOUT(w.tour()->running(), testsupport::waitMs(10000));
+        QCOMPARE(w.tour()->currentTitle(), QStringLiteral("Type here"));
+        QVERIFY(w.rect().contains(w.tour()->geometry()));
+        QCOMPARE(w.tour()->stepCount(), 4);
+        // Non-modal: the shortcuts and the text box keep working while it shows.
+        QApplication::setActiveWindow(&w);
+        QVERIFY(QTest::qWaitForWindowActive(&w));
+        QTest::keyClick(&w, Qt::Key_F11);
+        QVERIFY(w.presentation());
+        QTest::keyClick(&w, Qt::Key_Escape);
+        QVERIFY(!w.presentation());
+        QVERIFY(w.tour()->running());
+        w.textEdit()->setFocus();
+        w.textEdit()->moveCursor(QTextCursor::End);
+        QTest::keyClicks(w.textEdit(), QStringLiteral(" Hi"));
+        QVERIFY(w.textEdit()->toPlainText().endsWith(QStringLiteral(" Hi")));
+        QStringList titles{w.tour()->currentTitle()};
+        while (w.tour()->running()) {
+            w.tour()->next();
+            if (w.tour()->running()) {
+                titles << w.tour()->currentTitle();
+                QVERIFY(w.rect().contains(w.tour()->geometry()));
+            }
+        }
+        QCOMPARE(titles, (QStringList{"Type here", "These are the heads", "Click a token", "Try the Examples"}));
+        QVERIFY(QSettings().value(QStringLiteral("tourDone")).toBool());
+    }
+    {
+        MainWindow w(options); // not again on the next start; Help > Show Tour reopens it, Skip closes it
+        w.show();
+        QTRY_VERIFY_WITH_TIMEOUT(w.analysis(), testsupport::waitMs(10000));
+        QTest::qWait(50);
+        QVERIFY(!w.tour()->running());
+        QAction *show = nullptr;
+        for (QAction *a : w.menuBar()->actions())
+            if (a->menu())
+                for (QAction *item : a->menu()->actions())
+                    if (item->text().remove('&') == QStringLiteral("Show Tour"))
+                        show = item;
+        QVERIFY(show);
+        show->trigger();
+        QVERIFY(w.tour()->running() && w.tour()->isVisible());
+        w.tour()->finish();
+        QVERIFY(!w.tour()->isVisible());
+    }
+    QSettings().clear();
 }
 
 QTEST_MAIN(TestMainWindow)

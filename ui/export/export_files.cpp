@@ -119,6 +119,8 @@ QString writeAttentionNpy(QIODevice &out, const AttentionResult &result) {
 QString exportBaseName(ExportView view, const ViewParams &params, int layers, int heads, Measure measure) {
     if (view == ExportView::Grid || view == ExportView::Tokens)
         return viewId(view) + measureSuffix(measure);
+    if (view == ExportView::NextToken) // the model's output: no layer, head or measure
+        return viewId(view);
     return viewId(view) + QLatin1Char('_') + selection(params, layers, heads, measure);
 }
 

@@ -18,6 +18,7 @@
 #include <QMimeData>
 #include <QPageSize>
 #include <QPainter>
+#include <QWidget>
 #include <QPdfWriter>
 #include <QSvgGenerator>
 
@@ -42,6 +43,9 @@ constexpr ViewInfo kViews[] = {
     {ExportView::LineArcs, "line-arcs", "Arcs (one line)"},
     {ExportView::Grid, "grid", "All-heads grid"},
     {ExportView::Tokens, "tokens", "Token strip"},
+    {ExportView::Step, "step", "Step by step"},
+    {ExportView::NextToken, "next-token", "Next-token predictions"},
+    {ExportView::Compare, "compare", "Compare two sentences"},
 };
 
 const ViewInfo &info(ExportView view) {
@@ -294,9 +298,50 @@ void paintTokensExport(QPainter &p, const ExportSources &src, const ImageSpec &s
     paintCaption(p, f.caption, f.captionTop, size.width(), spec.style, spec.font);
 }
 
+const ExportPanel *panelOf(const ExportSources &src, ExportView view) {
+    const auto it = src.panels.find(view);
+    return it != src.panels.end() && it->second.widget ? &it->second : nullptr;
+}
+
+QString panelCaption(const ExportPanel &panel, const ImageSpec &spec, const QFontMetricsF &fm, double width) {
+    return spec.caption ? fitCaption(panel.caption, fm, width - 2 * kMargin) : QString();
+}
+
+// The title band, the widget scaled to the width between the margins, the caption band.
+double naturalPanelHeight(const ExportPanel &panel, const ImageSpec &spec, double width) {
+    const QSize w = panel.widget->size().expandedTo(QSize(1, 1));
+    const double scale = (width - 2 * kMargin) / w.width();
+    const QFontMetricsF fm(spec.font);
+    return std::ceil(titleBottom(spec.font) + w.height() * scale + captionBand(panelCaption(panel, spec, fm, width), fm, width) +
+                     kMargin);
+}
+
+void paintPanelExport(QPainter &p, const ExportSources &src, const ImageSpec &spec, QSizeF size) {
+    const ExportPanel &panel = *panelOf(src, spec.view);
+    paintTitle(p, exportTitle(src, spec), size.width(), spec.style, spec.font);
+    const QFontMetricsF fm(spec.font);
+    const QString text = panelCaption(panel, spec, fm, size.width());
+    const double top = titleBottom(spec.font);
+    const QRectF area(kMargin, top, size.width() - 2 * kMargin,
+                      std::max(1.0, size.height() - top - captionBand(text, fm, size.width()) - kMargin));
+    const QSize w = panel.widget->size().expandedTo(QSize(1, 1));
+    const double scale = std::min(area.width() / w.width(), area.height() / w.height());
+    p.save();
+    p.translate(area.topLeft());
+    p.scale(scale, scale);
+    panel.widget->render(&p, QPoint(), QRegion(0, 0, w.width(), w.height()), QWidget::DrawChildren);
+    p.restore();
+    paintCaption(p, text, top + w.height() * scale, size.width(), spec.style, spec.font);
+}
+
 bool usable(const ExportSources &src, const ImageSpec &spec, QString *error) {
     QString message;
-    if (!src.heatmap || !src.heatmap->result() || src.heatmap->tokenCount() == 0)
+    if (isPanelView(spec.view) && !panelOf(src, spec.view))
+        message = spec.view == ExportView::Compare ? QStringLiteral("nothing to compare yet: open View > Compare first")
+                                                   : QStringLiteral("the %1 view is not available here").arg(viewDisplayName(spec.view).toLower());
+    else if (isPanelView(spec.view))
+        message.clear(); // drawn by its widget, whatever the heatmap holds
+    else if (!src.heatmap || !src.heatmap->result() || src.heatmap->tokenCount() == 0)
         message = QStringLiteral("nothing to export yet: no analysed text");
     else if (spec.view == ExportView::Grid && !src.grid)
         message = QStringLiteral("the all-heads grid is not available");
@@ -323,9 +368,14 @@ QString viewDisplayName(ExportView view) {
 }
 
 const std::vector<ExportView> &allExportViews() {
-    static const std::vector<ExportView> views = {ExportView::Heatmap, ExportView::Arcs, ExportView::LineArcs,
-                                                  ExportView::Grid, ExportView::Tokens};
+    static const std::vector<ExportView> views = {ExportView::Heatmap, ExportView::Arcs,      ExportView::LineArcs,
+                                                  ExportView::Grid,    ExportView::Tokens,    ExportView::Step,
+                                                  ExportView::NextToken, ExportView::Compare};
     return views;
+}
+
+bool isPanelView(ExportView view) {
+    return view == ExportView::Step || view == ExportView::NextToken || view == ExportView::Compare;
 }
 
 QString formatId(ImageFormat format) {
@@ -351,6 +401,9 @@ QSizeF defaultExportSize(ExportView view) {
     case ExportView::LineArcs: return {1600, 0};
     case ExportView::Grid: return {1200, 900};
     case ExportView::Tokens: return {1400, 0};
+    case ExportView::Step: return {1200, 0};
+    case ExportView::NextToken: return {900, 0};
+    case ExportView::Compare: return {1500, 0};
     }
     return {1200, 1000};
 }
@@ -401,6 +454,12 @@ QString exportTitle(const ExportSources &src, const ImageSpec &spec) {
             parts << QStringLiteral("special tokens hidden, rows renormalised");
         parts << measure;
         break;
+    case ExportView::Step:
+    case ExportView::NextToken:
+    case ExportView::Compare:
+        if (const ExportPanel *panel = panelOf(src, spec.view))
+            parts << panel->title;
+        break;
     case ExportView::Tokens:
         parts << QStringLiteral("%1 tokens").arg(m && m->result() ? m->result()->seqLen() : 0);
         if (m && spec.state.focus.query >= 0 && spec.state.focus.query < m->tokenCount())
@@ -416,6 +475,9 @@ QSizeF resolvedSize(const ExportSources &src, const ImageSpec &spec) {
         return spec.size;
     const double w = spec.size.width();
     switch (spec.view) {
+    case ExportView::Step:
+    case ExportView::NextToken:
+    case ExportView::Compare: return {w, naturalPanelHeight(*panelOf(src, spec.view), spec, w)};
     case ExportView::Tokens: return {w, std::ceil(layoutTokensExport(src, spec, w).bottom)};
     case ExportView::Arcs: return {w, naturalArcsHeight(src, spec, w)};
     case ExportView::LineArcs: return {w, naturalLineArcsHeight(src, spec, w)};
@@ -440,6 +502,9 @@ void paintExport(QPainter &p, const ExportSources &src, const ImageSpec &spec, b
     case ExportView::LineArcs: paintArcsExport(p, src, spec, size, vector); break;
     case ExportView::Grid: paintGridExport(p, src, spec, size, vector); break;
     case ExportView::Tokens: paintTokensExport(p, src, spec, size); break;
+    case ExportView::Step:
+    case ExportView::NextToken:
+    case ExportView::Compare: paintPanelExport(p, src, spec, size); break;
     }
     p.restore();
 }

@@ -14,21 +14,24 @@
 #include <QSizeF>
 #include <QString>
 
+#include <map>
 #include <optional>
 #include <vector>
 
 class QMimeData;
 class QPainter;
+class QWidget;
 
 namespace attnscope {
 
 class HeadGridModel;
 class HeatmapModel;
 
-enum class ExportView { Heatmap, Arcs, LineArcs, Grid, Tokens };
+enum class ExportView { Heatmap, Arcs, LineArcs, Grid, Tokens, Step, NextToken, Compare };
 enum class ImageFormat { Png, Svg, Pdf };
 
-// "heatmap", "arcs", "line-arcs", "grid", "tokens" (command line and file names), and back.
+// "heatmap", "arcs", "line-arcs", "grid", "tokens", "step", "next-token", "compare" (command line and file names), and
+// back.
 QString viewId(ExportView view);
 std::optional<ExportView> viewFromId(const QString &id);
 QString viewDisplayName(ExportView view); // "Heatmap", "Arcs (two columns)", ...
@@ -61,10 +64,22 @@ struct ImageSpec {
     ViewState state;
 };
 
+// A classroom view that its on-screen widget draws (the step-by-step page, the next-token bars, the compare panel):
+// the export puts the title line above what the widget paints (QWidget::render, so SVG text stays text) and the
+// sentence under it.
+struct ExportPanel {
+    QWidget *widget = nullptr; // laid out at the size it should be drawn at (scaled to the picture, never stretched)
+    QString title;             // what it shows, after the model's name: "layer 1 · head 3 · step by step for “ball”"
+    QString caption;           // the sentence (compare: both)
+};
+// Step, NextToken and Compare: drawn by widgets (ExportSources::panels).
+bool isPanelView(ExportView view);
+
 // The models an export reads: the heatmap model's layer/head/aggregation/hidden tokens are what is drawn.
 struct ExportSources {
     const HeatmapModel *heatmap = nullptr;
     const HeadGridModel *grid = nullptr; // needed for ExportView::Grid only
+    std::map<ExportView, ExportPanel> panels = {}; // the panel views there are to export
 };
 
 // A size that suits each view when nothing else is asked for (landscape for the one-line arcs).

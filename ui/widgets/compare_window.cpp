@@ -12,6 +12,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QShortcut>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -24,7 +25,9 @@
 namespace attnscope {
 
 CompareWindow::CompareWindow(QWidget *parent) : QWidget(parent) {
-    setWindowTitle(tr("AttnScope — compare two sentences"));
+    setWindowTitle(tr("AttnScope — Compare two sentences"));
+    auto *close = new QShortcut(QKeySequence(Qt::Key_Escape), this); // Esc closes it, as a dialog would
+    connect(close, &QShortcut::activated, this, &QWidget::close);
     m_serviceA = new InferenceService(this);
     m_serviceB = new InferenceService(this);
     m_modelA = new HeatmapModel(this);
@@ -114,7 +117,7 @@ CompareWindow::CompareWindow(QWidget *parent) : QWidget(parent) {
     split->setStretchFactor(1, 2);
     split->setSizes({520, 330});
     layout->addWidget(split, 1);
-    resize(1500, 900);
+    resize(kPreferredSize);
 
     m_debounce.setSingleShot(true);
     m_debounce.setInterval(200);
@@ -133,6 +136,7 @@ CompareWindow::CompareWindow(QWidget *parent) : QWidget(parent) {
     auto failed = [this](const QString &message) {
         m_error->setText(message);
         m_error->setVisible(true);
+        emit this->failed(message);
     };
     connect(m_serviceA, &InferenceService::analysisFailed, this, [failed](const QString &m) { failed(tr("A: %1").arg(m)); });
     connect(m_serviceB, &InferenceService::analysisFailed, this, [failed](const QString &m) { failed(tr("B: %1").arg(m)); });

@@ -29,6 +29,7 @@ class InferenceService;
 class CompareWindow : public QWidget {
     Q_OBJECT
 public:
+    static constexpr QSize kPreferredSize{1500, 900}; // opened smaller where the screen is (see window_fit.h)
     explicit CompareWindow(QWidget *parent = nullptr);
     ~CompareWindow() override;
 
@@ -51,6 +52,7 @@ public:
 
 signals:
     void compared(); // both results are in and the ranking is rebuilt
+    void failed(const QString &message); // a sentence could not be analysed (the window shows why)
 
 private:
     void analyze();

@@ -76,8 +76,12 @@ ExportDialog::~ExportDialog() = default;
 void ExportDialog::buildUi() {
     auto *form = new QFormLayout;
     m_view = new QComboBox(this);
-    for (const ExportView v : allExportViews())
+    for (const ExportView v : allExportViews()) {
+        // A classroom view is there to export once it shows something (a step traced, a comparison made).
+        if (isPanelView(v) && !m_context.sources.panels.count(v))
+            continue;
         m_view->addItem(tr("Picture: %1").arg(viewDisplayName(v)), static_cast<int>(v));
+    }
     m_view->insertSeparator(m_view->count());
     m_view->addItem(tr("Numbers: the matrix shown, as CSV"), kCsv);
     m_view->addItem(tr("Numbers: every layer and head, as NPY (+ tokens.json)"), kNpy);
@@ -250,8 +254,8 @@ void ExportDialog::applyMode() {
     const auto screen = m_context.screenSizes.find(view);
     if (m_asShown->isChecked() && screen != m_context.screenSizes.end() && !screen->second.isEmpty()) {
         size = QSizeF(screen->second);
-        if (view == ExportView::Tokens)
-            size.setHeight(0); // the strip's widget scrolls; the picture shows every chip
+        if (view == ExportView::Tokens || isPanelView(view))
+            size.setHeight(0); // the strip's widget scrolls; the picture shows every chip (a panel: all of it)
         font = m_context.screenFont;
     }
     const QSignalBlocker bw(m_width), bh(m_height), bt(m_textSize);

@@ -77,6 +77,8 @@ void InferenceWorker::analyzeNow(quint64 request, const EnginePtr &engine, const
         }
         analysis->shown = std::make_shared<const AttentionResult>(std::move(measured).value());
     }
+    analysis->words = groupWords(analysis->raw->tokens, analysis->raw->text, marksContinuations(engine->tokenizer()));
+    analysis->shownWords = std::make_shared<const AttentionResult>(wordLevel(analysis->shown, analysis->words));
     emit resultReady(request, std::move(analysis));
 }
 

@@ -42,6 +42,9 @@ public:
     virtual std::vector<float> logits(int position) const = 0;
     // Per-row statistics of one head, gathered while the forward pass streamed the rows: (T, kHeadRowStats).
     virtual void rowStats(int layer, int head, std::vector<float> &out) const = 0;
+    // Whether rowStats() has them (the forward pass's source does; a source pooled from another result does not,
+    // and the head roles are then scored from its rows).
+    virtual bool hasRowStats() const { return true; }
 };
 
 // What the forward pass records of each row i of each head while the row is in cache; the head roles

@@ -5,6 +5,7 @@
 
 #include "attnscope/attention.h"
 #include "attnscope/attention_view.h"
+#include "attnscope/words.h"
 
 #include <string>
 
@@ -28,6 +29,10 @@ std::string attentionCsv(const AttentionResult &result, const AttentionMatrix &m
 // [{"index": 0, "id": 1, "piece": "<s>", "begin": 0, "end": 0, "special": true, "byte": false}, ...]
 std::string tokensJson(const AttentionResult &result);
 std::string tokensJson(const std::vector<Token> &tokens);
+
+// [{"index": 0, "text": "<s>", "tokens": [0], "begin": 0, "end": 0, "special": true}, ...]: each word, the token
+// positions it spans and its byte span in the text.
+std::string wordsJson(const std::vector<Word> &words);
 
 // {"format": "attnscope-attention", "version": 1, "model": ..., "text": ..., "layers": L, "heads": H,
 //  "causal": true, "tokens": [...], "attention": [layer][head][query][key]} (one query row per line).

@@ -19,6 +19,8 @@ struct Token {
     bool byte = false;    // a byte-fallback piece such as <0xF0>
     std::string display = {}; // the piece as people read it when that differs (byte-level "Ġquick" -> "▁quick"); empty:
                           // the piece itself
+    bool word = false; // a position of a word-level result (words.h): piece = the word, id = the index of the first
+                       // word with the same text (so repeated words share it), not a vocabulary id
 };
 
 // The interface every tokenizer implements: sentencepiece (llama2.c .model files and GGUF "llama" vocabularies) and

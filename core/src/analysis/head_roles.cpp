@@ -111,7 +111,7 @@ HeadRoles headRoles(const float *matrix, const std::vector<int> &ids) {
 
 std::vector<HeadRoles> allHeadRoles(const AttentionResult &result) {
     std::vector<HeadRoles> out(static_cast<std::size_t>(result.layers) * result.heads);
-    if (result.attention.empty() && result.source && result.measure == Measure::Raw) {
+    if (result.attention.empty() && result.source && result.source->hasRowStats() && result.measure == Measure::Raw) {
         std::vector<float> stats;
         for (int k = 0; k < result.layers * result.heads; ++k) {
             result.source->rowStats(k / result.heads, k % result.heads, stats);

@@ -161,6 +161,20 @@ std::string tokensJson(const std::vector<Token> &tokens) {
     return out + "]\n";
 }
 
+std::string wordsJson(const std::vector<Word> &words) {
+    std::string out = "[\n";
+    for (std::size_t w = 0; w < words.size(); ++w) {
+        const Word &word = words[w];
+        out += "  {\"index\": " + std::to_string(w) + ", \"text\": " + jsonString(word.text) + ", \"tokens\": [";
+        for (std::size_t i = 0; i < word.tokens.size(); ++i)
+            out += (i ? ", " : "") + std::to_string(word.tokens[i]);
+        out += "], \"begin\": " + std::to_string(word.byteBegin) + ", \"end\": " + std::to_string(word.byteEnd) +
+               ", \"special\": " + (word.special ? "true" : "false") + "}";
+        out += w + 1 < words.size() ? ",\n" : "\n";
+    }
+    return out + "]\n";
+}
+
 std::string attentionJson(const AttentionResult &result, const std::string &modelName) {
     const int T = result.seqLen();
     std::string out;
