@@ -255,7 +255,7 @@ Activations Pass::attention(const Activations &in, const LayerWeights &w) {
                 w.wo.dequantizeRow(r, m_woF32.row(r).data());
             wo = m_woF32.data();
         }
-        parallelFor(heads, [&](std::int64_t h) {
+        parallelFor(heads, static_cast<std::int64_t>(n) * w.wo.rows * w.wo.cols, [&](std::int64_t h) {
             const auto woHead = ConstWeight(wo, w.wo.rows, w.wo.cols).middleCols(h * headSize, headSize);
             const Activations projected = v.middleCols((h / groupSize) * headSize, headSize) * woHead.transpose();
             for (int t = 0; t < n; ++t)
@@ -269,7 +269,8 @@ Activations Pass::attention(const Activations &in, const LayerWeights &w) {
     const int blocks = static_cast<int>((n + block - 1) / block);
     Activations headsOut = Activations::Zero(n, static_cast<Eigen::Index>(heads) * headSize); // concatenated heads
     const std::int64_t kvDim = rows.v.width();
-    parallelFor(static_cast<std::int64_t>(heads) * blocks, [&](std::int64_t task) {
+    // Scores and weighted values of every query row against its keys, per head.
+    parallelFor(static_cast<std::int64_t>(heads) * blocks, std::int64_t(2) * heads * n * keys * headSize, [&](std::int64_t task) {
         const int h = static_cast<int>(task / blocks), kvHead = h / groupSize;
         const int r0 = static_cast<int>(task % blocks) * block, count = std::min<int>(block, static_cast<int>(n) - r0);
         const int q0 = start + r0;

@@ -187,4 +187,16 @@ void parallelFor(std::int64_t n, const std::function<void(std::int64_t)> &body) 
     p.run(n, body);
 }
 
+void parallelFor(std::int64_t n, std::int64_t work, const std::function<void(std::int64_t)> &body) {
+    // A million multiply-adds, under a tenth of a millisecond of one core: below it the wake-up and the hand-over
+    // cost more than they save, and far more while other processes hold the cores.
+    constexpr std::int64_t kInlineWork = std::int64_t(1) << 20;
+    if (work < kInlineWork) {
+        for (std::int64_t i = 0; i < n; ++i)
+            body(i);
+        return;
+    }
+    parallelFor(n, body);
+}
+
 } // namespace attnscope
