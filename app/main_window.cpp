@@ -888,6 +888,14 @@ void MainWindow::clearError() {
     m_banner->setVisible(false);
 }
 
+void MainWindow::resizeEvent(QResizeEvent *event) {
+    QMainWindow::resizeEvent(event);
+    // A longer label or a larger model can raise the views' minimum width; the main window's layout then widens the
+    // window (keeping the docks' widths) past the screen's edge. The docks give way instead: back inside the screen.
+    if (!isFullScreen() && !isMaximized())
+        QTimer::singleShot(0, this, [this] { keepOnScreen(this); });
+}
+
 bool MainWindow::eventFilter(QObject *watched, QEvent *event) {
     if (event->type() == QEvent::FocusIn || event->type() == QEvent::MouseButtonPress)
         m_currentView = qobject_cast<QWidget *>(watched);

@@ -160,6 +160,7 @@ private:
     void onModelLoaded(const EnginePtr &engine);
     bool eventFilter(QObject *watched, QEvent *event) override;
     void dragEnterEvent(QDragEnterEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
     void dropEvent(QDropEvent *event) override;
     void closeEvent(QCloseEvent *event) override;
     void applySessionView(const Session &session); // controls that need no result

@@ -1,6 +1,8 @@
 // Token labels and metatype registration.
 #include "attention_snapshot.h"
 
+#include <algorithm>
+
 namespace attnscope {
 
 QString tokenLabel(const Token &token) {
@@ -16,6 +18,16 @@ QString tokenLabel(const Token &token) {
             out += QStringLiteral("\\x%1").arg(c.unicode(), 2, 16, QLatin1Char('0'));
         else
             out += c;
+    }
+    // A token is read left to right like the strip it sits in: a Hebrew or Arabic piece next to a byte marker
+    // ("י<0xD7>") would otherwise pull the marker's "<0" into its right-to-left run ("0>יxD7>"). Left-to-right marks
+    // (invisible) before the text and before each marker keep the marker whole.
+    if (std::any_of(out.cbegin(), out.cend(), [](QChar c) {
+            return c.direction() == QChar::DirR || c.direction() == QChar::DirAL;
+        })) {
+        const QChar lrm(0x200E);
+        out.replace(QStringLiteral("<0x"), QString(lrm) + QStringLiteral("<0x"));
+        out.prepend(lrm);
     }
     return out;
 }

@@ -6,6 +6,8 @@
 #include <QFontMetricsF>
 #include <QPainter>
 
+#include <cstdlib>
+
 namespace attnscope {
 
 namespace {
@@ -103,10 +105,21 @@ void paintGrid(QPainter &p, const GridGeometry &g, const GridScene &scene, const
         p.restore();
         return;
     }
+    // Column labels where they fit: every head, or every 2nd, 4th, ... when the thumbnails are narrower than "H31"
+    // (many heads, or presentation mode's large type); the shown head is always labelled.
+    const double pitch = g.heads > 1 ? g.thumbnail(0, 1).left() - g.thumbnail(0, 0).left() : g.thumbnail(0, 0).width();
+    const double widest = fm.horizontalAdvance(QStringLiteral("H%1").arg(g.heads - 1)) + fm.averageCharWidth();
+    int every = 1;
+    while (every < g.heads && every * pitch < widest)
+        every *= 2;
     for (int h = 0; h < g.heads; ++h) {
+        if (h % every != 0 && h != marks.head)
+            continue;
+        if (h != marks.head && marks.head >= 0 && std::abs(h - marks.head) * pitch < widest)
+            continue; // would collide with the shown head's label
         const QRectF r = g.thumbnail(0, h);
         p.setPen(h == marks.head ? style.selection : style.text);
-        p.drawText(QRectF(r.left(), r.top() - fm.height() * 1.2, r.width(), fm.height()), Qt::AlignCenter,
+        p.drawText(QRectF(r.center().x() - widest, r.top() - fm.height() * 1.2, 2 * widest, fm.height()), Qt::AlignCenter,
                    QStringLiteral("H%1").arg(h));
     }
     const QFont small = scaledFont(font, 0.8);

@@ -3,7 +3,9 @@
 
 #include <QAction>
 #include <QDockWidget>
+#include <QGuiApplication>
 #include <QMainWindow>
+#include <QScreen>
 #include <QMenuBar>
 #include <QStatusBar>
 
@@ -35,8 +37,12 @@ void Presentation::enter(QMainWindow *window, const QList<QDockWidget *> &docks)
     m_docks.clear();
     for (QDockWidget *dock : docks) // a dock behind another's tab is not "visible" but open: its action says so
         m_docks.append({dock, dock->toggleViewAction()->isChecked()});
+    // Large type for the back of the room, but not so large that a 768-pixel-high screen (a laptop on a projector)
+    // has no room left for the views: 1.6x from 900 pixels up, less below.
+    const QScreen *screen = window->screen() ? window->screen() : QGuiApplication::primaryScreen();
+    const double height = screen ? screen->geometry().height() : 1080;
     QFont big = m_font;
-    big.setPointSizeF(std::max(14.0, big.pointSizeF() * 1.6));
+    big.setPointSizeF(std::max(12.0, big.pointSizeF() * std::clamp(1.6 * height / 900, 1.25, 1.6)));
     window->setFont(big);
     window->setPalette(projectorPalette());
     window->menuBar()->hide();

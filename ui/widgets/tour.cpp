@@ -2,6 +2,7 @@
 #include "widgets/tour.h"
 
 #include <QEvent>
+#include <QLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
@@ -95,7 +96,9 @@ void Tour::place() {
     const QWidget *target = m_steps[std::size_t(m_index)].target;
     const int width = std::min(380, std::max(240, m_window->width() / 3));
     setFixedWidth(width);
-    adjustSize();
+    // As tall as the wrapped text needs at that width (adjustSize alone sizes the labels for another width).
+    layout()->activate();
+    setFixedHeight(layout()->hasHeightForWidth() ? layout()->totalHeightForWidth(width) : sizeHint().height());
     const QRect t = target ? QRect(target->mapTo(m_window, QPoint(0, 0)), target->size()) : m_window->rect();
     // Below the target when there is room, else above it, else over its top-left corner; always inside the window.
     QPoint at(t.left() + 24, t.bottom() + 8);

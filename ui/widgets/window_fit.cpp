@@ -59,6 +59,17 @@ void fitToScreen(QWidget *window, QSize preferred) {
     place(window, fittedGeometry(preferred, availableFor(window), frame), frame);
 }
 
+void keepOnScreen(QWidget *window) {
+    if (!window->isVisible())
+        return;
+    const QRect available = availableFor(window);
+    const QSize frame = frameOf(window);
+    const QRect outer(window->pos(), window->size() + frame);
+    if (available.contains(outer))
+        return;
+    place(window, clampedGeometry(outer, available), frame);
+}
+
 bool restoreFitted(QWidget *window, const QByteArray &saved, QSize preferred) {
     if (saved.isEmpty() || !window->restoreGeometry(saved)) {
         fitToScreen(window, preferred);

@@ -21,6 +21,10 @@ QRect clampedGeometry(const QRect &geometry, const QRect &available);
 // before it is shown), and centres it there.
 void fitToScreen(QWidget *window, QSize preferred);
 
+// When the window's frame reaches past the available area of its screen (its layout grew it), shrinks and moves it
+// back inside, as far as its minimum size allows; does nothing to a window that fits.
+void keepOnScreen(QWidget *window);
+
 // restoreGeometry(saved), then the window clamped onto its screen; false (and fitToScreen(preferred)) when there was
 // nothing to restore.
 bool restoreFitted(QWidget *window, const QByteArray &saved, QSize preferred);
