@@ -867,6 +867,8 @@ void MainWindow::showResult(const AnalysisPtr &analysis) {
     applyAggregation();
     applyPendingSession();
     applyPendingExample();
+    if (!m_pendingSession)
+        rememberState(); // once the pending session (if any) is applied: what is on screen is what comes back
     if (m_options.useSettings && !m_tourOffered) { // a first start: the tour once there is something to point at
         m_tourOffered = true;
         if (!QSettings().value(QStringLiteral("tourDone"), false).toBool())

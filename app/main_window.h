@@ -163,6 +163,9 @@ private:
     void resizeEvent(QResizeEvent *event) override;
     void dropEvent(QDropEvent *event) override;
     void closeEvent(QCloseEvent *event) override;
+    // What the next start without arguments restores (QSettings): the session, the window and its docks. On close,
+    // and after each result, so a session that ends without closing (a killed process, a crash) is not lost.
+    void rememberState();
     void applySessionView(const Session &session); // controls that need no result
     void applyPendingSession();                     // layer, head and pin, once the result is in
     void applyPendingExample();

@@ -32,20 +32,24 @@
 namespace attnscope {
 
 void MainWindow::closeEvent(QCloseEvent *event) {
-    if (m_options.useSettings) {
-        QSettings settings;
-        settings.setValue(QStringLiteral("geometry"), saveGeometry());
-        settings.setValue(QStringLiteral("windowState"), saveState());
-        const Session session = currentSession();
-        if (!session.modelPath.isEmpty())
-            settings.setValue(QStringLiteral("lastSession"), sessionToJson(session));
-        settings.setValue(QStringLiteral("lastText"), m_text->toPlainText());
-        if (const auto &engine = m_service->engine()) {
-            settings.setValue(QStringLiteral("lastModel"), QString::fromStdString(engine->info().modelPath));
-            settings.setValue(QStringLiteral("lastTokenizer"), QString::fromStdString(engine->info().tokenizerPath));
-        }
-    }
+    rememberState();
     QMainWindow::closeEvent(event);
+}
+
+void MainWindow::rememberState() {
+    if (!m_options.useSettings)
+        return;
+    QSettings settings;
+    settings.setValue(QStringLiteral("geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("windowState"), saveState());
+    const Session session = currentSession();
+    if (!session.modelPath.isEmpty())
+        settings.setValue(QStringLiteral("lastSession"), sessionToJson(session));
+    settings.setValue(QStringLiteral("lastText"), m_text->toPlainText());
+    if (const auto &engine = m_service->engine()) {
+        settings.setValue(QStringLiteral("lastModel"), QString::fromStdString(engine->info().modelPath));
+        settings.setValue(QStringLiteral("lastTokenizer"), QString::fromStdString(engine->info().tokenizerPath));
+    }
 }
 
 void MainWindow::rememberModel(const QString &path) {

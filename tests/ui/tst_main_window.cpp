@@ -1333,6 +1333,14 @@ void TestMainWindow::wholeSessionComesBack() {
         options.initialText = QStringLiteral("Tom ran.");
         MainWindow w(options);
         QCOMPARE(w.textEdit()->toPlainText(), QStringLiteral("Tom ran."));
+        QTRY_VERIFY_WITH_TIMEOUT(w.analysis() && w.analysis()->raw->text == "Tom ran.", testsupport::waitMs(10000));
+        // Never closed (as when the process is killed): the analysed session is remembered all the same.
+    }
+    {
+        MainWindow::Options options;
+        options.useSettings = true;
+        MainWindow w(options);
+        QCOMPARE(w.textEdit()->toPlainText(), QStringLiteral("Tom ran."));
     }
     settings.clear();
 }
