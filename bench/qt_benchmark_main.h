@@ -1,5 +1,6 @@
-// main() for benchmarks of Qt widgets: an offscreen QApplication (unless QT_QPA_PLATFORM says otherwise) around
-// Google Benchmark's runner.
+// main() for benchmarks of Qt widgets: an offscreen QApplication (unless QT_QPA_PLATFORM names another platform)
+// around Google Benchmark's runner. The offscreen screen is a 1366x768 laptop's with window frames
+// (tests/data/offscreen-1366x768.json), the size the app is judged at, so windows are fitted to it as on one.
 #pragma once
 
 #include <QApplication>
@@ -8,8 +9,8 @@
 
 #define ATTNSCOPE_QT_BENCHMARK_MAIN()                                                                                 \
     int main(int argc, char **argv) {                                                                                  \
-        if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))                                                            \
-            qputenv("QT_QPA_PLATFORM", "offscreen");                                                                   \
+        if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") || qgetenv("QT_QPA_PLATFORM") == "offscreen")              \
+            qputenv("QT_QPA_PLATFORM", "offscreen:configfile=" ATTNSCOPE_OFFSCREEN_SCREEN);                            \
         QApplication app(argc, argv);                                                                                  \
         benchmark::Initialize(&argc, argv);                                                                            \
         benchmark::RunSpecifiedBenchmarks();                                                                           \
