@@ -119,15 +119,12 @@ ResultPtr analyze(const Engine &engine, const QCommandLineParser &args, Measure 
     return std::make_shared<const AttentionResult>(std::move(measured).value());
 }
 
-std::vector<Word> wordsOf(const Engine &engine, const AttentionResult &r) {
-    return groupWords(r.tokens, r.text, marksContinuations(engine.tokenizer()));
-}
-
-ResultPtr wordsIfAsked(const QCommandLineParser &args, const Engine &engine, ResultPtr r) {
+ResultPtr wordsIfAsked(const QCommandLineParser &args, const Engine &engine, ResultPtr r, std::vector<Word> *words) {
+    words->clear();
     if (!args.isSet(QStringLiteral("words")))
         return r;
-    std::vector<Word> words = wordsOf(engine, *r);
-    return std::make_shared<const AttentionResult>(wordLevel(std::move(r), std::move(words)));
+    *words = groupWords(r->tokens, r->text, marksContinuations(engine.tokenizer()));
+    return std::make_shared<const AttentionResult>(wordLevel(std::move(r), *words));
 }
 
 namespace {

@@ -34,10 +34,9 @@ QByteArray inputText(const QCommandLineParser &args);
 Measure measureOption(const QCommandLineParser &args);
 // The text's result in the given measure (value-weighted capture is switched on only for Measure::Value).
 ResultPtr analyze(const Engine &engine, const QCommandLineParser &args, Measure measure = Measure::Raw);
-// The words of r's text as the engine's tokenizer marks them (words.h).
-std::vector<Word> wordsOf(const Engine &engine, const AttentionResult &r);
-// --words: r pooled to words (attention from word A to B = mean over A's tokens of the sum over B's), else r.
-ResultPtr wordsIfAsked(const QCommandLineParser &args, const Engine &engine, ResultPtr r);
+// --words: r pooled to words (attention from word A to B = mean over A's tokens of the sum over B's), the words (as
+// the engine's tokenizer marks them, words.h) in *words; else r, and *words left empty.
+ResultPtr wordsIfAsked(const QCommandLineParser &args, const Engine &engine, ResultPtr r, std::vector<Word> *words);
 int intOption(const QCommandLineParser &args, const QString &name, int lo, int hi);
 // The same, `fallback` when the option is not given (a given value is still checked: never clamped).
 int intOption(const QCommandLineParser &args, const QString &name, int lo, int hi, int fallback);

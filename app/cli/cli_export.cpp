@@ -329,7 +329,8 @@ int exportCommand(const QCommandLineParser &args) {
     const ResultPtr tokens = analyze(*engine, args, measure);
     // --words: every picture and number between words; words.json says which tokens each one spans.
     const bool words = args.isSet(QStringLiteral("words"));
-    const ResultPtr result = wordsIfAsked(args, *engine, tokens);
+    std::vector<Word> wordList;
+    const ResultPtr result = wordsIfAsked(args, *engine, tokens, &wordList);
     const QString modelName = QString::fromStdString(engine->info().name);
 
     HeatmapModel model;
@@ -390,7 +391,7 @@ int exportCommand(const QCommandLineParser &args) {
             // The token a step or a prediction is about: the pinned one (in words, the word's last token), else the last.
             const int pinned = pin.query >= 0 ? model.position(pin.query) : -1;
             const int query = pinned < 0 ? tokens->seqLen() - 1
-                                         : (words ? wordsOf(*engine, *tokens)[std::size_t(pinned)].tokens.back() : pinned);
+                                         : (words ? wordList[std::size_t(pinned)].tokens.back() : pinned);
             ExportSources sources{&model, &grid, {}};
             if (job.view == ExportView::Step)
                 sources.panels[job.view] = panels.step(job.params, query, spec);
@@ -421,7 +422,7 @@ int exportCommand(const QCommandLineParser &args) {
             continue;
         case 3: parts << QByteArray::fromStdString(attentionJson(*result, modelName.toStdString())); break;
         case 4: parts << QByteArray::fromStdString(tokensJson(*result)); break;
-        case 5: parts << QByteArray::fromStdString(wordsJson(wordsOf(*engine, *tokens))); break;
+        case 5: parts << QByteArray::fromStdString(wordsJson(wordList)); break;
         }
         written << batch.write(job.name, parts);
     }

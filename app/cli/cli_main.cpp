@@ -48,13 +48,14 @@ int dump(const QCommandLineParser &args) {
     const ResultPtr r = analyze(*engine, args, measure);
     // raw and value (rows normalised): [layers, heads, T, T]; rollout: [layers, 1, T, T], entry l through 0..l.
     // --words: [layers, heads, W, W] between the words of words.json; tokens.json stays the tokens.
-    const ResultPtr shown = wordsIfAsked(args, *engine, r);
+    std::vector<Word> wordList;
+    const ResultPtr shown = wordsIfAsked(args, *engine, r, &wordList);
     QStringList written = {
         writeAttention(batch, QStringLiteral("attention.npy"), *shown),
         batch.write(QStringLiteral("tokens.json"), QByteArray::fromStdString(tokensJson(*r))),
     };
     if (words)
-        written << batch.write(QStringLiteral("words.json"), QByteArray::fromStdString(wordsJson(wordsOf(*engine, *r))));
+        written << batch.write(QStringLiteral("words.json"), QByteArray::fromStdString(wordsJson(wordList)));
     if (r->lastLogits()) // encoders without a language-model head have none
         written.insert(1, batch.write(QStringLiteral("last_logits.npy"),
                                       QByteArray::fromStdString(encodeNpy(r->lastLogits(), {r->vocabSize}))));

@@ -77,7 +77,11 @@ void InferenceWorker::analyzeNow(quint64 request, const EnginePtr &engine, const
         }
         analysis->shown = std::make_shared<const AttentionResult>(std::move(measured).value());
     }
-    analysis->words = groupWords(analysis->raw->tokens, analysis->raw->text, marksContinuations(engine->tokenizer()));
+    if (m_wordsEngine != engine) { // a WordPiece vocabulary is scanned for "##" once per model, not per keystroke
+        m_wordsEngine = engine;
+        m_continuationMarks = marksContinuations(engine->tokenizer());
+    }
+    analysis->words = groupWords(analysis->raw->tokens, analysis->raw->text, m_continuationMarks);
     analysis->shownWords = std::make_shared<const AttentionResult>(wordLevel(analysis->shown, analysis->words));
     emit resultReady(request, std::move(analysis));
 }

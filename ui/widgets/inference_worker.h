@@ -46,6 +46,9 @@ private:
     attnscope::ResultPtr m_previous;
     attnscope::EnginePtr m_previousEngine;
     std::shared_ptr<std::atomic<quint64>> m_latestTrace;
+    // Whether the last analysed engine's tokenizer marks continuations ("##", words.h); worker thread only.
+    attnscope::EnginePtr m_wordsEngine;
+    bool m_continuationMarks = false;
 };
 
 class InferenceService : public QObject {

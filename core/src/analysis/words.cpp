@@ -149,7 +149,7 @@ AttentionResult wordLevel(std::shared_ptr<const AttentionResult> tokens, std::ve
         for (int p : w.tokens)
             if (p != static_cast<int>(next++))
                 throw std::invalid_argument("wordLevel: the words do not cover the tokens in order");
-    if (next != tokens->tokens.size() || (words.empty() && !tokens->tokens.empty()))
+    if (next != tokens->tokens.size())
         throw std::invalid_argument("wordLevel: the words do not cover the tokens in order");
 
     AttentionResult r;
