@@ -471,7 +471,7 @@ void MainWindow::applyMeasure() {
 
 int MainWindow::tokenPosition(int row, bool last) const {
     const int position = row >= 0 ? m_heatmapModel->position(row) : -1;
-    if (position < 0 || !wordsShown())
+    if (position < 0 || !m_analysis || m_heatmapModel->result() != m_analysis->shownWords) // the rows are tokens
         return position;
     const std::vector<Word> &words = m_analysis->words; // a word's prediction is made at its last token
     return std::size_t(position) < words.size() ? (last ? words[std::size_t(position)].tokens.back()
@@ -582,12 +582,7 @@ void MainWindow::applyWords() {
         return;
     // The focused token's word (or a word's last token) stays focused across the change.
     const Focus before = focusOf(m_selection);
-    const bool wasWords = m_heatmapModel->result() == m_analysis->shownWords;
-    auto toToken = [&](int row) {
-        const int p = row >= 0 ? m_heatmapModel->position(row) : -1;
-        return p >= 0 && wasWords && std::size_t(p) < m_analysis->words.size() ? m_analysis->words[std::size_t(p)].tokens.back() : p;
-    };
-    const int query = toToken(before.query), key = toToken(before.key);
+    const int query = tokenPosition(before.query, true), key = tokenPosition(before.key, true); // of what is shown
     m_heatmapModel->setResult(wordsShown() ? m_analysis->shownWords : m_analysis->shown);
     m_heatmapModel->setLayerHead(m_layer->value(), m_head->value());
     const int row = rowOfToken(query), column = rowOfToken(key);

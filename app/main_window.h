@@ -149,8 +149,8 @@ private:
     void applyHideSpecial(bool hide);
     void applyWords(); // the views between words or tokens, as the Words box says
     bool wordsShown() const;
-    // The token position behind a row of the views (in words, its last token when `last`, else its first), and the
-    // row that shows a token position.
+    // The token position behind a row of the views as they are (rows of words: the word's last token when `last`, else
+    // its first), and the row that shows a token position once the views follow the Words box.
     int tokenPosition(int row, bool last) const;
     int rowOfToken(int position) const;
     void requestAnalysis();
