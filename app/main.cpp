@@ -1,9 +1,11 @@
 // attnscope: the desktop app. Parses the command line, discovers models, shows the main window.
 #include "main_window.h"
 #include "model_paths.h"
+#include "presenters/settings_store.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QSettings>
 
 int main(int argc, char *argv[]) {
     QApplication app(argc, argv);
@@ -36,7 +38,9 @@ int main(int argc, char *argv[]) {
     options.tokenizerPath = parser.value(tokenizer);
     options.initialText = parser.value(text);
     options.models = attnscope::discoverAllModels(); // every store: headers only, well under a second
-    options.useSettings = true; // the last model and text come back; Recent Models persists
+    QSettings settings; // the user's, for this application
+    attnscope::SettingsStore store(&settings); // the last session comes back; Recent Models persists
+    options.settings = &store;
     const QStringList files = parser.positionalArguments(); // attnscope lesson.attnscope, or a model file
     attnscope::MainWindow window(std::move(options));
     window.show();

@@ -3,6 +3,9 @@
 #include "main_window.h"
 
 #include "models/head_grid_model.h"
+#include "models/heatmap_model.h"
+#include "presenters/analysis_presenter.h"
+#include "widgets/view_panes.h"
 #include "views/arcs_view.h"
 #include "views/head_grid_view.h"
 #include "views/heatmap_view.h"
@@ -29,9 +32,9 @@
 namespace attnscope {
 
 ExportView MainWindow::currentExportView() const {
-    if (m_currentView == m_arcs)
-        return m_arcs->arcsLayout() == ArcsLayout::Line ? ExportView::LineArcs : ExportView::Arcs;
-    if (m_currentView == m_grid)
+    if (m_currentView == m_arcs->view())
+        return m_arcs->view()->arcsLayout() == ArcsLayout::Line ? ExportView::LineArcs : ExportView::Arcs;
+    if (m_currentView == m_grid->view())
         return ExportView::Grid;
     if (m_currentView == m_strip)
         return ExportView::Tokens;
@@ -40,13 +43,16 @@ ExportView MainWindow::currentExportView() const {
 
 ExportContext MainWindow::exportContext() const {
     ExportContext c;
-    c.sources = {m_heatmapModel, m_gridModel, {}};
-    c.modelName = m_service->engine() ? QString::fromStdString(m_service->engine()->info().name) : QString();
+    ArcsView *arcs = m_arcs->view();
+    const AnalysisPtr &analysis = m_presenter->analysis();
+    const InsightsModel *insights = m_presenter->insightsModel();
+    c.sources = {m_presenter->heatmapModel(), m_presenter->gridModel(), {}};
+    c.modelName = m_presenter->modelName();
     c.style = m_heatmap->viewStyle();
-    c.threshold = m_arcs->threshold();
-    c.topK = m_arcs->topK();
+    c.threshold = arcs->threshold();
+    c.topK = arcs->topK();
     c.onScreen[ExportView::Heatmap] = m_heatmap->exportState();
-    c.onScreen[ExportView::Arcs] = c.onScreen[ExportView::LineArcs] = m_arcs->exportState();
+    c.onScreen[ExportView::Arcs] = c.onScreen[ExportView::LineArcs] = arcs->exportState();
     ViewState grid;
     grid.outlineSelection = true;
     c.onScreen[ExportView::Grid] = grid;
@@ -54,22 +60,22 @@ ExportContext MainWindow::exportContext() const {
     tokens.focus = m_strip->exportFocus();
     c.onScreen[ExportView::Tokens] = tokens;
     c.screenSizes[ExportView::Heatmap] = m_heatmap->size();
-    c.screenSizes[ExportView::Arcs] = c.screenSizes[ExportView::LineArcs] = m_arcs->size();
-    c.screenSizes[ExportView::Grid] = m_grid->size();
+    c.screenSizes[ExportView::Arcs] = c.screenSizes[ExportView::LineArcs] = arcs->size();
+    c.screenSizes[ExportView::Grid] = m_grid->view()->size();
     c.screenSizes[ExportView::Tokens] = m_strip->size();
     c.screenFont = m_heatmap->font();
     // The classroom views, drawn by their widgets as they are on screen.
-    const QString sentence = m_analysis ? QString::fromStdString(m_analysis->raw->text) : QString();
+    const QString sentence = analysis ? QString::fromStdString(analysis->raw->text) : QString();
     if (const HeadStep *step = m_stepPanel->model()->step())
         c.sources.panels[ExportView::Step] = {m_stepPanel->view(),
                                               tr("layer %1 · head %2 · step by step for “%3” (token %4)")
                                                   .arg(step->layer).arg(step->head)
                                                   .arg(m_stepPanel->model()->tokenText(step->query)).arg(step->query),
                                               sentence};
-    if (m_analysis && !m_insights->predictions().empty()) {
-        const int at = m_insights->predictionPosition();
+    if (analysis && !insights->predictions().empty()) {
+        const int at = insights->predictionPosition();
         c.sources.panels[ExportView::NextToken] = {m_insightsPanel->predictionsView(),
-                                                   tr("next token after “%1” (token %2)").arg(m_insights->tokenText(at)).arg(at),
+                                                   tr("next token after “%1” (token %2)").arg(insights->tokenText(at)).arg(at),
                                                    sentence};
     }
     if (m_compare && !m_compare->ranking().empty())

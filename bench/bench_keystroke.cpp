@@ -5,6 +5,7 @@
 // opens on a 1366x768 screen (1280 x 728 and the Insights dock).
 // Run: QT_QPA_PLATFORM=offscreen build/release/bench/bench_keystroke --benchmark_format=json
 #include "main_window.h"
+#include "presenters/analysis_presenter.h"
 #include "models/heatmap_model.h"
 #include "widgets/inference_worker.h"
 
@@ -73,12 +74,12 @@ void BM_KeystrokeToPaint(benchmark::State &state) {
     options.debounceMs = 0;
     MainWindow window(options); // as it opens on the 1366x768 laptop screen of qt_benchmark_main.h
     window.show();
-    if (!waitFor(window.heatmapModel(), SIGNAL(viewChanged()),
-                 [&] { return window.service()->engine() && window.heatmapModel()->tokenCount() > 0; })) {
+    if (!waitFor(window.presenter()->heatmapModel(), SIGNAL(viewChanged()),
+                 [&] { return window.presenter()->service()->engine() && window.presenter()->heatmapModel()->tokenCount() > 0; })) {
         state.SkipWithError("model did not load (is ../shared there?)");
         return;
     }
-    const auto [first, second] = textsOfTokens(*window.service()->engine(), tokens);
+    const auto [first, second] = textsOfTokens(*window.presenter()->service()->engine(), tokens);
     if (first.isEmpty()) {
         state.SkipWithError("could not build a text of that many tokens");
         return;
@@ -88,16 +89,16 @@ void BM_KeystrokeToPaint(benchmark::State &state) {
     int seen = 0;
     for (auto _ : state) {
         const QString &text = texts[k++ % 2];
-        window.textEdit()->setPlainText(text);
-        if (!waitFor(window.heatmapModel(), SIGNAL(viewChanged()), [&] {
-                const ResultPtr &r = window.heatmapModel()->result();
+        window.findChild<QPlainTextEdit *>(QStringLiteral("text"))->setPlainText(text);
+        if (!waitFor(window.presenter()->heatmapModel(), SIGNAL(viewChanged()), [&] {
+                const ResultPtr &r = window.presenter()->heatmapModel()->result();
                 return r && QString::fromStdString(r->text) == text;
             })) {
             state.SkipWithError("no result");
             return;
         }
         window.repaint(); // synchronous paint of every visible view
-        seen = window.heatmapModel()->result()->seqLen();
+        seen = window.presenter()->heatmapModel()->result()->seqLen();
     }
     state.counters["tokens"] = seen;
 }

@@ -9,6 +9,8 @@
 
 #include "main_window.h"
 #include "models/heatmap_model.h"
+#include "presenters/analysis_presenter.h"
+#include "models/heatmap_model.h"
 #include "widgets/get_models_dialog.h"
 
 #include <QAbstractItemModelTester>
@@ -143,7 +145,7 @@ void TestGetModels::catalogDownloadOpensTheModel() {
     window.setGetModelsSetup([this] { return setup(); });
     window.resize(1366, 768);
     window.show();
-    QTRY_VERIFY_WITH_TIMEOUT(window.heatmapModel()->tokenCount() > 1, testsupport::waitMs(10000));
+    QTRY_VERIFY_WITH_TIMEOUT(window.presenter()->heatmapModel()->tokenCount() > 1, testsupport::waitMs(10000));
 
     GetModelsDialog *dialog = window.openGetModelsDialog();
     QVERIFY(dialog->isVisible());

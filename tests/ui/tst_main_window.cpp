@@ -22,7 +22,9 @@
 #include "widgets/window_fit.h"
 #include "widgets/tour.h"
 #include "widgets/busy_bar.h"
-#include "models/playback.h"
+#include "presenters/analysis_presenter.h"
+#include "presenters/playback.h"
+#include "presenters/settings_store.h"
 #include "widgets/playback_bar.h"
 #include <QToolButton>
 #include "widgets/examples_panel.h"
@@ -71,6 +73,73 @@
 #include <cstring>
 
 using namespace attnscope;
+
+// The window is driven as a user would (through its widgets, found by object name or type) and its logic through
+// its presenter; MainWindow has no accessors for tests.
+namespace {
+template <class T> T *child(const QObject *w, const char *name = nullptr) {
+    T *c = name ? w->findChild<T *>(QString::fromLatin1(name)) : w->findChild<T *>();
+    if (!c)
+        qFatal("no %s %s in the window", T::staticMetaObject.className(), name ? name : "");
+    return c;
+}
+AnalysisPresenter *presenter(const MainWindow *w) { return w->presenter(); }
+HeatmapModel *heatmapModel(const MainWindow *w) { return w->presenter()->heatmapModel(); }
+const AnalysisPtr &analysis(const MainWindow *w) { return w->presenter()->analysis(); }
+QItemSelectionModel *selectionModel(const MainWindow *w) { return w->presenter()->selection(); }
+InferenceService *service(const MainWindow *w) { return w->presenter()->service(); }
+HeadGridModel *gridModel(const MainWindow *w) { return w->presenter()->gridModel(); }
+InsightsModel *insightsModel(const MainWindow *w) { return w->presenter()->insightsModel(); }
+QString errorText(const MainWindow *w) { return w->presenter()->errorText(); }
+QPlainTextEdit *textEdit(const MainWindow *w) { return child<QPlainTextEdit>(w, "text"); }
+QSpinBox *layerBox(const MainWindow *w) { return child<QSpinBox>(w, "layer"); }
+QSpinBox *headBox(const MainWindow *w) { return child<QSpinBox>(w, "head"); }
+QComboBox *measureBox(const MainWindow *w) { return child<QComboBox>(w, "measure"); }
+QComboBox *aggregationBox(const MainWindow *w) { return child<QComboBox>(w, "aggregation"); }
+QCheckBox *wordsBox(const MainWindow *w) { return child<QCheckBox>(w, "words"); }
+QCheckBox *hideSpecialBox(const MainWindow *w) { return child<QCheckBox>(w, "hideSpecial"); }
+QComboBox *scaleBox(const MainWindow *w) { return child<QComboBox>(w, "colorScale"); }
+QComboBox *colorMapBox(const MainWindow *w) { return child<QComboBox>(w, "colorMap"); }
+QComboBox *arcsLayoutBox(const MainWindow *w) { return child<QComboBox>(w, "arcsLayout"); }
+QDoubleSpinBox *thresholdBox(const MainWindow *w) { return child<QDoubleSpinBox>(w, "threshold"); }
+QSpinBox *topKBox(const MainWindow *w) { return child<QSpinBox>(w, "topK"); }
+QComboBox *gridHighlightBox(const MainWindow *w) { return child<QComboBox>(w, "gridHighlight"); }
+QTabWidget *viewTabs(const MainWindow *w) { return child<QTabWidget>(w, "viewTabs"); }
+HeatmapView *heatmapView(const MainWindow *w) { return child<HeatmapView>(w, "heatmap"); }
+ArcsView *arcsView(const MainWindow *w) { return child<ArcsView>(w, "arcs"); }
+HeadGridView *gridView(const MainWindow *w) { return child<HeadGridView>(w, "grid"); }
+TokenStripView *tokenStrip(const MainWindow *w) { return child<TokenStripView>(w, "tokens"); }
+StepPanel *stepPanel(const MainWindow *w) { return child<StepPanel>(w); }
+InsightsPanel *insightsPanel(const MainWindow *w) { return child<InsightsPanel>(w); }
+BusyBar *busyBar(const MainWindow *w) { return child<BusyBar>(w); }
+ExamplesPanel *examplesPanel(const MainWindow *w) { return child<ExamplesPanel>(w); }
+PlaybackBar *playbackBar(const MainWindow *w) { return child<PlaybackBar>(w); }
+Tour *tour(const MainWindow *w) { return child<Tour>(w); }
+CompareWindow *compareWindow(const MainWindow *w) { return w->findChild<CompareWindow *>(); } // null until opened
+QString exampleNote(const MainWindow *w) {
+    const QLabel *note = child<QLabel>(w, "exampleNote");
+    return note->isVisible() ? note->text() : QString();
+}
+// File > Recent Models, most recent first.
+QStringList recentModels(const MainWindow *w) {
+    QStringList paths;
+    for (QAction *menu : w->menuBar()->actions())
+        if (menu->menu())
+            for (QAction *item : menu->menu()->actions())
+                if (item->menu() && item->text().remove('&') == QStringLiteral("Recent Models"))
+                    for (QAction *model : item->menu()->actions())
+                        if (model->isEnabled())
+                            paths << QDir::fromNativeSeparators(model->statusTip());
+    return paths;
+}
+// A store on this test's QSettings, new for each window (it reads the recent models when made).
+SettingsStore *remembered() {
+    static QSettings settings;
+    static std::vector<std::unique_ptr<SettingsStore>> stores;
+    stores.push_back(std::make_unique<SettingsStore>(&settings));
+    return stores.back().get();
+}
+} // namespace
 
 class TestMainWindow : public QObject {
     Q_OBJECT
@@ -133,11 +202,11 @@ void TestMainWindow::initTestCase() {
 }
 
 void TestMainWindow::opensWithAnAnalysedExample() {
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->heatmapModel()->tokenCount() > 1, testsupport::waitMs(10000));
-    QCOMPARE(QString::fromStdString(m_window->heatmapModel()->result()->text), m_window->textEdit()->toPlainText());
-    QVERIFY(!m_window->textEdit()->toPlainText().isEmpty());
-    QCOMPARE(m_window->layerBox()->maximum(), 4);
-    QCOMPARE(m_window->headBox()->maximum(), 7);
+    QTRY_VERIFY_WITH_TIMEOUT(heatmapModel(m_window.get())->tokenCount() > 1, testsupport::waitMs(10000));
+    QCOMPARE(QString::fromStdString(heatmapModel(m_window.get())->result()->text), textEdit(m_window.get())->toPlainText());
+    QVERIFY(!textEdit(m_window.get())->toPlainText().isEmpty());
+    QCOMPARE(layerBox(m_window.get())->maximum(), 4);
+    QCOMPARE(headBox(m_window.get())->maximum(), 7);
     QVERIFY(m_window->windowTitle().contains("stories260K"));
     // The app library's resources reach whoever links it: the example list and the window icon.
     QVERIFY(builtInExamples().size() >= 4);
@@ -146,13 +215,13 @@ void TestMainWindow::opensWithAnAnalysedExample() {
 }
 
 void TestMainWindow::typingRecomputesInTheWorker() {
-    QPlainTextEdit *edit = m_window->textEdit();
+    QPlainTextEdit *edit = textEdit(m_window.get());
     edit->setFocus();
     edit->selectAll();
     QTest::keyClick(edit, Qt::Key_Delete);
     const QString typed = QStringLiteral("The bat flew at night.");
     QTest::keyClicks(edit, typed);
-    HeatmapModel *model = m_window->heatmapModel();
+    HeatmapModel *model = heatmapModel(m_window.get());
     QTRY_COMPARE_WITH_TIMEOUT(QString::fromStdString(model->result() ? model->result()->text : std::string()), typed,
                               testsupport::waitMs(10000));
 
@@ -162,8 +231,8 @@ void TestMainWindow::typingRecomputesInTheWorker() {
     for (int i = 0; i < expected->seqLen(); ++i)
         QCOMPARE(model->result()->tokens[std::size_t(i)].id, expected->tokens[std::size_t(i)].id);
     // the selectors drive the model; the weights are the core's
-    m_window->layerBox()->setValue(3);
-    m_window->headBox()->setValue(6);
+    layerBox(m_window.get())->setValue(3);
+    headBox(m_window.get())->setValue(6);
     QCOMPARE(model->layer(), 3);
     QCOMPARE(model->head(), 6);
     for (int i = 0; i < expected->seqLen(); ++i)
@@ -173,7 +242,7 @@ void TestMainWindow::typingRecomputesInTheWorker() {
 }
 
 void TestMainWindow::hoverShowsQueryKeyWeight() {
-    HeatmapView *view = m_window->heatmapView();
+    HeatmapView *view = heatmapView(m_window.get());
     const HeatmapGeometry &g = view->geometry();
     QVERIFY(g.cell > 4);
     QSignalSpy hovered(view, &HeatmapView::cellHovered);
@@ -183,19 +252,19 @@ void TestMainWindow::hoverShowsQueryKeyWeight() {
     QCOMPARE(hovered.last().at(0).toInt(), 4);
     QCOMPARE(hovered.last().at(1).toInt(), 1);
     const QString message = m_window->statusBar()->currentMessage();
-    QCOMPARE(message, m_window->heatmapModel()->cellDescription(4, 1));
+    QCOMPARE(message, heatmapModel(m_window.get())->cellDescription(4, 1));
     QVERIFY2(message.contains(QString::fromUtf8(" -> ")) && message.startsWith(QString::fromUtf8("▁f -> ▁The: ")),
              qPrintable(message));
 }
 
 void TestMainWindow::keyboardMovesLayerAndHead() {
-    HeatmapView *view = m_window->heatmapView();
-    HeatmapModel *model = m_window->heatmapModel();
+    HeatmapView *view = heatmapView(m_window.get());
+    HeatmapModel *model = heatmapModel(m_window.get());
     m_window->activateWindow();
     view->setFocus();
     QTRY_VERIFY(view->hasFocus());
-    m_window->layerBox()->setValue(2);
-    m_window->headBox()->setValue(3);
+    layerBox(m_window.get())->setValue(2);
+    headBox(m_window.get())->setValue(3);
     QTest::keyClick(view, Qt::Key_PageDown);
     QCOMPARE(model->layer(), 3);
     QTest::keyClick(view, Qt::Key_PageUp);
@@ -206,47 +275,47 @@ void TestMainWindow::keyboardMovesLayerAndHead() {
     QTest::keyClick(view, Qt::Key_Left);
     QTest::keyClick(view, Qt::Key_Left);
     QCOMPARE(model->head(), 2);
-    m_window->layerBox()->setValue(4);
+    layerBox(m_window.get())->setValue(4);
     QTest::keyClick(view, Qt::Key_PageDown); // past the last layer: stays
     QCOMPARE(model->layer(), 4);
     // arrows in the text box move the cursor, not the head
-    m_window->textEdit()->setFocus();
-    QTRY_VERIFY(m_window->textEdit()->hasFocus());
-    QTest::keyClick(m_window->textEdit(), Qt::Key_Right);
+    textEdit(m_window.get())->setFocus();
+    QTRY_VERIFY(textEdit(m_window.get())->hasFocus());
+    QTest::keyClick(textEdit(m_window.get()), Qt::Key_Right);
     QCOMPARE(model->head(), 2);
 }
 
 void TestMainWindow::gridClickOpensHead() {
-    HeadGridView *grid = m_window->gridView();
-    QCOMPARE(m_window->gridModel()->rowCount(), 5);
-    QCOMPARE(m_window->gridModel()->columnCount(), 8);
-    m_window->aggregationBox()->setCurrentIndex(1); // a click also returns to one head
+    HeadGridView *grid = gridView(m_window.get());
+    QCOMPARE(gridModel(m_window.get())->rowCount(), 5);
+    QCOMPARE(gridModel(m_window.get())->columnCount(), 8);
+    aggregationBox(m_window.get())->setCurrentIndex(1); // a click also returns to one head
     QTest::mouseClick(grid, Qt::LeftButton, {}, grid->geometry().thumbnail(3, 5).center().toPoint());
-    QCOMPARE(m_window->layerBox()->value(), 3);
-    QCOMPARE(m_window->headBox()->value(), 5);
-    QCOMPARE(m_window->heatmapModel()->layer(), 3);
-    QCOMPARE(m_window->heatmapModel()->head(), 5);
-    QCOMPARE(m_window->heatmapModel()->params().aggregation, Aggregation::Head);
-    QVERIFY(m_window->heatmapView()->scene().title.contains("layer 3 · head 5"));
+    QCOMPARE(layerBox(m_window.get())->value(), 3);
+    QCOMPARE(headBox(m_window.get())->value(), 5);
+    QCOMPARE(heatmapModel(m_window.get())->layer(), 3);
+    QCOMPARE(heatmapModel(m_window.get())->head(), 5);
+    QCOMPARE(heatmapModel(m_window.get())->params().aggregation, Aggregation::Head);
+    QVERIFY(heatmapView(m_window.get())->scene().title.contains("layer 3 · head 5"));
     // Keyboard on the grid moves layer and head too.
     m_window->activateWindow();
     grid->setFocus();
     QTRY_VERIFY(grid->hasFocus());
     QTest::keyClick(grid, Qt::Key_Up);
     QTest::keyClick(grid, Qt::Key_Right);
-    QCOMPARE(m_window->heatmapModel()->layer(), 2);
-    QCOMPARE(m_window->heatmapModel()->head(), 6);
+    QCOMPARE(heatmapModel(m_window.get())->layer(), 2);
+    QCOMPARE(heatmapModel(m_window.get())->head(), 6);
 }
 
 void TestMainWindow::hideBosRenormalisesAndKeepsFocus() {
-    HeatmapModel *model = m_window->heatmapModel();
-    m_window->textEdit()->setPlainText(QStringLiteral("Lily saw a big red ball. Lily wanted the ball."));
+    HeatmapModel *model = heatmapModel(m_window.get());
+    textEdit(m_window.get())->setPlainText(QStringLiteral("Lily saw a big red ball. Lily wanted the ball."));
     QTRY_VERIFY_WITH_TIMEOUT(model->result() && model->result()->text == "Lily saw a big red ball. Lily wanted the ball.",
                              testsupport::waitMs(10000));
     const int T = model->result()->seqLen();
-    focusToken(m_window->selectionModel(), 5);
+    focusToken(selectionModel(m_window.get()), 5);
     const int position = model->position(5);
-    m_window->hideSpecialBox()->setChecked(true);
+    hideSpecialBox(m_window.get())->setChecked(true);
     QCOMPARE(model->tokenCount(), T - 1);
     QVERIFY(model->headerData(0, Qt::Horizontal).toString() != QStringLiteral("<s>"));
     for (int i = 0; i < model->tokenCount(); ++i) {
@@ -256,26 +325,26 @@ void TestMainWindow::hideBosRenormalisesAndKeepsFocus() {
         QVERIFY2(std::abs(sum - 1.0) < 1e-5, qPrintable(QStringLiteral("row %1 sums to %2").arg(i).arg(sum)));
     }
     // The focused token is still focused (its row moved up by one).
-    QCOMPARE(model->position(focusOf(m_window->selectionModel()).query), position);
-    m_window->hideSpecialBox()->setChecked(false);
+    QCOMPARE(model->position(focusOf(selectionModel(m_window.get())).query), position);
+    hideSpecialBox(m_window.get())->setChecked(false);
     QCOMPARE(model->tokenCount(), T);
-    QCOMPARE(focusOf(m_window->selectionModel()).query, 5);
+    QCOMPARE(focusOf(selectionModel(m_window.get())).query, 5);
 }
 
 void TestMainWindow::selectionIsSharedByAllViews() {
-    QItemSelectionModel *selection = m_window->selectionModel();
+    QItemSelectionModel *selection = selectionModel(m_window.get());
     // A heatmap click selects a cell everywhere.
-    HeatmapView *heatmap = m_window->heatmapView();
+    HeatmapView *heatmap = heatmapView(m_window.get());
     const HeatmapGeometry &g = heatmap->geometry();
     QTest::mouseClick(heatmap, Qt::LeftButton, {},
                       QPoint(int(g.grid.left() + g.cell * 2.5), int(g.grid.top() + g.cell * 6.5)));
     QCOMPARE(focusOf(selection), (Focus{6, 2}));
     // A token-strip click focuses a token; the arcs view pins the same token.
-    TokenStripView *strip = m_window->tokenStrip();
+    TokenStripView *strip = tokenStrip(m_window.get());
     QTest::mouseClick(strip, Qt::LeftButton, {}, strip->chips()[3].rect.center().toPoint());
     QCOMPARE(focusOf(selection), (Focus{3, -1}));
     // An arcs click on a query token pins it; clicking it again unpins.
-    ArcsView *arcs = m_window->arcsView();
+    ArcsView *arcs = arcsView(m_window.get());
     const ArcsGeometry &ag = arcs->geometry();
     const QPoint left(int(ag.queryX - 20), int(ag.y[7]));
     QTest::mouseClick(arcs, Qt::LeftButton, {}, left);
@@ -285,43 +354,43 @@ void TestMainWindow::selectionIsSharedByAllViews() {
 }
 
 void TestMainWindow::aggregationAndStyleControls() {
-    HeatmapModel *model = m_window->heatmapModel();
+    HeatmapModel *model = heatmapModel(m_window.get());
     const ResultPtr r = model->result();
-    m_window->layerBox()->setValue(2);
-    m_window->aggregationBox()->setCurrentIndex(1); // mean of the layer's heads
-    QVERIFY(!m_window->headBox()->isEnabled());
+    layerBox(m_window.get())->setValue(2);
+    aggregationBox(m_window.get())->setCurrentIndex(1); // mean of the layer's heads
+    QVERIFY(!headBox(m_window.get())->isEnabled());
     double mean = 0;
     for (int h = 0; h < r->heads; ++h)
         mean += r->weight(2, h, 9, 4);
     QVERIFY(std::abs(model->index(9, 4).data(HeatmapModel::WeightRole).toDouble() - mean / r->heads) < 1e-6);
-    m_window->aggregationBox()->setCurrentIndex(3); // all layers
-    QVERIFY(!m_window->layerBox()->isEnabled());
-    QVERIFY(m_window->heatmapView()->scene().title.contains("mean of all 40 heads"));
-    m_window->aggregationBox()->setCurrentIndex(0);
-    QVERIFY(m_window->headBox()->isEnabled() && m_window->layerBox()->isEnabled());
+    aggregationBox(m_window.get())->setCurrentIndex(3); // all layers
+    QVERIFY(!layerBox(m_window.get())->isEnabled());
+    QVERIFY(heatmapView(m_window.get())->scene().title.contains("mean of all 40 heads"));
+    aggregationBox(m_window.get())->setCurrentIndex(0);
+    QVERIFY(headBox(m_window.get())->isEnabled() && layerBox(m_window.get())->isEnabled());
     // Colour map and scale reach every view.
-    m_window->colorMapBox()->setCurrentIndex(1);
-    m_window->scaleBox()->setCurrentIndex(1);
-    QCOMPARE(m_window->heatmapView()->scene().style.map, &ColorMap::magma());
-    QCOMPARE(m_window->arcsView()->scene().style.scale.kind, ColorScale::Kind::Log);
-    QCOMPARE(m_window->gridView()->scene().style.map, &ColorMap::magma());
-    m_window->colorMapBox()->setCurrentIndex(0);
-    m_window->scaleBox()->setCurrentIndex(0);
+    colorMapBox(m_window.get())->setCurrentIndex(1);
+    scaleBox(m_window.get())->setCurrentIndex(1);
+    QCOMPARE(heatmapView(m_window.get())->scene().style.map, &ColorMap::magma());
+    QCOMPARE(arcsView(m_window.get())->scene().style.scale.kind, ColorScale::Kind::Log);
+    QCOMPARE(gridView(m_window.get())->scene().style.map, &ColorMap::magma());
+    colorMapBox(m_window.get())->setCurrentIndex(0);
+    scaleBox(m_window.get())->setCurrentIndex(0);
 }
 
 void TestMainWindow::errorsKeepTextAndResult() {
-    const ResultPtr before = m_window->heatmapModel()->result();
+    const ResultPtr before = heatmapModel(m_window.get())->result();
     QString longText;
     for (int i = 0; i < 200; ++i)
         longText += QStringLiteral("Lily saw a big red ball. ");
-    m_window->textEdit()->setPlainText(longText);
-    QTRY_VERIFY_WITH_TIMEOUT(!m_window->errorText().isEmpty(), testsupport::waitMs(10000));
-    QVERIFY2(m_window->errorText().contains("context"), qPrintable(m_window->errorText()));
-    QCOMPARE(m_window->heatmapModel()->result(), before);    // last good result stays on screen
-    QCOMPARE(m_window->textEdit()->toPlainText(), longText); // nothing the user typed is lost
-    m_window->textEdit()->setPlainText(QString::fromUtf8("Emoji \xF0\x9F\x98\x80 ok"));
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->errorText().isEmpty(), testsupport::waitMs(10000));
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->heatmapModel()->result() != before, testsupport::waitMs(10000));
+    textEdit(m_window.get())->setPlainText(longText);
+    QTRY_VERIFY_WITH_TIMEOUT(!errorText(m_window.get()).isEmpty(), testsupport::waitMs(10000));
+    QVERIFY2(errorText(m_window.get()).contains("context"), qPrintable(errorText(m_window.get())));
+    QCOMPARE(heatmapModel(m_window.get())->result(), before);    // last good result stays on screen
+    QCOMPARE(textEdit(m_window.get())->toPlainText(), longText); // nothing the user typed is lost
+    textEdit(m_window.get())->setPlainText(QString::fromUtf8("Emoji \xF0\x9F\x98\x80 ok"));
+    QTRY_VERIFY_WITH_TIMEOUT(errorText(m_window.get()).isEmpty(), testsupport::waitMs(10000));
+    QTRY_VERIFY_WITH_TIMEOUT(heatmapModel(m_window.get())->result() != before, testsupport::waitMs(10000));
 }
 
 void TestMainWindow::brokenModelKeepsCurrentModel() {
@@ -330,12 +399,12 @@ void TestMainWindow::brokenModelKeepsCurrentModel() {
     QVERIFY(broken.open(QIODevice::WriteOnly));
     broken.write("definitely not a checkpoint");
     broken.close();
-    const EnginePtr current = m_window->service()->engine();
+    const EnginePtr current = service(m_window.get())->engine();
     m_window->openModel(broken.fileName());
-    QTRY_VERIFY_WITH_TIMEOUT(!m_window->errorText().isEmpty(), testsupport::waitMs(10000));
-    QVERIFY2(m_window->errorText().contains("broken.bin"), qPrintable(m_window->errorText()));
-    QVERIFY(m_window->errorText().contains("still using stories260K"));
-    QCOMPARE(m_window->service()->engine(), current);
+    QTRY_VERIFY_WITH_TIMEOUT(!errorText(m_window.get()).isEmpty(), testsupport::waitMs(10000));
+    QVERIFY2(errorText(m_window.get()).contains("broken.bin"), qPrintable(errorText(m_window.get())));
+    QVERIFY(errorText(m_window.get()).contains("still using stories260K"));
+    QCOMPARE(service(m_window.get())->engine(), current);
 }
 
 namespace {
@@ -349,28 +418,28 @@ QAction *menuAction(QMainWindow *window, const QString &text) {
 } // namespace
 
 void TestMainWindow::exportDialogWritesWhatIsOnScreen() {
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->heatmapModel()->tokenCount() > 3, testsupport::waitMs(10000));
+    QTRY_VERIFY_WITH_TIMEOUT(heatmapModel(m_window.get())->tokenCount() > 3, testsupport::waitMs(10000));
     QAction *exportAction = menuAction(m_window.get(), QStringLiteral("Export…"));
     QVERIFY(exportAction);
     QCOMPARE(exportAction->shortcut(), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
     QVERIFY(menuAction(m_window.get(), QStringLiteral("Copy Image")));
-    m_window->layerBox()->setValue(1);
-    m_window->headBox()->setValue(2);
-    focusToken(m_window->selectionModel(), 2);
+    layerBox(m_window.get())->setValue(1);
+    headBox(m_window.get())->setValue(2);
+    focusToken(selectionModel(m_window.get()), 2);
     // The dialog starts from the view last clicked.
-    QTest::mouseClick(m_window->gridView(), Qt::LeftButton, {}, QPoint(2, 2));
+    QTest::mouseClick(gridView(m_window.get()), Qt::LeftButton, {}, QPoint(2, 2));
     QCOMPARE(m_window->currentExportView(), ExportView::Grid);
-    QTest::mouseClick(m_window->heatmapView(), Qt::LeftButton, {}, QPoint(2, 2));
+    QTest::mouseClick(heatmapView(m_window.get()), Qt::LeftButton, {}, QPoint(2, 2));
     QCOMPARE(m_window->currentExportView(), ExportView::Heatmap);
 
     ExportDialog *dialog = m_window->openExportDialog();
     QVERIFY(dialog->isVisible());
     QCOMPARE(dialog->imageSpec().view, ExportView::Heatmap);
-    QCOMPARE(dialog->imageSpec().size, QSizeF(m_window->heatmapView()->size()));
+    QCOMPARE(dialog->imageSpec().size, QSizeF(heatmapView(m_window.get())->size()));
     QCOMPARE(dialog->imageSpec().state.focus.query, 2); // as on screen: the pinned token
     QTRY_VERIFY(!dialog->previewLabel()->pixmap().isNull());
     dialog->scaleBox()->setCurrentIndex(1); // 2x
-    QVERIFY(dialog->pixelsLabel()->text().contains(QString::number(m_window->heatmapView()->width() * 2)));
+    QVERIFY(dialog->pixelsLabel()->text().contains(QString::number(heatmapView(m_window.get())->width() * 2)));
     QTemporaryDir dir;
     const QString path = dir.filePath("figure.png");
     dialog->setFilePath(path);
@@ -380,7 +449,7 @@ void TestMainWindow::exportDialogWritesWhatIsOnScreen() {
     QTRY_COMPARE(finished.size(), 1);
     QVERIFY2(finished.front().at(0).toBool(), qPrintable(finished.front().at(1).toString()));
     QImage image(path);
-    QCOMPARE(image.size(), m_window->heatmapView()->size() * 2);
+    QCOMPARE(image.size(), heatmapView(m_window.get())->size() * 2);
     QTRY_VERIFY(guard.isNull()); // closed and deleted after success
     QVERIFY(m_window->statusBar()->currentMessage().contains("figure.png"));
 
@@ -396,7 +465,7 @@ void TestMainWindow::exportDialogWritesWhatIsOnScreen() {
     dialog->exportNow();
     QTRY_COMPARE(svgDone.size(), 1);
     QVERIFY(QSvgRenderer(dir.filePath("clean.svg")).isValid());
-    clearFocus(m_window->selectionModel());
+    clearFocus(selectionModel(m_window.get()));
 }
 
 void TestMainWindow::exportAsksBeforeReplacing() {
@@ -451,7 +520,7 @@ void TestMainWindow::exportFailureKeepsDialogOpen() {
 
 void TestMainWindow::exportNumbersFromTheDialog() {
     QTemporaryDir dir;
-    const int T = m_window->heatmapModel()->tokenCount();
+    const int T = heatmapModel(m_window.get())->tokenCount();
     ExportDialog *dialog = m_window->openExportDialog();
     dialog->viewBox()->setCurrentIndex(dialog->viewBox()->findText("Numbers: the matrix shown, as CSV"));
     QCOMPARE(dialog->what(), ExportDialog::What::Csv);
@@ -473,19 +542,19 @@ void TestMainWindow::exportNumbersFromTheDialog() {
     QTRY_COMPARE(npyDone.size(), 1);
     const auto npy = readNpy(dir.filePath("all.npy").toStdString());
     QVERIFY(npy.ok());
-    const ResultPtr r = m_window->heatmapModel()->result();
+    const ResultPtr r = heatmapModel(m_window.get())->result();
     QCOMPARE(npy->shape, (std::vector<std::int64_t>{5, 8, T, T}));
     QCOMPARE(std::memcmp(npy->data.data(), r->dense().data(), npy->data.size() * 4), 0);
     QVERIFY(QFileInfo::exists(dir.filePath("all.tokens.json")));
 }
 
 void TestMainWindow::copyImageToClipboard() {
-    QTest::mouseClick(m_window->arcsView(), Qt::LeftButton, {}, QPoint(2, 2));
+    QTest::mouseClick(arcsView(m_window.get()), Qt::LeftButton, {}, QPoint(2, 2));
     m_window->copyImage();
     const QMimeData *data = QGuiApplication::clipboard()->mimeData();
     QVERIFY(data && data->hasImage());
     const QImage image = qvariant_cast<QImage>(data->imageData());
-    QCOMPARE(image.size(), m_window->arcsView()->size() * m_window->devicePixelRatioF());
+    QCOMPARE(image.size(), arcsView(m_window.get())->size() * m_window->devicePixelRatioF());
     QVERIFY(data->hasFormat("image/svg+xml"));
     QVERIFY(QSvgRenderer(data->data("image/svg+xml")).isValid());
     QVERIFY(data->text().contains("stories260K"));
@@ -493,23 +562,23 @@ void TestMainWindow::copyImageToClipboard() {
 
 namespace {
 bool waitForText(MainWindow *w, const QString &text) {
-    w->textEdit()->setPlainText(text);
-    return QTest::qWaitFor([&] { return w->analysis() && w->analysis()->raw->text == text.toStdString(); }, testsupport::waitMs(10000));
+    textEdit(w)->setPlainText(text);
+    return QTest::qWaitFor([&] { return analysis(w) && analysis(w)->raw->text == text.toStdString(); }, testsupport::waitMs(10000));
 }
 } // namespace
 
 void TestMainWindow::measureSwitch() {
     const QString text = QStringLiteral("Lily saw a cat. The cat ran to Lily.");
     QVERIFY(waitForText(m_window.get(), text));
-    HeatmapModel *model = m_window->heatmapModel();
-    m_window->aggregationBox()->setCurrentIndex(0);
-    m_window->layerBox()->setValue(1);
-    m_window->headBox()->setValue(3);
-    focusToken(m_window->selectionModel(), 4);
-    QComboBox *measure = m_window->measureBox();
+    HeatmapModel *model = heatmapModel(m_window.get());
+    aggregationBox(m_window.get())->setCurrentIndex(0);
+    layerBox(m_window.get())->setValue(1);
+    headBox(m_window.get())->setValue(3);
+    focusToken(selectionModel(m_window.get()), 4);
+    QComboBox *measure = measureBox(m_window.get());
     measure->setCurrentIndex(measure->findData(int(Measure::Value)));
     QTRY_VERIFY_WITH_TIMEOUT(model->result() && model->result()->measure == Measure::Value, testsupport::waitMs(10000));
-    QCOMPARE(focusOf(m_window->selectionModel()).query, 4); // same tokens: the focus stays
+    QCOMPARE(focusOf(selectionModel(m_window.get())).query, 4); // same tokens: the focus stays
     // The views show core's value-weighted attention of the same text.
     AnalyzeParams params;
     params.valueNorms = true;
@@ -534,9 +603,9 @@ void TestMainWindow::measureSwitch() {
     measure->setCurrentIndex(measure->findData(int(Measure::Rollout)));
     QTRY_VERIFY_WITH_TIMEOUT(model->result() && model->result()->measure == Measure::Rollout, testsupport::waitMs(10000));
     QCOMPARE(model->heads(), 1);
-    QCOMPARE(m_window->headBox()->maximum(), 0);
-    QVERIFY(!m_window->headBox()->isEnabled());
-    QCOMPARE(m_window->gridModel()->columnCount(), 1);
+    QCOMPARE(headBox(m_window.get())->maximum(), 0);
+    QVERIFY(!headBox(m_window.get())->isEnabled());
+    QCOMPARE(gridModel(m_window.get())->columnCount(), 1);
     QVERIFY(model->viewTitle().startsWith("rollout through layers 0"));
     const std::vector<float> rollout = attentionRollout(raw.value());
     const int T = model->tokenCount();
@@ -545,17 +614,17 @@ void TestMainWindow::measureSwitch() {
 
     measure->setCurrentIndex(measure->findData(int(Measure::Raw)));
     QTRY_VERIFY_WITH_TIMEOUT(model->result() && model->result()->measure == Measure::Raw, testsupport::waitMs(10000));
-    QCOMPARE(m_window->headBox()->maximum(), 7);
-    QVERIFY(m_window->headBox()->isEnabled());
+    QCOMPARE(headBox(m_window.get())->maximum(), 7);
+    QVERIFY(headBox(m_window.get())->isEnabled());
 }
 
 void TestMainWindow::headTableSortsAndFindsHeads() {
     const QString text = QStringLiteral("Lily and Ben went to the park. Lily saw a big red ball.");
     QVERIFY(waitForText(m_window.get(), text));
-    InsightsPanel *panel = m_window->insightsPanel();
+    InsightsPanel *panel = insightsPanel(m_window.get());
     QTableView *table = panel->headsTable();
     QCOMPARE(table->model()->rowCount(), 40);
-    const std::vector<HeadRoles> roles = m_window->analysis()->roles;
+    const std::vector<HeadRoles> roles = analysis(m_window.get())->roles;
     const auto best = std::max_element(roles.begin(), roles.end(), [](const HeadRoles &a, const HeadRoles &b) {
         return a.previousToken < b.previousToken;
     });
@@ -565,22 +634,22 @@ void TestMainWindow::headTableSortsAndFindsHeads() {
     QCOMPARE(table->model()->index(0, InsightsModel::Head).data().toInt(), best->head);
     QCOMPARE(table->model()->index(0, InsightsModel::Role).data().toString(), QStringLiteral("previous token"));
     // A row click opens that head.
-    m_window->aggregationBox()->setCurrentIndex(2);
+    aggregationBox(m_window.get())->setCurrentIndex(2);
     const QModelIndex first = table->model()->index(0, 0);
     QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, table->visualRect(first).center());
-    QCOMPARE(m_window->aggregationBox()->currentIndex(), 0);
-    QCOMPARE(m_window->layerBox()->value(), best->layer);
-    QCOMPARE(m_window->headBox()->value(), best->head);
+    QCOMPARE(aggregationBox(m_window.get())->currentIndex(), 0);
+    QCOMPARE(layerBox(m_window.get())->value(), best->layer);
+    QCOMPARE(headBox(m_window.get())->value(), best->head);
 
     // Find heads: click a query token in the strip, Shift+click a key token.
-    TokenStripView *strip = m_window->tokenStrip();
-    const int queryRow = m_window->heatmapModel()->tokenCount() - 2, keyRow = 1; // "ball" -> "Lily"
+    TokenStripView *strip = tokenStrip(m_window.get());
+    const int queryRow = heatmapModel(m_window.get())->tokenCount() - 2, keyRow = 1; // "ball" -> "Lily"
     QTest::mouseClick(strip, Qt::LeftButton, {}, strip->chips()[std::size_t(queryRow)].rect.center().toPoint());
     QTest::mouseClick(strip, Qt::LeftButton, Qt::ShiftModifier, strip->chips()[std::size_t(keyRow)].rect.center().toPoint());
-    QCOMPARE(focusOf(m_window->selectionModel()), (Focus{queryRow, keyRow}));
-    InsightsModel *insights = m_window->insightsModel();
+    QCOMPARE(focusOf(selectionModel(m_window.get())), (Focus{queryRow, keyRow}));
+    InsightsModel *insights = insightsModel(m_window.get());
     QVERIFY(insights->hasPair());
-    const auto expected = findHeads(*m_window->analysis()->raw, queryRow, keyRow);
+    const auto expected = findHeads(*analysis(m_window.get())->raw, queryRow, keyRow);
     QCOMPARE(int(expected.size()), 40);
     // The table is now sorted by that link, strongest first.
     QCOMPARE(table->model()->index(0, InsightsModel::Layer).data().toInt(), expected.front().layer);
@@ -588,40 +657,40 @@ void TestMainWindow::headTableSortsAndFindsHeads() {
     QCOMPARE(table->model()->index(0, InsightsModel::PairWeight).data(InsightsModel::SortRole).toDouble(),
              expected.front().score);
     QVERIFY(table->model()->headerData(InsightsModel::PairWeight, Qt::Horizontal).toString().contains("Lily"));
-    attnscope::clearFocus(m_window->selectionModel());
+    attnscope::clearFocus(selectionModel(m_window.get()));
     QVERIFY(!insights->hasPair());
 }
 
 void TestMainWindow::nextTokenPredictions() {
     // Empty text: BOS alone, and the model predicts how TinyStories begin.
-    m_window->textEdit()->clear();
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->analysis() && m_window->analysis()->raw->seqLen() == 1, testsupport::waitMs(10000));
-    InsightsModel *insights = m_window->insightsModel();
+    textEdit(m_window.get())->clear();
+    QTRY_VERIFY_WITH_TIMEOUT(analysis(m_window.get()) && analysis(m_window.get())->raw->seqLen() == 1, testsupport::waitMs(10000));
+    InsightsModel *insights = insightsModel(m_window.get());
     QCOMPARE(insights->predictionPosition(), 0);
     QCOMPARE(int(insights->predictions().size()), 10);
     QCOMPARE(QString::fromStdString(insights->predictions().front().piece), QStringLiteral("▁Once"));
     // A focused token moves the prediction to that position.
     QVERIFY(waitForText(m_window.get(), QStringLiteral("Once upon a time")));
-    focusToken(m_window->selectionModel(), 1);
+    focusToken(selectionModel(m_window.get()), 1);
     QCOMPARE(insights->predictionPosition(), 1);
     QCOMPARE(QString::fromStdString(insights->predictions().front().piece), QStringLiteral("▁upon"));
-    attnscope::clearFocus(m_window->selectionModel());
-    QCOMPARE(insights->predictionPosition(), m_window->analysis()->raw->seqLen() - 1);
+    attnscope::clearFocus(selectionModel(m_window.get()));
+    QCOMPARE(insights->predictionPosition(), analysis(m_window.get())->raw->seqLen() - 1);
 }
 
 void TestMainWindow::gridFramesHeadsByRole() {
     QVERIFY(waitForText(m_window.get(), QStringLiteral("Lily saw a big red ball. Lily wanted the ball.")));
-    HeadGridModel *grid = m_window->gridModel();
+    HeadGridModel *grid = gridModel(m_window.get());
     QCOMPARE(grid->highlightScore(1, 3), -1.0f); // labels by default
-    QComboBox *box = m_window->gridHighlightBox();
+    QComboBox *box = gridHighlightBox(m_window.get());
     box->setCurrentIndex(box->findData(int(HeadGridModel::Highlight::PreviousToken)));
-    const auto &roles = m_window->analysis()->roles;
+    const auto &roles = analysis(m_window.get())->roles;
     for (const HeadRoles &r : roles)
         QCOMPARE(grid->highlightScore(r.layer, r.head), float(r.previousToken));
     box->setCurrentIndex(box->findData(int(HeadGridModel::Highlight::Induction))); // "Lily" and "ball" repeat
     QVERIFY(roles.front().induction);
     QCOMPARE(grid->highlightScore(0, 0), float(*roles.front().induction));
-    QVERIFY(!m_window->gridView()->grab().isNull());
+    QVERIFY(!gridView(m_window.get())->grab().isNull());
     box->setCurrentIndex(0);
 }
 
@@ -672,15 +741,15 @@ void TestMainWindow::sessionSaveAndOpen() {
     MainWindow *w = m_window.get();
     const QString text = QStringLiteral("Lily saw a cat. The cat ran to Lily.");
     QVERIFY(waitForText(w, text));
-    w->aggregationBox()->setCurrentIndex(0);
-    w->layerBox()->setValue(2);
-    w->headBox()->setValue(5);
-    w->colorMapBox()->setCurrentIndex(w->colorMapBox()->findData(QStringLiteral("magma")));
-    w->measureBox()->setCurrentIndex(w->measureBox()->findData(int(Measure::Value)));
-    QTRY_VERIFY_WITH_TIMEOUT(w->heatmapModel()->result()->measure == Measure::Value, testsupport::waitMs(10000));
-    focusToken(w->selectionModel(), 3);
-    w->viewTabs()->setCurrentWidget(w->stepPanel()); // a lesson prepared on the step-by-step page
-    w->stepPanel()->orderBox()->setCurrentIndex(1);
+    aggregationBox(w)->setCurrentIndex(0);
+    layerBox(w)->setValue(2);
+    headBox(w)->setValue(5);
+    colorMapBox(w)->setCurrentIndex(colorMapBox(w)->findData(QStringLiteral("magma")));
+    measureBox(w)->setCurrentIndex(measureBox(w)->findData(int(Measure::Value)));
+    QTRY_VERIFY_WITH_TIMEOUT(heatmapModel(w)->result()->measure == Measure::Value, testsupport::waitMs(10000));
+    focusToken(selectionModel(w), 3);
+    viewTabs(w)->setCurrentWidget(stepPanel(w)); // a lesson prepared on the step-by-step page
+    stepPanel(w)->orderBox()->setCurrentIndex(1);
     const Session saved = w->currentSession();
     QCOMPARE(saved.page, QStringLiteral("step"));
     QCOMPARE(saved.stepOrder, QStringLiteral("weight"));
@@ -692,35 +761,35 @@ void TestMainWindow::sessionSaveAndOpen() {
 
     // Change everything, then open the session again.
     QVERIFY(waitForText(w, QStringLiteral("Something else entirely.")));
-    w->measureBox()->setCurrentIndex(w->measureBox()->findData(int(Measure::Raw)));
-    w->layerBox()->setValue(0);
-    w->headBox()->setValue(0);
-    w->colorMapBox()->setCurrentIndex(0);
-    w->viewTabs()->setCurrentIndex(0);
-    w->stepPanel()->orderBox()->setCurrentIndex(0);
-    attnscope::clearFocus(w->selectionModel());
+    measureBox(w)->setCurrentIndex(measureBox(w)->findData(int(Measure::Raw)));
+    layerBox(w)->setValue(0);
+    headBox(w)->setValue(0);
+    colorMapBox(w)->setCurrentIndex(0);
+    viewTabs(w)->setCurrentIndex(0);
+    stepPanel(w)->orderBox()->setCurrentIndex(0);
+    attnscope::clearFocus(selectionModel(w));
     QCOMPARE(w->openSession(path), QString());
-    QTRY_VERIFY_WITH_TIMEOUT(w->analysis() && w->analysis()->raw->text == text.toStdString() &&
-                                 w->heatmapModel()->result()->measure == Measure::Value && w->layerBox()->value() == 2,
+    QTRY_VERIFY_WITH_TIMEOUT(analysis(w) && analysis(w)->raw->text == text.toStdString() &&
+                                 heatmapModel(w)->result()->measure == Measure::Value && layerBox(w)->value() == 2,
                              testsupport::waitMs(10000));
     const Session restored = w->currentSession();
     QCOMPARE(restored.modelPath, saved.modelPath);
     QCOMPARE(restored.text, text);
     QCOMPARE(restored.layer, 2);
     QCOMPARE(restored.head, 5);
-    QCOMPARE(w->heatmapModel()->head(), 5);
+    QCOMPARE(heatmapModel(w)->head(), 5);
     QCOMPARE(restored.measure, QStringLiteral("value"));
     QCOMPARE(restored.pinnedQuery, 3);
-    QCOMPARE(focusOf(w->selectionModel()), (Focus{3, -1}));
+    QCOMPARE(focusOf(selectionModel(w)), (Focus{3, -1}));
     QCOMPARE(restored.colorMap, QStringLiteral("magma"));
-    QCOMPARE(w->heatmapView()->viewStyle().map->id(), QStringLiteral("magma"));
-    QCOMPARE(w->viewTabs()->currentWidget(), static_cast<QWidget *>(w->stepPanel()));
-    QCOMPARE(w->stepPanel()->orderBox()->currentIndex(), 1);
-    w->viewTabs()->setCurrentIndex(0);
-    w->stepPanel()->orderBox()->setCurrentIndex(0);
-    w->measureBox()->setCurrentIndex(0);
-    w->colorMapBox()->setCurrentIndex(0);
-    QTRY_VERIFY_WITH_TIMEOUT(w->heatmapModel()->result()->measure == Measure::Raw, testsupport::waitMs(10000));
+    QCOMPARE(heatmapView(w)->viewStyle().map->id(), QStringLiteral("magma"));
+    QCOMPARE(viewTabs(w)->currentWidget(), static_cast<QWidget *>(stepPanel(w)));
+    QCOMPARE(stepPanel(w)->orderBox()->currentIndex(), 1);
+    viewTabs(w)->setCurrentIndex(0);
+    stepPanel(w)->orderBox()->setCurrentIndex(0);
+    measureBox(w)->setCurrentIndex(0);
+    colorMapBox(w)->setCurrentIndex(0);
+    QTRY_VERIFY_WITH_TIMEOUT(heatmapModel(w)->result()->measure == Measure::Raw, testsupport::waitMs(10000));
 }
 
 void TestMainWindow::badSessionsChangeNothing() {
@@ -748,13 +817,13 @@ void TestMainWindow::badSessionsChangeNothing() {
         dir.filePath("fifo.attnscope"), // would block the window if it were opened
     };
     ::mkfifo(dir.filePath("fifo.attnscope").toLocal8Bit().constData(), 0600);
-    const EnginePtr engine = w->service()->engine();
+    const EnginePtr engine = service(w)->engine();
     for (int i = 0; i < paths.size(); ++i) {
         const QString message = w->openSession(paths[i]);
         QVERIFY2(message.contains(expected[i]), qPrintable(message));
-        QCOMPARE(w->errorText(), message);
-        QCOMPARE(w->textEdit()->toPlainText(), QStringLiteral("Keep this text."));
-        QCOMPARE(w->service()->engine(), engine);
+        QCOMPARE(errorText(w), message);
+        QCOMPARE(textEdit(w)->toPlainText(), QStringLiteral("Keep this text."));
+        QCOMPARE(service(w)->engine(), engine);
     }
     QVERIFY(w->openSession(dir.filePath("missing.attnscope")).contains("cannot open"));
 }
@@ -772,26 +841,26 @@ void TestMainWindow::dropModelFile() {
         QApplication::sendEvent(w, &dropEvent);
         return dropEvent.isAccepted();
     };
-    const EnginePtr before = w->service()->engine();
+    const EnginePtr before = service(w)->engine();
     const QString gguf = testsupport::sharedPath("gguf/stories260K.gguf");
     QVERIFY(drop(gguf));
-    QTRY_VERIFY_WITH_TIMEOUT(w->service()->engine() != before, testsupport::waitMs(10000));
-    QCOMPARE(QString::fromStdString(w->service()->engine()->info().format).contains("GGUF", Qt::CaseInsensitive), true);
-    QCOMPARE(w->recentModels().front(), QFileInfo(gguf).absoluteFilePath());
+    QTRY_VERIFY_WITH_TIMEOUT(service(w)->engine() != before, testsupport::waitMs(10000));
+    QCOMPARE(QString::fromStdString(service(w)->engine()->info().format).contains("GGUF", Qt::CaseInsensitive), true);
+    QCOMPARE(recentModels(w).front(), QFileInfo(gguf).absoluteFilePath());
     // A file that is no model: one message, and the GGUF model stays.
-    const EnginePtr current = w->service()->engine();
+    const EnginePtr current = service(w)->engine();
     QTemporaryDir dir;
     QFile notes(dir.filePath("notes.txt"));
     QVERIFY(notes.open(QIODevice::WriteOnly));
     notes.write("these are my lecture notes, not a model\n");
     notes.close();
     QVERIFY(drop(notes.fileName()));
-    QTRY_VERIFY_WITH_TIMEOUT(!w->errorText().isEmpty(), testsupport::waitMs(10000));
-    QVERIFY2(w->errorText().contains("notes.txt") && w->errorText().contains("still using"), qPrintable(w->errorText()));
-    QCOMPARE(w->service()->engine(), current);
+    QTRY_VERIFY_WITH_TIMEOUT(!errorText(w).isEmpty(), testsupport::waitMs(10000));
+    QVERIFY2(errorText(w).contains("notes.txt") && errorText(w).contains("still using"), qPrintable(errorText(w)));
+    QCOMPARE(service(w)->engine(), current);
     // Back to the checkpoint the other tests use.
     QVERIFY(drop(QString::fromStdString(testsupport::stories260K())));
-    QTRY_VERIFY_WITH_TIMEOUT(w->service()->engine() != current, testsupport::waitMs(10000));
+    QTRY_VERIFY_WITH_TIMEOUT(service(w)->engine() != current, testsupport::waitMs(10000));
 }
 
 void TestMainWindow::lastModelAndTextComeBack() {
@@ -802,13 +871,13 @@ void TestMainWindow::lastModelAndTextComeBack() {
     settings.setValue(QStringLiteral("recentModels"), QStringList{gguf});
     {
         MainWindow::Options options;
-        options.useSettings = true;
+        options.settings = remembered();
         MainWindow w(options);
-        QCOMPARE(w.textEdit()->toPlainText(), QStringLiteral("Ben likes his red truck."));
-        QTRY_VERIFY_WITH_TIMEOUT(w.service()->engine() && w.analysis(), testsupport::waitMs(10000));
-        QCOMPARE(QFileInfo(QString::fromStdString(w.service()->engine()->info().modelPath)).absoluteFilePath(), gguf);
-        QCOMPARE(w.recentModels().front(), gguf);
-        w.textEdit()->setPlainText(QStringLiteral("Ben went home."));
+        QCOMPARE(textEdit(&w)->toPlainText(), QStringLiteral("Ben likes his red truck."));
+        QTRY_VERIFY_WITH_TIMEOUT(service(&w)->engine() && analysis(&w), testsupport::waitMs(10000));
+        QCOMPARE(QFileInfo(QString::fromStdString(service(&w)->engine()->info().modelPath)).absoluteFilePath(), gguf);
+        QCOMPARE(recentModels(&w).front(), gguf);
+        textEdit(&w)->setPlainText(QStringLiteral("Ben went home."));
         w.close(); // remembers the text
     }
     QCOMPARE(QSettings().value(QStringLiteral("lastText")).toString(), QStringLiteral("Ben went home."));
@@ -819,42 +888,42 @@ void TestMainWindow::lastModelAndTextComeBack() {
 
 void TestMainWindow::presentationModeTogglesAndBack() {
     MainWindow *w = m_window.get();
-    const double normal = w->heatmapView()->font().pointSizeF();
+    const double normal = heatmapView(w)->font().pointSizeF();
     QVERIFY(w->menuBar()->isVisible());
     w->setPresentation(true);
     QVERIFY(w->presentation());
-    QVERIFY(w->heatmapView()->font().pointSizeF() >= normal * 1.25); // the views inherit the large type (less of it on
+    QVERIFY(heatmapView(w)->font().pointSizeF() >= normal * 1.25); // the views inherit the large type (less of it on
                                                                       // a 768-pixel-high screen)
     QVERIFY(!w->menuBar()->isVisible());
     QVERIFY(!w->statusBar()->isVisible());
-    QCOMPARE(w->arcsView()->viewStyle().lineScale, 2.0);
+    QCOMPARE(arcsView(w)->viewStyle().lineScale, 2.0);
     QCOMPARE(w->palette().color(QPalette::Base), QColor(Qt::white));
     // The offscreen platform leaves the closed compare window "active"; make the main window the active one, as
     // a real window manager does for a full-screen window.
     QApplication::setActiveWindow(w);
     QVERIFY(QTest::qWaitForWindowActive(w));
-    QTest::keyClick(w->heatmapView(), Qt::Key_Escape); // Esc leaves, also with a view focused
+    QTest::keyClick(heatmapView(w), Qt::Key_Escape); // Esc leaves, also with a view focused
     QVERIFY(!w->presentation());
-    QCOMPARE(w->heatmapView()->font().pointSizeF(), normal);
+    QCOMPARE(heatmapView(w)->font().pointSizeF(), normal);
     QVERIFY(w->menuBar()->isVisible());
-    QCOMPARE(w->arcsView()->viewStyle().lineScale, 1.0);
+    QCOMPARE(arcsView(w)->viewStyle().lineScale, 1.0);
 }
 
 void TestMainWindow::stepViewIsTheAttentionRow() {
     MainWindow *w = m_window.get();
     const QString text = QStringLiteral("Lily saw a big red ball. Lily wanted the ball.");
     QVERIFY(waitForText(w, text));
-    w->aggregationBox()->setCurrentIndex(0);
-    w->measureBox()->setCurrentIndex(0);
-    w->layerBox()->setValue(2);
-    w->headBox()->setValue(3);
-    StepPanel *panel = w->stepPanel();
+    aggregationBox(w)->setCurrentIndex(0);
+    measureBox(w)->setCurrentIndex(0);
+    layerBox(w)->setValue(2);
+    headBox(w)->setValue(3);
+    StepPanel *panel = stepPanel(w);
     StepModel *model = panel->model();
-    w->viewTabs()->setCurrentWidget(panel); // the page traces the layer once it is shown
-    QVERIFY(!w->arcsView()->isVisible());   // the worked example takes the window's width
-    const ResultPtr raw = w->analysis()->raw;
+    viewTabs(w)->setCurrentWidget(panel); // the page traces the layer once it is shown
+    QVERIFY(!arcsView(w)->isVisible());   // the worked example takes the window's width
+    const ResultPtr raw = analysis(w)->raw;
     const int query = 13; // "▁the" of "the ball": which earlier token it looks at
-    focusToken(w->selectionModel(), w->heatmapModel()->rowOfPosition(query));
+    focusToken(selectionModel(w), heatmapModel(w)->rowOfPosition(query));
     auto ready = [&](int layer, int head, int q) {
         const HeadStep *s = model->step();
         return s && s->layer == layer && s->head == head && s->query == q && panel->view()->message().isEmpty();
@@ -885,12 +954,12 @@ void TestMainWindow::stepViewIsTheAttentionRow() {
                 at = QPoint(view->width() / 2, y + 2);
         QVERIFY(!at.isNull());
         QTest::mouseClick(view, Qt::LeftButton, {}, at);
-        const Focus f = focusOf(w->selectionModel());
+        const Focus f = focusOf(selectionModel(w));
         QVERIFY(f.isCell());
-        QCOMPARE(w->heatmapModel()->position(f.query), query);
-        QCOMPARE(w->heatmapModel()->position(f.key), 11);
+        QCOMPARE(heatmapModel(w)->position(f.query), query);
+        QCOMPARE(heatmapModel(w)->position(f.key), 11);
         QVERIFY(ready(2, 3, query));
-        focusToken(w->selectionModel(), w->heatmapModel()->rowOfPosition(query));
+        focusToken(selectionModel(w), heatmapModel(w)->rowOfPosition(query));
     }
     // Strongest first: the row order follows the weights.
     panel->orderBox()->setCurrentIndex(1);
@@ -905,28 +974,28 @@ void TestMainWindow::stepViewIsTheAttentionRow() {
     panel->view()->setFocus();
     QTest::keyClick(panel->view(), Qt::Key_PageDown);
     QTest::keyClick(panel->view(), Qt::Key_Right);
-    QCOMPARE(w->layerBox()->value(), 3);
-    QCOMPARE(w->headBox()->value(), 4);
-    w->layerBox()->setValue(4);
-    w->headBox()->setValue(6);
+    QCOMPARE(layerBox(w)->value(), 3);
+    QCOMPARE(headBox(w)->value(), 4);
+    layerBox(w)->setValue(4);
+    headBox(w)->setValue(6);
     QTRY_VERIFY_WITH_TIMEOUT(ready(4, 6, query), testsupport::waitMs(10000));
     checkRow(4, 6, query);
-    focusToken(w->selectionModel(), w->heatmapModel()->rowOfPosition(5));
+    focusToken(selectionModel(w), heatmapModel(w)->rowOfPosition(5));
     QVERIFY(ready(4, 6, 5));
     checkRow(4, 6, 5);
     // Under value-weighted attention the page keeps the softmax and says what the other views add to it.
     QVERIFY(!panel->hint().contains(QStringLiteral("W_O")));
-    w->measureBox()->setCurrentIndex(w->measureBox()->findData(int(Measure::Value)));
-    QTRY_VERIFY_WITH_TIMEOUT(w->analysis()->shown->measure == Measure::Value, testsupport::waitMs(10000));
+    measureBox(w)->setCurrentIndex(measureBox(w)->findData(int(Measure::Value)));
+    QTRY_VERIFY_WITH_TIMEOUT(analysis(w)->shown->measure == Measure::Value, testsupport::waitMs(10000));
     QVERIFY(panel->hint().contains(QStringLiteral("W_O")));
     QVERIFY(ready(4, 6, 5)); // same tokens: the trace still serves
     checkRow(4, 6, 5);
-    w->measureBox()->setCurrentIndex(0);
-    QTRY_VERIFY_WITH_TIMEOUT(w->analysis()->shown->measure == Measure::Raw, testsupport::waitMs(10000));
+    measureBox(w)->setCurrentIndex(0);
+    QTRY_VERIFY_WITH_TIMEOUT(analysis(w)->shown->measure == Measure::Raw, testsupport::waitMs(10000));
     // A mean of heads has no single softmax: the page says so instead of showing numbers.
-    w->aggregationBox()->setCurrentIndex(1);
+    aggregationBox(w)->setCurrentIndex(1);
     QVERIFY(panel->view()->message().contains(QStringLiteral("One head")));
-    w->aggregationBox()->setCurrentIndex(0);
+    aggregationBox(w)->setCurrentIndex(0);
     QVERIFY(panel->view()->message().isEmpty());
     // View > Zoom In (Ctrl++) enlarges the page shown: here the step page's text, on the heatmap its cells.
     QApplication::setActiveWindow(w);
@@ -944,8 +1013,8 @@ void TestMainWindow::stepViewIsTheAttentionRow() {
     while (longText.size() < 900)
         longText += QStringLiteral("Lily saw a big red ball. She wanted to play with it. ");
     QVERIFY(waitForText(w, longText));
-    attnscope::clearFocus(w->selectionModel()); // the last token is the query
-    QTRY_VERIFY_WITH_TIMEOUT(model->step() && model->step()->keys == w->analysis()->raw->seqLen() &&
+    attnscope::clearFocus(selectionModel(w)); // the last token is the query
+    QTRY_VERIFY_WITH_TIMEOUT(model->step() && model->step()->keys == analysis(w)->raw->seqLen() &&
                                  panel->view()->message().isEmpty(),
                              testsupport::waitMs(10000));
     auto *scroll = panel->findChild<QScrollArea *>();
@@ -955,12 +1024,12 @@ void TestMainWindow::stepViewIsTheAttentionRow() {
     QTRY_VERIFY_WITH_TIMEOUT(panel->view()->visibleRegion().boundingRect().contains(
                                  panel->view()->rowRect(model->strongestRow()).center()),
                              testsupport::waitMs(5000));
-    w->viewTabs()->setCurrentIndex(0);
-    QVERIFY(w->arcsView()->isVisible());
+    viewTabs(w)->setCurrentIndex(0);
+    QVERIFY(arcsView(w)->isVisible());
     QTest::keyClick(w, Qt::Key_Plus, Qt::ControlModifier);
-    QCOMPARE(w->heatmapView()->zoom(), 1.25);
+    QCOMPARE(heatmapView(w)->zoom(), 1.25);
     QTest::keyClick(w, Qt::Key_0, Qt::ControlModifier);
-    QCOMPARE(w->heatmapView()->zoom(), 1.0);
+    QCOMPARE(heatmapView(w)->zoom(), 1.0);
 }
 
 void TestMainWindow::cancelKeepsThePreviousResult() {
@@ -978,13 +1047,13 @@ void TestMainWindow::cancelKeepsThePreviousResult() {
     QVERIFY(testsupport::writeRandomLlama(testsupport::sharedStd(QStringLiteral("gguf/stories260K.gguf")),
                                           path.toStdString(), slow));
     auto loaded = [w](const std::string &model) {
-        return w->service()->engine() && w->service()->engine()->info().modelPath == model && !w->service()->busy();
+        return service(w)->engine() && service(w)->engine()->info().modelPath == model && !service(w)->busy();
     };
     w->openModel(path);
     QTRY_VERIFY_WITH_TIMEOUT(loaded(path.toStdString()), testsupport::waitMs(20000));
     QVERIFY(waitForText(w, QStringLiteral("Lily saw a big red ball.")));
-    const AnalysisPtr before = w->analysis();
-    const int layer = w->layerBox()->value();
+    const AnalysisPtr before = analysis(w);
+    const int layer = layerBox(w)->value();
 
     // About a thousand tokens: seconds of work on this model (16 layers of width 768).
     QString longText;
@@ -992,27 +1061,27 @@ void TestMainWindow::cancelKeepsThePreviousResult() {
         longText += QStringLiteral("Lily saw a big red ball. ");
     QElapsedTimer clock;
     clock.start();
-    w->textEdit()->setPlainText(longText);
-    BusyBar *bar = w->busyBar();
+    textEdit(w)->setPlainText(longText);
+    BusyBar *bar = busyBar(w);
     QTRY_VERIFY_WITH_TIMEOUT(bar->isVisible() && bar->cancelButton()->isVisible(), testsupport::waitMs(10000));
     QVERIFY(clock.elapsed() >= BusyBar::kDelayMs); // short work never flashes a bar
     QVERIFY(bar->progressBar()->isVisible());
     QVERIFY(bar->text().contains(QStringLiteral("Computing")));
-    QVERIFY(w->service()->busy());
+    QVERIFY(service(w)->busy());
     QTest::mouseClick(bar->cancelButton(), Qt::LeftButton);
 
     // At once: nothing pending, the note says what is shown, the controls work, the text is as typed.
-    QVERIFY(!w->service()->busy());
+    QVERIFY(!service(w)->busy());
     QVERIFY(bar->text().contains(QStringLiteral("previous result")));
     QVERIFY(bar->runAgainButton()->isVisible());
-    QCOMPARE(w->textEdit()->toPlainText(), longText);
-    QVERIFY(w->layerBox()->isEnabled());
-    w->layerBox()->setValue(layer == 0 ? 1 : 0);
-    QCOMPARE(w->heatmapModel()->layer(), w->layerBox()->value());
+    QCOMPARE(textEdit(w)->toPlainText(), longText);
+    QVERIFY(layerBox(w)->isEnabled());
+    layerBox(w)->setValue(layer == 0 ? 1 : 0);
+    QCOMPARE(heatmapModel(w)->layer(), layerBox(w)->value());
     // Nothing of the cancelled analysis arrives later; the previous result stays on screen.
     QTest::qWait(1500);
-    QCOMPARE(w->analysis(), before);
-    QCOMPARE(w->heatmapModel()->result(), before->shown);
+    QCOMPARE(analysis(w), before);
+    QCOMPARE(heatmapModel(w)->result(), before->shown);
     // And the window goes on working: a new text is analysed as usual and the note goes away.
     QVERIFY(waitForText(w, QStringLiteral("The bat flew at night.")));
     QVERIFY(bar->text().isEmpty());
@@ -1052,8 +1121,8 @@ void TestMainWindow::exampleLibraryFitsTheModel() {
 void TestMainWindow::exampleOpensItsHeadAndToken() {
     MainWindow *w = m_window.get();
     QVERIFY(waitForText(w, QStringLiteral("Not an example.")));
-    QVERIFY(w->exampleNote().isEmpty());
-    ExamplesPanel *panel = w->examplesPanel();
+    QVERIFY(exampleNote(w).isEmpty());
+    ExamplesPanel *panel = examplesPanel(w);
     int she = -1;
     for (int i = 0; i < panel->examples().size(); ++i)
         if (panel->examples()[i].focus == QStringLiteral("▁She"))
@@ -1063,39 +1132,39 @@ void TestMainWindow::exampleOpensItsHeadAndToken() {
     QListWidget *list = panel->list();
     list->scrollToItem(list->item(she));
     QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, list->visualItemRect(list->item(she)).center());
-    QCOMPARE(w->textEdit()->toPlainText(), e.text);
-    QTRY_VERIFY_WITH_TIMEOUT(w->analysis() && w->analysis()->raw->text == e.text.toStdString(), testsupport::waitMs(10000));
-    QTRY_COMPARE_WITH_TIMEOUT(w->layerBox()->value(), e.layer, testsupport::waitMs(5000));
-    QCOMPARE(w->headBox()->value(), e.head);
-    QCOMPARE(Aggregation(w->aggregationBox()->currentData().toInt()), Aggregation::Head);
-    const Focus focus = focusOf(w->selectionModel());
+    QCOMPARE(textEdit(w)->toPlainText(), e.text);
+    QTRY_VERIFY_WITH_TIMEOUT(analysis(w) && analysis(w)->raw->text == e.text.toStdString(), testsupport::waitMs(10000));
+    QTRY_COMPARE_WITH_TIMEOUT(layerBox(w)->value(), e.layer, testsupport::waitMs(5000));
+    QCOMPARE(headBox(w)->value(), e.head);
+    QCOMPARE(Aggregation(aggregationBox(w)->currentData().toInt()), Aggregation::Head);
+    const Focus focus = focusOf(selectionModel(w));
     QVERIFY(focus.isToken());
-    QCOMPARE(QString::fromStdString(w->analysis()->raw->tokens[std::size_t(w->heatmapModel()->position(focus.query))].piece),
+    QCOMPARE(QString::fromStdString(analysis(w)->raw->tokens[std::size_t(heatmapModel(w)->position(focus.query))].piece),
              e.focus);
-    QVERIFY(w->exampleNote().contains(QStringLiteral("Look at")));
-    QVERIFY(w->exampleNote().contains(e.note.left(20).toHtmlEscaped()));
+    QVERIFY(exampleNote(w).contains(QStringLiteral("Look at")));
+    QVERIFY(exampleNote(w).contains(e.note.left(20).toHtmlEscaped()));
     QCOMPARE(list->currentRow(), she);
     // Ctrl+] goes on to the next example, also without the menu bar.
     QApplication::setActiveWindow(w);
     QVERIFY(QTest::qWaitForWindowActive(w));
     QTest::keyClick(w, Qt::Key_BracketRight, Qt::ControlModifier);
-    QCOMPARE(w->textEdit()->toPlainText(), panel->examples()[(she + 1) % panel->examples().size()].text);
+    QCOMPARE(textEdit(w)->toPlainText(), panel->examples()[(she + 1) % panel->examples().size()].text);
     QCOMPARE(list->currentRow(), (she + 1) % int(panel->examples().size()));
     // Editing the text away from the example removes its note.
     QVERIFY(waitForText(w, QStringLiteral("Something of my own.")));
-    QVERIFY(w->exampleNote().isEmpty());
+    QVERIFY(exampleNote(w).isEmpty());
     QCOMPARE(list->currentRow(), -1);
 }
 
 void TestMainWindow::stepThroughLayersAndHeads() {
     MainWindow *w = m_window.get();
     QVERIFY(waitForText(w, QStringLiteral("The bat flew at night.")));
-    w->measureBox()->setCurrentIndex(0);
-    QTRY_VERIFY_WITH_TIMEOUT(w->analysis()->shown->measure == Measure::Raw && !w->service()->busy(), testsupport::waitMs(10000));
-    w->aggregationBox()->setCurrentIndex(0);
-    w->layerBox()->setValue(0);
-    w->headBox()->setValue(3);
-    PlaybackBar *bar = w->playbackBar();
+    measureBox(w)->setCurrentIndex(0);
+    QTRY_VERIFY_WITH_TIMEOUT(analysis(w)->shown->measure == Measure::Raw && !service(w)->busy(), testsupport::waitMs(10000));
+    aggregationBox(w)->setCurrentIndex(0);
+    layerBox(w)->setValue(0);
+    headBox(w)->setValue(3);
+    PlaybackBar *bar = playbackBar(w);
     Playback *playback = bar->playback();
     playback->setInterval(20);
 
@@ -1104,10 +1173,10 @@ void TestMainWindow::stepThroughLayersAndHeads() {
     bar->playButton()->click();
     QVERIFY(playback->isRunning());
     QVERIFY(bar->playButton()->text().contains(QStringLiteral("Pause")));
-    QTRY_COMPARE_WITH_TIMEOUT(w->layerBox()->value(), 4, testsupport::waitMs(5000));
+    QTRY_COMPARE_WITH_TIMEOUT(layerBox(w)->value(), 4, testsupport::waitMs(5000));
     QTRY_VERIFY_WITH_TIMEOUT(!playback->isRunning(), testsupport::waitMs(5000));
-    QCOMPARE(w->headBox()->value(), 3);
-    QCOMPARE(w->heatmapModel()->layer(), 4);
+    QCOMPARE(headBox(w)->value(), 3);
+    QCOMPARE(heatmapModel(w)->layer(), 4);
     QVERIFY(!bar->playButton()->isChecked());
 
     // Head by head goes on from the head shown to the layer's last head and stops there; played again from the end
@@ -1116,24 +1185,24 @@ void TestMainWindow::stepThroughLayersAndHeads() {
     bar->modeBox()->setCurrentIndex(1);
     bar->playButton()->click();
     playback->advance();
-    QCOMPARE(w->layerBox()->value(), 4);
-    QCOMPARE(w->headBox()->value(), 4);
+    QCOMPARE(layerBox(w)->value(), 4);
+    QCOMPARE(headBox(w)->value(), 4);
     for (int i = 0; i < 3; ++i)
         playback->advance();
-    QCOMPARE(w->headBox()->value(), 7);
+    QCOMPARE(headBox(w)->value(), 7);
     QVERIFY(!playback->isRunning());
     bar->playButton()->click();
-    QCOMPARE(w->layerBox()->value(), 0);
-    QCOMPARE(w->headBox()->value(), 0);
+    QCOMPARE(layerBox(w)->value(), 0);
+    QCOMPARE(headBox(w)->value(), 0);
     for (int i = 0; i < 8; ++i)
         playback->advance();
-    QCOMPARE(w->layerBox()->value(), 1);
-    QCOMPARE(w->headBox()->value(), 0);
-    QCOMPARE(w->heatmapModel()->head(), 0);
+    QCOMPARE(layerBox(w)->value(), 1);
+    QCOMPARE(headBox(w)->value(), 0);
+    QCOMPARE(heatmapModel(w)->head(), 0);
     QVERIFY(playback->isRunning());
 
     // Choosing a layer yourself stops it, as does F5.
-    w->layerBox()->setValue(3);
+    layerBox(w)->setValue(3);
     QVERIFY(!playback->isRunning());
     QApplication::setActiveWindow(w);
     QVERIFY(QTest::qWaitForWindowActive(w));
@@ -1181,7 +1250,7 @@ void TestMainWindow::everyControlHasATooltip() {
     missing += untipped(dialog);
     dialog->close();
     missing += untipped(w->openCompare());
-    w->compareWindow()->close();
+    compareWindow(w)->close();
     QVERIFY2(missing.isEmpty(), qPrintable(missing.join(QStringLiteral(", "))));
 }
 
@@ -1226,7 +1295,7 @@ void TestMainWindow::windowsFitTheScreen() {
         QVERIFY(w.windowTitle().contains(QStringLiteral("AttnScope")));
         // Ctrl+K opens Compare inside the screen, titled so; Esc closes it.
         QTest::keyClick(&w, Qt::Key_K, Qt::ControlModifier);
-        CompareWindow *compare = w.compareWindow();
+        CompareWindow *compare = compareWindow(&w);
         QVERIFY(compare && compare->isVisible());
         QVERIFY(QTest::qWaitForWindowExposed(compare));
         QVERIFY(compare->windowTitle().contains(QStringLiteral("Compare")));
@@ -1240,26 +1309,26 @@ void TestMainWindow::windowsFitTheScreen() {
 
 void TestMainWindow::wordsMergePieces() {
     MainWindow *w = m_window.get();
-    w->wordsBox()->setChecked(false);
-    w->hideSpecialBox()->setChecked(false);
-    w->measureBox()->setCurrentIndex(0);
-    w->aggregationBox()->setCurrentIndex(0);
+    wordsBox(w)->setChecked(false);
+    hideSpecialBox(w)->setChecked(false);
+    measureBox(w)->setCurrentIndex(0);
+    aggregationBox(w)->setCurrentIndex(0);
     const QString text = QStringLiteral("Lily and Ben played with a big red ballooning kite.");
     QVERIFY(waitForText(w, text));
-    HeatmapModel *m = w->heatmapModel();
+    HeatmapModel *m = heatmapModel(w);
     const int tokens = m->tokenCount();
     QVERIFY(tokens > 11);
-    focusToken(w->selectionModel(), tokens - 1); // the "." of "kite."
-    w->wordsBox()->setChecked(true);
+    focusToken(selectionModel(w), tokens - 1); // the "." of "kite."
+    wordsBox(w)->setChecked(true);
     QCOMPARE(m->tokenCount(), 11); // <s> and ten words
     QCOMPARE(QString::fromStdString(m->result()->tokens[1].piece), QStringLiteral("Lily"));
     QCOMPARE(QString::fromStdString(m->result()->tokens[10].piece), QStringLiteral("kite."));
-    QCOMPARE(focusOf(w->selectionModel()).query, 10); // the focused token's word
+    QCOMPARE(focusOf(selectionModel(w)).query, 10); // the focused token's word
     // Rows are word-to-word weights that sum to 1, equal to the formula on the token result.
-    const ResultPtr raw = w->analysis()->raw;
-    const std::vector<Word> words = w->analysis()->words;
-    w->layerBox()->setValue(1);
-    w->headBox()->setValue(2);
+    const ResultPtr raw = analysis(w)->raw;
+    const std::vector<Word> words = analysis(w)->words;
+    layerBox(w)->setValue(1);
+    headBox(w)->setValue(2);
     for (int a = 0; a < 11; ++a) {
         double sum = 0;
         for (int b = 0; b < 11; ++b) {
@@ -1277,10 +1346,10 @@ void TestMainWindow::wordsMergePieces() {
     // Typing keeps the words; switching back gives the tokens, the word's last token focused.
     QVERIFY(waitForText(w, text + QStringLiteral(" Lily smiled.")));
     QCOMPARE(m->tokenCount(), 13);
-    focusToken(w->selectionModel(), 9); // "ballooning"
-    w->wordsBox()->setChecked(false);
-    QCOMPARE(m->tokenCount(), w->analysis()->raw->seqLen());
-    QCOMPARE(focusOf(w->selectionModel()).query, words[9].tokens.back());
+    focusToken(selectionModel(w), 9); // "ballooning"
+    wordsBox(w)->setChecked(false);
+    QCOMPARE(m->tokenCount(), analysis(w)->raw->seqLen());
+    QCOMPARE(focusOf(selectionModel(w)).query, words[9].tokens.back());
 }
 
 void TestMainWindow::wholeSessionComesBack() {
@@ -1290,38 +1359,38 @@ void TestMainWindow::wholeSessionComesBack() {
     QByteArray geometry;
     {
         MainWindow::Options options;
-        options.useSettings = true;
+        options.settings = remembered();
         options.modelPath = gguf;
         options.initialText = QStringLiteral("Ben likes his red truck. Ben smiled.");
         MainWindow w(options);
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
-        QTRY_VERIFY_WITH_TIMEOUT(w.analysis() && w.analysis()->raw->text == "Ben likes his red truck. Ben smiled.",
+        QTRY_VERIFY_WITH_TIMEOUT(analysis(&w) && analysis(&w)->raw->text == "Ben likes his red truck. Ben smiled.",
                                  testsupport::waitMs(10000));
-        w.layerBox()->setValue(3);
-        w.headBox()->setValue(5);
-        w.measureBox()->setCurrentIndex(w.measureBox()->findData(int(Measure::Value)));
-        QTRY_VERIFY_WITH_TIMEOUT(w.analysis() && w.analysis()->shown->measure == Measure::Value, testsupport::waitMs(10000));
-        w.wordsBox()->setChecked(true);
-        focusToken(w.selectionModel(), 3); // "his"
-        w.viewTabs()->setCurrentIndex(1);
+        layerBox(&w)->setValue(3);
+        headBox(&w)->setValue(5);
+        measureBox(&w)->setCurrentIndex(measureBox(&w)->findData(int(Measure::Value)));
+        QTRY_VERIFY_WITH_TIMEOUT(analysis(&w) && analysis(&w)->shown->measure == Measure::Value, testsupport::waitMs(10000));
+        wordsBox(&w)->setChecked(true);
+        focusToken(selectionModel(&w), 3); // "his"
+        viewTabs(&w)->setCurrentIndex(1);
         w.findChild<QDockWidget *>(QStringLiteral("examples"))->raise();
         w.close();
         geometry = w.saveGeometry();
     }
     {
         MainWindow::Options options; // no model, no text: the last session whole
-        options.useSettings = true;
+        options.settings = remembered();
         MainWindow w(options);
-        QCOMPARE(w.textEdit()->toPlainText(), QStringLiteral("Ben likes his red truck. Ben smiled."));
-        QTRY_VERIFY_WITH_TIMEOUT(w.service()->engine() && w.analysis() && w.layerBox()->value() == 3, testsupport::waitMs(10000));
-        QCOMPARE(QFileInfo(QString::fromStdString(w.service()->engine()->info().modelPath)).absoluteFilePath(), gguf);
-        QCOMPARE(w.headBox()->value(), 5);
-        QCOMPARE(Measure(w.measureBox()->currentData().toInt()), Measure::Value);
-        QVERIFY(w.wordsBox()->isChecked());
-        QCOMPARE(w.heatmapModel()->tokenCount(), 8); // <s> Ben likes his red truck. Ben smiled.
-        QCOMPARE(focusOf(w.selectionModel()).query, 3);
-        QCOMPARE(w.viewTabs()->currentIndex(), 1);
+        QCOMPARE(textEdit(&w)->toPlainText(), QStringLiteral("Ben likes his red truck. Ben smiled."));
+        QTRY_VERIFY_WITH_TIMEOUT(service(&w)->engine() && analysis(&w) && layerBox(&w)->value() == 3, testsupport::waitMs(10000));
+        QCOMPARE(QFileInfo(QString::fromStdString(service(&w)->engine()->info().modelPath)).absoluteFilePath(), gguf);
+        QCOMPARE(headBox(&w)->value(), 5);
+        QCOMPARE(Measure(measureBox(&w)->currentData().toInt()), Measure::Value);
+        QVERIFY(wordsBox(&w)->isChecked());
+        QCOMPARE(heatmapModel(&w)->tokenCount(), 8); // <s> Ben likes his red truck. Ben smiled.
+        QCOMPARE(focusOf(selectionModel(&w)).query, 3);
+        QCOMPARE(viewTabs(&w)->currentIndex(), 1);
         QVERIFY(w.windowTitle().contains(QStringLiteral("AttnScope")) && w.windowTitle().contains(QStringLiteral("stories260K")));
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
@@ -1329,18 +1398,18 @@ void TestMainWindow::wholeSessionComesBack() {
     }
     {
         MainWindow::Options options; // a text given: that text, not the last one
-        options.useSettings = true;
+        options.settings = remembered();
         options.initialText = QStringLiteral("Tom ran.");
         MainWindow w(options);
-        QCOMPARE(w.textEdit()->toPlainText(), QStringLiteral("Tom ran."));
-        QTRY_VERIFY_WITH_TIMEOUT(w.analysis() && w.analysis()->raw->text == "Tom ran.", testsupport::waitMs(10000));
+        QCOMPARE(textEdit(&w)->toPlainText(), QStringLiteral("Tom ran."));
+        QTRY_VERIFY_WITH_TIMEOUT(analysis(&w) && analysis(&w)->raw->text == "Tom ran.", testsupport::waitMs(10000));
         // Never closed (as when the process is killed): the analysed session is remembered all the same.
     }
     {
         MainWindow::Options options;
-        options.useSettings = true;
+        options.settings = remembered();
         MainWindow w(options);
-        QCOMPARE(w.textEdit()->toPlainText(), QStringLiteral("Tom ran."));
+        QCOMPARE(textEdit(&w)->toPlainText(), QStringLiteral("Tom ran."));
     }
     settings.clear();
 }
@@ -1348,16 +1417,16 @@ void TestMainWindow::wholeSessionComesBack() {
 void TestMainWindow::firstStartTour() {
     QSettings().clear();
     MainWindow::Options options;
-    options.useSettings = true;
+    options.settings = remembered();
     options.modelPath = testsupport::sharedPath("gguf/stories260K.gguf");
     {
         MainWindow w(options);
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
-        QTRY_VERIFY_WITH_TIMEOUT(w.tour()->running(), testsupport::waitMs(10000));
-        QCOMPARE(w.tour()->currentTitle(), QStringLiteral("Type here"));
-        QVERIFY(w.rect().contains(w.tour()->geometry()));
-        QCOMPARE(w.tour()->stepCount(), 4);
+        QTRY_VERIFY_WITH_TIMEOUT(tour(&w)->running(), testsupport::waitMs(10000));
+        QCOMPARE(tour(&w)->currentTitle(), QStringLiteral("Type here"));
+        QVERIFY(w.rect().contains(tour(&w)->geometry()));
+        QCOMPARE(tour(&w)->stepCount(), 4);
         // Non-modal: the shortcuts and the text box keep working while it shows.
         QApplication::setActiveWindow(&w);
         QVERIFY(QTest::qWaitForWindowActive(&w));
@@ -1365,17 +1434,17 @@ void TestMainWindow::firstStartTour() {
         QVERIFY(w.presentation());
         QTest::keyClick(&w, Qt::Key_Escape);
         QVERIFY(!w.presentation());
-        QVERIFY(w.tour()->running());
-        w.textEdit()->setFocus();
-        w.textEdit()->moveCursor(QTextCursor::End);
-        QTest::keyClicks(w.textEdit(), QStringLiteral(" Hi"));
-        QVERIFY(w.textEdit()->toPlainText().endsWith(QStringLiteral(" Hi")));
-        QStringList titles{w.tour()->currentTitle()};
-        while (w.tour()->running()) {
-            w.tour()->next();
-            if (w.tour()->running()) {
-                titles << w.tour()->currentTitle();
-                QVERIFY(w.rect().contains(w.tour()->geometry()));
+        QVERIFY(tour(&w)->running());
+        textEdit(&w)->setFocus();
+        textEdit(&w)->moveCursor(QTextCursor::End);
+        QTest::keyClicks(textEdit(&w), QStringLiteral(" Hi"));
+        QVERIFY(textEdit(&w)->toPlainText().endsWith(QStringLiteral(" Hi")));
+        QStringList titles{tour(&w)->currentTitle()};
+        while (tour(&w)->running()) {
+            tour(&w)->next();
+            if (tour(&w)->running()) {
+                titles << tour(&w)->currentTitle();
+                QVERIFY(w.rect().contains(tour(&w)->geometry()));
             }
         }
         QCOMPARE(titles, (QStringList{"Type here", "These are the heads", "Click a token", "Try the Examples"}));
@@ -1384,9 +1453,9 @@ void TestMainWindow::firstStartTour() {
     {
         MainWindow w(options); // not again on the next start; Help > Show Tour reopens it, Skip closes it
         w.show();
-        QTRY_VERIFY_WITH_TIMEOUT(w.analysis(), testsupport::waitMs(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(analysis(&w), testsupport::waitMs(10000));
         QTest::qWait(50);
-        QVERIFY(!w.tour()->running());
+        QVERIFY(!tour(&w)->running());
         QAction *show = nullptr;
         for (QAction *a : w.menuBar()->actions())
             if (a->menu())
@@ -1395,9 +1464,9 @@ void TestMainWindow::firstStartTour() {
                         show = item;
         QVERIFY(show);
         show->trigger();
-        QVERIFY(w.tour()->running() && w.tour()->isVisible());
-        w.tour()->finish();
-        QVERIFY(!w.tour()->isVisible());
+        QVERIFY(tour(&w)->running() && tour(&w)->isVisible());
+        tour(&w)->finish();
+        QVERIFY(!tour(&w)->isVisible());
     }
     QSettings().clear();
 }

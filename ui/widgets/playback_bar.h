@@ -2,7 +2,7 @@
 // stays on screen, over a Playback. The window tells it the layer and head shown and moves to where it says.
 #pragma once
 
-#include "models/playback.h"
+#include "presenters/playback.h"
 
 #include <QWidget>
 

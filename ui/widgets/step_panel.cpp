@@ -1,5 +1,6 @@
 // StepPanel: keeps the step view's trace in step with the analysis and the chosen layer.
 #include "widgets/step_panel.h"
+#include "presenters/analysis_presenter.h"
 #include "models/step_model.h"
 #include "views/step_view.h"
 #include "widgets/inference_worker.h"
@@ -86,6 +87,14 @@ QSize StepPanel::viewportSize() const {
 void StepPanel::setAnalysis(const AnalysisPtr &analysis) {
     m_analysis = analysis;
     refresh();
+}
+
+void StepPanel::follow(const AnalysisPresenter &p) {
+    const AnalysisPresenter::TokenFocus f = p.tokenFocus();
+    setQuery(f.query);
+    setFocusedKey(f.key);
+    setHead(p.layer(), p.head(), p.oneHeadShown());
+    setMeasure(p.analysis() && p.analysis()->shown ? p.analysis()->shown->measure : Measure::Raw);
 }
 
 void StepPanel::setHead(int layer, int head, bool oneHead) {

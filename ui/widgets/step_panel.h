@@ -13,6 +13,8 @@ class QScrollArea;
 
 namespace attnscope {
 
+class AnalysisPresenter;
+
 class InferenceService;
 class StepModel;
 class StepView;
@@ -28,6 +30,8 @@ public:
     QSize viewportSize() const; // the room the step view has before it scrolls
 
     void setAnalysis(const AnalysisPtr &analysis);
+    // The presenter's head, aggregation, measure and focused token (the query; a word's last token).
+    void follow(const AnalysisPresenter &presenter);
     // The head the other views show; oneHead = false while they show a mean or a rollout, which has no single
     // computation to step through.
     void setHead(int layer, int head, bool oneHead);

@@ -1,5 +1,5 @@
 // Playback: the timer and the order of a step-through.
-#include "models/playback.h"
+#include "presenters/playback.h"
 
 namespace attnscope {
 

@@ -1,5 +1,5 @@
 // Session files: a versioned JSON object.
-#include "session.h"
+#include "presenters/session.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
