@@ -6,6 +6,7 @@
 #include "models/heatmap_model.h"
 #include "models/insights_model.h"
 #include "presenters/analysis_presenter.h"
+#include "presenters/compare_presenter.h"
 #include "presenters/playback.h"
 #include "presenters/settings_store.h"
 #include "views/arcs_view.h"
@@ -253,6 +254,10 @@ void MainWindow::wirePresenter() {
     connect(p, &AnalysisPresenter::sessionLookRequested, this, &MainWindow::applySessionLook);
     connect(p, &AnalysisPresenter::compareRequested, this,
             [this](const QString &a, const QString &b) { openCompare()->setTexts(a, b); });
+    connect(p, &AnalysisPresenter::wordsChanged, this, [this](bool on) {
+        if (m_compare)
+            m_compare->presenter()->setWords(on);
+    });
     connect(m_controls, &ControlBar::styleChanged, this, &MainWindow::applyStyle);
     connect(m_playbackBar, &PlaybackBar::aboutToPlay, this, [this](Playback::Mode mode) {
         // A mean over every layer has no layers to step through; head by head needs one head shown.
@@ -353,6 +358,7 @@ void MainWindow::showResult() {
     m_stepPanel->setAnalysis(analysis);
     m_stepPanel->follow(*m_presenter);
     rememberState(); // what is on screen is what comes back
+    keepInside();    // the busy bar may have widened the window while it ran
     if (m_settings->remembers() && !m_tourOffered) { // a first start: the tour once there is something to point at
         m_tourOffered = true;
         if (!m_settings->tourDone())
@@ -369,6 +375,10 @@ void MainWindow::resizeEvent(QResizeEvent *event) {
     QMainWindow::resizeEvent(event);
     // A longer label or a larger model can raise the views' minimum width; the main window's layout then widens the
     // window (keeping the docks' widths) past the screen's edge. The docks give way instead: back inside the screen.
+    keepInside();
+}
+
+void MainWindow::keepInside() {
     if (!isFullScreen() && !isMaximized())
         QTimer::singleShot(0, this, [this] { keepOnScreen(this); });
 }
@@ -386,9 +396,10 @@ bool MainWindow::eventFilter(QObject *watched, QEvent *event) {
 
 CompareWindow *MainWindow::openCompare() {
     if (!m_compare) {
-        m_compare = new CompareWindow(this);
+        m_compare = new CompareWindow(nullptr, this);
         m_compare->setWindowFlag(Qt::Window);
         m_compare->setStyle(m_heatmap->viewStyle());
+        m_compare->presenter()->setWords(m_presenter->words());
         fitToScreen(m_compare, CompareWindow::kPreferredSize);
     }
     m_compare->setEngine(m_presenter->engine());

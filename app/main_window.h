@@ -109,6 +109,7 @@ private:
     void dragEnterEvent(QDragEnterEvent *event) override;
     void dropEvent(QDropEvent *event) override;
     void resizeEvent(QResizeEvent *event) override;
+    void keepInside(); // back inside the screen, once the layout has settled
     void closeEvent(QCloseEvent *event) override;
 
     Options m_options;

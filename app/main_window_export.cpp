@@ -5,6 +5,7 @@
 #include "models/head_grid_model.h"
 #include "models/heatmap_model.h"
 #include "presenters/analysis_presenter.h"
+#include "presenters/compare_presenter.h"
 #include "widgets/view_panes.h"
 #include "views/arcs_view.h"
 #include "views/head_grid_view.h"
@@ -78,10 +79,10 @@ ExportContext MainWindow::exportContext() const {
                                                    tr("next token after “%1” (token %2)").arg(insights->tokenText(at)).arg(at),
                                                    sentence};
     }
-    if (m_compare && !m_compare->ranking().empty())
+    if (m_compare && !m_compare->presenter()->ranking().empty())
         c.sources.panels[ExportView::Compare] = {m_compare, tr("layer %1 · head %2 · compare two sentences")
-                                                                .arg(m_compare->layerBox()->value()).arg(m_compare->headBox()->value()),
-                                                 tr("A: %1   B: %2").arg(m_compare->textA()->text(), m_compare->textB()->text())};
+                                                                .arg(m_compare->presenter()->layer()).arg(m_compare->presenter()->head()),
+                                                 tr("A: %1   B: %2").arg(m_compare->presenter()->textA(), m_compare->presenter()->textB())};
     for (const auto &[view, panel] : c.sources.panels)
         c.screenSizes[view] = panel.widget->size();
     c.initialView = currentExportView();

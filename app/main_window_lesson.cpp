@@ -3,6 +3,7 @@
 #include "main_window.h"
 
 #include "presenters/analysis_presenter.h"
+#include "presenters/compare_presenter.h"
 #include "presenters/settings_store.h"
 #include "views/heatmap_view.h"
 #include "widgets/compare_window.h"
@@ -32,8 +33,8 @@ Session MainWindow::currentSession() const {
     look.page = m_viewTabs->currentWidget() == m_stepPanel ? QStringLiteral("step") : QStringLiteral("heatmap");
     look.stepOrder = m_stepPanel->orderBox()->currentIndex() == 1 ? QStringLiteral("weight") : QStringLiteral("sentence");
     if (m_compare) {
-        look.compareA = m_compare->textA()->text();
-        look.compareB = m_compare->textB()->text();
+        look.compareA = m_compare->presenter()->textA();
+        look.compareB = m_compare->presenter()->textB();
     }
     return m_presenter->session(look);
 }

@@ -9,6 +9,7 @@
 #include "models/insights_model.h"
 #include "models/step_model.h"
 #include "views/predictions_view.h"
+#include "presenters/compare_presenter.h"
 #include "views/step_view.h"
 #include "widgets/compare_window.h"
 
@@ -251,7 +252,7 @@ public:
                 QString::fromStdString(m_tokens->text)};
     }
 
-    ExportPanel compare(const ViewParams &p, const QString &textB, const ImageSpec &spec) {
+    ExportPanel compare(const ViewParams &p, const QString &textB, bool words, const ImageSpec &spec) {
         if (p.aggregation != Aggregation::Head)
             fail(QStringLiteral("--view compare shows one head of both sentences: give --layer L --head H"), 2);
         if (!m_compare) {
@@ -263,6 +264,7 @@ public:
                 error = message;
                 loop.quit();
             });
+            m_compare->presenter()->setWords(words); // --words: the anchor is a shared word
             m_compare->setEngine(m_engine);
             m_compare->setTexts(QString::fromStdString(m_tokens->text), textB);
             loop.exec(); // both sentences analysed off this thread, as in the app
@@ -270,13 +272,12 @@ public:
                 fail(error);
         }
         m_compare->setStyle(m_options.style);
-        m_compare->layerBox()->setValue(p.layer);
-        m_compare->headBox()->setValue(p.head);
+        m_compare->presenter()->selectHead(p.layer, p.head);
         m_compare->resize(QSize(int(spec.size.width() - 20), int(std::max(600.0, spec.size.width() * 0.6))));
         m_compare->ensurePolished();
         return {m_compare.get(),
                 QStringLiteral("layer %1 · head %2 · compare two sentences").arg(p.layer).arg(p.head),
-                QStringLiteral("A: %1   B: %2").arg(m_compare->textA()->text(), m_compare->textB()->text())};
+                QStringLiteral("A: %1   B: %2").arg(m_compare->presenter()->textA(), m_compare->presenter()->textB())};
     }
 
 private:
@@ -398,7 +399,7 @@ int exportCommand(const QCommandLineParser &args) {
             else if (job.view == ExportView::NextToken)
                 sources.panels[job.view] = panels.nextToken(query, spec);
             else if (job.view == ExportView::Compare)
-                sources.panels[job.view] = panels.compare(job.params, args.value(QStringLiteral("text-b")), spec);
+                sources.panels[job.view] = panels.compare(job.params, args.value(QStringLiteral("text-b")), words, spec);
             spec.state.outlineSelection = job.view == ExportView::Grid && args.isSet(QStringLiteral("layer"));
             QString error, note;
             parts << encodeImage(sources, spec, &error, &note);

@@ -16,6 +16,7 @@
 #include "models/insights_model.h"
 #include "widgets/compare_window.h"
 #include "widgets/export_dialog.h"
+#include "widgets/get_models_dialog.h"
 #include "widgets/inference_worker.h"
 #include "widgets/insights_panel.h"
 #include "widgets/step_panel.h"
@@ -23,6 +24,7 @@
 #include "widgets/tour.h"
 #include "widgets/busy_bar.h"
 #include "presenters/analysis_presenter.h"
+#include "presenters/compare_presenter.h"
 #include "presenters/playback.h"
 #include "presenters/settings_store.h"
 #include "widgets/playback_bar.h"
@@ -83,7 +85,6 @@ template <class T> T *child(const QObject *w, const char *name = nullptr) {
         qFatal("no %s %s in the window", T::staticMetaObject.className(), name ? name : "");
     return c;
 }
-AnalysisPresenter *presenter(const MainWindow *w) { return w->presenter(); }
 HeatmapModel *heatmapModel(const MainWindow *w) { return w->presenter()->heatmapModel(); }
 const AnalysisPtr &analysis(const MainWindow *w) { return w->presenter()->analysis(); }
 QItemSelectionModel *selectionModel(const MainWindow *w) { return w->presenter()->selection(); }
@@ -100,9 +101,6 @@ QCheckBox *wordsBox(const MainWindow *w) { return child<QCheckBox>(w, "words"); 
 QCheckBox *hideSpecialBox(const MainWindow *w) { return child<QCheckBox>(w, "hideSpecial"); }
 QComboBox *scaleBox(const MainWindow *w) { return child<QComboBox>(w, "colorScale"); }
 QComboBox *colorMapBox(const MainWindow *w) { return child<QComboBox>(w, "colorMap"); }
-QComboBox *arcsLayoutBox(const MainWindow *w) { return child<QComboBox>(w, "arcsLayout"); }
-QDoubleSpinBox *thresholdBox(const MainWindow *w) { return child<QDoubleSpinBox>(w, "threshold"); }
-QSpinBox *topKBox(const MainWindow *w) { return child<QSpinBox>(w, "topK"); }
 QComboBox *gridHighlightBox(const MainWindow *w) { return child<QComboBox>(w, "gridHighlight"); }
 QTabWidget *viewTabs(const MainWindow *w) { return child<QTabWidget>(w, "viewTabs"); }
 HeatmapView *heatmapView(const MainWindow *w) { return child<HeatmapView>(w, "heatmap"); }
@@ -697,43 +695,70 @@ void TestMainWindow::gridFramesHeadsByRole() {
 void TestMainWindow::compareTwoSentences() {
     CompareWindow *compare = m_window->openCompare();
     QVERIFY(compare && compare->isVisible());
-    QSignalSpy compared(compare, &CompareWindow::compared);
+    ComparePresenter *p = compare->presenter();
+    auto *ranked = compare->findChild<QTableWidget *>(QStringLiteral("rankedHeads"));
+    auto *anchorBox = compare->findChild<QComboBox *>(QStringLiteral("anchor"));
+    QVERIFY(ranked && anchorBox);
     compare->setTexts(QStringLiteral("Swing the bat!"), QStringLiteral("The bat flew at night."));
-    QTRY_VERIFY_WITH_TIMEOUT(compare->modelA()->result() && compare->modelB()->result() &&
-                                 compare->modelA()->result()->text == "Swing the bat!" &&
-                                 compare->modelB()->result()->text == "The bat flew at night.",
-                             testsupport::waitMs(10000));
+    auto shows = [p](const char *a, const char *b) {
+        return p->modelA()->result() && p->modelB()->result() && p->modelA()->result()->text == a &&
+               p->modelB()->result()->text == b;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(shows("Swing the bat!", "The bat flew at night."), testsupport::waitMs(10000));
     // Every head ranked: layers x heads rows, largest change first.
-    QCOMPARE(compare->rankedHeads()->rowCount(), 5 * 8);
-    QCOMPARE(int(compare->ranking().size()), 40);
-    QVERIFY(compare->ranking().front().score >= compare->ranking().back().score);
-    QVERIFY(compare->anchorBox()->count() >= 1);
-    QVERIFY(!compare->differenceShown()); // 8 and 14 tokens
+    QCOMPARE(ranked->rowCount(), 5 * 8);
+    QCOMPARE(int(p->ranking().size()), 40);
+    QVERIFY(p->ranking().front().score >= p->ranking().back().score);
+    QCOMPARE(anchorBox->count(), int(p->anchors().size()));
+    QVERIFY(anchorBox->count() >= 1);
+    QVERIFY(!p->differenceShown()); // 8 and 14 tokens
     // The anchor token is focused in both heatmaps.
-    const QPoint anchor = compare->anchorBox()->currentData().toPoint();
-    QCOMPARE(compare->modelA()->tokenText(anchor.x()), compare->modelB()->tokenText(anchor.y()));
+    const ComparePresenter::Anchor anchor = p->anchors()[std::size_t(p->anchorIndex())];
+    QCOMPARE(p->modelA()->tokenText(anchor.rowA), p->modelB()->tokenText(anchor.rowB));
+    QCOMPARE(focusOf(p->selectionA()).query, anchor.rowA);
+    QCOMPARE(focusOf(p->selectionB()).query, anchor.rowB);
     // A row click shows that head in both.
-    QTest::mouseClick(compare->rankedHeads()->viewport(), Qt::LeftButton, {},
-                      compare->rankedHeads()->visualItemRect(compare->rankedHeads()->item(0, 0)).center());
-    QCOMPARE(compare->modelA()->layer(), compare->ranking().front().layer);
-    QCOMPARE(compare->modelB()->head(), compare->ranking().front().head);
+    QTest::mouseClick(ranked->viewport(), Qt::LeftButton, {}, ranked->visualItemRect(ranked->item(0, 0)).center());
+    QCOMPARE(p->modelA()->layer(), p->ranking().front().layer);
+    QCOMPARE(p->modelB()->head(), p->ranking().front().head);
+    QCOMPARE(compare->findChild<QSpinBox *>(QStringLiteral("head"))->value(), p->ranking().front().head);
 
     // Same token count: the difference heatmap is A - B cell by cell.
     compare->setTexts(QStringLiteral("The cat sat."), QStringLiteral("The dog sat."));
-    QTRY_VERIFY_WITH_TIMEOUT(compare->modelA()->result() && compare->modelB()->result() &&
-                                 compare->modelA()->result()->text == "The cat sat." &&
-                                 compare->modelB()->result()->text == "The dog sat.",
-                             testsupport::waitMs(10000));
-    QCOMPARE(compare->modelA()->tokenCount(), 7); // "▁cat" and "▁dog" are single tokens of tok512
-    QCOMPARE(compare->modelB()->tokenCount(), 7);
-    QVERIFY(compare->differenceShown());
-    const HeatmapModel *d = compare->differenceModel();
+    QTRY_VERIFY_WITH_TIMEOUT(shows("The cat sat.", "The dog sat."), testsupport::waitMs(10000));
+    QCOMPARE(p->modelA()->tokenCount(), 7); // "▁cat" and "▁dog" are single tokens of tok512
+    QCOMPARE(p->modelB()->tokenCount(), 7);
+    QVERIFY(p->differenceShown());
+    const HeatmapModel *d = p->differenceModel();
     for (int i = 0; i < 7; ++i)
         for (int j = 0; j <= i; ++j)
             QCOMPARE(d->index(i, j).data(HeatmapModel::WeightRole).toFloat(),
-                     compare->modelA()->index(i, j).data(HeatmapModel::WeightRole).toFloat() -
-                         compare->modelB()->index(i, j).data(HeatmapModel::WeightRole).toFloat());
-    QCOMPARE(compare->rankedHeads()->rowCount(), 40);
+                     p->modelA()->index(i, j).data(HeatmapModel::WeightRole).toFloat() -
+                         p->modelB()->index(i, j).data(HeatmapModel::WeightRole).toFloat());
+    QCOMPARE(ranked->rowCount(), 40);
+
+    // Words, from the main window's switch: "▁Li" "ly" is one row in both sentences, the anchor a shared word and
+    // the ranking that word's attention (rows of words sum to 1 as the tokens' do).
+    compare->setTexts(QStringLiteral("Lily saw a big ball."), QStringLiteral("Lily kicked the red ball."));
+    QTRY_VERIFY_WITH_TIMEOUT(shows("Lily saw a big ball.", "Lily kicked the red ball."), testsupport::waitMs(10000));
+    const int tokensA = p->modelA()->tokenCount();
+    wordsBox(m_window.get())->setChecked(true);
+    QVERIFY(p->words());
+    QVERIFY(compare->findChild<QCheckBox *>(QStringLiteral("words"))->isChecked());
+    QCOMPARE(p->modelA()->tokenCount(), 6); // <s> Lily saw a big "ball."
+    QVERIFY(p->modelA()->tokenCount() < tokensA);
+    QCOMPARE(p->modelA()->tokenText(1), QStringLiteral("Lily"));
+    QVERIFY(!p->anchors().empty());
+    QCOMPARE(p->anchors()[std::size_t(p->anchorIndex())].label, QStringLiteral("ball."));
+    QCOMPARE(int(p->ranking().size()), 40);
+    for (int row = 0; row < p->modelB()->tokenCount(); ++row) {
+        double sum = 0;
+        for (int k = 0; k <= row; ++k)
+            sum += p->modelB()->index(row, k).data(HeatmapModel::WeightRole).toDouble();
+        QVERIFY2(std::abs(sum - 1.0) < 1e-4, qPrintable(QString::number(sum)));
+    }
+    wordsBox(m_window.get())->setChecked(false);
+    QCOMPARE(p->modelA()->tokenCount(), tokensA);
     compare->close();
 }
 
@@ -1304,6 +1329,41 @@ void TestMainWindow::windowsFitTheScreen() {
         compare->activateWindow();
         QTest::keyClick(compare, Qt::Key_Escape);
         QVERIFY(!compare->isVisible());
+
+        // While a model runs the busy bar joins the selectors' row (a 1B model shows it on every keystroke): the
+        // row gives way instead of widening the window past the screen.
+        BusyBar *busy = busyBar(&w);
+        const int before = w.minimumSizeHint().width();
+        emit service(&w)->cancelled(); // its longest text: "Stopped: the views still show the previous result." + Run Again
+        QVERIFY(busy->isVisible() && busy->text().startsWith(QStringLiteral("Stopped")));
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+        QVERIFY2(w.minimumSizeHint().width() <= 1366 - 10,
+                 qPrintable(QStringLiteral("%1 with the busy bar, %2 without").arg(w.minimumSizeHint().width()).arg(before)));
+        busy->hide();
+
+        // The dialogs open inside the screen too: Export, Get Models and About.
+        auto inside = [&](QWidget *dialog) {
+            return dialog && QTest::qWaitForWindowExposed(dialog) && screen.contains(dialog->frameGeometry()) &&
+                   dialog->minimumSizeHint().width() <= 1366 - 10 && dialog->minimumSizeHint().height() <= 768 - 70;
+        };
+        ExportDialog *exportDialog = w.openExportDialog();
+        QVERIFY2(inside(exportDialog), qPrintable(QStringLiteral("%1x%2").arg(exportDialog->frameGeometry().width())
+                                                       .arg(exportDialog->frameGeometry().height())));
+        exportDialog->close();
+        w.setGetModelsSetup([] { return GetModelsSetup{}; }); // nothing of this machine's, no network
+        GetModelsDialog *getModels = w.openGetModelsDialog();
+        QVERIFY2(inside(getModels), qPrintable(QStringLiteral("%1x%2").arg(getModels->frameGeometry().width())
+                                                   .arg(getModels->frameGeometry().height())));
+        getModels->close();
+        bool aboutInside = false;
+        QTimer::singleShot(0, &w, [&] { // About is modal: looked at and closed from inside its loop
+            QWidget *about = QApplication::activeModalWidget();
+            aboutInside = inside(about);
+            if (about)
+                about->close();
+        });
+        menuAction(&w, QStringLiteral("About AttnScope"))->trigger();
+        QVERIFY(aboutInside);
     }
 }
 

@@ -237,6 +237,7 @@ void AnalysisPresenter::setWords(bool words) {
         m_heatmap->setLayerHead(m_layer, m_head);
         restoreFocus(query, key, before.isToken());
     }
+    emit wordsChanged(words);
     emit stateChanged();
 }
 

@@ -100,6 +100,7 @@ signals:
     void textReplaced(const QString &text);    // a session or an example changed the text (not the user typing)
     void stateChanged();                       // selectors, measure, aggregation, words, hidden tokens
     void focusChanged();                       // the focused token or cell, in token positions
+    void wordsChanged(bool words);             // the Words switch (the compare window follows it)
     void resultShown(const attnscope::AnalysisPtr &analysis);
     void sessionLookRequested(const attnscope::Session &session); // the window applies colours, arcs and page
     void compareRequested(const QString &a, const QString &b);    // a session's compare sentences

@@ -112,6 +112,15 @@ ArcsScene makeArcsScene(const HeatmapModel &model, const std::vector<bool> &enab
     return scene;
 }
 
+namespace {
+QString legendHeading() {
+    return QStringLiteral("heads");
+}
+QString legendName(const ArcSeries &s) {
+    return QString::number(s.head);
+}
+} // namespace
+
 ArcsGeometry layoutArcs(const QSizeF &size, const ArcsScene &scene, const QFont &font, ArcsLayout layout) {
     ArcsGeometry g;
     g.layout = layout;
@@ -121,17 +130,34 @@ ArcsGeometry layoutArcs(const QSizeF &size, const ArcsScene &scene, const QFont 
     bold.setBold(true);
     g.title = QRectF(kMargin, kMargin, size.width() - 2 * kMargin, fm.height() * 1.6);
 
-    // Legend: swatch + name per series, wrapping.
-    double x = kMargin, y = g.title.bottom();
-    for (const ArcSeries &s : scene.series) {
-        const double w = kSwatch + 6 + fm.horizontalAdvance(s.name) + 14;
-        if (x + w > size.width() - kMargin && x > kMargin) {
-            x = kMargin;
-            y += fm.height() * 1.4;
+    // Legend: swatch + name per series, wrapping; the head numbers alone when the names would take over two rows.
+    double x = 0, y = 0;
+    auto layOutLegend = [&](bool compact) {
+        g.legend.clear();
+        g.compactLegend = compact;
+        x = kMargin;
+        y = g.title.bottom();
+        if (compact) {
+            const QString label = legendHeading();
+            g.legendLabel = QRectF(x, y, fm.horizontalAdvance(label) + 8, fm.height() * 1.3);
+            x = g.legendLabel.right();
         }
-        g.legend.emplace_back(x, y, w, fm.height() * 1.3);
-        x += w;
-    }
+        int rows = 1;
+        for (const ArcSeries &s : scene.series) {
+            const double w = kSwatch + (compact ? 4 : 6) + fm.horizontalAdvance(compact ? legendName(s) : s.name) + (compact ? 8 : 14);
+            if (x + w > size.width() - kMargin && x > kMargin) {
+                x = compact ? g.legendLabel.right() : kMargin;
+                y += fm.height() * 1.4;
+                ++rows;
+            }
+            g.legend.emplace_back(x, y, w, fm.height() * 1.3);
+            x += w;
+        }
+        return rows;
+    };
+    const bool allHeads = std::all_of(scene.series.begin(), scene.series.end(), [](const ArcSeries &s) { return s.head >= 0; });
+    if (layOutLegend(false) > 2 && allHeads)
+        layOutLegend(true);
     const double contentTop = (scene.series.empty() ? y : y + fm.height() * 1.4) + fm.height() * 0.6;
     g.footer = QRectF(kMargin, size.height() - kMargin - fm.height() * 1.3, size.width() - 2 * kMargin, fm.height() * 1.3);
     const int n = scene.tokens;
@@ -328,8 +354,12 @@ void paintArcs(QPainter &p, const ArcsGeometry &g, const ArcsScene &scene, const
         p.setBrush(s.enabled ? QBrush(s.colour) : Qt::NoBrush);
         p.drawRoundedRect(swatch.adjusted(1, 1, -1, -1), 3, 3);
         p.setPen(s.enabled ? style.text : style.muted);
-        p.drawText(QRectF(swatch.right() + 6, r.top(), r.width() - kSwatch - 6, r.height()),
-                   Qt::AlignLeft | Qt::AlignVCenter, s.name);
+        p.drawText(QRectF(swatch.right() + (g.compactLegend ? 4 : 6), r.top(), r.width() - kSwatch - 4, r.height()),
+                   Qt::AlignLeft | Qt::AlignVCenter, g.compactLegend ? legendName(s) : s.name);
+    }
+    if (g.compactLegend) {
+        p.setPen(style.muted);
+        p.drawText(g.legendLabel, Qt::AlignLeft | Qt::AlignVCenter, legendHeading());
     }
     p.setBrush(Qt::NoBrush);
     if (g.tokens == 0) {

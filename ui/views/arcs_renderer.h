@@ -49,6 +49,10 @@ struct ArcsGeometry {
     ArcsLayout layout = ArcsLayout::Columns;
     QRectF title;
     std::vector<QRectF> legend; // (series) clickable swatch + name
+    // Many heads (a 1B model has 32): the swatches carry the head numbers only, after a "heads" label, so the
+    // legend keeps to two rows and leaves the pane to the arcs.
+    bool compactLegend = false;
+    QRectF legendLabel;
     QRectF footer;              // threshold / top-k note
     // Columns: token i sits at (queryX or keyX, y[i]). Line: at (x[i], baseline).
     std::vector<double> y;

@@ -18,6 +18,11 @@ BusyBar::BusyBar(InferenceService *service, QWidget *parent)
     layout->addWidget(m_bar);
     layout->addWidget(m_cancel);
     layout->addWidget(m_again);
+    // The bar shows in the selectors' row while the model runs: it must not widen that row (and so the window) past
+    // a 1366-pixel screen. The label gives way first (an explicit minimum overrides its text's width; the whole text
+    // stays in its tooltip), then the bar.
+    m_label->setMinimumWidth(fontMetrics().horizontalAdvance(QStringLiteral("Computing…")));
+    m_bar->setMinimumWidth(fontMetrics().horizontalAdvance(QLatin1Char('x')) * 6);
     m_bar->setRange(0, 100);
     m_bar->setTextVisible(false);
     m_bar->setMaximumWidth(fontMetrics().horizontalAdvance(QLatin1Char('x')) * 24);
@@ -40,6 +45,7 @@ BusyBar::BusyBar(InferenceService *service, QWidget *parent)
         m_delay.stop();
         m_stopped = true;
         m_label->setText(tr("Stopped: the views still show the previous result."));
+        m_label->setToolTip(m_label->text());
         m_bar->hide();
         m_cancel->hide();
         m_again->show();
@@ -77,6 +83,7 @@ void BusyBar::showProgress() {
         return;
     const bool loading = m_service->loading();
     m_label->setText(loading ? tr("Loading the model…") : tr("Computing…"));
+    m_label->setToolTip(m_label->text());
     if (loading)
         m_bar->setRange(0, 0); // a load reports no steps: a busy indicator
     m_bar->show();

@@ -1,11 +1,11 @@
-// CompareWindow: two inference services, three heatmaps and the ranked heads.
+// CompareWindow: the sentences, three heatmaps and the ranked heads, wired to a ComparePresenter.
 #include "widgets/compare_window.h"
-#include "models/focus.h"
 #include "models/heatmap_model.h"
+#include "presenters/compare_presenter.h"
 #include "views/heatmap_view.h"
 #include "widgets/error_banner.h"
-#include "widgets/inference_worker.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -24,22 +24,19 @@
 
 namespace attnscope {
 
-CompareWindow::CompareWindow(QWidget *parent) : QWidget(parent) {
+CompareWindow::CompareWindow(ComparePresenter *presenter, QWidget *parent)
+    : QWidget(parent), m_presenter(presenter ? presenter : new ComparePresenter) {
+    m_presenter->setParent(this);
     setWindowTitle(tr("AttnScope — Compare two sentences"));
     auto *close = new QShortcut(QKeySequence(Qt::Key_Escape), this); // Esc closes it, as a dialog would
     connect(close, &QShortcut::activated, this, &QWidget::close);
-    m_serviceA = new InferenceService(this);
-    m_serviceB = new InferenceService(this);
-    m_modelA = new HeatmapModel(this);
-    m_modelB = new HeatmapModel(this);
-    m_diffModel = new HeatmapModel(this);
-    m_selectionA = new QItemSelectionModel(m_modelA, this);
-    m_selectionB = new QItemSelectionModel(m_modelB, this);
 
     auto *layout = new QVBoxLayout(this);
     auto *form = new QFormLayout;
-    m_textA = new QLineEdit(QStringLiteral("Swing the bat!"), this);
-    m_textB = new QLineEdit(QStringLiteral("The bat flew at night."), this);
+    m_textA = new QLineEdit(m_presenter->textA(), this);
+    m_textB = new QLineEdit(m_presenter->textB(), this);
+    m_textA->setObjectName(QStringLiteral("textA"));
+    m_textB->setObjectName(QStringLiteral("textB"));
     m_textA->setToolTip(tr("The first sentence (A)."));
     m_textB->setToolTip(tr("The second sentence (B), ideally differing from A in a few words around a shared one."));
     form->addRow(tr("Sentence A"), m_textA);
@@ -48,19 +45,27 @@ CompareWindow::CompareWindow(QWidget *parent) : QWidget(parent) {
 
     auto *bar = new QHBoxLayout;
     m_anchor = new QComboBox(this);
+    m_anchor->setObjectName(QStringLiteral("anchor"));
     m_anchor->setMinimumContentsLength(12);
     m_anchor->setToolTip(tr("The token both sentences share: its row is focused in both heatmaps, and the heads are "
                             "ranked by how much its attention changes."));
     m_layer = new QSpinBox(this);
+    m_layer->setObjectName(QStringLiteral("layer"));
     m_layer->setPrefix(tr("Layer "));
     m_layer->setToolTip(tr("The layer both heatmaps show."));
     m_head = new QSpinBox(this);
+    m_head->setObjectName(QStringLiteral("head"));
     m_head->setPrefix(tr("Head "));
     m_head->setToolTip(tr("The head both heatmaps show. Click a row of the ranking to jump to it."));
     bar->addWidget(new QLabel(tr("Align on"), this));
     bar->addWidget(m_anchor);
     bar->addWidget(m_layer);
     bar->addWidget(m_head);
+    m_words = new QCheckBox(tr("Words"), this);
+    m_words->setObjectName(QStringLiteral("words"));
+    m_words->setToolTip(tr("Both sentences between words instead of tokens (“▁Li” + “ly” → “Lily”), as in the main "
+                           "window: the anchor is a shared word and the heads are ranked by its attention."));
+    bar->addWidget(m_words);
     bar->addStretch(1);
     layout->addLayout(bar);
 
@@ -69,16 +74,16 @@ CompareWindow::CompareWindow(QWidget *parent) : QWidget(parent) {
 
     auto *views = new QSplitter(Qt::Horizontal, this);
     m_viewA = new HeatmapView(views);
-    m_viewA->setModel(m_modelA);
-    m_viewA->setSelectionModel(m_selectionA);
+    m_viewA->setModel(m_presenter->modelA());
+    m_viewA->setSelectionModel(m_presenter->selectionA());
     m_viewA->setModelName(tr("A"));
     m_viewB = new HeatmapView(views);
-    m_viewB->setModel(m_modelB);
-    m_viewB->setSelectionModel(m_selectionB);
+    m_viewB->setModel(m_presenter->modelB());
+    m_viewB->setSelectionModel(m_presenter->selectionB());
     m_viewB->setModelName(tr("B"));
     m_diffStack = new QStackedWidget(views);
     m_viewDiff = new HeatmapView(m_diffStack);
-    m_viewDiff->setModel(m_diffModel);
+    m_viewDiff->setModel(m_presenter->differenceModel());
     m_viewDiff->setModelName(tr("A − B"));
     m_viewDiff->setToolTip(tr("Attention of A minus attention of B, cell by cell: orange where A attends more, purple "
                               "where B does."));
@@ -97,6 +102,7 @@ CompareWindow::CompareWindow(QWidget *parent) : QWidget(parent) {
     m_summary->setWordWrap(true);
     lowerLayout->addWidget(m_summary);
     m_ranked = new QTableWidget(0, 4, lower);
+    m_ranked->setObjectName(QStringLiteral("rankedHeads"));
     m_ranked->setHorizontalHeaderLabels({tr("Rank"), tr("Layer"), tr("Head"), tr("Change")});
     m_ranked->setToolTip(tr("Every head, the one whose attention from the shared token changes most between the two "
                             "sentences first. Click a row to show that head above."));
@@ -119,63 +125,46 @@ CompareWindow::CompareWindow(QWidget *parent) : QWidget(parent) {
     layout->addWidget(split, 1);
     resize(kPreferredSize);
 
-    m_debounce.setSingleShot(true);
-    m_debounce.setInterval(200);
     setStyle(ViewStyle{}); // the difference view always uses the diverging map
-    connect(&m_debounce, &QTimer::timeout, this, &CompareWindow::analyze);
-    connect(m_textA, &QLineEdit::textChanged, &m_debounce, qOverload<>(&QTimer::start));
-    connect(m_textB, &QLineEdit::textChanged, &m_debounce, qOverload<>(&QTimer::start));
-    connect(m_serviceA, &InferenceService::resultReady, this, [this](const AnalysisPtr &a) {
-        m_a = a->shown;
-        resultIn();
-    });
-    connect(m_serviceB, &InferenceService::resultReady, this, [this](const AnalysisPtr &b) {
-        m_b = b->shown;
-        resultIn();
-    });
-    auto failed = [this](const QString &message) {
-        m_error->setText(message);
-        m_error->setVisible(true);
-        emit this->failed(message);
-    };
-    connect(m_serviceA, &InferenceService::analysisFailed, this, [failed](const QString &m) { failed(tr("A: %1").arg(m)); });
-    connect(m_serviceB, &InferenceService::analysisFailed, this, [failed](const QString &m) { failed(tr("B: %1").arg(m)); });
-    connect(m_anchor, qOverload<int>(&QComboBox::currentIndexChanged), this, &CompareWindow::rebuildComparison);
-    auto layerHead = [this] {
-        for (HeatmapModel *m : {m_modelA, m_modelB, m_diffModel})
-            m->setLayerHead(m_layer->value(), m_head->value());
-        fitDifferenceRange();
-    };
+    sync();
+    connect(m_textA, &QLineEdit::textChanged, m_presenter, &ComparePresenter::setTextA);
+    connect(m_textB, &QLineEdit::textChanged, m_presenter, &ComparePresenter::setTextB);
+    connect(m_words, &QCheckBox::toggled, m_presenter, &ComparePresenter::setWords);
+    connect(m_anchor, qOverload<int>(&QComboBox::currentIndexChanged), m_presenter, &ComparePresenter::setAnchor);
+    auto layerHead = [this] { m_presenter->selectHead(m_layer->value(), m_head->value()); };
     connect(m_layer, qOverload<int>(&QSpinBox::valueChanged), this, layerHead);
     connect(m_head, qOverload<int>(&QSpinBox::valueChanged), this, layerHead);
     connect(m_ranked, &QTableWidget::cellClicked, this, [this](int row, int) {
-        if (row >= 0 && row < static_cast<int>(m_ranking.size()))
-            selectHead(m_ranking[std::size_t(row)].layer, m_ranking[std::size_t(row)].head);
+        const auto &ranking = m_presenter->ranking();
+        if (row >= 0 && row < int(ranking.size()))
+            m_presenter->selectHead(ranking[std::size_t(row)].layer, ranking[std::size_t(row)].head);
+    });
+    connect(m_presenter, &ComparePresenter::stateChanged, this, &CompareWindow::sync);
+    connect(m_presenter, &ComparePresenter::compared, this, [this] {
+        m_error->setVisible(false);
+        emit compared();
+    });
+    connect(m_presenter, &ComparePresenter::failed, this, [this](const QString &message) {
+        m_error->setText(message);
+        m_error->setVisible(true);
+        emit failed(message);
     });
 }
 
 CompareWindow::~CompareWindow() = default;
 
 void CompareWindow::setEngine(EnginePtr engine) {
-    if (engine == this->engine())
-        return; // same model: the results on screen stand
-    m_serviceA->setEngine(engine);
-    m_serviceB->setEngine(engine);
-    if (engine) {
-        m_layer->setRange(0, engine->info().config.layers - 1);
-        m_head->setRange(0, engine->info().config.heads - 1);
-    }
-    analyze();
-}
-
-EnginePtr CompareWindow::engine() const {
-    return m_serviceA->engine();
+    m_presenter->setEngine(std::move(engine));
+    sync();
 }
 
 void CompareWindow::setTexts(const QString &a, const QString &b) {
-    m_textA->setText(a);
-    m_textB->setText(b);
-    analyze();
+    {
+        const QSignalBlocker blockA(m_textA), blockB(m_textB); // the presenter gets both at once
+        m_textA->setText(a);
+        m_textB->setText(b);
+    }
+    m_presenter->setTexts(a, b);
 }
 
 void CompareWindow::setStyle(const ViewStyle &style) {
@@ -184,93 +173,45 @@ void CompareWindow::setStyle(const ViewStyle &style) {
     ViewStyle diverging = style;
     diverging.map = &ColorMap::purpleOrange();
     diverging.scale.kind = ColorScale::Kind::Signed;
-    diverging.scale.signedRange = m_viewDiff->viewStyle().scale.signedRange;
+    diverging.scale.signedRange = m_presenter->differenceRange();
     m_viewDiff->setStyle(diverging);
 }
 
-void CompareWindow::analyze() {
-    m_debounce.stop();
-    if (!engine())
-        return;
-    m_error->setVisible(false);
-    m_a.reset();
-    m_b.reset();
-    m_serviceA->analyze(m_textA->text());
-    m_serviceB->analyze(m_textB->text());
-}
-
-void CompareWindow::resultIn() {
-    if (!m_a || !m_b)
-        return; // the other sentence is still running
-    m_modelA->setResult(m_a);
-    m_modelB->setResult(m_b);
-    if (m_a->seqLen() == m_b->seqLen()) { // cell by cell
-        auto diff = std::make_shared<AttentionResult>();
-        diff->text = m_a->text + " − " + m_b->text;
-        diff->tokens = m_a->tokens;
-        for (std::size_t i = 0; i < diff->tokens.size(); ++i)
-            if (m_a->tokens[i].piece != m_b->tokens[i].piece)
-                diff->tokens[i].piece = m_a->tokens[i].piece + "/" + m_b->tokens[i].piece;
-        diff->layers = m_a->layers;
-        diff->heads = m_a->heads;
-        diff->causal = m_a->causal;
-        const FloatBuffer &a = m_a->dense(), &b = m_b->dense(); // two sentences: every head of each, small
-        diff->attention.resize(a.size());
-        for (std::size_t i = 0; i < diff->attention.size(); ++i)
-            diff->attention[i] = a[i] - b[i];
-        m_diffModel->setResult(diff);
-        m_diffStack->setCurrentWidget(m_viewDiff);
-    } else {
-        m_diffModel->setResult(nullptr);
-        m_diffNote->setText(tr("A has %1 tokens and B has %2, so there is no cell-by-cell difference.\n\nThe ranking "
-                               "below compares the shared token's attention word by word instead.")
-                                .arg(m_a->seqLen())
-                                .arg(m_b->seqLen()));
+void CompareWindow::sync() {
+    const ComparePresenter &p = *m_presenter;
+    {
+        const QSignalBlocker a(m_layer), b(m_head), c(m_anchor), d(m_words);
+        m_layer->setRange(0, std::max(0, p.layers() - 1));
+        m_head->setRange(0, std::max(0, p.heads() - 1));
+        m_layer->setValue(p.layer());
+        m_head->setValue(p.head());
+        m_words->setChecked(p.words());
+        m_anchor->clear();
+        for (const ComparePresenter::Anchor &anchor : p.anchors())
+            m_anchor->addItem(anchor.label);
+        m_anchor->setCurrentIndex(p.anchorIndex());
+    }
+    ViewStyle style = m_viewDiff->viewStyle();
+    if (style.scale.signedRange != p.differenceRange()) {
+        style.scale.signedRange = p.differenceRange();
+        m_viewDiff->setStyle(style);
+    }
+    const ResultPtr a = p.resultA(), b = p.resultB();
+    if (a && b && !p.differenceShown()) {
+        const QString unit = p.words() ? tr("words") : tr("tokens");
+        m_diffNote->setText(tr("A has %1 %3 and B has %2, so there is no cell-by-cell difference.\n\nThe ranking "
+                               "below compares the shared %4's attention word by word instead.")
+                                .arg(a->seqLen())
+                                .arg(b->seqLen())
+                                .arg(unit, p.words() ? tr("word") : tr("token")));
         m_diffStack->setCurrentWidget(m_diffNote);
+    } else {
+        m_diffStack->setCurrentWidget(m_viewDiff);
     }
-    for (HeatmapModel *m : {m_modelA, m_modelB, m_diffModel})
-        m->setLayerHead(m_layer->value(), m_head->value());
-    fitDifferenceRange();
-    rebuildAnchors();
-    rebuildComparison();
-    emit compared();
-}
-
-void CompareWindow::rebuildAnchors() {
-    const QString previous = m_anchor->currentText();
-    const QSignalBlocker block(m_anchor);
-    m_anchor->clear();
-    for (const auto &[a, b] : sharedTokens(*m_a, *m_b))
-        m_anchor->addItem(tokenLabel(m_a->tokens[std::size_t(a)]), QPoint(a, b));
-    // Keep the chosen word when it is still shared; otherwise the last shared one with a letter in it (often the
-    // word that matters, after function words such as "the"; punctuation is a poor anchor).
-    int chosen = m_anchor->findText(previous);
-    for (int i = m_anchor->count() - 1; chosen < 0 && i >= 0; --i) {
-        const QString piece = m_anchor->itemText(i);
-        if (std::any_of(piece.begin(), piece.end(), [](QChar c) { return c.isLetter(); }))
-            chosen = i;
-    }
-    m_anchor->setCurrentIndex(chosen >= 0 ? chosen : m_anchor->count() - 1);
-}
-
-void CompareWindow::rebuildComparison() {
-    m_ranking.clear();
-    m_ranked->setRowCount(0);
-    if (!m_a || !m_b)
-        return;
-    if (m_anchor->count() == 0) {
-        m_summary->setText(tr("The sentences share no token: type two sentences with a word in common."));
-        attnscope::clearFocus(m_selectionA);
-        attnscope::clearFocus(m_selectionB);
-        return;
-    }
-    const QPoint pair = m_anchor->currentData().toPoint();
-    focusToken(m_selectionA, m_modelA->rowOfPosition(pair.x()));
-    focusToken(m_selectionB, m_modelB->rowOfPosition(pair.y()));
-    m_ranking = headChanges(*m_a, pair.x(), *m_b, pair.y());
-    m_ranked->setRowCount(static_cast<int>(m_ranking.size()));
-    for (int i = 0; i < static_cast<int>(m_ranking.size()); ++i) {
-        const HeadScore &s = m_ranking[std::size_t(i)];
+    const auto &ranking = p.ranking();
+    m_ranked->setRowCount(int(ranking.size()));
+    for (int i = 0; i < int(ranking.size()); ++i) {
+        const HeadScore &s = ranking[std::size_t(i)];
         const QStringList cells = {QString::number(i + 1), QString::number(s.layer), QString::number(s.head),
                                    QString::number(s.score, 'f', 3)};
         for (int c = 0; c < cells.size(); ++c) {
@@ -279,43 +220,17 @@ void CompareWindow::rebuildComparison() {
             m_ranked->setItem(i, c, item);
         }
     }
-    if (!m_ranking.empty()) {
-        const HeadScore &top = m_ranking.front();
-        m_summary->setText(tr("<b>%1</b>: the heads whose attention from this token changes most between A and B. "
+    if (a && b && p.anchors().empty())
+        m_summary->setText(p.words() ? tr("The sentences share no word: type two sentences with a word in common.")
+                                     : tr("The sentences share no token: type two sentences with a word in common."));
+    else if (!ranking.empty())
+        m_summary->setText(tr("<b>%1</b>: the heads whose attention from this %5 changes most between A and B. "
                               "Largest: layer %2 head %3 (%4). Click a row to show it above.")
                                .arg(m_anchor->currentText().toHtmlEscaped())
-                               .arg(top.layer)
-                               .arg(top.head)
-                               .arg(top.score, 0, 'f', 2));
-    }
-}
-
-void CompareWindow::selectHead(int layer, int head) {
-    m_layer->setValue(layer);
-    m_head->setValue(head);
-}
-
-void CompareWindow::fitDifferenceRange() {
-    // The colour range follows the largest difference in the head shown, rounded up to 0.1, 0.2, 0.25, 0.5 or 1,
-    // so small changes stay visible; the colour bar labels the range.
-    float largest = 0;
-    for (const float d : m_diffModel->matrix().weights)
-        largest = std::max(largest, std::abs(d));
-    float range = 1;
-    for (const float nice : {0.1f, 0.2f, 0.25f, 0.5f, 1.0f})
-        if (largest <= nice) {
-            range = nice;
-            break;
-        }
-    ViewStyle style = m_viewDiff->viewStyle();
-    if (style.scale.signedRange != range) {
-        style.scale.signedRange = range;
-        m_viewDiff->setStyle(style);
-    }
-}
-
-bool CompareWindow::differenceShown() const {
-    return m_diffStack->currentWidget() == m_viewDiff && m_diffModel->result() != nullptr;
+                               .arg(ranking.front().layer)
+                               .arg(ranking.front().head)
+                               .arg(ranking.front().score, 0, 'f', 2)
+                               .arg(p.words() ? tr("word") : tr("token")));
 }
 
 } // namespace attnscope
