@@ -2,11 +2,10 @@
 #include "main_window.h"
 #include "model_paths.h"
 
-#include "models/focus.h"
 #include "models/heatmap_model.h"
-#include "models/insights_model.h"
 #include "presenters/analysis_presenter.h"
 #include "presenters/compare_presenter.h"
+#include "presenters/export_requests.h"
 #include "presenters/playback.h"
 #include "presenters/settings_store.h"
 #include "views/arcs_view.h"
@@ -27,7 +26,6 @@
 #include "widgets/window_fit.h"
 
 #include <QCloseEvent>
-#include <QDir>
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
@@ -38,9 +36,7 @@
 #include <QMimeData>
 #include <QPlainTextEdit>
 #include <QScrollArea>
-#include <QShortcut>
 #include <QSplitter>
-#include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTimer>
@@ -175,10 +171,8 @@ void MainWindow::buildUi() {
     }
     m_controls->addNavigationKeys(m_stepPanel); // the same layer and head keys on the step page
     m_stepPanel->view()->setFocusPolicy(Qt::StrongFocus);
-    m_currentView = m_heatmap;
-    m_exportDir = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
-    if (m_exportDir.isEmpty() || !QDir(m_exportDir).exists())
-        m_exportDir = QDir::homePath();
+    m_exports = new ExportRequests({}, this);
+    connect(m_exports, &ExportRequests::message, statusBar(), &QStatusBar::showMessage);
 
     m_modelLabel = new QLabel(tr("no model"), this);
     m_tokensLabel = new QLabel(this);
@@ -210,19 +204,7 @@ void MainWindow::buildDocks() {
 }
 
 void MainWindow::buildTour() {
-    m_tour = new Tour(this, {
-        {m_text, tr("Type here"),
-         tr("Type any sentence. The model reads it as you type and every view below follows.")},
-        {m_grid->view(), tr("These are the heads"),
-         tr("Each small square is one attention head, a row of them per layer. Click one to see it large; a thick "
-            "frame marks a head with a clear job (previous token, first token, induction).")},
-        {m_strip, tr("Click a token"),
-         tr("Click a piece of the sentence: every view shows where it looks, and <b>Insights</b> what the model "
-            "predicts next. <b>Words</b> merges pieces such as “▁Li” “ly” into “Lily”.")},
-        {m_insightsDock, tr("Try the Examples"),
-         tr("The <b>Examples</b> tab holds sentences chosen to show one behaviour each, with a note on what to look "
-            "at. Ctrl+] goes to the next one; F11 presents full screen.")},
-    });
+    m_tour = Tour::firstStart(this, {m_text, m_grid->view(), m_strip, m_insightsDock});
     connect(m_tour, &Tour::finished, this, [this] { m_settings->setTourDone(); });
 }
 
@@ -389,8 +371,11 @@ void MainWindow::closeEvent(QCloseEvent *event) {
 }
 
 bool MainWindow::eventFilter(QObject *watched, QEvent *event) {
-    if (event->type() == QEvent::FocusIn || event->type() == QEvent::MouseButtonPress)
-        m_currentView = qobject_cast<QWidget *>(watched);
+    if (event->type() == QEvent::FocusIn || event->type() == QEvent::MouseButtonPress) // the view last used
+        m_exports->setCurrentView(watched == m_arcs->view()  ? ExportView::Arcs
+                                  : watched == m_grid->view() ? ExportView::Grid
+                                  : watched == m_strip       ? ExportView::Tokens
+                                                             : ExportView::Heatmap);
     return QMainWindow::eventFilter(watched, event);
 }
 

@@ -30,6 +30,7 @@ class CompareWindow;
 class ControlBar;
 class ExamplesPanel;
 class ExportDialog;
+class ExportRequests;
 class GetModelsDialog;
 class GridPane;
 class HeatmapView;
@@ -145,8 +146,7 @@ private:
     QPointer<GetModelsDialog> m_getModels;
     std::function<GetModelsSetup()> m_getModelsSetup;
     bool m_noModel = false;
-    QWidget *m_currentView = nullptr; // for export: the view last clicked or focused
-    QString m_exportDir;              // where the last export went
+    ExportRequests *m_exports = nullptr; // the view last used, the export folder, Copy Image
 };
 
 } // namespace attnscope

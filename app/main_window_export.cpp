@@ -6,6 +6,7 @@
 #include "models/heatmap_model.h"
 #include "presenters/analysis_presenter.h"
 #include "presenters/compare_presenter.h"
+#include "presenters/export_requests.h"
 #include "widgets/view_panes.h"
 #include "views/arcs_view.h"
 #include "views/head_grid_view.h"
@@ -33,13 +34,10 @@
 namespace attnscope {
 
 ExportView MainWindow::currentExportView() const {
-    if (m_currentView == m_arcs->view())
+    const ExportView view = m_exports->currentView(); // arcs: in the layout they have now
+    if (view == ExportView::Arcs || view == ExportView::LineArcs)
         return m_arcs->view()->arcsLayout() == ArcsLayout::Line ? ExportView::LineArcs : ExportView::Arcs;
-    if (m_currentView == m_grid->view())
-        return ExportView::Grid;
-    if (m_currentView == m_strip)
-        return ExportView::Tokens;
-    return ExportView::Heatmap;
+    return view;
 }
 
 ExportContext MainWindow::exportContext() const {
@@ -86,47 +84,21 @@ ExportContext MainWindow::exportContext() const {
     for (const auto &[view, panel] : c.sources.panels)
         c.screenSizes[view] = panel.widget->size();
     c.initialView = currentExportView();
-    c.directory = m_exportDir;
+    c.directory = m_exports->directory();
     return c;
 }
 
 ExportDialog *MainWindow::openExportDialog() {
     auto *dialog = new ExportDialog(exportContext(), this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
-    connect(dialog, &ExportDialog::exported, this, [this](const QStringList &paths) {
-        m_exportDir = QFileInfo(paths.front()).path();
-        QStringList names;
-        for (const QString &p : paths)
-            names << QStringLiteral("%1 (%2 KB)").arg(QFileInfo(p).fileName()).arg((QFileInfo(p).size() + 1023) / 1024);
-        statusBar()->showMessage(tr("Exported %1 to %2").arg(names.join(QStringLiteral(", ")),
-                                                             QDir::toNativeSeparators(m_exportDir)),
-                                 8000);
-    });
+    connect(dialog, &ExportDialog::exported, m_exports, &ExportRequests::exported);
     dialog->open();
     return dialog;
 }
 
 void MainWindow::copyImage() {
-    const ExportContext c = exportContext();
-    ImageSpec spec;
-    spec.view = c.initialView;
-    const auto size = c.screenSizes.at(spec.view);
-    spec.size = QSizeF(size.width(), spec.view == ExportView::Tokens ? 0 : size.height());
-    spec.font = c.screenFont;
-    spec.modelName = c.modelName;
-    spec.style = c.style;
-    spec.threshold = c.threshold;
-    spec.topK = c.topK;
-    spec.state = c.onScreen.at(spec.view);
-    spec.scale = devicePixelRatioF();
-    QString error;
-    QMimeData *data = clipboardData(c.sources, spec, &error);
-    if (!data) {
-        statusBar()->showMessage(tr("Nothing copied: %1").arg(error), 6000);
-        return;
-    }
-    QGuiApplication::clipboard()->setMimeData(data);
-    statusBar()->showMessage(tr("Copied the %1 to the clipboard").arg(viewDisplayName(spec.view).toLower()), 6000);
+    if (QMimeData *data = m_exports->copyImage(exportContext(), devicePixelRatioF()))
+        QGuiApplication::clipboard()->setMimeData(data);
 }
 
 } // namespace attnscope

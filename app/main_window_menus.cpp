@@ -5,6 +5,7 @@
 #include "model_paths.h"
 
 #include "presenters/analysis_presenter.h"
+#include "presenters/export_requests.h"
 #include "views/heatmap_view.h"
 #include "views/step_view.h"
 #include "widgets/examples_panel.h"
@@ -55,7 +56,7 @@ void MainWindow::buildMenus() {
     file->addSeparator();
     QAction *save = file->addAction(tr("&Save Session…"), this, [this] {
         const QString path = QFileDialog::getSaveFileName(this, tr("Save Session"),
-                                                          QDir(m_exportDir).filePath(QStringLiteral("lesson.attnscope")),
+                                                          QDir(m_exports->directory()).filePath(QStringLiteral("lesson.attnscope")),
                                                           tr("AttnScope sessions (*.attnscope)"));
         if (!path.isEmpty())
             saveSession(path.endsWith(QStringLiteral(".attnscope")) ? path : path + QStringLiteral(".attnscope"));

@@ -970,6 +970,53 @@ void TestMainWindow::stepViewIsTheAttentionRow() {
     const QString row = panel->view()->rowDescription(12);
     QVERIFY2(row.contains(QStringLiteral("q·k")) && row.contains(QStringLiteral("softmax")), qPrintable(row));
     QVERIFY(row.contains(QString::number(model->step()->weights[12] * 100.0, 'f', 2) + QLatin1Char('%')));
+    // Which dimensions made each score: a row's q ⊙ k terms add up to its q·k, the strongest listed first; hovering
+    // a vector says where it came from (this layer's W_Q, W_K or W_V; stories260K's 4 key/value heads serve 8
+    // query heads; RoPE).
+    {
+        const HeadStep *s = model->step();
+        for (int r = 0; r < model->rowCount(); ++r) {
+            double sum = 0;
+            for (int e = 0; e < s->headSize; ++e)
+                sum += model->product(r)[e];
+            const double dot = s->dots[model->indexOfRow(r)];
+            QVERIFY2(std::abs(sum - dot) <= 1e-4 * std::max(1.0, std::abs(dot)), qPrintable(QStringLiteral("%1 vs %2").arg(sum).arg(dot)));
+        }
+        const std::vector<int> top = model->strongestDimensions(12, 3);
+        QCOMPARE(top.size(), std::size_t(3));
+        QVERIFY(std::abs(model->product(12)[top[0]]) >= std::abs(model->product(12)[top[1]]));
+        QVERIFY(std::abs(model->product(12)[top[1]]) >= std::abs(model->product(12)[top[2]]));
+        StepView *view = panel->view();
+        int y12 = -1;
+        for (int y = 0; y < view->height() && y12 < 0; ++y)
+            if (view->rowAt(QPoint(10, y)) == 12)
+                y12 = y + 2;
+        QVERIFY(y12 >= 0);
+        QString key, product, value, query, output;
+        for (int x = 0; x < view->width(); x += 2) {
+            const QString t = view->describeAt(QPoint(x, y12));
+            if (t.startsWith(QStringLiteral("Key vector")))
+                key = t;
+            else if (t.startsWith(QStringLiteral("q ⊙ k")))
+                product = t;
+            else if (t.startsWith(QStringLiteral("Weight × value")))
+                value = t;
+            for (int y = 0; y < view->height(); y += 3) {
+                const QString u = view->describeAt(QPoint(x, y));
+                if (u.startsWith(QStringLiteral("Query vector")))
+                    query = u;
+                else if (u.startsWith(QStringLiteral("The head's output")))
+                    output = u;
+            }
+        }
+        QVERIFY2(key.contains(QStringLiteral("layer 2's W_K")) && key.contains(QStringLiteral("RoPE")) &&
+                     key.contains(QStringLiteral("key/value head 1, shared by query heads 2–3")), qPrintable(key));
+        QVERIFY2(product.contains(QStringLiteral("add up to the score")) &&
+                     product.contains(QStringLiteral("dimension %1").arg(top[0])), qPrintable(product));
+        QVERIFY2(value.contains(QStringLiteral("layer 2's W_V")) && !value.contains(QStringLiteral("RoPE")), qPrintable(value));
+        QVERIFY2(query.contains(QStringLiteral("layer 2's W_Q")) && query.contains(QStringLiteral("head 3")), qPrintable(query));
+        QVERIFY2(output.contains(QStringLiteral("W_O")), qPrintable(output));
+    }
     // Clicking a key row selects that cell everywhere; the query stays, the row is marked.
     {
         StepView *view = panel->view();

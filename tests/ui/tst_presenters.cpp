@@ -7,6 +7,7 @@
 #include "models/heatmap_model.h"
 #include "models/insights_model.h"
 #include "presenters/analysis_presenter.h"
+#include "presenters/export_requests.h"
 #include "presenters/settings_store.h"
 
 #include <QSettings>
@@ -56,15 +57,19 @@ private slots:
     void exampleOpensItsHeadAndToken();
     void settingsStoreRemembers();
     void storeWithoutSettingsForgets();
+    void exportRequestsRememberTheFolder();
 };
 
 void TestPresenters::analysesTheTextOnItsModel() {
     auto p = std::make_unique<AnalysisPresenter>(0);
     QSignalSpy loadedSpy(p.get(), &AnalysisPresenter::modelLoaded);
     QSignalSpy shown(p.get(), &AnalysisPresenter::resultShown);
+    // Until there is a result the views say what to do next, or what is under way.
+    QVERIFY2(p->heatmapModel()->emptyText().contains(QStringLiteral("Get Models")), qPrintable(p->heatmapModel()->emptyText()));
     p->setText(kText);
     QVERIFY(!p->layerSelectable()); // nothing to select before a model
     p->openModel(QString::fromStdString(testsupport::stories260K()));
+    QCOMPARE(p->heatmapModel()->emptyText(), QStringLiteral("Loading the model…"));
     QVERIFY(waitForText(*p, kText));
     QCOMPARE(loadedSpy.count(), 1);
     QVERIFY(shown.count() >= 1);
@@ -83,6 +88,10 @@ void TestPresenters::analysesTheTextOnItsModel() {
     QVERIFY2(p->errorText().contains(QStringLiteral("notes.txt")) && p->errorText().contains(QStringLiteral("still using")),
              qPrintable(p->errorText()));
     QCOMPARE(p->engine(), before);
+    p->setText(QStringLiteral("  "));
+    QCOMPARE(p->heatmapModel()->emptyText(), QStringLiteral("Type a sentence above to see its attention."));
+    p->setText(QStringLiteral("Tom ran."));
+    QVERIFY(p->heatmapModel()->emptyText().startsWith(QStringLiteral("Computing")));
 }
 
 void TestPresenters::selectorsFollowTheModelAndMeasure() {
@@ -311,6 +320,28 @@ void TestPresenters::storeWithoutSettingsForgets() {
     store.rememberSession(s);
     store.setTourDone();
     QVERIFY(!store.lastSession() && !store.tourDone() && store.geometry().isEmpty());
+}
+
+void TestPresenters::exportRequestsRememberTheFolder() {
+    QTemporaryDir start, elsewhere;
+    ExportRequests requests(start.path());
+    QCOMPARE(requests.directory(), start.path());
+    QCOMPARE(requests.currentView(), ExportView::Heatmap);
+    requests.setCurrentView(ExportView::Grid);
+    QCOMPARE(requests.currentView(), ExportView::Grid);
+    QFile png(elsewhere.filePath(QStringLiteral("grid.png")));
+    QVERIFY(png.open(QIODevice::WriteOnly));
+    png.write(QByteArray(3000, 'x'));
+    png.close();
+    QSignalSpy message(&requests, &ExportRequests::message);
+    requests.exported({png.fileName()});
+    QCOMPARE(requests.directory(), elsewhere.path()); // the next dialog opens where this export went
+    QCOMPARE(message.count(), 1);
+    const QString text = message.front().front().toString();
+    QVERIFY2(text.contains(QStringLiteral("grid.png (3 KB)")) && text.contains(QDir::toNativeSeparators(elsewhere.path())),
+             qPrintable(text));
+    ExportRequests fallback(QStringLiteral("/no/such/folder"));
+    QVERIFY(QDir(fallback.directory()).exists()); // a folder that is gone: Pictures or home instead
 }
 
 QTEST_MAIN(TestPresenters)

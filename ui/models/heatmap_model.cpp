@@ -321,4 +321,12 @@ QString HeatmapModel::cellDescription(int query, int key) const {
     return text;
 }
 
+void HeatmapModel::setEmptyText(const QString &text) {
+    if (text == m_emptyText)
+        return;
+    m_emptyText = text;
+    if (!m_result)
+        emit viewChanged(); // only an empty view shows it
+}
+
 } // namespace attnscope

@@ -44,6 +44,10 @@ public:
     void setLayerHead(int layer, int head);
     void setAggregation(Aggregation aggregation);
     void setHideSpecial(bool hide); // resets: the visible tokens change
+    // What the views say while there is nothing to show: what to do next (open a model, type a sentence) or what is
+    // under way. Set by the presenter, which knows; the views only paint it.
+    void setEmptyText(const QString &text);
+    const QString &emptyText() const { return m_emptyText; }
 
     const ResultPtr &result() const { return m_result; }
     const ViewParams &params() const { return m_params; }
@@ -98,6 +102,7 @@ private:
 
     ResultPtr m_result;
     ViewParams m_params;
+    QString m_emptyText;
     AttentionMatrix m_matrix;
     AttentionRegion m_overview;
     AttentionRegion m_detail, m_detailAsked;

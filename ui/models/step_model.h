@@ -39,11 +39,16 @@ public:
     QString tokenText(int position) const;
     // weights_j * v_j (headSize) of a row's key: what that key contributes to the output.
     const float *weightedValue(int row) const;
+    // q_e * k_e (headSize) of a row's key: the terms that add up to its score q·k, so which dimensions made it.
+    const float *product(int row) const;
+    // The dimensions with the largest terms of a row's q·k, largest magnitude first (at most `count`).
+    std::vector<int> strongestDimensions(int row, int count) const;
     // Largest magnitudes, so rows share one scale: of q·k (scores and scaled scores are drawn on one axis, which
     // makes the 1/sqrt(d) shrink visible), of q and every k, and of every weighted value and the output.
     double scoreRange() const { return m_scoreRange; }
     double keyRange() const { return m_keyRange; }
     double valueRange() const { return m_valueRange; }
+    double productRange() const { return m_productRange; } // of every q_e * k_e
 
 signals:
     void changed();
@@ -59,7 +64,8 @@ private:
     std::vector<int> m_rows;            // key positions in display order
     int m_strongestRow = -1;
     std::vector<float> m_weightedValues; // (keys, headSize), by key position
-    double m_scoreRange = 1, m_keyRange = 1, m_valueRange = 1;
+    std::vector<float> m_products;       // (keys, headSize), by key position
+    double m_scoreRange = 1, m_keyRange = 1, m_valueRange = 1, m_productRange = 1;
 };
 
 } // namespace attnscope

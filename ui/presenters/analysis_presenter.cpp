@@ -35,15 +35,31 @@ AnalysisPresenter::AnalysisPresenter(int debounceMs, QObject *parent) : QObject(
     connect(m_service, &InferenceService::modelLoaded, this, &AnalysisPresenter::onModelLoaded);
     connect(m_service, &InferenceService::modelFailed, this, [this](const QString &message) {
         setError(engine() ? tr("%1 — still using %2.").arg(message, modelName()) : message);
+        updateEmptyText();
     });
     connect(m_service, &InferenceService::resultReady, this, &AnalysisPresenter::showResult);
     connect(m_service, &InferenceService::analysisFailed, this, &AnalysisPresenter::setError);
     connect(m_service, &InferenceService::cancelled, this, &AnalysisPresenter::loadCancelled);
+    connect(m_service, &InferenceService::cancelled, this, &AnalysisPresenter::updateEmptyText);
     connect(m_selection, &QItemSelectionModel::selectionChanged, this, [this] {
         const TokenFocus f = tokenFocus();
         m_insights->setFocus(f.query, f.key);
         emit focusChanged();
     });
+    updateEmptyText();
+}
+
+void AnalysisPresenter::updateEmptyText() {
+    QString text;
+    if (!engine())
+        text = m_service->loading() ? tr("Loading the model…")
+                                    : tr("No model yet: open one with File > Open, or get one with File > Get Models "
+                                         "(Ctrl+Shift+M).");
+    else if (m_text.trimmed().isEmpty())
+        text = tr("Type a sentence above to see its attention.");
+    else
+        text = tr("Computing the attention of the text…");
+    m_heatmap->setEmptyText(text);
 }
 
 AnalysisPresenter::~AnalysisPresenter() = default;
@@ -66,6 +82,7 @@ void AnalysisPresenter::setError(const QString &message) {
 void AnalysisPresenter::openModel(const QString &modelPath, const QString &tokenizerPath) {
     emit modelLoading(QFileInfo(modelPath).fileName());
     m_service->loadModel(modelPath, tokenizerPath);
+    updateEmptyText();
 }
 
 void AnalysisPresenter::onModelLoaded(const EnginePtr &engine) {
@@ -76,17 +93,20 @@ void AnalysisPresenter::onModelLoaded(const EnginePtr &engine) {
     emit modelLoaded(engine);
     emit stateChanged();
     analyzeNow();
+    updateEmptyText();
 }
 
 void AnalysisPresenter::setText(const QString &text) {
     m_text = text;
     m_debounce.start();
+    updateEmptyText();
 }
 
 void AnalysisPresenter::showText(const QString &text) {
     m_text = text;
     emit textReplaced(text);
     m_debounce.start();
+    updateEmptyText();
 }
 
 void AnalysisPresenter::analyzeNow() {

@@ -108,6 +108,7 @@ signals:
 private:
     void showResult(const AnalysisPtr &analysis);
     void onModelLoaded(const EnginePtr &engine);
+    void updateEmptyText(); // what the views say until there is a result: what to do, or what is under way
     void restoreFocus(int query, int key, bool token); // token positions, into the rows as they are now
     void applyPendingSession();
     void applyPendingExample();

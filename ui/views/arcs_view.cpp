@@ -86,7 +86,9 @@ void ArcsView::paintEvent(QPaintEvent *) {
     p.fillRect(rect(), m_style.background);
     if (m_scene.tokens == 0) {
         p.setPen(m_style.text);
-        p.drawText(rect(), Qt::AlignCenter, tr("Type a sentence above to see its attention."));
+        p.drawText(rect().adjusted(12, 0, -12, 0), Qt::AlignCenter | Qt::TextWordWrap,
+                   m_model && !m_model->emptyText().isEmpty() ? m_model->emptyText()
+                                                              : tr("Type a sentence above to see its attention."));
         return;
     }
     ArcsMarks marks = m_marks;

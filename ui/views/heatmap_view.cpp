@@ -81,7 +81,8 @@ void HeatmapView::paintEvent(QPaintEvent *) {
         p.setPen(m_style.text);
         p.drawText(rect(), Qt::AlignCenter,
                    m_scene.tokens > 0 ? tr("Computing the attention of %1 tokens…").arg(m_scene.tokens)
-                                      : tr("Type a sentence above to see its attention."));
+                                      : m_model && !m_model->emptyText().isEmpty() ? m_model->emptyText()
+                                                                                  : tr("Type a sentence above to see its attention."));
         return;
     }
     HeatmapMarks marks;

@@ -135,13 +135,14 @@ StepView::Geometry StepView::geometry() const {
     g.label = g.margin;
     g.labelWidth = std::min(widest + fm.height() * 0.5, fm.horizontalAdvance(QLatin1Char('x')) * 18);
     const double gap = fm.height() * 0.8;
-    const double free = std::max(200.0, width() - 2 * g.margin - g.labelWidth - 5 * gap);
+    const double free = std::max(200.0, width() - 2 * g.margin - g.labelWidth - 6 * gap);
     const int d = m_model && m_model->step() ? m_model->step()->headSize : 8;
     const double cell = std::clamp(free * 0.17 / d, 2.0, fm.height() * 1.2);
     g.strip = cell * d;
-    g.barWidth = std::min((free - 2 * g.strip) / 3.0, fm.height() * 12.0); // numbers stay near their bars
+    g.barWidth = std::min((free - 3 * g.strip) / 3.0, fm.height() * 12.0); // numbers stay near their bars
     g.keys = g.label + g.labelWidth + gap;
-    g.score = g.keys + g.strip + gap;
+    g.product = g.keys + g.strip + gap;
+    g.score = g.product + g.strip + gap;
     g.scaled = g.score + g.barWidth + gap;
     g.softmax = g.scaled + g.barWidth + gap;
     g.values = g.softmax + g.barWidth + gap;
@@ -202,6 +203,76 @@ QString StepView::rowDescription(int row) const {
         .arg(QString::number(s.dots[j], 'f', 4), scaleText(s), scaled, QString::number(s.scaled[j], 'f', 4),
              QString::number(s.maxScaled, 'f', 4), QString::number(s.expSum, 'f', 4),
              QString::number(s.weights[j] * 100.0, 'f', 2) + QLatin1Char('%'), values.join(QStringLiteral(", ")));
+}
+
+QString StepView::describeAt(const QPoint &point) const {
+    if (!m_model || !m_model->step() || !m_message.isEmpty())
+        return {};
+    const HeadStep &s = *m_model->step();
+    const LayerTrace &t = *m_model->trace();
+    const Geometry g = geometry();
+    const double x = point.x();
+    const int d = s.headSize;
+    auto in = [&](double left) { return x >= left && x < left + g.strip; };
+    auto dimension = [&](double left) { return std::clamp(int((x - left) / g.strip * d), 0, d - 1); };
+    // How a vector was made: the projection of this layer's normalised input at that token, and what followed.
+    auto made = [&](const QString &matrix, int position, bool rotated) {
+        QStringList steps{tr("layer %1's %2 applied to the normalised hidden state of token %3").arg(s.layer).arg(matrix).arg(position)};
+        if (t.biases)
+            steps << tr("plus its bias");
+        if (rotated && t.qkNorm)
+            steps << tr("RMS-normalised per head (QK-norm)");
+        if (rotated && t.rotary)
+            steps << tr("rotated by RoPE for position %1").arg(position);
+        return steps.join(QStringLiteral(", "));
+    };
+    const int kvHead = t.kvHeadOf(s.head), group = t.heads / std::max(1, t.kvHeads);
+    const QString kvText = group > 1 ? tr("key/value head %1, shared by query heads %2–%3").arg(kvHead).arg(kvHead * group).arg(kvHead * group + group - 1)
+                                     : tr("head %1").arg(s.head);
+    const double top = std::max(0, visibleRegion().boundingRect().top()); // the header stays at the top
+    if (point.y() >= top + g.queryRow && point.y() < top + g.queryRow + g.row && in(g.keys)) {
+        const int e = dimension(g.keys);
+        return tr("Query vector q of “%1” (token %2), head %3:\n%4.\nDimension %5 of %6: %7")
+            .arg(m_model->tokenText(s.query)).arg(s.query).arg(s.head).arg(made(QStringLiteral("W_Q"), s.query, true))
+            .arg(e).arg(d).arg(number(t.query(s.query, s.head)[e]));
+    }
+    const double outputY = g.rowsTop + m_model->rowCount() * g.row + g.row * 1.3;
+    if (point.y() >= outputY && point.y() < outputY + g.row && in(g.values)) {
+        const int e = dimension(g.values);
+        return tr("The head's output for “%1”: Σ weight × v over the %2 keys it sees.\nLayer %3's output projection "
+                  "W_O then mixes it with the other heads' outputs into the residual stream.\nDimension %4 of %5: %6")
+            .arg(m_model->tokenText(s.query)).arg(s.keys).arg(s.layer).arg(e).arg(d).arg(number(s.output[std::size_t(e)]));
+    }
+    const int row = rowAt(point);
+    if (row < 0)
+        return {};
+    const int key = m_model->keyOfRow(row);
+    const std::size_t j = m_model->indexOfRow(row);
+    const QString keyText = m_model->tokenText(key);
+    if (in(g.keys)) {
+        const int e = dimension(g.keys);
+        return tr("Key vector k of “%1” (token %2), %3:\n%4.\nDimension %5 of %6: %7")
+            .arg(keyText).arg(key).arg(kvText, made(QStringLiteral("W_K"), key, true)).arg(e).arg(d)
+            .arg(number(t.key(key, s.head)[e]));
+    }
+    if (in(g.product)) {
+        const int e = dimension(g.product);
+        QStringList strongest;
+        for (int dim : m_model->strongestDimensions(row, 3))
+            strongest << tr("dimension %1: %2").arg(dim).arg(number(m_model->product(row)[dim]));
+        return tr("q ⊙ k for “%1” (token %2): dimension by dimension q × k;\nthe %3 terms add up to the score ① q·k = %4.\n"
+                  "Largest: %5.\nDimension %6: %7 × %8 = %9")
+            .arg(keyText).arg(key).arg(d).arg(number(s.dots[j]), strongest.join(QStringLiteral(", "))).arg(e)
+            .arg(number(t.query(s.query, s.head)[e]), number(t.key(key, s.head)[e]), number(m_model->product(row)[e]));
+    }
+    if (in(g.values)) {
+        const int e = dimension(g.values);
+        return tr("Weight × value for “%1” (token %2): its weight %5 times its value vector v, this key's share of the head's "
+                  "output.\nv: %3, %4.\nDimension %6: %7 × %8 = %9")
+            .arg(keyText).arg(key).arg(kvText, made(QStringLiteral("W_V"), key, false), percent(s.weights[j])).arg(e)
+            .arg(QString::number(s.weights[j], 'f', 4), number(t.value(key, s.head)[e]), number(m_model->weightedValue(row)[e]));
+    }
+    return rowDescription(row);
 }
 
 void StepView::paintStrip(QPainter &p, const QRectF &r, const float *values, double range) const {
@@ -288,6 +359,7 @@ void StepView::paintEvent(QPaintEvent *event) {
                s.window > 0 ? tr("last %1 (window)").arg(s.window)
                : trace->causal ? tr("up to this one") : tr("every token"));
         header(g.keys, g.strip, tr("key k"), QString());
+        header(g.product, g.strip, tr("q ⊙ k"), tr("q × k: the terms of ①"));
         header(g.score, g.barWidth, tr("① q·k"), tr("score: how well q and k match"));
         header(g.scaled, g.barWidth, s.softcap > 0 ? tr("② %1, softcap").arg(scaleText(s)) : tr("② %1").arg(scaleText(s)),
                s.softcap > 0 ? tr("then %1 · tanh(s ÷ %1): no score beyond ±%1").arg(s.softcap)
@@ -333,6 +405,8 @@ void StepView::paintEvent(QPaintEvent *event) {
                    fm.elidedText(label, Qt::ElideLeft, g.labelWidth));
         paintStrip(p, QRectF(g.keys, y + (g.row - stripH) / 2, g.strip, stripH), trace->key(key, s.head),
                    m_model->keyRange());
+        paintStrip(p, QRectF(g.product, y + (g.row - stripH) / 2, g.strip, stripH), m_model->product(row),
+                   m_model->productRange());
         signedBar(g.score, y, s.dots[j], m_model->scoreRange());
         signedBar(g.scaled, y, s.scaled[j], m_model->scoreRange());
         const double w = s.weights[j];
@@ -396,7 +470,7 @@ void StepView::leaveEvent(QEvent *event) {
 bool StepView::event(QEvent *event) {
     if (event->type() == QEvent::ToolTip) {
         auto *help = static_cast<QHelpEvent *>(event);
-        const QString text = rowDescription(rowAt(help->pos()));
+        const QString text = describeAt(help->pos());
         if (text.isEmpty())
             QToolTip::hideText();
         else

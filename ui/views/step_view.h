@@ -1,5 +1,5 @@
 // How one head computes attention for one query token, painted as a worked example: the query vector over a
-// column of key vectors, then per key the score q·k, the same score divided by sqrt(d) on the same axis, the
+// column of key vectors, then per key the terms q_e·k_e that make its score (which dimensions matched), the score q·k, the same score divided by sqrt(d) on the same axis, the
 // softmax weight, and the weighted value vector; under them the sum of weights (100%) and the head's output.
 // Bars and heat strips with one number each, not a wall of digits; hovering a row shows its arithmetic.
 // Reads StepModel; paints only.
@@ -34,6 +34,9 @@ public:
     int rowAt(const QPoint &point) const; // -1 outside the key rows
     QRect rowRect(int row) const;          // where a key row is painted
     QString rowDescription(int row) const; // the row's arithmetic, as the tooltip shows it
+    // What the tooltip says at `point`: where the number or vector under it comes from (which vector, which
+    // projection of which layer, which dimension), or the row's arithmetic on its bars; empty elsewhere.
+    QString describeAt(const QPoint &point) const;
 
 signals:
     void keyClicked(int position); // a row was clicked: select that query -> key cell everywhere
@@ -52,6 +55,7 @@ private:
         double title, queryRow, header, rowsTop; // y positions
         double label, labelWidth;                // key-token column
         double keys, strip;                      // key-vector column and the width of a vector strip
+        double product;                          // q ⊙ k: the terms of each score
         double score, scaled, softmax, barWidth; // the three bar columns
         double values;                           // weighted-value column
     };

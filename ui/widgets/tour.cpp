@@ -12,6 +12,22 @@
 
 namespace attnscope {
 
+Tour *Tour::firstStart(QWidget *window, const FirstStartTargets &t) {
+    return new Tour(window, {
+        {t.text, tr("Type here"),
+         tr("Type any sentence. The model reads it as you type and every view below follows.")},
+        {t.grid, tr("These are the heads"),
+         tr("Each small square is one attention head, a row of them per layer. Click one to see it large; a thick "
+            "frame marks a head with a clear job (previous token, first token, induction).")},
+        {t.strip, tr("Click a token"),
+         tr("Click a piece of the sentence: every view shows where it looks, and <b>Insights</b> what the model "
+            "predicts next. <b>Words</b> merges pieces such as “▁Li” “ly” into “Lily”.")},
+        {t.docks, tr("Try the Examples"),
+         tr("The <b>Examples</b> tab holds sentences chosen to show one behaviour each, with a note on what to look "
+            "at. Ctrl+] goes to the next one; F11 presents full screen.")},
+    });
+}
+
 Tour::Tour(QWidget *window, std::vector<Step> steps) : QFrame(window), m_window(window), m_steps(std::move(steps)) {
     setObjectName(QStringLiteral("tour"));
     setFrameShape(QFrame::StyledPanel);

@@ -25,6 +25,11 @@ public:
 
     // A child of `window`, shown by start().
     Tour(QWidget *window, std::vector<Step> steps);
+    // The main window's first-start tour: where to type, the heads grid, the token strip, the docks with Examples.
+    struct FirstStartTargets {
+        QWidget *text, *grid, *strip, *docks;
+    };
+    static Tour *firstStart(QWidget *window, const FirstStartTargets &targets);
 
     void start();  // from the first step
     void next();   // the next visible step, or the end

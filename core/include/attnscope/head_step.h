@@ -27,6 +27,8 @@ struct LayerTrace {
     float softcap = 0;   // scores -> softcap * tanh(scores / softcap) before the softmax; 0 = none
     int window = 0;      // a local layer's query sees this many keys, itself included; 0 = all earlier keys
     bool qkNorm = false; // q and k were RMS-normalised per head before RoPE (already applied in q and k below)
+    bool rotary = false; // q and k were rotated by their position (RoPE); else positions were added to the input
+    bool biases = false; // the q, k and v projections add a bias (Qwen2, GPT-2, BERT)
     // After the projections, their biases, QK-norm and rotary position embedding: exactly what the scores are made
     // of.
     FloatBuffer q; // (T, heads * headSize)

@@ -227,6 +227,8 @@ Activations Pass::attention(const Activations &in, const LayerWeights &w) {
         t.softcap = m_cfg.attnSoftcap;
         t.window = window;
         t.qkNorm = static_cast<bool>(w.qNorm);
+        t.rotary = m_global != nullptr;
+        t.biases = w.bq != nullptr;
         t.q.assign(q.data(), q.data() + q.size());
         t.k.assign(k.data(), k.data() + k.size());
         t.v.assign(v.data(), v.data() + v.size());
