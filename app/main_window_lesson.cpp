@@ -61,6 +61,8 @@ QString MainWindow::openSession(const QString &path) {
 }
 
 void MainWindow::rememberState() {
+    if (!m_settings->remembers())
+        return; // saving the dock layout and the session on every result costs the GUI thread for nothing
     m_settings->rememberWindow(saveGeometry(), saveState());
     m_settings->rememberSession(currentSession());
 }

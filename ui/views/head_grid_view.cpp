@@ -34,13 +34,22 @@ void HeadGridView::setStyle(const ViewStyle &style) {
 }
 
 void HeadGridView::rebuildScene() {
-    m_scene = m_model ? makeGridScene(*m_model, m_style) : GridScene{};
+    m_stale = true;
     m_hover = {-1, -1};
-    relayout();
+    update();
+}
+
+void HeadGridView::ensureScene() const {
+    if (!m_stale)
+        return;
+    m_stale = false;
+    m_scene = m_model ? makeGridScene(*m_model, m_style) : GridScene{};
+    m_geometry = layoutGrid(size(), m_scene, font());
 }
 
 void HeadGridView::relayout() {
-    m_geometry = layoutGrid(size(), m_scene, font());
+    if (!m_stale)
+        m_geometry = layoutGrid(size(), m_scene, font());
     update();
 }
 
@@ -50,6 +59,7 @@ void HeadGridView::resizeEvent(QResizeEvent *event) {
 }
 
 void HeadGridView::paintEvent(QPaintEvent *) {
+    ensureScene();
     QPainter p(this);
     p.fillRect(rect(), m_style.background);
     GridMarks marks;
@@ -65,7 +75,7 @@ void HeadGridView::paintEvent(QPaintEvent *) {
 }
 
 void HeadGridView::mouseMoveEvent(QMouseEvent *event) {
-    const QPoint hit = gridHitTest(m_geometry, event->position());
+    const QPoint hit = gridHitTest(geometry(), event->position());
     setCursor(hit.x() >= 0 ? Qt::PointingHandCursor : Qt::ArrowCursor);
     if (hit != m_hover) {
         m_hover = hit;
@@ -74,7 +84,7 @@ void HeadGridView::mouseMoveEvent(QMouseEvent *event) {
 }
 
 void HeadGridView::mousePressEvent(QMouseEvent *event) {
-    const QPoint hit = gridHitTest(m_geometry, event->position());
+    const QPoint hit = gridHitTest(geometry(), event->position());
     if (event->button() == Qt::LeftButton && hit.x() >= 0)
         emit headClicked(hit.x(), hit.y());
     else
@@ -90,7 +100,7 @@ void HeadGridView::leaveEvent(QEvent *event) {
 bool HeadGridView::event(QEvent *event) {
     if (event->type() == QEvent::ToolTip) {
         auto *help = static_cast<QHelpEvent *>(event);
-        const QPoint hit = gridHitTest(m_geometry, help->pos());
+        const QPoint hit = gridHitTest(geometry(), help->pos());
         if (hit.x() >= 0 && m_model)
             QToolTip::showText(help->globalPos(), m_model->index(hit.x(), hit.y()).data(Qt::ToolTipRole).toString(),
                                this);

@@ -17,8 +17,14 @@ public:
 
     void setModel(HeadGridModel *model);
     void setStyle(const ViewStyle &style);
-    const GridGeometry &geometry() const { return m_geometry; }
-    const GridScene &scene() const { return m_scene; }
+    const GridGeometry &geometry() const {
+        ensureScene();
+        return m_geometry;
+    }
+    const GridScene &scene() const {
+        ensureScene();
+        return m_scene;
+    }
     QSize sizeHint() const override { return {420, 320}; }
     QSize minimumSizeHint() const override { return {160, 120}; }
     bool hasHeightForWidth() const override { return false; }
@@ -35,13 +41,15 @@ protected:
     bool event(QEvent *event) override;
 
 private:
-    void rebuildScene();
+    void rebuildScene(); // marks the scene stale: a result resets the model and sets the roles, one rebuild for both
     void relayout();
+    void ensureScene() const; // the stale scene rebuilt (and laid out), before anything reads or paints it
 
     QPointer<HeadGridModel> m_model;
     ViewStyle m_style;
-    GridScene m_scene;
-    GridGeometry m_geometry;
+    mutable GridScene m_scene;
+    mutable GridGeometry m_geometry;
+    mutable bool m_stale = true;
     QPoint m_hover{-1, -1};
 };
 

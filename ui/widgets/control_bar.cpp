@@ -98,17 +98,28 @@ ControlBar::ControlBar(AnalysisPresenter *presenter, QWidget *parent) : QWidget(
 }
 
 void ControlBar::sync() {
+    // Called after every result: only what changed is touched (a spin box's range or value relayouts the row).
     const QSignalBlocker a(m_layer), b(m_head), c(m_aggregation), d(m_measure), e(m_hideSpecial), f(m_words);
-    m_layer->setRange(0, std::max(0, m_presenter->layers() - 1));
-    m_head->setRange(0, std::max(0, m_presenter->heads() - 1));
-    m_layer->setValue(m_presenter->layer());
-    m_head->setValue(m_presenter->head());
-    m_layer->setEnabled(m_presenter->layerSelectable());
-    m_head->setEnabled(m_presenter->headSelectable());
-    m_aggregation->setCurrentIndex(m_aggregation->findData(int(m_presenter->aggregation())));
-    m_measure->setCurrentIndex(m_measure->findData(int(m_presenter->measure())));
-    m_hideSpecial->setChecked(m_presenter->hideSpecial());
-    m_words->setChecked(m_presenter->words());
+    auto spin = [](QSpinBox *box, int count, int value, bool enabled) {
+        if (box->maximum() != std::max(0, count - 1) || box->minimum() != 0)
+            box->setRange(0, std::max(0, count - 1));
+        if (box->value() != value)
+            box->setValue(value);
+        if (box->isEnabled() != enabled)
+            box->setEnabled(enabled);
+    };
+    spin(m_layer, m_presenter->layers(), m_presenter->layer(), m_presenter->layerSelectable());
+    spin(m_head, m_presenter->heads(), m_presenter->head(), m_presenter->headSelectable());
+    auto choose = [](QComboBox *box, int data) {
+        if (box->currentData().toInt() != data)
+            box->setCurrentIndex(box->findData(data));
+    };
+    choose(m_aggregation, int(m_presenter->aggregation()));
+    choose(m_measure, int(m_presenter->measure()));
+    if (m_hideSpecial->isChecked() != m_presenter->hideSpecial())
+        m_hideSpecial->setChecked(m_presenter->hideSpecial());
+    if (m_words->isChecked() != m_presenter->words())
+        m_words->setChecked(m_presenter->words());
 }
 
 void ControlBar::stepLayer(int delta) {
