@@ -14,11 +14,13 @@ inline void blendPixel(QRgb &dst, QRgb colour, double a) {
     const int ai = static_cast<int>(a * 256.0 + 0.5);
     if (ai <= 0)
         return;
-    const int inv = 256 - ai;
-    const QRgb d = dst;
-    // colour is opaque; the result stays premultiplied.
-    dst = qRgba((qRed(colour) * ai + qRed(d) * inv) >> 8, (qGreen(colour) * ai + qGreen(d) * inv) >> 8,
-                (qBlue(colour) * ai + qBlue(d) * inv) >> 8, (255 * ai + qAlpha(d) * inv) >> 8);
+    const quint32 in = static_cast<quint32>(std::min(ai, 256)), inv = 256 - in;
+    // colour is opaque; the result stays premultiplied: per channel (c * in + d * inv) >> 8, two channels per
+    // multiply (red and blue, alpha and green: 255 * 256 fits each 16-bit lane). The arcs' hot loop.
+    const quint32 src = colour | 0xff000000u, d = dst;
+    const quint32 rb = (((src & 0x00ff00ffu) * in + (d & 0x00ff00ffu) * inv) >> 8) & 0x00ff00ffu;
+    const quint32 ag = (((src >> 8) & 0x00ff00ffu) * in + ((d >> 8) & 0x00ff00ffu) * inv) & 0xff00ff00u;
+    dst = rb | ag;
 }
 
 // The image's pixels, fetched once (QImage::scanLine() on a non-const image checks for detaching on every call).
