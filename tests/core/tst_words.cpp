@@ -4,6 +4,7 @@
 
 #include <attnscope/engine.h>
 #include <attnscope/head_roles.h>
+#include <attnscope/insights.h>
 #include <attnscope/measures.h>
 #include <attnscope/numbers_export.h>
 #include <attnscope/words.h>
@@ -11,6 +12,7 @@
 #include <QtTest>
 
 #include <cmath>
+#include <map>
 
 using namespace attnscope;
 
@@ -64,6 +66,7 @@ private slots:
     void wordPieceTokenizerJson();
     void json();
     void mismatchedWordsAreRefused();
+    void sentencesShareWordsByTheirLetters();
 };
 
 void TestWords::sentencepieceStarts() {
@@ -258,6 +261,50 @@ void TestWords::mismatchedWordsAreRefused() {
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, wordLevel(r, words));
     words[0].tokens = {1, 0};
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, wordLevel(r, words));
+}
+
+void TestWords::sentencesShareWordsByTheirLetters() {
+    QCOMPARE(matchingForm("bat!"), std::string("bat"));
+    QCOMPARE(matchingForm("The"), std::string("the"));
+    QCOMPARE(matchingForm("▁Lily,"), std::string("lily"));
+    QCOMPARE(matchingForm("«Über»"), std::string("über"));
+    QCOMPARE(matchingForm("don't"), std::string("don't")); // inside a word punctuation stays
+    QCOMPARE(matchingForm("..."), std::string());
+    QCOMPARE(matchingForm("ΣΟΦΙΑ."), std::string("σοφια"));
+    // Two sentences of stories260K between words: "bat!" / "bat" and "The" / "the" are the same words.
+    auto engine = Engine::load(testsupport::stories260K());
+    QVERIFY(engine);
+    auto word = [&](const char *text) {
+        auto r = engine.value()->analyze(text);
+        auto tokens = std::make_shared<const AttentionResult>(std::move(r).value());
+        return wordLevel(tokens, groupWords(tokens->tokens, tokens->text, false));
+    };
+    const AttentionResult a = word("Swing the bat!"), b = word("The bat flew at night.");
+    const auto shared = sharedWords(a, b);
+    QCOMPARE(shared.size(), std::size_t(2));
+    QCOMPARE(a.tokens[std::size_t(shared[0].first)].piece, std::string("the"));
+    QCOMPARE(b.tokens[std::size_t(shared[0].second)].piece, std::string("The"));
+    QCOMPARE(a.tokens[std::size_t(shared[1].first)].piece, std::string("bat!"));
+    QCOMPARE(b.tokens[std::size_t(shared[1].second)].piece, std::string("bat"));
+    QVERIFY(sharedTokens(a, b).empty()); // the exact pieces share nothing; <s> is never an anchor
+    // The ranking compares the anchor's attention over keys matched the same way: a head that puts all of "bat!"'s
+    // weight on itself and one that puts all of "bat"'s on itself do not change, whatever the punctuation.
+    const auto changes = headChanges(a, shared[1].first, b, shared[1].second);
+    QCOMPARE(changes.size(), std::size_t(5 * 8));
+    for (const HeadScore &c : changes) {
+        double tv = 0; // by hand: "<s>", "swing", "the", "bat", "flew", "at", "night" as keys
+        std::map<std::string, double> p;
+        std::vector<float> rowA(std::size_t(a.seqLen())), rowB(std::size_t(b.seqLen()));
+        a.rows(c.layer, c.head, shared[1].first, 1, rowA.data());
+        b.rows(c.layer, c.head, shared[1].second, 1, rowB.data());
+        for (int j = 0; j < a.seqLen(); ++j)
+            p[j == 0 ? "<s>" : matchingForm(a.tokens[std::size_t(j)].piece)] += rowA[std::size_t(j)];
+        for (int j = 0; j < b.seqLen(); ++j)
+            p[j == 0 ? "<s>" : matchingForm(b.tokens[std::size_t(j)].piece)] -= rowB[std::size_t(j)];
+        for (const auto &[key, d] : p)
+            tv += std::abs(d);
+        QVERIFY2(std::abs(c.score - 0.5 * tv) < 1e-5, qPrintable(QStringLiteral("%1 vs %2").arg(c.score).arg(0.5 * tv)));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestWords)

@@ -7,8 +7,11 @@
 #include "models/heatmap_model.h"
 #include "models/insights_model.h"
 #include "presenters/analysis_presenter.h"
+#include "presenters/compare_presenter.h"
 #include "presenters/export_requests.h"
 #include "presenters/settings_store.h"
+
+#include <attnscope/engine.h>
 
 #include <QSettings>
 #include <QSignalSpy>
@@ -58,6 +61,7 @@ private slots:
     void settingsStoreRemembers();
     void storeWithoutSettingsForgets();
     void exportRequestsRememberTheFolder();
+    void compareSharesWordsByTheirLetters();
 };
 
 void TestPresenters::analysesTheTextOnItsModel() {
@@ -342,6 +346,29 @@ void TestPresenters::exportRequestsRememberTheFolder() {
              qPrintable(text));
     ExportRequests fallback(QStringLiteral("/no/such/folder"));
     QVERIFY(QDir(fallback.directory()).exists()); // a folder that is gone: Pictures or home instead
+}
+
+void TestPresenters::compareSharesWordsByTheirLetters() {
+    auto engine = Engine::load(testsupport::stories260K());
+    QVERIFY(engine);
+    ComparePresenter p(0);
+    QSignalSpy compared(&p, &ComparePresenter::compared);
+    p.setEngine(engine.value());
+    p.setTexts(QStringLiteral("Swing the bat!"), QStringLiteral("The bat flew at night."));
+    QTRY_VERIFY_WITH_TIMEOUT(p.resultA() && p.resultB() && p.resultA()->text == "Swing the bat!" &&
+                                 p.resultB()->text == "The bat flew at night.", testsupport::waitMs(10000));
+    QCOMPARE(p.anchors()[std::size_t(p.anchorIndex())].label, QStringLiteral("at")); // tokens: "▁b" "at" in both
+    p.setWords(true);
+    QCOMPARE(p.resultA()->seqLen(), 4); // <s> Swing the bat!
+    QCOMPARE(int(p.anchors().size()), 2); // "the" / "The" and "bat!" / "bat"
+    const ComparePresenter::Anchor &anchor = p.anchors()[std::size_t(p.anchorIndex())];
+    QCOMPARE(anchor.label, QStringLiteral("bat!"));
+    QCOMPARE(p.modelB()->tokenText(anchor.rowB), QStringLiteral("bat"));
+    QCOMPARE(int(p.ranking().size()), 5 * 8);
+    p.selectHead(9, 9); // clamped
+    QCOMPARE(p.layer(), 4);
+    QCOMPARE(p.head(), 7);
+    QCOMPARE(p.modelA()->params().layer, 4);
 }
 
 QTEST_MAIN(TestPresenters)

@@ -5,6 +5,8 @@
 #include "models/heatmap_model.h"
 #include "widgets/inference_worker.h"
 
+#include <attnscope/words.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -137,7 +139,9 @@ void ComparePresenter::resultIn() {
 void ComparePresenter::rebuildAnchors() {
     const QString previous = m_anchor >= 0 ? m_anchors[std::size_t(m_anchor)].label : QString();
     m_anchors.clear();
-    for (const auto &[a, b] : sharedTokens(*m_a, *m_b))
+    // Words match by their letters ("bat!" and "bat", "The" and "the"): what a teacher means by the same word.
+    const bool words = m_a == m_analysisA->shownWords;
+    for (const auto &[a, b] : words ? sharedWords(*m_a, *m_b) : sharedTokens(*m_a, *m_b))
         m_anchors.push_back({tokenLabel(m_a->tokens[std::size_t(a)]), m_modelA->rowOfPosition(a), m_modelB->rowOfPosition(b)});
     // Keep the chosen word when it is still shared; otherwise the last shared one with a letter in it (often the
     // word that matters, after function words such as "the"; punctuation is a poor anchor).

@@ -1,5 +1,6 @@
 // Next-token predictions, head search and head changes between two results.
 #include "attnscope/insights.h"
+#include "attnscope/words.h"
 
 #include <algorithm>
 #include <cmath>
@@ -60,12 +61,17 @@ std::vector<HeadScore> findHeads(const AttentionResult &r, int query, int key) {
 std::vector<HeadScore> headChanges(const AttentionResult &a, int posA, const AttentionResult &b, int posB) {
     if (a.layers != b.layers || a.heads != b.heads || posA < 0 || posB < 0 || posA >= a.seqLen() || posB >= b.seqLen())
         return {};
-    // Pieces as small integers, shared between the two texts.
+    // Pieces as small integers, shared between the two texts; words by their letters ("bat!" is "bat", "The" is
+    // "the"), as sharedWords matches them.
     std::unordered_map<std::string, int> index;
     auto ids = [&index](const AttentionResult &r) {
         std::vector<int> out;
-        for (const Token &t : r.tokens)
-            out.push_back(index.emplace(t.piece, static_cast<int>(index.size())).first->second);
+        for (const Token &t : r.tokens) {
+            std::string key = t.word && !t.special ? matchingForm(t.piece) : t.piece;
+            if (key.empty())
+                key = t.piece; // punctuation alone matches as itself
+            out.push_back(index.emplace(std::move(key), static_cast<int>(index.size())).first->second);
+        }
         return out;
     };
     const std::vector<int> pa = ids(a), pb = ids(b);

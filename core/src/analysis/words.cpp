@@ -1,10 +1,13 @@
 // Words of a tokenized text, and a word-level result pooled from the token-level one on demand.
 #include "attnscope/words.h"
 
+#include "../tokenizers/text.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace attnscope {
 
@@ -179,6 +182,43 @@ AttentionResult wordLevel(std::shared_ptr<const AttentionResult> tokens, std::ve
     if (tokens->hasAttention())
         r.source = std::make_shared<WordSource>(std::move(tokens), std::move(words));
     return r;
+}
+
+std::string matchingForm(std::string_view word) {
+    const std::vector<char32_t> cps = text::codepoints(word);
+    auto edge = [](char32_t c) {
+        return text::isPunctuation(c) || text::isWhitespace(c) || c == U'\u2581' || c == U'\u0120' ||
+               (!text::isWordChar(c) && !text::isMark(c)); // symbols, emoji stay inside a word only
+    };
+    std::size_t begin = 0, end = cps.size();
+    while (begin < end && edge(cps[begin]))
+        ++begin;
+    while (end > begin && edge(cps[end - 1]))
+        --end;
+    std::string out;
+    for (std::size_t i = begin; i < end; ++i)
+        out += text::lowerFull(cps[i]);
+    return out;
+}
+
+std::vector<std::pair<int, int>> sharedWords(const AttentionResult &a, const AttentionResult &b) {
+    std::unordered_map<std::string, int> firstInB;
+    for (int j = b.seqLen() - 1; j >= 0; --j)
+        if (const Token &t = b.tokens[static_cast<std::size_t>(j)]; !t.special)
+            if (std::string form = matchingForm(t.piece); !form.empty())
+                firstInB[std::move(form)] = j;
+    std::vector<std::pair<int, int>> out;
+    std::unordered_set<std::string> seen;
+    for (int i = 0; i < a.seqLen(); ++i) {
+        const Token &t = a.tokens[static_cast<std::size_t>(i)];
+        if (t.special)
+            continue;
+        std::string form = matchingForm(t.piece);
+        const auto it = firstInB.find(form);
+        if (it != firstInB.end() && seen.insert(std::move(form)).second)
+            out.emplace_back(i, it->second);
+    }
+    return out;
 }
 
 } // namespace attnscope
