@@ -269,8 +269,13 @@ public:
         m_area = p.window();
         if (const auto *image = dynamic_cast<const QImage *>(p.device()))
             m_area = QRect(QPoint(0, 0), (QSizeF(image->size()) / m_dpr).toSize());
-        m_layer = QImage((QSizeF(m_area.size()) * m_dpr).toSize(), QImage::Format_ARGB32_Premultiplied);
-        m_layer.fill(Qt::transparent);
+        // One layer per thread, kept between paints: a new image each time cost its page faults on every keystroke.
+        static thread_local QImage layer;
+        const QSize size = (QSizeF(m_area.size()) * m_dpr).toSize();
+        if (layer.size() != size)
+            layer = QImage(size, QImage::Format_ARGB32_Premultiplied);
+        layer.fill(Qt::transparent);
+        m_layer = &layer;
     }
     void line(QPointF a, QPointF b, const QColor &colour, const Stroke &s) {
         if (m_vector) {
@@ -278,7 +283,7 @@ public:
             m_p.drawLine(a, b);
             return;
         }
-        blendLine(m_layer, a * m_dpr, b * m_dpr, s.width * m_dpr, colour.rgb(), s.alpha);
+        blendLine(*m_layer, a * m_dpr, b * m_dpr, s.width * m_dpr, colour.rgb(), s.alpha);
     }
     // Half-ellipse from x1 to x2 standing on baseline, height h.
     void arc(double x1, double x2, double baseline, double h, const QColor &colour, const Stroke &s) {
@@ -294,7 +299,7 @@ public:
         }
         const double d = m_dpr;
         blendStroke(
-            m_layer, left * d, right * d,
+            *m_layer, left * d, right * d,
             [&](double x) {
                 const double u = std::clamp((x / d - cx) / r, -1.0, 1.0);
                 return (baseline - h * std::sqrt(1.0 - u * u)) * d;
@@ -304,8 +309,8 @@ public:
     void finish() {
         if (m_vector)
             return;
-        m_layer.setDevicePixelRatio(m_dpr);
-        m_p.drawImage(m_area.topLeft(), m_layer);
+        m_layer->setDevicePixelRatio(m_dpr);
+        m_p.drawImage(m_area.topLeft(), *m_layer);
     }
 
 private:
@@ -313,7 +318,7 @@ private:
     bool m_vector;
     qreal m_dpr = 1;
     QRect m_area;
-    QImage m_layer;
+    QImage *m_layer = nullptr;
 };
 
 bool linkShown(const Link &l, const Active &a) {
