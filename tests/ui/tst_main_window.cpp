@@ -1482,6 +1482,7 @@ void TestMainWindow::wholeSessionComesBack() {
         focusToken(selectionModel(&w), 3); // "his"
         viewTabs(&w)->setCurrentIndex(1);
         w.findChild<QDockWidget *>(QStringLiteral("examples"))->raise();
+        w.openCompare()->close(); // a side trip: its sentences are in the session, the window does not come back
         w.close();
         geometry = w.saveGeometry();
     }
@@ -1498,6 +1499,7 @@ void TestMainWindow::wholeSessionComesBack() {
         QCOMPARE(heatmapModel(&w)->tokenCount(), 8); // <s> Ben likes his red truck. Ben smiled.
         QCOMPARE(focusOf(selectionModel(&w)).query, 3);
         QCOMPARE(viewTabs(&w)->currentIndex(), 1);
+        QVERIFY(!compareWindow(&w)); // not opened by the restore
         QVERIFY(w.windowTitle().contains(QStringLiteral("AttnScope")) && w.windowTitle().contains(QStringLiteral("stories260K")));
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));

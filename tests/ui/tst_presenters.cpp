@@ -1,6 +1,7 @@
 // The presenters without a window: AnalysisPresenter on the real stories260K model (focus kept in token positions
 // across hidden tokens, words, measures and new results; sessions and examples applied once their result is in;
 // the selectors it offers) and SettingsStore on a temporary settings file.
+#include "random_llama.h"
 #include "test_support.h"
 
 #include "models/focus.h"
@@ -369,6 +370,25 @@ void TestPresenters::compareSharesWordsByTheirLetters() {
     QCOMPARE(p.layer(), 4);
     QCOMPARE(p.head(), 7);
     QCOMPARE(p.modelA()->params().layer, 4);
+    // Words switched while no model is there: the state says so at once, the results follow.
+    ComparePresenter idle(0);
+    QSignalSpy state(&idle, &ComparePresenter::stateChanged);
+    idle.setWords(true);
+    QVERIFY(idle.words() && state.count() == 1);
+    // Another model with fewer layers and heads: the head shown stays inside it.
+    QTemporaryDir dir;
+    const std::string small = dir.filePath(QStringLiteral("small.gguf")).toStdString();
+    testsupport::RandomLlama spec;
+    spec.layers = 2;
+    spec.dim = 64;
+    spec.heads = 2;
+    spec.hidden = 128;
+    QVERIFY(testsupport::writeRandomLlama(testsupport::sharedStd(QStringLiteral("gguf/stories260K.gguf")), small, spec));
+    auto smallEngine = Engine::load(small);
+    QVERIFY2(smallEngine, smallEngine ? "" : smallEngine.error().message.c_str());
+    p.setEngine(smallEngine.value());
+    QCOMPARE(p.layer(), 1);
+    QCOMPARE(p.head(), 1);
 }
 
 QTEST_MAIN(TestPresenters)

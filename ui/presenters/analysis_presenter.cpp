@@ -150,13 +150,13 @@ void AnalysisPresenter::setAggregation(Aggregation aggregation) {
 }
 
 int AnalysisPresenter::layers() const {
-    if (m_analysis && m_analysis->shown)
+    if (m_analysis && m_analysis->shown && m_resultEngine == engine())
         return m_analysis->shown->layers;
-    return engine() ? engine()->info().config.layers : 0;
+    return engine() ? engine()->info().config.layers : 0; // a new model, before (or without) its first result
 }
 
 int AnalysisPresenter::heads() const {
-    if (m_analysis && m_analysis->shown)
+    if (m_analysis && m_analysis->shown && m_resultEngine == engine())
         return m_analysis->shown->heads; // rollout: one
     return engine() ? engine()->info().config.heads : 0;
 }
@@ -268,6 +268,7 @@ void AnalysisPresenter::showResult(const AnalysisPtr &analysis) {
     const Focus focus = focusOf(m_selection);
     const int query = m_heatmap->position(focus.query), key = m_heatmap->position(focus.key);
     m_analysis = analysis;
+    m_resultEngine = engine();
     const ResultPtr &result = wordsShown() ? analysis->shownWords : analysis->shown;
     auto sameToken = [&](int position) {
         return position >= 0 && before && position < result->seqLen() && position < before->seqLen() &&
@@ -350,11 +351,11 @@ QString AnalysisPresenter::openSession(const QString &path) {
         return fail(tr("%1: its model %2 is not there any more; open the model with File > Open, then the session "
                        "again").arg(shown, QDir::toNativeSeparators(s.modelPath)));
     setError({});
-    applySession(s);
+    applySession(s, true);
     return {};
 }
 
-void AnalysisPresenter::applySession(const Session &s) {
+void AnalysisPresenter::applySession(const Session &s, bool withCompare) {
     m_pendingExample.reset();
     m_pendingSession = s;
     // Everything known without the result now; the measure must not start an analysis of its own.
@@ -365,7 +366,7 @@ void AnalysisPresenter::applySession(const Session &s) {
     emit sessionLookRequested(s);
     m_text = s.text;
     emit textReplaced(s.text);
-    if (!s.compareA.isEmpty() || !s.compareB.isEmpty())
+    if (withCompare && (!s.compareA.isEmpty() || !s.compareB.isEmpty()))
         emit compareRequested(s.compareA, s.compareB);
     emit stateChanged();
     const bool sameModel = engine() && QFileInfo(QString::fromStdString(engine()->info().modelPath)).absoluteFilePath() ==

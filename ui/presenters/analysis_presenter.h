@@ -89,7 +89,9 @@ public:
     Session session(Session look = {}) const;
     QString saveSession(const QString &path, const Session &look); // empty on success, else the message
     QString openSession(const QString &path);                      // reads it; the model loads and the text runs
-    void applySession(const Session &session);
+    // `withCompare`: a session file also reopens its compare sentences; the session a start restores does not (the
+    // compare window was a side trip, not the lesson's page).
+    void applySession(const Session &session, bool withCompare = false);
     void showExample(const Example &example); // its text, then (on its model) its head and focused token
 
 signals:
@@ -120,6 +122,7 @@ private:
     InsightsModel *m_insights = nullptr;
     QTimer m_debounce;
     AnalysisPtr m_analysis;
+    EnginePtr m_resultEngine; // the model m_analysis came from: a newly loaded one sets the selectors' ranges
     QString m_text;
     QString m_error;
     Measure m_measure = Measure::Raw;

@@ -44,6 +44,7 @@ void ComparePresenter::setEngine(EnginePtr engine) {
         return; // same model: the results on screen stand
     m_serviceA->setEngine(engine);
     m_serviceB->setEngine(engine);
+    selectHead(m_layer, m_head); // inside the new model
     analyze();
 }
 
@@ -79,7 +80,10 @@ void ComparePresenter::setWords(bool words) {
     if (words == m_words)
         return;
     m_words = words;
-    resultIn(); // the results stand; only what is shown of them changes
+    if (m_analysisA && m_analysisB)
+        resultIn(); // the results stand; only what is shown of them changes
+    else
+        emit stateChanged(); // the box shows it; the results show it when they come
 }
 
 void ComparePresenter::selectHead(int layer, int head) {
