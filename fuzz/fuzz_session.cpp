@@ -1,7 +1,7 @@
 // .attnscope sessions and the example library's JSON (Qt's JSON reader, as the app opens them). A session that
 // parses must survive its own round trip: written again and read back, it parses, with the same numbers.
 #include "models/examples.h"
-#include "session.h"
+#include "presenters/session.h"
 
 #include <QByteArray>
 
