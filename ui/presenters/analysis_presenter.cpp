@@ -42,8 +42,7 @@ AnalysisPresenter::AnalysisPresenter(int debounceMs, QObject *parent) : QObject(
     connect(m_service, &InferenceService::cancelled, this, &AnalysisPresenter::loadCancelled);
     connect(m_service, &InferenceService::cancelled, this, &AnalysisPresenter::updateEmptyText);
     connect(m_selection, &QItemSelectionModel::selectionChanged, this, [this] {
-        const TokenFocus f = tokenFocus();
-        m_insights->setFocus(f.query, f.key);
+        followFocus();
         emit focusChanged();
     });
     updateEmptyText();
@@ -178,9 +177,13 @@ bool AnalysisPresenter::wordsShown() const {
     return m_words && m_analysis && m_analysis->shownWords;
 }
 
+bool AnalysisPresenter::rowsAreWords() const {
+    return m_analysis && m_analysis->shownWords && m_heatmap->result() == m_analysis->shownWords;
+}
+
 int AnalysisPresenter::tokenPosition(int row, bool last) const {
     const int position = row >= 0 ? m_heatmap->position(row) : -1;
-    if (position < 0 || !m_analysis || m_heatmap->result() != m_analysis->shownWords) // the rows are tokens
+    if (position < 0 || !rowsAreWords())
         return position;
     const std::vector<Word> &words = m_analysis->words; // a word's prediction is made at its last token
     return std::size_t(position) < words.size() ? (last ? words[std::size_t(position)].tokens.back()
@@ -189,7 +192,7 @@ int AnalysisPresenter::tokenPosition(int row, bool last) const {
 }
 
 int AnalysisPresenter::rowOfToken(int position) const {
-    if (position >= 0 && m_analysis && m_heatmap->result() && m_heatmap->result() == m_analysis->shownWords) {
+    if (position >= 0 && rowsAreWords()) {
         const std::vector<int> of = wordOfToken(m_analysis->words, m_analysis->shown->seqLen());
         position = std::size_t(position) < of.size() ? of[std::size_t(position)] : -1;
     }
@@ -202,31 +205,36 @@ AnalysisPresenter::TokenFocus AnalysisPresenter::tokenFocus() const {
 }
 
 void AnalysisPresenter::focusToken(int position) {
-    const int row = rowOfToken(position);
-    if (row >= 0)
-        attnscope::focusToken(m_selection, row);
-    else
+    if (!focusRows(rowOfToken(position), -1, true))
         attnscope::clearFocus(m_selection);
 }
 
 void AnalysisPresenter::focusCell(int query, int key) {
-    const int row = rowOfToken(query), column = rowOfToken(key);
-    if (row >= 0 && column >= 0) // a hidden special token has no cell to select
-        attnscope::focusCell(m_selection, row, column);
+    focusRows(rowOfToken(query), rowOfToken(key), false); // a hidden special token has no cell to select
 }
 
 void AnalysisPresenter::clearFocus() {
     attnscope::clearFocus(m_selection);
 }
 
-void AnalysisPresenter::restoreFocus(int query, int key, bool token) {
-    const int row = rowOfToken(query), column = rowOfToken(key);
+bool AnalysisPresenter::focusRows(int row, int column, bool token) {
     if (row >= 0 && token)
         attnscope::focusToken(m_selection, row);
     else if (row >= 0 && column >= 0)
         attnscope::focusCell(m_selection, row, column);
     else
+        return false;
+    return true;
+}
+
+void AnalysisPresenter::restoreFocus(int query, int key, bool token) {
+    if (!focusRows(rowOfToken(query), rowOfToken(key), token))
         attnscope::clearFocus(m_selection);
+}
+
+void AnalysisPresenter::followFocus() {
+    const TokenFocus f = tokenFocus();
+    m_insights->setFocus(f.query, f.key);
 }
 
 void AnalysisPresenter::setHideSpecial(bool hide) {
@@ -237,11 +245,7 @@ void AnalysisPresenter::setHideSpecial(bool hide) {
     const Focus before = focusOf(m_selection);
     const int query = m_heatmap->position(before.query), key = m_heatmap->position(before.key);
     m_heatmap->setHideSpecial(hide);
-    const int row = m_heatmap->rowOfPosition(query), column = m_heatmap->rowOfPosition(key);
-    if (row >= 0 && before.isToken())
-        attnscope::focusToken(m_selection, row);
-    else if (row >= 0 && column >= 0)
-        attnscope::focusCell(m_selection, row, column);
+    focusRows(m_heatmap->rowOfPosition(query), m_heatmap->rowOfPosition(key), before.isToken());
     emit stateChanged();
 }
 
@@ -279,18 +283,12 @@ void AnalysisPresenter::showResult(const AnalysisPtr &analysis) {
     m_head = std::clamp(m_head, 0, std::max(0, result->heads - 1)); // rollout: one matrix per layer
     m_layer = std::clamp(m_layer, 0, std::max(0, result->layers - 1));
     m_heatmap->setResult(result);
-    if (sameToken(query) && (focus.isToken() || sameToken(key))) {
-        const int row = m_heatmap->rowOfPosition(query), column = m_heatmap->rowOfPosition(key);
-        if (row >= 0 && focus.isToken())
-            attnscope::focusToken(m_selection, row);
-        else if (row >= 0 && column >= 0)
-            attnscope::focusCell(m_selection, row, column);
-    }
+    if (sameToken(query) && (focus.isToken() || sameToken(key)))
+        focusRows(m_heatmap->rowOfPosition(query), m_heatmap->rowOfPosition(key), focus.isToken());
     m_heatmap->setLayerHead(m_layer, m_head);
     m_grid->setRoles(analysis->roles); // ignored by the grid under rollout (one matrix per layer)
     m_insights->setAnalysis(analysis, engine());
-    const TokenFocus f = tokenFocus();
-    m_insights->setFocus(f.query, f.key);
+    followFocus();
     emit stateChanged();
     applyPendingSession();
     applyPendingExample();
@@ -386,10 +384,7 @@ void AnalysisPresenter::applyPendingSession() {
         if (s.aggregation == QLatin1String(kAggregations[i]))
             setAggregation(Aggregation(i));
     selectHead(s.layer, s.head);
-    if (s.pinnedKey < 0 && s.pinnedQuery >= 0)
-        focusToken(s.pinnedQuery);
-    else
-        restoreFocus(s.pinnedQuery, s.pinnedKey, false);
+    restoreFocus(s.pinnedQuery, s.pinnedKey, s.pinnedKey < 0); // a token, a cell, or nothing pinned
 }
 
 void AnalysisPresenter::showExample(const Example &e) {

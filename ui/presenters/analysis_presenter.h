@@ -112,6 +112,11 @@ private:
     void onModelLoaded(const EnginePtr &engine);
     void updateEmptyText(); // what the views say until there is a result: what to do, or what is under way
     void restoreFocus(int query, int key, bool token); // token positions, into the rows as they are now
+    // Focuses row `row` (as a token when `token`, else the cell (row, column)); false, and nothing done, when the
+    // rows are not there.
+    bool focusRows(int row, int column, bool token);
+    bool rowsAreWords() const; // the views show the result between words
+    void followFocus();        // the next-token list follows the focus
     void applyPendingSession();
     void applyPendingExample();
 
