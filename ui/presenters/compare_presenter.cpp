@@ -5,7 +5,6 @@
 #include "models/heatmap_model.h"
 #include "widgets/inference_worker.h"
 
-#include <attnscope/words.h>
 
 #include <algorithm>
 #include <cmath>
@@ -175,12 +174,13 @@ void ComparePresenter::rebuildRanking() {
     if (!m_a || !m_b || m_anchor < 0) {
         attnscope::clearFocus(m_selectionA);
         attnscope::clearFocus(m_selectionB);
-        return;
+    } else {
+        const Anchor &anchor = m_anchors[std::size_t(m_anchor)];
+        focusToken(m_selectionA, anchor.rowA);
+        focusToken(m_selectionB, anchor.rowB);
+        m_ranking = headChanges(*m_a, m_modelA->position(anchor.rowA), *m_b, m_modelB->position(anchor.rowB));
     }
-    const Anchor &anchor = m_anchors[std::size_t(m_anchor)];
-    focusToken(m_selectionA, anchor.rowA);
-    focusToken(m_selectionB, anchor.rowB);
-    m_ranking = headChanges(*m_a, m_modelA->position(anchor.rowA), *m_b, m_modelB->position(anchor.rowB));
+    emit rankingChanged();
 }
 
 bool ComparePresenter::differenceShown() const {

@@ -63,6 +63,7 @@ signals:
     void compared();                     // both results are in and the ranking is rebuilt
     void failed(const QString &message); // a sentence could not be analysed
     void stateChanged();                 // head, ranges, anchors, ranking or words changed
+    void rankingChanged();               // the anchors and the ranking were rebuilt (not a mere head change)
 
 private:
     void analyze();

@@ -140,6 +140,7 @@ CompareWindow::CompareWindow(ComparePresenter *presenter, QWidget *parent)
             m_presenter->selectHead(ranking[std::size_t(row)].layer, ranking[std::size_t(row)].head);
     });
     connect(m_presenter, &ComparePresenter::stateChanged, this, &CompareWindow::sync);
+    connect(m_presenter, &ComparePresenter::rankingChanged, this, &CompareWindow::showRanking);
     connect(m_presenter, &ComparePresenter::compared, this, [this] {
         m_error->setVisible(false);
         emit compared();
@@ -180,16 +181,12 @@ void CompareWindow::setStyle(const ViewStyle &style) {
 void CompareWindow::sync() {
     const ComparePresenter &p = *m_presenter;
     {
-        const QSignalBlocker a(m_layer), b(m_head), c(m_anchor), d(m_words);
+        const QSignalBlocker a(m_layer), b(m_head), d(m_words);
         m_layer->setRange(0, std::max(0, p.layers() - 1));
         m_head->setRange(0, std::max(0, p.heads() - 1));
         m_layer->setValue(p.layer());
         m_head->setValue(p.head());
         m_words->setChecked(p.words());
-        m_anchor->clear();
-        for (const ComparePresenter::Anchor &anchor : p.anchors())
-            m_anchor->addItem(anchor.label);
-        m_anchor->setCurrentIndex(p.anchorIndex());
     }
     ViewStyle style = m_viewDiff->viewStyle();
     if (style.scale.signedRange != p.differenceRange()) {
@@ -207,6 +204,18 @@ void CompareWindow::sync() {
         m_diffStack->setCurrentWidget(m_diffNote);
     } else {
         m_diffStack->setCurrentWidget(m_viewDiff);
+    }
+}
+
+void CompareWindow::showRanking() {
+    const ComparePresenter &p = *m_presenter;
+    const ResultPtr a = p.resultA(), b = p.resultB();
+    {
+        const QSignalBlocker block(m_anchor);
+        m_anchor->clear();
+        for (const ComparePresenter::Anchor &anchor : p.anchors())
+            m_anchor->addItem(anchor.label);
+        m_anchor->setCurrentIndex(p.anchorIndex());
     }
     const auto &ranking = p.ranking();
     m_ranked->setRowCount(int(ranking.size()));
@@ -226,7 +235,7 @@ void CompareWindow::sync() {
     else if (!ranking.empty())
         m_summary->setText(tr("<b>%1</b>: the heads whose attention from this %5 changes most between A and B. "
                               "Largest: layer %2 head %3 (%4). Click a row to show it above.")
-                               .arg(m_anchor->currentText().toHtmlEscaped())
+                               .arg(p.anchors()[std::size_t(p.anchorIndex())].label.toHtmlEscaped())
                                .arg(ranking.front().layer)
                                .arg(ranking.front().head)
                                .arg(ranking.front().score, 0, 'f', 2)

@@ -40,7 +40,8 @@ signals:
     void failed(const QString &message); // a sentence could not be analysed (the window shows why)
 
 private:
-    void sync(); // the presenter's state into the controls and views
+    void sync();        // the presenter's state into the controls and views
+    void showRanking(); // the ranked heads and the summary above them, once per new ranking
 
     ComparePresenter *m_presenter = nullptr;
     QLineEdit *m_textA = nullptr;

@@ -39,5 +39,8 @@ std::vector<HeadScore> headChanges(const AttentionResult &a, int posA, const Att
 // Tokens that could anchor a comparison: (position in a, position in b) for every non-special piece occurring in
 // both, each piece once, at its first occurrence in each, in the order of a.
 std::vector<std::pair<int, int>> sharedTokens(const AttentionResult &a, const AttentionResult &b);
+// The same for two word-level results (words.h), words matched by their matchingForm ("bat!" is "bat", "The" is
+// "the"); a word of punctuation alone never anchors.
+std::vector<std::pair<int, int>> sharedWords(const AttentionResult &a, const AttentionResult &b);
 
 } // namespace attnscope

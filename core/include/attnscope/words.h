@@ -44,9 +44,5 @@ AttentionResult wordLevel(std::shared_ptr<const AttentionResult> tokens, std::ve
 // The form two sentences' words are matched by: lower case, without the punctuation, symbols and spaces around it
 // ("bat!" and "Bat" are both "bat"; "don't" keeps its apostrophe). Empty for a word of punctuation alone.
 std::string matchingForm(std::string_view word);
-// Words that could anchor a comparison of two word-level results: (position in a, position in b) for every word
-// whose matching form occurs in both, each form once, at its first occurrence in each, in the order of a. Special
-// tokens never match.
-std::vector<std::pair<int, int>> sharedWords(const AttentionResult &a, const AttentionResult &b);
 
 } // namespace attnscope

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -96,20 +97,38 @@ std::vector<HeadScore> headChanges(const AttentionResult &a, int posA, const Att
     return out;
 }
 
-std::vector<std::pair<int, int>> sharedTokens(const AttentionResult &a, const AttentionResult &b) {
+namespace {
+// (position in a, position in b) for every key occurring in both, each key once, at its first occurrence in each,
+// in the order of a. `key` gives nothing for a position that cannot anchor.
+template <class Key>
+std::vector<std::pair<int, int>> sharedBy(const AttentionResult &a, const AttentionResult &b, Key key) {
     std::unordered_map<std::string, int> firstInB;
     for (int j = b.seqLen() - 1; j >= 0; --j)
-        if (!b.tokens[std::size_t(j)].special)
-            firstInB[b.tokens[std::size_t(j)].piece] = j;
+        if (std::optional<std::string> k = key(b.tokens[std::size_t(j)]))
+            firstInB[std::move(*k)] = j;
     std::vector<std::pair<int, int>> out;
     std::unordered_set<std::string> seen;
     for (int i = 0; i < a.seqLen(); ++i) {
-        const Token &t = a.tokens[std::size_t(i)];
-        const auto it = firstInB.find(t.piece);
-        if (!t.special && it != firstInB.end() && seen.insert(t.piece).second)
+        std::optional<std::string> k = key(a.tokens[std::size_t(i)]);
+        if (!k)
+            continue;
+        const auto it = firstInB.find(*k);
+        if (it != firstInB.end() && seen.insert(std::move(*k)).second)
             out.emplace_back(i, it->second);
     }
     return out;
+}
+} // namespace
+
+std::vector<std::pair<int, int>> sharedTokens(const AttentionResult &a, const AttentionResult &b) {
+    return sharedBy(a, b, [](const Token &t) { return t.special ? std::nullopt : std::optional<std::string>(t.piece); });
+}
+
+std::vector<std::pair<int, int>> sharedWords(const AttentionResult &a, const AttentionResult &b) {
+    return sharedBy(a, b, [](const Token &t) -> std::optional<std::string> {
+        std::string form = t.special ? std::string() : matchingForm(t.piece);
+        return form.empty() ? std::nullopt : std::optional<std::string>(std::move(form));
+    });
 }
 
 } // namespace attnscope

@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <stdexcept>
 #include <unordered_map>
-#include <unordered_set>
 
 namespace attnscope {
 
@@ -198,26 +197,6 @@ std::string matchingForm(std::string_view word) {
     std::string out;
     for (std::size_t i = begin; i < end; ++i)
         out += text::lowerFull(cps[i]);
-    return out;
-}
-
-std::vector<std::pair<int, int>> sharedWords(const AttentionResult &a, const AttentionResult &b) {
-    std::unordered_map<std::string, int> firstInB;
-    for (int j = b.seqLen() - 1; j >= 0; --j)
-        if (const Token &t = b.tokens[static_cast<std::size_t>(j)]; !t.special)
-            if (std::string form = matchingForm(t.piece); !form.empty())
-                firstInB[std::move(form)] = j;
-    std::vector<std::pair<int, int>> out;
-    std::unordered_set<std::string> seen;
-    for (int i = 0; i < a.seqLen(); ++i) {
-        const Token &t = a.tokens[static_cast<std::size_t>(i)];
-        if (t.special)
-            continue;
-        std::string form = matchingForm(t.piece);
-        const auto it = firstInB.find(form);
-        if (it != firstInB.end() && seen.insert(std::move(form)).second)
-            out.emplace_back(i, it->second);
-    }
     return out;
 }
 
