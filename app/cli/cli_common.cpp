@@ -101,9 +101,47 @@ QString writeAttention(OutputBatch &batch, const QString &name, const AttentionR
     return batch.write(name, bytes, [&r](QIODevice &file) { return writeAttentionNpy(file, r); });
 }
 
+Ablation ablationOption(const QCommandLineParser &args, const ModelConfig &config) {
+    const bool hasMode = args.isSet(QStringLiteral("ablate-mode"));
+    const QString mode = args.value(QStringLiteral("ablate-mode")).toLower();
+    if (hasMode && mode != QLatin1String("zero") && mode != QLatin1String("mean"))
+        fail(QStringLiteral("--ablate-mode must be zero or mean (got \"%1\")").arg(mode), 2);
+    if (!args.isSet(QStringLiteral("ablate"))) {
+        if (hasMode)
+            fail(QStringLiteral("--ablate-mode needs --ablate L:H[,L:H...]"), 2);
+        return {};
+    }
+    auto parsed = parseAblation(args.value(QStringLiteral("ablate")).toStdString(), config,
+                                mode == QLatin1String("mean") ? AblationMode::Mean : AblationMode::Zero);
+    if (!parsed)
+        fail(QStringLiteral("--ablate: ") + QString::fromStdString(parsed.error().message), 2);
+    return parsed.value();
+}
+
+std::vector<Token> inputTokens(const Engine &engine, const QCommandLineParser &args) {
+    const QByteArray text = inputText(args);
+    auto tokens = engine.tokenizer().encode(std::string_view(text.constData(), static_cast<std::size_t>(text.size())), true);
+    if (!tokens)
+        fail(QString::fromStdString(tokens.error().message));
+    const int context = engine.info().config.contextLength;
+    if (static_cast<int>(tokens->size()) > context) {
+        if (!args.isSet(QStringLiteral("truncate")))
+            fail(QStringLiteral("the text is %1 tokens long but %2 reads at most %3 (its context); shorten the text or "
+                                "pass --truncate")
+                     .arg(tokens->size())
+                     .arg(QString::fromStdString(engine.info().name))
+                     .arg(context));
+        tokens->resize(static_cast<std::size_t>(context));
+    }
+    if (tokens->empty())
+        fail(QStringLiteral("nothing to analyse: the text has no tokens"));
+    return std::move(tokens.value());
+}
+
 ResultPtr analyze(const Engine &engine, const QCommandLineParser &args, Measure measure) {
     const QByteArray text = inputText(args);
     AnalyzeParams params;
+    params.ablation = ablationOption(args, engine.info().config);
     params.truncateToContext = args.isSet(QStringLiteral("truncate"));
     params.valueNorms = measure == Measure::Value;
     params.allPositionLogits = false; // the CLI writes the last position's logits only: (T, vocab) is not kept

@@ -32,6 +32,11 @@ EnginePtr loadEngine(const QCommandLineParser &args);
 QByteArray inputText(const QCommandLineParser &args);
 // --measure raw|value|rollout (default raw); a wrong name fails with code 2.
 Measure measureOption(const QCommandLineParser &args);
+// --ablate L:H[,L:H...] with --ablate-mode zero|mean (default zero); none when not given. Bad items fail with code 2.
+Ablation ablationOption(const QCommandLineParser &args, const ModelConfig &config);
+// The tokens of --text / --text-file as the model reads them (BOS and the template included); longer than the
+// context fails unless --truncate.
+std::vector<Token> inputTokens(const Engine &engine, const QCommandLineParser &args);
 // The text's result in the given measure (value-weighted capture is switched on only for Measure::Value).
 ResultPtr analyze(const Engine &engine, const QCommandLineParser &args, Measure measure = Measure::Raw);
 // --words: r pooled to words (attention from word A to B = mean over A's tokens of the sum over B's), the words (as

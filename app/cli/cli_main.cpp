@@ -1,4 +1,5 @@
-// attnscope-cli: headless access to the engine. Commands: dump, export, heatmap, convert, heads, tokenize, models, info.
+// attnscope-cli: headless access to the engine. Commands: dump, export, heatmap, convert, heads, tokenize, models,
+// download, info, lens, generate, flow, similarity.
 // Errors: one line on stderr ("attnscope-cli: <what and which file>") and a non-zero exit code.
 #include "cli_commands.h"
 #include "cli_common.h"
@@ -191,14 +192,19 @@ int info(const QCommandLineParser &args) {
 // dump, which writes every layer, is a mistake worth saying).
 void refuseForeignOptions(const QCommandLineParser &args, const QString &command) {
     static const QStringList text{"model", "tokenizer", "text", "text-file", "truncate"};
+    static const QStringList ablate{"ablate", "ablate-mode"};
     static const QHash<QString, QStringList> taken{
-        {"dump", text + QStringList{"out", "force", "measure", "words"}},
-        {"export", text + QStringList{"out", "force", "measure", "words", "layer", "head", "view", "format", "scale", "width",
+        {"dump", text + ablate + QStringList{"out", "force", "measure", "words"}},
+        {"export", text + ablate + QStringList{"out", "force", "measure", "words", "layer", "head", "view", "format", "scale", "width",
                                       "height", "background", "colormap", "color-scale", "hide-special", "threshold",
                                       "top-k", "pin", "no-caption", "text-b"}},
         {"heatmap", text + QStringList{"out", "force", "measure", "layer", "head", "width", "height"}},
         {"convert", {"model", "tokenizer", "out", "type", "force"}},
-        {"heads", text + QStringList{"json", "layer", "head"}},
+        {"heads", text + ablate + QStringList{"json", "layer", "head"}},
+        {"lens", text + ablate + QStringList{"json", "top"}},
+        {"generate", text + ablate + QStringList{"json", "tokens", "temperature", "top-p", "seed"}},
+        {"flow", text + QStringList{"json", "threshold"}},
+        {"similarity", {"model", "tokenizer", "text", "text-file", "text-b", "word", "json"}},
         {"tokenize", text + QStringList{"json", "no-special"}},
         {"models", {"json"}},
         {"download", {"dir", "revision", "include", "force"}},
@@ -257,6 +263,20 @@ int main(int argc, char *argv[]) {
         "           --revision REV (default main); resumes partial files, checks sha256; prints each path.\n"
         "           Token: $HF_TOKEN or $HF_HOME/token; HF_HUB_OFFLINE=1 uses the cache only\n"
         "  info     print the model's architecture and sizes (--json: one object)\n"
+        "  lens     logit lens: the top --top K (default 5) next tokens of the final norm and head applied to the\n"
+        "           residual stream at every layer boundary (0 = embeddings, l = after layer l) and position;\n"
+        "           --json: {tokens, lens: [boundary][position][{id, piece, prob}]}\n"
+        "  generate continue the text by --tokens N (default 16): greedy, or sampled with --temperature T (--top-p P,\n"
+        "           --seed S); stops at end-of-sequence; --json: {ids (prompt then generated), text, generated:\n"
+        "           [{id, piece, prob}]}\n"
+        "  flow     information-flow routes (Ferrando & Voita 2024): per layer, the importance of token j's\n"
+        "           contribution to position i's attention-block output; edges >= --threshold W (default 0.04);\n"
+        "           --json: {tokens, threshold, layers: [{layer, edges: [{from, to, weight}]}]}\n"
+        "  similarity  cosine of --word W's residual stream in --text and --text-b at every layer boundary, with\n"
+        "           the nearest tokens of each in the unembedding (--json: one object)\n"
+        "dump, heads, export, lens and generate take --ablate L:H[,L:H...] (0-based layer:head): those heads'\n"
+        "attention outputs are zeroed before the output projection (--ablate-mode mean: replaced by their mean\n"
+        "over the text's positions).\n"
         "Options a command does not take are refused (exit 2), as are values outside the model (--layer, --head,\n"
         "--pin). Exit codes: 0 done, 1 bad input or failed work, 2 a usage error.\n\n"
         "Example: attnscope-cli export --text \"Lily saw a ball.\" --view heatmap,arcs --layer all --head all "
@@ -264,7 +284,8 @@ int main(int argc, char *argv[]) {
     args.addHelpOption();
     args.addVersionOption();
     args.addPositionalArgument(QStringLiteral("command"),
-                               QStringLiteral("dump | export | heatmap | convert | heads | tokenize | models | download | info"));
+                               QStringLiteral("dump | export | heatmap | convert | heads | tokenize | models | download | info "
+                                              "| lens | generate | flow | similarity"));
     args.addOptions({
         {QStringLiteral("model"), QStringLiteral("Model: a GGUF file, a llama2.c .bin or a Hugging Face folder; default: "
                                                  "the bundled stories260K."),
@@ -309,14 +330,16 @@ int main(int argc, char *argv[]) {
          QStringLiteral("SCALE")},
         {QStringLiteral("hide-special"), QStringLiteral("export: hide BOS and other special tokens, rows "
                                                         "renormalised.")},
-        {QStringLiteral("threshold"), QStringLiteral("export, arcs: draw lines for weights >= W. Default 0.05."),
+        {QStringLiteral("threshold"), QStringLiteral("export, arcs: draw lines for weights >= W. Default 0.05. flow: keep "
+                                                    "edges of importance >= W. Default 0.04."),
          QStringLiteral("W")},
         {QStringLiteral("top-k"), QStringLiteral("export, arcs: at most K lines per token (0 = all)."),
          QStringLiteral("K")},
         {QStringLiteral("pin"), QStringLiteral("export: pin the token at position POS (0 = BOS) in every picture."),
          QStringLiteral("POS")},
         {QStringLiteral("no-caption"), QStringLiteral("export: leave the sentence out of the pictures.")},
-        {QStringLiteral("text-b"), QStringLiteral("export --view compare: the second sentence, compared with --text."),
+        {QStringLiteral("text-b"), QStringLiteral("export --view compare, similarity: the second sentence, compared "
+                                                "with --text."),
          QStringLiteral("TEXT")},
         {QStringLiteral("words"), QStringLiteral("dump, export: words instead of tokens (sub-word pieces merged; from "
                                                  "word A to word B = mean over A's tokens of the sum over B's; --pin "
@@ -334,6 +357,24 @@ int main(int argc, char *argv[]) {
         {QStringLiteral("json"), QStringLiteral("heads, tokenize, models: print a JSON array (one object per head, "
                                                 "token or model); info: one object.")},
         {QStringLiteral("no-special"), QStringLiteral("tokenize: add no special tokens (no BOS, no template).")},
+        {QStringLiteral("ablate"), QStringLiteral("dump, heads, export, lens, generate: knock out heads, 0-based "
+                                                  "LAYER:HEAD, several with commas (e.g. 2:6,0:1)."),
+         QStringLiteral("L:H")},
+        {QStringLiteral("ablate-mode"), QStringLiteral("with --ablate: zero (default) or mean (each head's output "
+                                                       "replaced by its mean over the text's positions)."),
+         QStringLiteral("MODE")},
+        {QStringLiteral("top"), QStringLiteral("lens: tokens per cell, 1 to 100. Default 5."), QStringLiteral("K")},
+        {QStringLiteral("tokens"), QStringLiteral("generate: how many tokens to add at most. Default 16."),
+         QStringLiteral("N")},
+        {QStringLiteral("temperature"), QStringLiteral("generate: sample at this temperature (0 to 100); 0 or not "
+                                                       "given: greedy."),
+         QStringLiteral("T")},
+        {QStringLiteral("top-p"), QStringLiteral("generate, sampling: keep the most probable tokens up to this mass "
+                                                 "(0 to 1). Default 1."),
+         QStringLiteral("P")},
+        {QStringLiteral("seed"), QStringLiteral("generate, sampling: random seed. Default 0."), QStringLiteral("S")},
+        {QStringLiteral("word"), QStringLiteral("similarity: the word to compare between --text and --text-b."),
+         QStringLiteral("W")},
         {QStringLiteral("measure"), QStringLiteral("dump, export, heatmap: raw (default), value (value-weighted "
                                                    "attention, rows normalised to 1; [layers, heads, T, T]) or rollout "
                                                    "(attention rollout, [layers, 1, T, T], entry l through layers 0..l)."),
@@ -351,7 +392,9 @@ int main(int argc, char *argv[]) {
     const QStringList positional = args.positionalArguments();
     try {
         if (positional.isEmpty() || (positional.size() != 1 && positional.front() != QLatin1String("download")))
-            fail(QStringLiteral("expected one command (dump, export, heatmap, convert, heads, tokenize, models, download, info); see --help"), 2);
+            fail(QStringLiteral("expected one command (dump, export, heatmap, convert, heads, tokenize, models, download, info, "
+                                "lens, generate, flow, similarity); see --help"),
+                 2);
         const QString command = positional.front();
         refuseForeignOptions(args, command);
         if (command == QLatin1String("dump"))
@@ -372,7 +415,18 @@ int main(int argc, char *argv[]) {
             return downloadCommand(args);
         if (command == QLatin1String("info"))
             return info(args);
-        fail(QStringLiteral("unknown command \"%1\" (expected dump, export, heatmap, convert, heads, tokenize, models, download or info)").arg(command), 2);
+        if (command == QLatin1String("lens"))
+            return lensCommand(args);
+        if (command == QLatin1String("generate"))
+            return generateCommand(args);
+        if (command == QLatin1String("flow"))
+            return flowCommand(args);
+        if (command == QLatin1String("similarity"))
+            return similarityCommand(args);
+        fail(QStringLiteral("unknown command \"%1\" (expected dump, export, heatmap, convert, heads, tokenize, models, "
+                            "download, info, lens, generate, flow or similarity)")
+                 .arg(command),
+             2);
     } catch (const Failure &f) {
         std::fprintf(stderr, "attnscope-cli: %s\n", qPrintable(f.message));
         return f.code;

@@ -18,6 +18,28 @@ namespace attnscope {
 // Called with progress in [0, 1]; return false to cancel.
 using ProgressFn = std::function<bool(float)>;
 
+// A head by its 0-based layer and head number ("2:6" on the command line).
+struct HeadRef {
+    int layer = 0;
+    int head = 0;
+    bool operator==(const HeadRef &) const = default;
+    auto operator<=>(const HeadRef &) const = default;
+};
+
+// Heads whose attention output (sum_j a_ij v_j, before the output projection) is replaced: by zero, or by its mean
+// over the text's positions (mean-ablation). The attention weights of an ablated head are still computed and shown.
+enum class AblationMode { Zero, Mean };
+struct Ablation {
+    std::vector<HeadRef> heads; // sorted, no repeats (parseAblation makes them so)
+    AblationMode mode = AblationMode::Zero;
+    bool empty() const { return heads.empty(); }
+    bool operator==(const Ablation &) const = default;
+};
+// "2:6,0:1" -> heads (sorted, repeats dropped), each checked against the model; an error names the bad item.
+Result<Ablation> parseAblation(std::string_view spec, const ModelConfig &config, AblationMode mode = AblationMode::Zero);
+// "L2 H6, L0 H1" for messages and captions.
+std::string describeAblation(const Ablation &a);
+
 struct AnalyzeParams {
     bool truncateToContext = false; // cut text longer than the context instead of failing
     // Logits of every position stored (T, vocab), else only the last (1, vocab); any other position's are
@@ -28,6 +50,10 @@ struct AnalyzeParams {
     // begin with its tokens, those rows are reused and only the tokens after the shared prefix are run. Typing,
     // backspace and undo then cost only what changed.
     const AttentionResult *previous = nullptr;
+    Ablation ablation; // heads knocked out for this analysis (mean-ablation runs the text as one chunk)
+    // When set, filled with the residual stream at every layer boundary, (layers + 1, T, dim): row 0 the embeddings
+    // (after any scale or embedding norm), row l the stream after layer l. Nothing of `previous` is reused then.
+    std::vector<float> *residuals = nullptr;
 };
 
 // What the forward pass runs on: the kernels the dispatcher chose for this CPU ("AVX2 + FMA + F16C, AVX-512 VNNI for

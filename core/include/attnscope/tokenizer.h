@@ -21,6 +21,7 @@ struct Token {
                           // the piece itself
     bool word = false; // a position of a word-level result (words.h): piece = the word, id = the index of the first
                        // word with the same text (so repeated words share it), not a vocabulary id
+    bool generated = false; // written by the model (interpret.h's generate), not typed; its byte span is empty
 };
 
 // The interface every tokenizer implements: sentencepiece (llama2.c .model files and GGUF "llama" vocabularies) and
@@ -48,6 +49,8 @@ public:
 
     virtual int vocabSize() const = 0;
     virtual int bosId() const = 0; // -1 when there is none
+    // The end-of-sequence ids generation stops at (EOS, and end-of-turn where the vocabulary names one); may be empty.
+    virtual std::vector<int> eosIds() const { return {}; }
     virtual std::string piece(int id) const = 0;
     virtual float score(int id) const { (void)id; return 0.0f; } // log probability or merge rank
     // GGUF / sentencepiece piece type: 1 normal, 2 unknown, 3 control, 4 user-defined, 5 unused, 6 byte.

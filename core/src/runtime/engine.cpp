@@ -263,7 +263,11 @@ int Engine::reusablePrefix(const AttentionResult *previous, const std::vector<To
     if (!previous || !m_model->config().causal)
         return 0;
     const auto *cache = dynamic_cast<const KvCache *>(previous->source.get());
+    // A mean-ablated analysis depends on every position's head outputs, and residuals are captured from the start.
+    if (params.residuals || (!params.ablation.empty() && params.ablation.mode == AblationMode::Mean))
+        return 0;
     if (!cache || cache->modelPtr() != m_model || cache->valueNorms() != params.valueNorms ||
+        cache->ablation() != params.ablation ||
         cache->longRope() != usesLongRope(m_model->config(), static_cast<std::int64_t>(tokens.size())))
         return 0;
     const std::vector<int> &ids = cache->ids();
@@ -301,6 +305,45 @@ Result<LayerTrace> Engine::traceLayer(std::vector<Token> tokens, int layer, cons
     return trace;
 }
 
+Result<Ablation> parseAblation(std::string_view spec, const ModelConfig &config, AblationMode mode) {
+    Ablation a;
+    a.mode = mode;
+    std::size_t pos = 0;
+    while (pos <= spec.size()) {
+        const std::size_t comma = std::min(spec.find(',', pos), spec.size());
+        const std::string item(spec.substr(pos, comma - pos));
+        pos = comma + 1;
+        const std::size_t colon = item.find(':');
+        auto number = [](const std::string &s, int &out) {
+            if (s.empty() || s.size() > 6 || s.find_first_not_of("0123456789") != std::string::npos)
+                return false;
+            out = std::stoi(s);
+            return true;
+        };
+        HeadRef h;
+        if (colon == std::string::npos || !number(item.substr(0, colon), h.layer) || !number(item.substr(colon + 1), h.head))
+            return makeError("\"" + item + "\" is not a head: write LAYER:HEAD, 0-based, e.g. 2:6 (several with commas)");
+        if (h.layer >= config.layers || h.head >= config.heads)
+            return makeError("head " + item + " is outside the model: layers 0-" + std::to_string(config.layers - 1) +
+                             ", heads 0-" + std::to_string(config.heads - 1));
+        a.heads.push_back(h);
+        if (comma == spec.size())
+            break;
+    }
+    std::sort(a.heads.begin(), a.heads.end());
+    a.heads.erase(std::unique(a.heads.begin(), a.heads.end()), a.heads.end());
+    return a;
+}
+
+std::string describeAblation(const Ablation &a) {
+    std::string s;
+    for (const HeadRef &h : a.heads)
+        s += (s.empty() ? "" : ", ") + std::string("L") + std::to_string(h.layer) + " H" + std::to_string(h.head);
+    if (!s.empty() && a.mode == AblationMode::Mean)
+        s += " (mean)";
+    return s;
+}
+
 Result<AttentionResult> Engine::analyzeTokens(std::vector<Token> tokens, const AnalyzeParams &params,
                                               const ProgressFn &progress) const {
     const auto start = std::chrono::steady_clock::now();
@@ -312,7 +355,12 @@ Result<AttentionResult> Engine::analyzeTokens(std::vector<Token> tokens, const A
     const std::int64_t T = static_cast<std::int64_t>(ids.size());
     const int prefix = reusablePrefix(params.previous, tokens, params);
     // Refused before the work, with the numbers and what would help.
-    if (auto room = checkMemory(analysisBytes(cfg, T, prefix, params.allPositionLogits, params.valueNorms, false),
+    double bytes = analysisBytes(cfg, T, prefix, params.allPositionLogits, params.valueNorms, false);
+    if (!params.ablation.empty() && params.ablation.mode == AblationMode::Mean) // the text in one chunk
+        bytes += analysisBytes(cfg, T, 0, false, false, true);
+    if (params.residuals)
+        bytes += double(cfg.layers + 1) * double(T) * cfg.dim * sizeof(float);
+    if (auto room = checkMemory(bytes,
                                 "analysing " + std::to_string(ids.size()) + " tokens with " + m_info.name);
         !room)
         return room.error();
@@ -321,7 +369,7 @@ Result<AttentionResult> Engine::analyzeTokens(std::vector<Token> tokens, const A
     try {
         std::shared_ptr<KvCache> cache =
             prefix > 0 ? KvCache::continuing(*static_cast<const KvCache *>(params.previous->source.get()), prefix)
-                       : std::make_shared<KvCache>(m_model, usesLongRope(cfg, T), params.valueNorms);
+                       : std::make_shared<KvCache>(m_model, usesLongRope(cfg, T), params.valueNorms, params.ablation);
         const Status status = forwardTransformer(*cache, ids, params, result, progress);
         if (!status)
             return status.error();

@@ -36,9 +36,11 @@ constexpr std::int64_t kScratchFloats = 1 << 16; // one block of probabilities: 
 // Thrown by the attention block once a traced layer's q, k and v are captured: nothing after it is needed.
 struct TraceComplete {};
 
+} // namespace
+
 // RMSNorm: out = x / sqrt(mean(x^2) + eps) * weight. LayerNorm: out = (x - mean) / sqrt(var + eps) * weight + bias.
 // Row by row over the (rows, n) blocks of x: n = dim for the residual stream, headSize for QK-norm.
-void normalizeRows(float *x, Eigen::Index rows, Eigen::Index n, NormKind kind, const Norm &norm, float eps) {
+void normalizeRows(float *x, std::int64_t rows, std::int64_t n, NormKind kind, const Norm &norm, float eps) {
     const ConstVec w(norm.weight, n);
     const float count = static_cast<float>(n);
     for (Eigen::Index t = 0; t < rows; ++t) {
@@ -56,6 +58,14 @@ void normalizeRows(float *x, Eigen::Index rows, Eigen::Index n, NormKind kind, c
             row.array() += ConstVec(norm.bias, n).transpose().array();
     }
 }
+
+void finalNormRows(const Model &model, float *x, std::int64_t rows) {
+    const ModelConfig &c = model.config();
+    if (model.weights().finalNorm)
+        normalizeRows(x, rows, c.dim, c.norm, model.weights().finalNorm, c.rmsEps);
+}
+
+namespace {
 
 void addBias(Activations &m, const float *bias) {
     if (bias)
@@ -174,6 +184,9 @@ public:
 
 private:
     // GELU, tanh approximation, in float32 (as Gemma and GPT-NeoX define it; no lookup table).
+    // The ablated heads of this layer (AnalyzeParams::ablation): their columns of the concatenated head outputs.
+    void ablate(Activations &headsOut, int headSize) const;
+
     static void geluTanh(Activations &a) {
         constexpr float kSqrt2OverPi = 0.7978845608028654f;
         a.array() = 0.5f * a.array() * (1.0f + (kSqrt2OverPi * (a.array() + 0.044715f * a.array().cube())).tanh());
@@ -294,10 +307,26 @@ Activations Pass::attention(const Activations &in, const LayerWeights &w) {
                                     headSize, outRows, headsOut.cols());
         }
     });
+    ablate(headsOut, headSize);
     Activations out; // (n, dim)
     multiply(headsOut, w.wo, out);
     addBias(out, w.bo);
     return out;
+}
+
+void Pass::ablate(Activations &headsOut, int headSize) const {
+    for (const HeadRef &h : m_params.ablation.heads) {
+        if (h.layer != m_layer)
+            continue;
+        auto cols = headsOut.middleCols(static_cast<Eigen::Index>(h.head) * headSize, headSize);
+        if (m_params.ablation.mode == AblationMode::Zero) {
+            cols.setZero();
+            continue;
+        }
+        // Mean-ablation: the head's output averaged over the text's positions (the text is one chunk here).
+        const Eigen::RowVectorXf mean = cols.colwise().mean();
+        cols.rowwise() = mean;
+    }
 }
 
 } // namespace
@@ -330,7 +359,21 @@ Status forwardTransformer(KvCache &cache, const std::vector<int> &ids, const Ana
     const HeapReuse reuse;
     // A causal model goes a chunk at a time; an encoder's queries see every key, so it takes the text at once, and so
     // does a trace (it stops in the middle of the model).
-    const int chunk = cfg.causal && !trace ? kChunk : std::max(1, T - prefix);
+    // Mean-ablation needs every position's head outputs at once: one chunk too.
+    const bool meanAblation = !params.ablation.empty() && params.ablation.mode == AblationMode::Mean;
+    const int chunk = cfg.causal && !trace && !meanAblation ? kChunk : std::max(1, T - prefix);
+    if (params.residuals) {
+        if (prefix > 0)
+            return makeError("internal: residuals are captured from the first token");
+        params.residuals->assign(static_cast<std::size_t>(cfg.layers + 1) * T * dim, 0.0f);
+    }
+    // The residual stream of the chunk at boundary b (0 = embeddings, l + 1 = after layer l).
+    auto keepResiduals = [&](const Activations &x, int boundary, int start) {
+        if (!params.residuals)
+            return;
+        float *to = params.residuals->data() + (static_cast<std::size_t>(boundary) * T + start) * dim;
+        std::memcpy(to, x.data(), sizeof(float) * static_cast<std::size_t>(x.size()));
+    };
     const int chunks = (T - prefix + chunk - 1) / chunk;
     const int stopLayer = trace ? trace->layer + 1 : cfg.layers;
     const double steps = static_cast<double>(chunks) * stopLayer + 1; // the logits count as one more step
@@ -354,6 +397,7 @@ Status forwardTransformer(KvCache &cache, const std::vector<int> &ids, const Ana
         }
         if (w.embNorm)
             x = pass.norm(x, w.embNorm);
+        keepResiduals(x, 0, start);
 
         for (int l = 0; l < cfg.layers; ++l) {
             pass.setLayer(l);
@@ -367,6 +411,7 @@ Status forwardTransformer(KvCache &cache, const std::vector<int> &ids, const Ana
                     progress(1.0f);
                 return Ok{};
             }
+            keepResiduals(x, l + 1, start);
             if (progress && !progress(static_cast<float>((c * stopLayer + l + 1) / steps)))
                 return cancelledError();
         }

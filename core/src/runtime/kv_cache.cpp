@@ -14,8 +14,8 @@
 
 namespace attnscope {
 
-KvCache::KvCache(std::shared_ptr<const Model> model, bool longRope, bool valueNorms)
-    : m_model(std::move(model)), m_longRope(longRope), m_valueNorms(valueNorms) {
+KvCache::KvCache(std::shared_ptr<const Model> model, bool longRope, bool valueNorms, Ablation ablation)
+    : m_model(std::move(model)), m_longRope(longRope), m_valueNorms(valueNorms), m_ablation(std::move(ablation)) {
     const ModelConfig &c = m_model->config();
     m_layers.resize(static_cast<std::size_t>(c.layers));
     for (LayerRows &l : m_layers) {
@@ -29,7 +29,7 @@ KvCache::KvCache(std::shared_ptr<const Model> model, bool longRope, bool valueNo
 }
 
 std::shared_ptr<KvCache> KvCache::continuing(const KvCache &prev, int prefix) {
-    auto c = std::make_shared<KvCache>(prev.m_model, prev.m_longRope, prev.m_valueNorms);
+    auto c = std::make_shared<KvCache>(prev.m_model, prev.m_longRope, prev.m_valueNorms, prev.m_ablation);
     prefix = std::clamp(prefix, 0, prev.m_rows);
     for (std::size_t l = 0; l < c->m_layers.size(); ++l) {
         const LayerRows &from = prev.m_layers[l];
@@ -127,10 +127,14 @@ void attentionRows(const ModelConfig &cfg, int layer, const LayerRows &rows, int
 }
 
 void logitsOfHidden(const Model &model, const float *hidden, float *out) {
+    logitsOfHiddenRows(model, hidden, 1, out);
+}
+
+void logitsOfHiddenRows(const Model &model, const float *hidden, std::int64_t rows, float *out) {
     const ModelConfig &cfg = model.config();
-    multiply(hidden, 1, model.weights().classifier, out);
+    multiply(hidden, rows, model.weights().classifier, out);
     if (cfg.finalSoftcap > 0) { // Gemma 2: logits -> c * tanh(logits / c)
-        Eigen::Map<Eigen::ArrayXf> l(out, cfg.vocabSize);
+        Eigen::Map<Eigen::ArrayXf> l(out, rows * cfg.vocabSize);
         l = (l / cfg.finalSoftcap).tanh() * cfg.finalSoftcap;
     }
 }

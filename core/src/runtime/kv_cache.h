@@ -6,6 +6,7 @@
 #pragma once
 
 #include "attnscope/attention.h"
+#include "attnscope/engine.h"
 #include "attnscope/model.h"
 #include "runtime/row_store.h"
 
@@ -23,7 +24,8 @@ struct LayerRows {
 
 class KvCache final : public AttentionSource {
 public:
-    KvCache(std::shared_ptr<const Model> model, bool longRope, bool valueNorms);
+    // `ablation`: the heads this analysis knocked out (a cache continues only an analysis with the same ones).
+    KvCache(std::shared_ptr<const Model> model, bool longRope, bool valueNorms, Ablation ablation = {});
     // The rows of prev's first `prefix` tokens, shared; prefix <= prev.seqLen().
     static std::shared_ptr<KvCache> continuing(const KvCache &prev, int prefix);
 
@@ -36,6 +38,7 @@ public:
     const std::shared_ptr<const Model> &modelPtr() const { return m_model; }
     bool longRope() const { return m_longRope; }
     bool valueNorms() const { return m_valueNorms; }
+    const Ablation &ablation() const { return m_ablation; }
     std::vector<LayerRows> &layers() { return m_layers; }
     const std::vector<LayerRows> &layers() const { return m_layers; }
     RowStore &hidden() { return m_hidden; }
@@ -48,6 +51,7 @@ private:
     std::shared_ptr<const Model> m_model;
     bool m_longRope = false;
     bool m_valueNorms = false;
+    Ablation m_ablation;
     int m_rows = 0;
     std::vector<int> m_ids;
     std::vector<LayerRows> m_layers;
@@ -63,5 +67,7 @@ void attentionRows(const ModelConfig &cfg, int layer, const LayerRows &rows, int
 
 // The language-model head on one final hidden row: (vocab) logits, softcapped as the model says.
 void logitsOfHidden(const Model &model, const float *hidden, float *out);
+// The same for (rows, dim) hidden rows at once, one matrix product: (rows, vocab).
+void logitsOfHiddenRows(const Model &model, const float *hidden, std::int64_t rows, float *out);
 
 } // namespace attnscope

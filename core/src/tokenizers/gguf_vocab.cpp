@@ -207,6 +207,9 @@ Result<std::shared_ptr<const Tokenizer>> byteLevelBpe(const gguf::File &f) {
     parts.decoder = tok::makeByteLevelDecoder();
     const int bos = f.tokenId({"tokenizer.ggml.bos_token_id"});
     parts.bos = bos >= 0 && static_cast<std::size_t>(bos) < v->pieces.size() ? bos : -1;
+    for (const char *key : {"tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id"})
+        if (const int id = f.tokenId({key}); id >= 0 && static_cast<std::size_t>(id) < v->pieces.size())
+            parts.eos.push_back(id);
     if (parts.bos >= 0 && f.getBool("tokenizer.ggml.add_bos_token").value_or(false))
         parts.postProcessor = tok::makeTemplate({{v->pieces[static_cast<std::size_t>(parts.bos)], parts.bos}}, {});
     parts.kind = "byte-level BPE (" + (pre.empty() ? std::string("default") : pre) + ")";
@@ -239,6 +242,8 @@ Result<std::shared_ptr<const Tokenizer>> wordPiece(const gguf::File &f) {
         after.emplace_back(v->pieces[static_cast<std::size_t>(sep)], sep);
     parts.postProcessor = tok::makeTemplate(std::move(before), std::move(after));
     parts.bos = cls;
+    if (sep >= 0)
+        parts.eos = {sep}; // an encoder does not generate; [SEP] ends its input
     parts.kind = "WordPiece";
     return tok::makePipeline(f.name(), std::move(parts));
 }

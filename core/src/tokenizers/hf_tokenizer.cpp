@@ -166,6 +166,8 @@ Result<std::shared_ptr<const Tokenizer>> tokenizerFromDocuments(const json::Docu
         }
         if (const auto bos = tokenName(c, "bos_token"))
             parts.bos = idOf(*bos).value_or(-1);
+        if (const auto eos = tokenName(c, "eos_token"); eos && idOf(*eos))
+            parts.eos.push_back(*idOf(*eos));
     }
     if (parts.postProcessor) {
         std::vector<Token> probe;

@@ -85,6 +85,7 @@ public:
 
     int vocabSize() const override { return m_size; }
     int bosId() const override { return m.bos; }
+    std::vector<int> eosIds() const override { return m.eos; }
     std::string piece(int id) const override {
         if (const AddedToken *t = m.added.byId(id))
             return t->content;

@@ -199,6 +199,7 @@ struct Parts {
     AddedVocabulary added;
     std::string kind; // shown in Help > About and `info`
     int bos = -1;
+    std::vector<int> eos; // what generation stops at
 };
 
 Result<std::shared_ptr<const Tokenizer>> makePipeline(const std::string &name, Parts parts);

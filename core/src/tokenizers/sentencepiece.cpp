@@ -43,6 +43,9 @@ public:
     }
     int vocabSize() const override { return m_sp->GetPieceSize(); }
     int bosId() const override { return m_sp->bos_id(); }
+    std::vector<int> eosIds() const override {
+        return m_sp->eos_id() >= 0 ? std::vector<int>{m_sp->eos_id()} : std::vector<int>{};
+    }
     std::string piece(int id) const override { return id >= 0 && id < vocabSize() ? m_sp->IdToPiece(id) : std::string(); }
     float score(int id) const override;
     int pieceType(int id) const override;
