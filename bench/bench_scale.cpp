@@ -7,6 +7,10 @@
 //  - BM_HeadOnDemand/<tokens>: one head's (T, T) weights recomputed from the cache.
 //  - BM_MatmulQ8_0/<rows>: rows activations times a Llama 3.2 1B FFN matrix (8192 x 2048, Q8_0), the product that
 //    dominates a prefill (rows 512) and a new token (rows 1); the counter is the weights' bytes read per second.
+//  - Beyond attention (issue 22): BM_Lens/512, the logit lens of a 512-token text (top 5 at every layer boundary and
+//    position, residuals captured in the same pass); BM_GenerateToken/512, one generated token after a 512-token
+//    analysis (one decode step on its cache, then sampling); BM_Flow/256, the information-flow importances of every
+//    layer; BM_AblationSweep/128, every head of stories260K ablated alone at the last of 128 tokens.
 // Models: stories260K from ../shared, and the GGUF named by ATTNSCOPE_BENCH_GGUF (the Llama 3.2 1B shape that
 // write_random_model writes) or, when it is not set, a random Llama of the bench's own (8 layers, d 512, Q8_0), so a
 // full run stays short. ATTNSCOPE_BENCH_TOKENS (comma-separated) replaces the prefill lengths of that model.
@@ -15,6 +19,7 @@
 #include <attnscope/engine.h>
 #include <attnscope/head_roles.h>
 #include <attnscope/insights.h>
+#include <attnscope/interpret.h>
 #include <attnscope/quant.h>
 
 #include "runtime/matmul.h"
@@ -179,6 +184,82 @@ void BM_MatmulQ8_0(benchmark::State &state) {
         benchmark::Counter(static_cast<double>(weights.size()) / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
+std::vector<Token> storyTokens(const Engine &engine, int n) {
+    auto tokens = engine.tokenizer().encode(storyText(engine, n));
+    if (!tokens) {
+        std::fprintf(stderr, "bench_scale: %s\n", tokens.error().message.c_str());
+        std::exit(1);
+    }
+    return std::move(tokens.value());
+}
+
+void BM_Lens(benchmark::State &state) {
+    const Engine &engine = large();
+    const std::vector<Token> tokens = storyTokens(engine, static_cast<int>(state.range(0)));
+    for (auto _ : state) {
+        auto lens = logitLens(engine, tokens, 5);
+        if (!lens) {
+            state.SkipWithError(lens.error().message.c_str());
+            return;
+        }
+        benchmark::DoNotOptimize(lens->top.data());
+    }
+    state.counters["tokens"] = static_cast<double>(tokens.size());
+    state.counters["peak_rss_mb"] = peakRssMb();
+}
+
+void BM_GenerateToken(benchmark::State &state) {
+    const Engine &engine = large();
+    const std::vector<Token> tokens = storyTokens(engine, static_cast<int>(state.range(0)));
+    auto base = engine.analyzeTokens(tokens);
+    if (!base) {
+        state.SkipWithError(base.error().message.c_str());
+        return;
+    }
+    GenerateParams params;
+    params.maxTokens = 2; // the first comes from the base analysis's logits, the second costs one decode step
+    params.stopAtEos = false;
+    params.previous = std::make_shared<const AttentionResult>(std::move(base.value()));
+    for (auto _ : state) {
+        auto g = generate(engine, tokens, params);
+        if (!g) {
+            state.SkipWithError(g.error().message.c_str());
+            return;
+        }
+        benchmark::DoNotOptimize(g->ids.data());
+    }
+    state.counters["peak_rss_mb"] = peakRssMb();
+}
+
+void BM_Flow(benchmark::State &state) {
+    const Engine &engine = large();
+    const std::vector<Token> tokens = storyTokens(engine, static_cast<int>(state.range(0)));
+    for (auto _ : state) {
+        auto flow = informationFlow(engine, tokens);
+        if (!flow) {
+            state.SkipWithError(flow.error().message.c_str());
+            return;
+        }
+        benchmark::DoNotOptimize(flow->importance.data());
+    }
+    state.counters["peak_rss_mb"] = peakRssMb();
+}
+
+void BM_AblationSweep(benchmark::State &state) {
+    const Engine &engine = stories();
+    const int n = static_cast<int>(state.range(0));
+    const std::vector<Token> tokens = storyTokens(engine, n);
+    for (auto _ : state) {
+        auto sweep = ablationSweep(engine, tokens, n - 1);
+        if (!sweep) {
+            state.SkipWithError(sweep.error().message.c_str());
+            return;
+        }
+        benchmark::DoNotOptimize(sweep->heads.data());
+    }
+    state.counters["heads"] = engine.model().config().layers * engine.model().config().heads;
+}
+
 void registerPrefills() {
     for (int n : {64, 512})
         benchmark::RegisterBenchmark("BM_Prefill/stories260K", [](benchmark::State &s) { prefill(s, stories()); })
@@ -204,6 +285,10 @@ void registerPrefills() {
 BENCHMARK(BM_AppendToken)->Arg(512)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_HeadOnDemand)->Arg(512)->Arg(2048)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_MatmulQ8_0)->Arg(1)->Arg(512)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Lens)->Arg(512)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_GenerateToken)->Arg(512)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Flow)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_AblationSweep)->Arg(128)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 int main(int argc, char **argv) {
     benchmark::AddCustomContext("attnscope_kernels", computeKernels());

@@ -228,6 +228,30 @@ void TestInterpret::generationIsArgmaxDecoding() {
     QVERIFY(!g->result->tokens[prompt.size() - 1].generated);
     qInfo("%s: 8 greedy tokens equal float64 argmax decoding; max |prob - float64| %.2e", qPrintable(family), worstP);
     QVERIFY(worstP <= 1e-3);
+
+    // Continuing the app's current analysis of the prompt: its logits give the first token (the callback sees that
+    // very analysis), its cache the rest; the tokens are the same.
+    auto current = m.engine->analyzeTokens(prompt);
+    QVERIFY(current.ok());
+    params.previous = std::make_shared<const AttentionResult>(std::move(current.value()));
+    const AttentionResult *first = nullptr;
+    const auto continued = generate(*m.engine, prompt, params, [&](const std::shared_ptr<const AttentionResult> &r, const GeneratedToken &) {
+        if (!first)
+            first = r.get();
+        return true;
+    });
+    QVERIFY(continued.ok());
+    QCOMPARE(first, params.previous.get());
+    QCOMPARE(continued->ids, g->ids);
+    // An analysis of another text, or with other heads ablated, is not taken for the prompt's.
+    params.ablation = parseAblation("0:0", m.engine->model().config()).value();
+    const auto ablated = generate(*m.engine, prompt, params);
+    QVERIFY(ablated.ok());
+    params.previous.reset();
+    const auto fresh = generate(*m.engine, prompt, params);
+    QVERIFY(fresh.ok());
+    QCOMPARE(ablated->ids, fresh->ids);
+    QCOMPARE(ablated->generated[0].prob, fresh->generated[0].prob);
 }
 
 void TestInterpret::similarityMatchesFloat64() {

@@ -50,6 +50,9 @@ struct GenerateParams {
     std::uint64_t seed = 0;
     Ablation ablation;
     bool stopAtEos = true; // stop after the tokenizer's end-of-sequence (Tokenizer::eosIds)
+    // An analysis of the prompt already made (the app's current one): its cache is continued and, when its tokens
+    // are the prompt's and its ablation this one, its last logits give the first token with no forward pass.
+    std::shared_ptr<const AttentionResult> previous;
 };
 struct GeneratedToken {
     int id = 0;

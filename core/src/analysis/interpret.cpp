@@ -174,6 +174,22 @@ Token appendedToken(const Tokenizer &tokenizer, int id, int end) {
     return t;
 }
 
+namespace {
+
+bool sameIds(const std::vector<Token> &a, const std::vector<Token> &b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](const Token &x, const Token &y) {
+               return x.id == y.id;
+           });
+}
+
+// The ablation an analysis ran with (none when its cache is not the engine's KV-cache).
+Ablation ablationOf(const AttentionResult &r) {
+    const auto *cache = dynamic_cast<const KvCache *>(r.source.get());
+    return cache ? cache->ablation() : Ablation{};
+}
+
+} // namespace
+
 Result<Generation> generate(const Engine &engine, std::vector<Token> prompt, const GenerateParams &params,
                             const TokenFn &onToken) {
     if (auto ok = needsHead(engine, "next tokens to generate"); !ok)
@@ -202,14 +218,18 @@ Result<Generation> generate(const Engine &engine, std::vector<Token> prompt, con
     std::uint64_t rng = params.seed;
     AnalyzeParams ap;
     ap.ablation = params.ablation;
-    std::shared_ptr<const AttentionResult> previous;
+    std::shared_ptr<const AttentionResult> previous = params.previous;
     std::vector<Token> tokens = std::move(prompt);
+    const bool current = previous && previous->lastLogits() && sameIds(previous->tokens, tokens) &&
+                         ablationOf(*previous) == params.ablation;
     for (int k = 0; k < params.maxTokens && static_cast<int>(tokens.size()) < c.contextLength; ++k) {
-        ap.previous = previous.get();
-        auto r = engine.analyzeTokens(tokens, ap);
-        if (!r)
-            return r.error();
-        previous = std::make_shared<const AttentionResult>(std::move(r.value()));
+        if (k > 0 || !current) {
+            ap.previous = previous.get();
+            auto r = engine.analyzeTokens(tokens, ap);
+            if (!r)
+                return r.error();
+            previous = std::make_shared<const AttentionResult>(std::move(r.value()));
+        }
         const float *logits = previous->lastLogits();
         const int id = sampleToken(logits, c.vocabSize, params.temperature, params.topP, rng);
         const GeneratedToken gt{id, probabilityOf(logits, c.vocabSize, id)};
